@@ -1,0 +1,366 @@
+"""The command line: the only place that prints or chooses exit codes.
+
+Exit codes: 0 success, 1 error, 2 usage, 3 refused for lack of evidence / nothing to brief.
+Under --json every command prints exactly one JSON document on stdout, an
+{"error": {"message", "hint"}} document when it fails. Heavy libraries (chromadb,
+onnxruntime, openai) are imported inside commands, never at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .errors import AssistantError, UsageError
+
+app = typer.Typer(
+    name="assistant",
+    help="A news assistant: ingest articles, then search, ask and brief with sentence-level citations.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Show or change settings (stored in <data dir>/config.toml; keys are never stored).", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+class State:
+    data_dir: Optional[Path] = None
+    chroma_url: Optional[str] = None
+    embedder: Optional[str] = None
+
+
+state = State()
+
+JsonOpt = typer.Option(False, "--json", help="Print one JSON document on stdout.")
+WaitOpt = typer.Option(None, "--wait", help="Seconds to wait for another writer's lock (default: lock_timeout setting).")
+
+
+def settings():
+    from .settings import Settings
+
+    return Settings.load(state.data_dir, chroma_url=state.chroma_url, embedder=state.embedder)
+
+
+def emit_json(doc) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+
+def err(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
+def fail(exc: AssistantError, as_json: bool) -> None:
+    if as_json:
+        emit_json({"error": exc.to_dict()})
+    err(f"error: {exc.message}")
+    if exc.hint:
+        err(f"  hint: {exc.hint}")
+    raise typer.Exit(exc.exit_code)
+
+
+def guarded(as_json: bool, fn):
+    """Run a command body; turn project errors into one clear line and an exit code."""
+    try:
+        return fn()
+    except AssistantError as exc:
+        fail(exc, as_json)
+    except KeyboardInterrupt:
+        err("interrupted")
+        raise typer.Exit(130)
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        fail(AssistantError(f"internal error: {exc.__class__.__name__}: {exc}", "rerun with ASSISTANT_DEBUG=1 for a traceback, and report it"), as_json)
+
+
+def progress_bar(as_json: bool, label: str):
+    """A rich progress bar on a terminal (stderr), else a no-op callback."""
+    from contextlib import nullcontext
+
+    if as_json or not sys.stderr.isatty() or os.environ.get("NO_COLOR") is not None and False:
+        return nullcontext(lambda n: None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    class _Bar:
+        def __enter__(self):
+            self.p = Progress(SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True, console=_stderr_console())
+            self.p.__enter__()
+            self.task = self.p.add_task(label, total=None)
+            return lambda n: self.p.advance(self.task, n)
+
+        def __exit__(self, *a):
+            self.p.__exit__(*a)
+
+    return _Bar()
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True, no_color=os.environ.get("NO_COLOR") is not None)
+
+
+def _stdout_console():
+    from rich.console import Console
+
+    return Console(no_color=os.environ.get("NO_COLOR") is not None, highlight=False, soft_wrap=not sys.stdout.isatty())
+
+
+@app.callback()
+def _main(
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Library directory (default: ASSISTANT_HOME or the per-user data dir)."),
+    chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help="Use a Chroma server (e.g. http://127.0.0.1:8000) instead of the embedded store. Env: ASSISTANT_CHROMA_URL."),
+    embedder: Optional[str] = typer.Option(None, "--embedder", help="local (default), openai or hash. Env: ASSISTANT_EMBEDDER."),
+):
+    state.data_dir, state.chroma_url, state.embedder = data_dir, chroma_url, embedder
+
+
+# --------------------------------------------------------------------------- ingest
+@app.command()
+def ingest(
+    paths: List[str] = typer.Argument(None, help="Files, folders (recursive), globs, or - for stdin."),
+    seeds: bool = typer.Option(False, "--seeds", help="Ingest the bundled sample articles."),
+    field: List[str] = typer.Option(None, "--field", help="JSON field mapping NAME=KEY, e.g. --field text=story (names: title, text, date, updated, url, source, author, id)."),
+    max_file_mb: float = typer.Option(100, "--max-file-mb", help="Refuse files larger than this."),
+    wait: Optional[float] = WaitOpt,
+    as_json: bool = JsonOpt,
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="List every input and what happened to it."),
+):
+    """Add articles to the library: split into sentences, chunk, embed. Re-ingesting is safe."""
+
+    def body():
+        from . import service
+        from .ingest.loaders import FIELD_ALIASES
+        from .resources import seeds_dir
+
+        targets = list(paths or [])
+        if seeds:
+            targets.append(str(seeds_dir()))
+        field_map = {}
+        for spec in field or []:
+            name, sep, key = spec.partition("=")
+            if not sep or name not in FIELD_ALIASES or not key:
+                raise UsageError(f"bad --field {spec!r}", "use NAME=KEY with NAME one of " + ", ".join(FIELD_ALIASES))
+            field_map[name] = key
+        cfg = settings()
+        with progress_bar(as_json, "ingesting") as tick:
+            report = service.ingest(cfg, targets, field_map, int(max_file_mb * 1024 * 1024), tick, wait)
+        summary = {k: report.count(k) for k in ("added", "revised", "unchanged", "failed", "skipped")}
+        if as_json:
+            emit_json({**summary, "recovered": report.recovered, "chunks_embedded": report.chunks_embedded,
+                       "seconds": round(report.seconds, 2), "data_dir": str(cfg.home), "outcomes": [o.to_dict() for o in report.outcomes]})
+        else:
+            for o in report.outcomes:
+                if o.action == "failed":
+                    err(f"error: {o.message}" + (f"\n  hint: {o.hint}" if o.hint else ""))
+                elif o.action == "skipped":
+                    err(f"skipped {o.origin}: {o.message}")
+                elif verbose:
+                    err(f"{o.action:9} {o.article_id}@{o.revision}  {o.origin}")
+            if report.recovered:
+                err(f"completed {report.recovered} revision(s) left by an interrupted run")
+            print(
+                f"{summary['added']} added, {summary['revised']} revised, {summary['unchanged']} unchanged, "
+                f"{summary['failed']} failed ({report.chunks_embedded} chunks embedded in {report.seconds:.1f} s) -> {cfg.home}"
+            )
+        if summary["failed"]:
+            raise typer.Exit(1)
+
+    guarded(as_json, body)
+
+
+# --------------------------------------------------------------------------- sources / show
+@app.command()
+def sources(
+    source: Optional[str] = typer.Option(None, "--source", help="Only articles whose outlet contains this."),
+    as_json: bool = JsonOpt,
+):
+    """List the articles in the library (latest revisions)."""
+
+    def body():
+        from . import service
+
+        arts = service.sources(settings(), source)
+        if as_json:
+            emit_json({"articles": [{k: a[k] for k in ("article_id", "title", "source", "url", "published", "date_precision", "author", "revision", "sentence_count", "chunk_count")} for a in arts]})
+            return
+        if not arts:
+            print("The library is empty. Add articles with: assistant ingest PATH  (or: assistant ingest --seeds)")
+            return
+        from rich.table import Table
+
+        table = Table(show_edge=False, pad_edge=False, box=None)
+        for col in ("id", "date", "outlet", "title", "rev", "sents", "chunks"):
+            table.add_column(col, overflow="fold", no_wrap=col in ("id", "date"))
+        for a in arts:
+            table.add_row(a["article_id"], a["published"] or "undated", a["source"] or "-", a["title"] or "(untitled)", str(a["revision"]), str(a["sentence_count"]), str(a["chunk_count"]))
+        _stdout_console().print(table)
+        print(f"{len(arts)} article(s)")
+
+    guarded(as_json, body)
+
+
+@app.command()
+def show(
+    article: str = typer.Argument(..., help="Article id (or a unique prefix, or ID@REVISION, or a sentence id)."),
+    revision: Optional[int] = typer.Option(None, "--revision", "-r", help="Show this revision instead of the latest."),
+    as_json: bool = JsonOpt,
+):
+    """Show an article with its sentence ids."""
+
+    def body():
+        from . import service
+
+        doc = service.show(settings(), article, revision)
+        if as_json:
+            emit_json({k: v for k, v in doc.items() if k != "text"})
+            return
+        print(doc["title"] or "(untitled)")
+        meta = " · ".join(x for x in (doc["source"], doc["published"] or "undated", doc["author"], doc["url"]) if x)
+        print(meta)
+        revs = doc["revisions"]
+        print(f"article {doc['article_id']}, revision {doc['revision']} of {len(revs)}" + (f" (revisions: {', '.join(str(r['revision']) + ' ' + r['revised_at'] for r in revs)})" if len(revs) > 1 else ""))
+        for h in doc["highlights"]:
+            print(f"  • {h}")
+        print()
+        for s in doc["sentences"]:
+            print(f"[{s['id']}] {s['text']}")
+
+    guarded(as_json, body)
+
+
+# --------------------------------------------------------------------------- forget / reindex / check
+@app.command()
+def forget(
+    articles: List[str] = typer.Argument(None, help="Article ids to forget."),
+    before: Optional[str] = typer.Option(None, "--before", help="Forget articles published before this date."),
+    source: Optional[str] = typer.Option(None, "--source", help="Forget every article from this outlet."),
+    wait: Optional[float] = WaitOpt,
+    as_json: bool = JsonOpt,
+):
+    """Remove articles (all their revisions, sentences, chunks and vectors)."""
+
+    def body():
+        from . import service
+
+        ids = service.forget(settings(), list(articles or []), before, source, wait)
+        if as_json:
+            emit_json({"forgotten": ids})
+        else:
+            print(f"forgot {len(ids)} article(s)" + (": " + ", ".join(ids) if ids and len(ids) <= 10 else ""))
+
+    guarded(as_json, body)
+
+
+@app.command()
+def reindex(wait: Optional[float] = WaitOpt, as_json: bool = JsonOpt):
+    """Rebuild chunks and vectors from the library (new embedder or chunk settings, lost Chroma data)."""
+
+    def body():
+        from . import service
+
+        with progress_bar(as_json, "reindexing") as tick:
+            result = service.reindex(settings(), tick, wait)
+        if as_json:
+            emit_json(result)
+        else:
+            print(f"reindexed {result['revisions']} revision(s), {result['chunks']} chunks in {result['seconds']} s")
+
+    guarded(as_json, body)
+
+
+@app.command()
+def check(as_json: bool = JsonOpt):
+    """Verify that the library and the vector index agree, and say how to fix what does not."""
+
+    def body():
+        from . import service
+
+        result = service.check(settings())
+        if as_json:
+            emit_json(result)
+        else:
+            c = result["counts"]
+            print(f"{c['articles']} articles, {c['revisions']} revisions, {c['sentences']} sentences, {c['chunks']} chunks, {result['vectors'] if result['vectors'] is not None else 0} vectors")
+            for p in result["problems"]:
+                print(f"problem: {p['problem']}\n  fix: {p['fix']}")
+            print("ok" if result["ok"] else "NOT ok")
+        if not result["ok"]:
+            raise typer.Exit(1)
+
+    guarded(as_json, body)
+
+
+# --------------------------------------------------------------------------- config
+@config_app.command("show")
+def config_show(as_json: bool = JsonOpt):
+    """Print the effective settings (defaults < config file < ASSISTANT_* env < options)."""
+
+    def body():
+        cfg = settings()
+        doc = cfg.public_dict()
+        doc["config_file"] = str(cfg.config_path)
+        if as_json:
+            emit_json(doc)
+        else:
+            for k, v in doc.items():
+                print(f"{k} = {v}")
+
+    guarded(as_json, body)
+
+
+@config_app.command("set")
+def config_set(key: str, value: str, as_json: bool = JsonOpt):
+    """Set KEY to VALUE in the config file. Keys are never stored: name the variable that holds one (api_key_env)."""
+
+    def body():
+        from .settings import write_config
+
+        cfg = settings()
+        data = write_config(cfg.config_path, key, value)
+        if as_json:
+            emit_json({"config_file": str(cfg.config_path), "settings": data})
+        else:
+            print(f"{key} = {data[key]}  ({cfg.config_path})")
+
+    guarded(as_json, body)
+
+
+def main() -> None:
+    """Entry point: usage errors under --json still produce a JSON error document."""
+    import click
+
+    try:
+        rv = app(standalone_mode=False)
+    except click.exceptions.NoSuchOption as exc:
+        _usage_error(exc)
+    except click.UsageError as exc:
+        _usage_error(exc)
+    except click.exceptions.Abort:
+        err("aborted")
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err("interrupted")
+        sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _usage_error(exc) -> None:
+    if "--json" in sys.argv[1:]:
+        emit_json({"error": {"message": exc.format_message(), "hint": "see --help"}})
+    exc.show()
+    sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

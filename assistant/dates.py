@@ -1,0 +1,104 @@
+"""Dates with their precision: stored as ISO 8601 text and as a number (Chroma filters compare numbers).
+
+Light by design (no dateparser at start-up): ISO forms and the common written forms
+found in news ("Thursday, August 8, 2019", "8 Aug 2019", "December 2004").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    iso: str  # "2019-08-08", "2004-12", "2004" or a full timestamp "2019-08-08T14:00:00+00:00"
+    precision: str  # "day" | "month" | "year" | "time"
+    timestamp: float  # seconds since the epoch (UTC) of the period's start
+
+    @property
+    def day(self) -> date:
+        return datetime.fromtimestamp(self.timestamp, tz=timezone.utc).date()
+
+
+_WRITTEN_DAY = ["%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%d %B %Y", "%d %b %Y", "%A, %B %d, %Y", "%A %B %d, %Y", "%a, %d %b %Y"]
+_WRITTEN_MONTH = ["%B %Y", "%b %Y"]
+
+
+def _ts(d: datetime) -> float:
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=timezone.utc)
+    return d.timestamp()
+
+
+def parse_date(value) -> ParsedDate | None:
+    """Parse a date from metadata; None when it cannot be understood (the article is kept, undated)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return ParsedDate(value.isoformat(), "time", _ts(value))
+    if isinstance(value, date):
+        return ParsedDate(value.isoformat(), "day", _ts(datetime(value.year, value.month, value.day)))
+    text = str(value).strip().strip('"').strip()
+    if not text:
+        return None
+    m = re.fullmatch(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?", text)
+    if m:
+        y, mo, d = m.group(1), m.group(2), m.group(3)
+        try:
+            if d:
+                dt = datetime(int(y), int(mo), int(d))
+                return ParsedDate(dt.date().isoformat(), "day", _ts(dt))
+            if mo:
+                dt = datetime(int(y), int(mo), 1)
+                return ParsedDate(f"{int(y):04d}-{int(mo):02d}", "month", _ts(dt))
+            dt = datetime(int(y), 1, 1)
+            return ParsedDate(f"{int(y):04d}", "year", _ts(dt))
+        except ValueError:
+            return None
+    iso = text.replace("Z", "+00:00")
+    try:
+        dt = datetime.fromisoformat(iso)
+        if "T" in text or " " in text.strip() and ":" in text:
+            return ParsedDate(dt.isoformat(), "time", _ts(dt))
+        return ParsedDate(dt.date().isoformat(), "day", _ts(datetime(dt.year, dt.month, dt.day)))
+    except ValueError:
+        pass
+    cleaned = re.sub(r"\s+", " ", re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)).strip()
+    for fmt in _WRITTEN_DAY:
+        try:
+            dt = datetime.strptime(cleaned, fmt)
+            return ParsedDate(dt.date().isoformat(), "day", _ts(dt))
+        except ValueError:
+            continue
+    for fmt in _WRITTEN_MONTH:
+        try:
+            dt = datetime.strptime(cleaned, fmt)
+            return ParsedDate(f"{dt.year:04d}-{dt.month:02d}", "month", _ts(dt))
+        except ValueError:
+            continue
+    try:  # RFC 2822, as in feeds and HTTP headers
+        from email.utils import parsedate_to_datetime
+
+        dt = parsedate_to_datetime(text)
+        return ParsedDate(dt.isoformat(), "time", _ts(dt))
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def parse_date_bound(value: str, *, now: datetime | None = None) -> ParsedDate:
+    """A filter bound from the command line: an ISO/written date, or relative ``7d``, ``2w``, ``3m``, ``1y``."""
+    from .errors import UsageError
+
+    m = re.fullmatch(r"\s*(\d+)\s*([dwmy])\s*", value or "")
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        now = now or datetime.now(timezone.utc)
+        days = {"d": 1, "w": 7, "m": 30, "y": 365}[unit] * n
+        dt = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+        return ParsedDate(dt.date().isoformat(), "day", dt.timestamp())
+    parsed = parse_date(value)
+    if parsed is None:
+        raise UsageError(f"cannot read the date {value!r}", "use YYYY-MM-DD, e.g. 2019-08-08, or a relative form such as 7d, 2w, 3m, 1y")
+    return parsed

@@ -1,0 +1,48 @@
+"""The project's errors. Each carries a message and a hint that tells the user what to do.
+
+Only ``cli.py`` turns them into printed lines and exit codes.
+"""
+
+
+class AssistantError(Exception):
+    """An error meant for the user: ``message`` says what went wrong, ``hint`` what to do."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def to_dict(self) -> dict:
+        return {"message": self.message, "hint": self.hint}
+
+
+class UsageError(AssistantError):
+    """Bad options or arguments (exit code 2)."""
+
+    exit_code = 2
+
+
+class InputError(AssistantError):
+    """A file or record that cannot be ingested."""
+
+
+class NotFound(AssistantError):
+    """An article, revision or sentence id that the library does not hold."""
+
+
+class LockedError(AssistantError):
+    """Another process holds the library's write lock."""
+
+
+class EmbedderMismatch(AssistantError):
+    """The library was built with another embedder or chunker than the one configured."""
+
+
+class VectorStoreError(AssistantError):
+    """Chroma could not be reached or answered with an error."""
+
+
+class ConfigError(AssistantError):
+    """The config file or a setting is invalid."""

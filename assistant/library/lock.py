@@ -1,0 +1,37 @@
+"""One writer at a time per data directory.
+
+Chroma's embedded client is not safe with writers in several processes, and ingest
+writes SQLite and Chroma together, so every writing command takes this lock. Readers
+take none: SQLite's WAL mode lets them read committed rows during an ingest.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import LockedError
+
+LOCK_NAME = "write.lock"
+
+
+@contextmanager
+def write_lock(home: Path, timeout: float = 10.0):
+    from filelock import FileLock, Timeout
+
+    home = Path(home)
+    home.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(home / LOCK_NAME))
+    try:
+        lock.acquire(timeout=max(timeout, 0))
+    except Timeout:
+        raise LockedError(
+            f"another assistant process is writing to {home}",
+            f"wait for it to finish, or wait longer with --wait SECONDS (waited {timeout:g} s)",
+        )
+    try:
+        (home / "write.pid").write_text(str(os.getpid()))
+        yield
+    finally:
+        lock.release()

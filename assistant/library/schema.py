@@ -1,0 +1,95 @@
+"""The library's schema. Bump SCHEMA_VERSION and add a migration step when it changes."""
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS manifest (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- One row per article; its identity is a normalised URL, an explicit id, a path (+ record index) or a content hash.
+CREATE TABLE IF NOT EXISTS articles (
+    article_id    TEXT PRIMARY KEY,
+    identity      TEXT NOT NULL UNIQUE,
+    identity_kind TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+);
+
+-- Every version of an article's content. Only 'committed' rows are visible to readers;
+-- 'pending' rows are an ingest in flight (or interrupted), 'deleting' a forget in flight.
+CREATE TABLE IF NOT EXISTS revisions (
+    article_id     TEXT NOT NULL REFERENCES articles(article_id),
+    revision       INTEGER NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('pending', 'committed', 'deleting')),
+    content_hash   TEXT NOT NULL,
+    title          TEXT NOT NULL DEFAULT '',
+    source         TEXT NOT NULL DEFAULT '',
+    url            TEXT NOT NULL DEFAULT '',
+    author         TEXT NOT NULL DEFAULT '',
+    language       TEXT NOT NULL DEFAULT '',
+    published      TEXT,              -- ISO 8601 at its precision, NULL when undated
+    published_ts   REAL,              -- seconds since the epoch (UTC), NULL when undated
+    date_precision TEXT,              -- day | month | year | time
+    updated        TEXT,
+    revised_at     TEXT NOT NULL,     -- the revision's own date: the update time, else ingest time
+    revised_ts     REAL NOT NULL,
+    highlights     TEXT NOT NULL DEFAULT '[]',
+    raw_text       TEXT NOT NULL,
+    text           TEXT NOT NULL,
+    origin         TEXT NOT NULL DEFAULT '',
+    format         TEXT NOT NULL DEFAULT '',
+    metadata       TEXT NOT NULL DEFAULT '{}',
+    ingested_at    TEXT NOT NULL,
+    PRIMARY KEY (article_id, revision)
+);
+CREATE INDEX IF NOT EXISTS revisions_status ON revisions(status);
+CREATE INDEX IF NOT EXISTS revisions_published ON revisions(published_ts);
+
+-- Sentences with offsets into revisions.text; id = <article>@<revision>#<idx>.
+CREATE TABLE IF NOT EXISTS sentences (
+    article_id TEXT NOT NULL,
+    revision   INTEGER NOT NULL,
+    idx        INTEGER NOT NULL,
+    start      INTEGER NOT NULL,
+    end        INTEGER NOT NULL,
+    text       TEXT NOT NULL,
+    PRIMARY KEY (article_id, revision, idx),
+    FOREIGN KEY (article_id, revision) REFERENCES revisions(article_id, revision) ON DELETE CASCADE
+) WITHOUT ROWID;
+
+-- Chunks as embedded (header + whole sentences); chunk_id is the Chroma id.
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id       TEXT PRIMARY KEY,
+    article_id     TEXT NOT NULL,
+    revision       INTEGER NOT NULL,
+    idx            INTEGER NOT NULL,
+    first_sentence INTEGER NOT NULL,
+    last_sentence  INTEGER NOT NULL,
+    text           TEXT NOT NULL,
+    token_count    INTEGER NOT NULL,
+    FOREIGN KEY (article_id, revision) REFERENCES revisions(article_id, revision) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS chunks_revision ON chunks(article_id, revision);
+
+-- What each ingest run did, per input.
+CREATE TABLE IF NOT EXISTS journal (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts         TEXT NOT NULL,
+    run_id     TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    article_id TEXT,
+    revision   INTEGER,
+    origin     TEXT,
+    status     TEXT NOT NULL,
+    message    TEXT NOT NULL DEFAULT ''
+);
+
+-- Vectors by (embedder, text hash): re-ingest and reindex skip work already done.
+CREATE TABLE IF NOT EXISTS embed_cache (
+    embedder  TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    vector    BLOB NOT NULL,
+    PRIMARY KEY (embedder, text_hash)
+) WITHOUT ROWID;
+"""

@@ -1,0 +1,320 @@
+"""The Library: SQLite access for articles, revisions, sentences, chunks, the journal and the manifest.
+
+Readers see only committed revisions. WAL mode lets them read while a writer works;
+writers are serialised by the data-directory lock (see lock.py), not here.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import AssistantError, NotFound
+from ..types import Chunk, Sentence, sentence_id
+from .schema import SCHEMA, SCHEMA_VERSION
+
+DB_NAME = "library.sqlite3"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class RevisionRow:
+    article_id: str
+    revision: int
+    status: str
+    title: str
+    source: str
+    url: str
+    author: str
+    language: str
+    published: str | None
+    published_ts: float | None
+    date_precision: str | None
+    updated: str | None
+    revised_at: str
+    highlights: list[str]
+    text: str
+    origin: str
+    content_hash: str
+    metadata: dict
+
+    @classmethod
+    def from_row(cls, r: sqlite3.Row) -> "RevisionRow":
+        return cls(
+            article_id=r["article_id"], revision=r["revision"], status=r["status"], title=r["title"],
+            source=r["source"], url=r["url"], author=r["author"], language=r["language"],
+            published=r["published"], published_ts=r["published_ts"], date_precision=r["date_precision"],
+            updated=r["updated"], revised_at=r["revised_at"], highlights=json.loads(r["highlights"]),
+            text=r["text"], origin=r["origin"], content_hash=r["content_hash"], metadata=json.loads(r["metadata"]),
+        )
+
+
+class Library:
+    """The source of truth. Open with ``Library.open(home)``; close when done (or use ``with``)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, home: Path | str, create: bool = True) -> "Library":
+        home = Path(home)
+        path = home / DB_NAME
+        if not path.exists() and not create:
+            raise NotFound(f"no library at {home}", "ingest something first: assistant ingest PATH")
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise AssistantError(f"cannot open the library at {path}: {exc}", "check --data-dir / ASSISTANT_HOME and its permissions")
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            lib = cls(conn, path)
+            lib._ensure_schema()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise AssistantError(f"{path} is not a usable library ({exc})", "point --data-dir at another directory, or move this file away")
+        return lib
+
+    def _ensure_schema(self) -> None:
+        row = None
+        try:
+            row = self.conn.execute("SELECT value FROM manifest WHERE key='schema_version'").fetchone()
+        except sqlite3.OperationalError:
+            pass
+        if row is not None:
+            if int(row[0]) > SCHEMA_VERSION:
+                raise AssistantError(
+                    f"this library was written by a newer version (schema {row[0]})",
+                    "upgrade the assistant: pip install -U news-assistant",
+                )
+            return
+        with self.transaction():
+            for statement in _statements(SCHEMA):
+                self.conn.execute(statement)
+            self.conn.execute("INSERT OR IGNORE INTO manifest VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self.conn.execute("INSERT OR IGNORE INTO manifest VALUES ('library_id', ?)", (uuid.uuid4().hex,))
+            self.conn.execute("INSERT OR IGNORE INTO manifest VALUES ('created_at', ?)", (now_iso(),))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT; rolls back on any exception."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- manifest ------------------------------------------------------------------------
+    def manifest(self) -> dict[str, str]:
+        return {r["key"]: r["value"] for r in self.conn.execute("SELECT key, value FROM manifest")}
+
+    def set_manifest(self, conn: sqlite3.Connection | None = None, **values) -> None:
+        conn = conn or self.conn
+        for k, v in values.items():
+            conn.execute("INSERT INTO manifest(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (k, str(v)))
+
+    @property
+    def library_id(self) -> str:
+        return self.manifest()["library_id"]
+
+    # -- articles ------------------------------------------------------------------------
+    def article_by_identity(self, identity: str) -> str | None:
+        r = self.conn.execute("SELECT article_id FROM articles WHERE identity=?", (identity,)).fetchone()
+        return r[0] if r else None
+
+    def revisions_of(self, article_id: str, statuses=("committed",)) -> list[sqlite3.Row]:
+        q = f"SELECT revision, status, content_hash FROM revisions WHERE article_id=? AND status IN ({','.join('?' * len(statuses))}) ORDER BY revision"
+        return self.conn.execute(q, (article_id, *statuses)).fetchall()
+
+    def max_revision(self, article_id: str) -> int:
+        r = self.conn.execute("SELECT MAX(revision) FROM revisions WHERE article_id=?", (article_id,)).fetchone()
+        return r[0] or 0
+
+    def resolve_article(self, ref: str) -> str:
+        """An article id, a unique prefix of one, or a sentence/chunk id that starts with one."""
+        ref = ref.strip()
+        base = ref.split("@", 1)[0]
+        if not base:
+            raise NotFound("empty article id", "list ids with: assistant sources")
+        exact = self.conn.execute(
+            "SELECT article_id FROM articles a WHERE article_id=? AND EXISTS (SELECT 1 FROM revisions r WHERE r.article_id=a.article_id AND r.status='committed')",
+            (base,),
+        ).fetchone()
+        if exact:
+            return exact[0]
+        rows = self.conn.execute(
+            "SELECT article_id FROM articles a WHERE article_id LIKE ? ESCAPE '\\' AND EXISTS (SELECT 1 FROM revisions r WHERE r.article_id=a.article_id AND r.status='committed') LIMIT 3",
+            (base.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
+        ).fetchall()
+        if len(rows) == 1:
+            return rows[0][0]
+        if not rows:
+            raise NotFound(f"no article {ref!r} in the library", "list ids with: assistant sources")
+        raise NotFound(f"{ref!r} matches several articles", "give more characters of the id")
+
+    def latest_revision(self, article_id: str) -> int | None:
+        r = self.conn.execute(
+            "SELECT MAX(revision) FROM revisions WHERE article_id=? AND status='committed'", (article_id,)
+        ).fetchone()
+        return r[0]
+
+    def revision(self, article_id: str, revision: int | None = None) -> RevisionRow:
+        if revision is None:
+            revision = self.latest_revision(article_id)
+        r = self.conn.execute(
+            "SELECT * FROM revisions WHERE article_id=? AND revision=? AND status='committed'", (article_id, revision)
+        ).fetchone()
+        if r is None:
+            raise NotFound(f"article {article_id} has no revision {revision}", f"see its revisions with: assistant show {article_id}")
+        return RevisionRow.from_row(r)
+
+    def sentences(self, article_id: str, revision: int) -> list[Sentence]:
+        rows = self.conn.execute(
+            "SELECT idx, start, end, text FROM sentences WHERE article_id=? AND revision=? ORDER BY idx", (article_id, revision)
+        ).fetchall()
+        return [Sentence(article_id, revision, r[0], r[1], r[2], r[3]) for r in rows]
+
+    def sentence(self, sid: str) -> Sentence:
+        from ..types import parse_sentence_id
+
+        try:
+            a, rev, idx = parse_sentence_id(sid)
+        except ValueError as exc:
+            raise NotFound(str(exc), "sentence ids look like <article>@<revision>#<index>")
+        r = self.conn.execute(
+            "SELECT s.start, s.end, s.text FROM sentences s JOIN revisions r USING (article_id, revision)"
+            " WHERE s.article_id=? AND s.revision=? AND s.idx=? AND r.status='committed'",
+            (a, rev, idx),
+        ).fetchone()
+        if r is None:
+            raise NotFound(f"no sentence {sid}", "it may have been forgotten; see: assistant show " + a)
+        return Sentence(a, rev, idx, r[0], r[1], r[2])
+
+    def chunks(self, article_id: str, revision: int) -> list[Chunk]:
+        rows = self.conn.execute(
+            "SELECT idx, first_sentence, last_sentence, text, token_count FROM chunks WHERE article_id=? AND revision=? ORDER BY idx",
+            (article_id, revision),
+        ).fetchall()
+        return [Chunk(article_id, revision, *r) for r in rows]
+
+    def list_articles(self, source: str | None = None) -> list[dict]:
+        """The latest committed revision of every article, newest first (undated last)."""
+        q = """
+        SELECT r.*, (SELECT COUNT(*) FROM sentences s WHERE s.article_id=r.article_id AND s.revision=r.revision) AS sentence_count,
+               (SELECT COUNT(*) FROM chunks c WHERE c.article_id=r.article_id AND c.revision=r.revision) AS chunk_count,
+               (SELECT COUNT(*) FROM revisions r2 WHERE r2.article_id=r.article_id AND r2.status='committed') AS revision_count
+        FROM revisions r
+        WHERE r.status='committed'
+          AND r.revision=(SELECT MAX(revision) FROM revisions r3 WHERE r3.article_id=r.article_id AND r3.status='committed')
+        """
+        args: list = []
+        if source:
+            q += " AND lower(r.source) LIKE ?"
+            args.append("%" + source.lower() + "%")
+        q += " ORDER BY r.published_ts IS NULL, r.published_ts DESC, r.title"
+        out = []
+        for r in self.conn.execute(q, args):
+            out.append(
+                {
+                    "article_id": r["article_id"], "title": r["title"], "source": r["source"], "url": r["url"],
+                    "published": r["published"], "date_precision": r["date_precision"], "author": r["author"],
+                    "revision": r["revision"], "revisions": r["revision_count"],
+                    "sentence_count": r["sentence_count"], "chunk_count": r["chunk_count"],
+                }
+            )
+        return out
+
+    def revision_list(self, article_id: str) -> list[dict]:
+        rows = self.conn.execute(
+            "SELECT revision, revised_at, content_hash, ingested_at FROM revisions WHERE article_id=? AND status='committed' ORDER BY revision",
+            (article_id,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        c = self.conn
+        return {
+            "articles": c.execute("SELECT COUNT(DISTINCT article_id) FROM revisions WHERE status='committed'").fetchone()[0],
+            "revisions": c.execute("SELECT COUNT(*) FROM revisions WHERE status='committed'").fetchone()[0],
+            "sentences": c.execute("SELECT COUNT(*) FROM sentences s JOIN revisions r USING(article_id, revision) WHERE r.status='committed'").fetchone()[0],
+            "chunks": c.execute("SELECT COUNT(*) FROM chunks c JOIN revisions r USING(article_id, revision) WHERE r.status='committed'").fetchone()[0],
+            "pending": c.execute("SELECT COUNT(*) FROM revisions WHERE status!='committed'").fetchone()[0],
+        }
+
+    # -- writing (callers hold the write lock) -------------------------------------------
+    def journal(self, conn, run_id: str, action: str, status: str, article_id=None, revision=None, origin=None, message="") -> None:
+        conn.execute(
+            "INSERT INTO journal(ts, run_id, action, article_id, revision, origin, status, message) VALUES (?,?,?,?,?,?,?,?)",
+            (now_iso(), run_id, action, article_id, revision, origin, status, message),
+        )
+
+    def chunk_ids_of(self, article_id: str, revision: int) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT chunk_id FROM chunks WHERE article_id=? AND revision=? ORDER BY idx", (article_id, revision))]
+
+    def revisions_with_status(self, status: str) -> list[tuple[str, int]]:
+        return [(r[0], r[1]) for r in self.conn.execute("SELECT article_id, revision FROM revisions WHERE status=? ORDER BY article_id, revision", (status,))]
+
+    def delete_revision_rows(self, conn, article_id: str, revision: int) -> None:
+        conn.execute("DELETE FROM chunks WHERE article_id=? AND revision=?", (article_id, revision))
+        conn.execute("DELETE FROM sentences WHERE article_id=? AND revision=?", (article_id, revision))
+        conn.execute("DELETE FROM revisions WHERE article_id=? AND revision=?", (article_id, revision))
+        if conn.execute("SELECT 1 FROM revisions WHERE article_id=? LIMIT 1", (article_id,)).fetchone() is None:
+            conn.execute("DELETE FROM articles WHERE article_id=?", (article_id,))
+
+    # -- embedding cache -----------------------------------------------------------------
+    def cached_vectors(self, embedder: str, hashes: list[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for i in range(0, len(hashes), 500):
+            part = hashes[i : i + 500]
+            q = f"SELECT text_hash, vector FROM embed_cache WHERE embedder=? AND text_hash IN ({','.join('?' * len(part))})"
+            out.update({r[0]: r[1] for r in self.conn.execute(q, (embedder, *part))})
+        return out
+
+    def store_vectors(self, embedder: str, items: list[tuple[str, bytes]]) -> None:
+        with self.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO embed_cache(embedder, text_hash, vector) VALUES (?, ?, ?)", [(embedder, h, v) for h, v in items])
+
+
+def _statements(script: str) -> list[str]:
+    """Split the schema script into statements (executescript would COMMIT our transaction)."""
+    out, buf = [], []
+    for line in script.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        buf.append(line)
+        if line.rstrip().endswith(";"):
+            stmt = "\n".join(buf).strip()
+            if stmt:
+                out.append(stmt)
+            buf = []
+    return out
+
+
+def sentence_ref(article_id: str, revision: int, idx: int) -> str:
+    return sentence_id(article_id, revision, idx)

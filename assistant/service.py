@@ -1,0 +1,177 @@
+"""Operations on a library, shared by the CLI and the Python API. Nothing here prints."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable
+
+from .errors import AssistantError, NotFound, UsageError
+from .library.lock import write_lock
+from .library.store import Library
+from .settings import Settings
+
+
+def open_library(settings: Settings, create: bool = False) -> Library:
+    if not create and not (Path(settings.home) / "library.sqlite3").exists():
+        return Library.open(settings.home, create=True)  # an empty library reads as empty, not as an error
+    return Library.open(settings.home, create=create)
+
+
+def vector_index(settings: Settings, library: Library):
+    from .vectors.chroma_index import ChromaIndex
+
+    return ChromaIndex(Path(settings.home), library.library_id, settings.chroma_url)
+
+
+@contextmanager
+def writer(settings: Settings, progress: Callable[[int], None] | None = None, wait: float | None = None, check: bool = True):
+    """Take the write lock, open everything, finish interrupted work, yield a Writer."""
+    from .embed import build_embedder
+    from .ingest.pipeline import Writer
+
+    with write_lock(Path(settings.home), settings.lock_timeout if wait is None else wait):
+        lib = Library.open(settings.home, create=True)
+        try:
+            w = Writer(lib, build_embedder(settings), vector_index(settings, lib), settings, progress)
+            if check:
+                w.check_manifest()
+            w.recovered = w.recover() if lib.manifest().get("vectors_state") != "rebuilding" else 0
+            yield w
+        finally:
+            lib.close()
+
+
+def ingest(
+    settings: Settings,
+    paths: list[str],
+    field_map: dict[str, str] | None = None,
+    max_bytes: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    wait: float | None = None,
+    stdin=None,
+):
+    """Ingest files, folders, globs or '-' (stdin). Returns a pipeline Report; never raises for one bad file."""
+    from .ingest import inputs, loaders
+    from .ingest.pipeline import Outcome, Report
+
+    if not paths:
+        raise UsageError("no paths given", "e.g. assistant ingest seeds/  (files, folders, globs or - for stdin)")
+    files, skipped, missing = inputs.expand(paths)
+    report = Report()
+    t0 = time.perf_counter()
+    for s in skipped:
+        report.outcomes.append(Outcome(s.label, "skipped", message=s.reason))
+    for m in missing:
+        report.outcomes.append(Outcome(m.label, "failed", message=f"{m.label}: {m.reason}", hint="check the path"))
+
+    def parsed():
+        for f in files:
+            try:
+                data = inputs.read_text(f, max_bytes or inputs.DEFAULT_MAX_BYTES, stdin=stdin)
+                arts, errors = loaders.load(inputs.loader_for(f, data), data, f.label if f.path is not None else "-", field_map)
+            except AssistantError as exc:
+                report.outcomes.append(Outcome(f.label, "failed", message=exc.message, hint=exc.hint))
+                continue
+            for exc in errors:
+                report.outcomes.append(Outcome(f.label, "failed", message=exc.message, hint=exc.hint))
+            yield from arts
+
+    if files:
+        with writer(settings, progress, wait) as w:
+            report.recovered = w.recovered
+            w.ingest(parsed(), report)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def sources(settings: Settings, source: str | None = None) -> list[dict]:
+    with open_library(settings) as lib:
+        return lib.list_articles(source)
+
+
+def show(settings: Settings, ref: str, revision: int | None = None) -> dict:
+    with open_library(settings) as lib:
+        article_id = lib.resolve_article(ref)
+        if revision is None and "@" in ref:
+            try:
+                revision = int(ref.split("@", 1)[1].split("#", 1)[0].split(":", 1)[0])
+            except ValueError:
+                raise UsageError(f"cannot read the revision in {ref!r}", "use ID, ID@REVISION or a sentence id")
+        rev = lib.revision(article_id, revision)
+        sents = lib.sentences(article_id, rev.revision)
+        return {
+            "article_id": article_id,
+            "revision": rev.revision,
+            "revisions": lib.revision_list(article_id),
+            "title": rev.title,
+            "source": rev.source,
+            "url": rev.url,
+            "published": rev.published,
+            "date_precision": rev.date_precision,
+            "updated": rev.updated,
+            "revised_at": rev.revised_at,
+            "author": rev.author,
+            "highlights": rev.highlights,
+            "text": rev.text,
+            "sentences": [{"id": s.id, "text": s.text, "start": s.start, "end": s.end} for s in sents],
+            "chunk_count": len(lib.chunk_ids_of(article_id, rev.revision)),
+        }
+
+
+def forget(settings: Settings, refs: list[str], before: str | None = None, source: str | None = None, wait: float | None = None) -> list[str]:
+    from .dates import parse_date_bound
+
+    if not refs and not before and not source:
+        raise UsageError("say what to forget", "give article ids, --before DATE or --source NAME")
+    with writer(settings, wait=wait, check=False) as w:
+        lib = w.lib
+        ids: list[str] = [lib.resolve_article(r) for r in refs]
+        if before:
+            bound = parse_date_bound(before)
+            ids += [r[0] for r in lib.conn.execute(
+                "SELECT DISTINCT article_id FROM revisions WHERE status='committed' AND published_ts IS NOT NULL AND published_ts < ?", (bound.timestamp,))]
+        if source:
+            ids += [r[0] for r in lib.conn.execute(
+                "SELECT DISTINCT article_id FROM revisions WHERE status='committed' AND lower(source)=lower(?)", (source,))]
+        ids = sorted(set(ids))
+        w.forget(ids)
+        return ids
+
+
+def reindex(settings: Settings, progress: Callable[[int], None] | None = None, wait: float | None = None) -> dict:
+    with writer(settings, progress, wait, check=False) as w:
+        return w.reindex()
+
+
+def check(settings: Settings) -> dict:
+    """Verify that library and vector index agree; returns problems with the fix for each."""
+    with open_library(settings) as lib:
+        problems: list[dict] = []
+        counts = lib.counts()
+        man = lib.manifest()
+        if counts["pending"]:
+            problems.append({"problem": f"{counts['pending']} revision(s) left pending or half-deleted by an interrupted run", "fix": "run any writing command, e.g. assistant ingest PATH (it completes them)"})
+        if man.get("vectors_state") == "rebuilding":
+            problems.append({"problem": "a reindex was interrupted", "fix": "assistant reindex"})
+        orphans = lib.conn.execute(
+            "SELECT COUNT(*) FROM chunks c LEFT JOIN revisions r USING(article_id, revision) WHERE r.article_id IS NULL").fetchone()[0]
+        if orphans:
+            problems.append({"problem": f"{orphans} chunk(s) without a revision", "fix": "assistant reindex"})
+        empty = lib.conn.execute(
+            "SELECT COUNT(*) FROM revisions r WHERE status='committed' AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.article_id=r.article_id AND c.revision=r.revision)").fetchone()[0]
+        if empty:
+            problems.append({"problem": f"{empty} committed revision(s) without chunks", "fix": "assistant reindex"})
+        committed_ids = {r[0] for r in lib.conn.execute("SELECT c.chunk_id FROM chunks c JOIN revisions r USING(article_id, revision) WHERE r.status='committed'")}
+        all_ids = {r[0] for r in lib.conn.execute("SELECT chunk_id FROM chunks")}
+        vectors = None
+        if "embedder" in man:
+            vectors = vector_index(settings, lib).ids()
+            missing = committed_ids - vectors
+            extra = vectors - all_ids
+            if missing:
+                problems.append({"problem": f"{len(missing)} chunk(s) have no vector", "fix": "assistant reindex"})
+            if extra:
+                problems.append({"problem": f"{len(extra)} vector(s) belong to no chunk", "fix": "assistant reindex"})
+        return {"ok": not problems, "counts": counts, "vectors": None if vectors is None else len(vectors), "problems": problems}

@@ -1,0 +1,126 @@
+"""One settings object: defaults, then the TOML config file, then ASSISTANT_* variables, then options.
+
+The config file lives in the data directory (``<home>/config.toml``) so that one
+``--data-dir`` / ``ASSISTANT_HOME`` is a complete, isolated installation. A key is
+never stored: settings name the *environment variable* that holds it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .errors import ConfigError
+
+APP_NAME = "news-assistant"
+
+
+def default_home() -> Path:
+    env = os.environ.get("ASSISTANT_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=default_home)
+    # Embedding: "local" (MiniLM int8 ONNX, no network), "openai" (any /v1/embeddings server), "hash" (tests).
+    embedder: str = "local"
+    embed_model: str = "text-embedding-3-small"
+    embed_base_url: str = ""
+    embed_api_key_env: str = "OPENAI_API_KEY"
+    # Chroma: empty means the embedded PersistentClient in <home>/chroma.
+    chroma_url: str = ""
+    # Chunks: a budget in the embedder's own word pieces (title/date header included), overlap in sentences.
+    chunk_tokens: int = 128
+    chunk_overlap: int = 1
+    # LLM (answers issue): empty model means the extractive engine.
+    model: str = ""
+    base_url: str = ""
+    api_key_env: str = "OPENAI_API_KEY"
+    context_window: int = 8192
+    # Seconds a writer waits for another writer's lock before refusing.
+    lock_timeout: float = 10.0
+
+    @property
+    def config_path(self) -> Path:
+        return self.home / "config.toml"
+
+    @classmethod
+    def load(cls, home: Path | str | None = None, **overrides) -> "Settings":
+        """Defaults < config file < ASSISTANT_* environment < explicit overrides (None ignored)."""
+        base = cls(home=Path(home).expanduser()) if home else cls()
+        values = {}
+        values.update(read_config(base.config_path))
+        for f in fields(cls):
+            if f.name == "home":
+                continue
+            env = os.environ.get("ASSISTANT_" + f.name.upper())
+            if env is not None and env != "":
+                values[f.name] = env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(base, **coerce(values))
+
+    def public_dict(self) -> dict:
+        return {f.name: (str(getattr(self, f.name)) if f.name == "home" else getattr(self, f.name)) for f in fields(self)}
+
+
+SETTABLE = {f.name: f for f in fields(Settings) if f.name != "home"}
+
+
+def coerce(values: dict) -> dict:
+    """Turn strings from the environment or the command line into each field's type."""
+    out = {}
+    for key, value in values.items():
+        if key not in SETTABLE:
+            raise ConfigError(f"unknown setting {key!r}", "known settings: " + ", ".join(sorted(SETTABLE)))
+        kind = type(getattr(Settings, key, None)) if hasattr(Settings, key) else str
+        default = Settings.__dataclass_fields__[key].default
+        kind = type(default)
+        try:
+            if kind is int:
+                value = int(value)
+            elif kind is float:
+                value = float(value)
+            else:
+                value = str(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"setting {key!r} must be a {kind.__name__}, got {value!r}", "fix it with 'assistant config set'")
+        if key.endswith("api_key_env") and value and not value.replace("_", "").isalnum():
+            raise ConfigError(
+                f"{key} must name an environment variable, not hold a key",
+                "e.g. 'assistant config set api_key_env OPENAI_API_KEY'",
+            )
+        out[key] = value
+    return out
+
+
+def read_config(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})", "fix or delete the file")
+    unknown = [k for k in data if k not in SETTABLE]
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}", "known settings: " + ", ".join(sorted(SETTABLE)))
+    return data
+
+
+def write_config(path: Path, key: str, value: str) -> dict:
+    """Set one key in the config file (validated), written atomically."""
+    import tomli_w
+
+    from .util import atomic_write_text
+
+    data = read_config(path)
+    data.update(coerce({key: value}))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, tomli_w.dumps(data))
+    return data

@@ -1,0 +1,1 @@
+"""The Chroma index derived from the library: the only package that imports chromadb."""
