@@ -336,7 +336,10 @@ def config_set(key: str, value: str, as_json: bool = JsonOpt):
 
 def main() -> None:
     """Entry point: usage errors under --json still produce a JSON error document."""
-    import click
+    try:  # recent typer vendors click as typer._click
+        from typer import _click as click
+    except ImportError:  # pragma: no cover - older typer
+        import click
 
     try:
         rv = app(standalone_mode=False)

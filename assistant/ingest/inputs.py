@@ -130,7 +130,7 @@ def read_text(f: InputFile, max_bytes: int = DEFAULT_MAX_BYTES, stdin=None) -> s
             raise InputError(f"{f.label}: cannot read ({exc.strerror})", "check the path and its permissions")
         if size > max_bytes:
             raise InputError(
-                f"{f.label}: file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit",
+                f"{f.label}: file is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit",
                 "split it into smaller files or raise --max-file-mb",
             )
         try:
@@ -138,7 +138,7 @@ def read_text(f: InputFile, max_bytes: int = DEFAULT_MAX_BYTES, stdin=None) -> s
         except OSError as exc:
             raise InputError(f"{f.label}: cannot read ({exc.strerror})", "check the path and its permissions")
     if len(data) > max_bytes:
-        raise InputError(f"{f.label}: input is over the {max_bytes / 1e6:.0f} MB limit", "split it or raise --max-file-mb")
+        raise InputError(f"{f.label}: input is over the {max_bytes / 2**20:.0f} MB limit", "split it or raise --max-file-mb")
     if not data.strip():
         raise InputError(f"{f.label}: file is empty", "nothing to ingest")
     if b"\x00" in data[:8192]:

@@ -131,6 +131,7 @@ class Writer:
         if pending:
             self._embed_and_upsert(pending)
             with self.lib.transaction() as c:
+                self._record_manifest(c)
                 for article_id, rev in pending:
                     c.execute("UPDATE revisions SET status='committed' WHERE article_id=? AND revision=? AND status='pending'", (article_id, rev))
                     self.lib.journal(c, self.run_id, "recover", "committed", article_id, rev)
@@ -201,12 +202,14 @@ class Writer:
         with self.lib.transaction() as c:
             for p in batch:
                 self._insert_pending(c, p, now)
-            self._record_manifest(c)
         fault_point("after_pending")
         keys = [(p.article_id, p.revision) for p in batch]
         report.chunks_embedded += self._embed_and_upsert(keys)
         fault_point("after_vectors")
         with self.lib.transaction() as c:
+            # the manifest is written with the first commit (dimensions are known by then),
+            # so a run that failed before committing anything does not pin its settings
+            self._record_manifest(c)
             for p in batch:
                 c.execute("UPDATE revisions SET status='committed' WHERE article_id=? AND revision=?", (p.article_id, p.revision))
                 action = "added" if p.revision == 1 else "revised"

@@ -1,20 +1,65 @@
 """Sentence splitting with exact character offsets into the cleaned text.
 
-pysbd does the splitting (chosen by measurement: docs/sentence-splitting.md); it runs per
-paragraph, and each sentence is located in the paragraph by search from a cursor, so the
-offsets are exact even where the splitter normalises whitespace.
+blingfire splits (fewest boundary errors and ~10x faster than syntok on 3,272 gold news
+sentences; pysbd missed most boundaries inside quotations: docs/sentence-splitting.md),
+followed by a merge rule that undoes splits after honorifics ("Gov. Vázquez") and before a
+lower-case word ('?" she asked'). syntok stands in where blingfire's native library does
+not load (it ships no build for some platforms). Each sentence is located in its paragraph
+by search from a cursor, so offsets are exact whatever the splitter does to whitespace.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+
+HONORIFIC = re.compile(r"(?<![A-Za-z.])(?:Mr|Mrs|Ms|Dr|Prof|Gov|Sen|Rep|Rev|Gen|Lt|Col|Sgt|Capt|Adm|St|Spc|Maj|Cpl|Pvt|v|vs)\.$")
+LOWER_START = re.compile(r"""["'\u201d\u2019]*\s*[a-z](?![A-Z])""")
 
 
 @lru_cache(maxsize=1)
-def _segmenter():
-    import pysbd
+def _splitter():
+    try:
+        import blingfire
 
-    return pysbd.Segmenter(language="en", clean=False)
+        return lambda para: blingfire.text_to_sentences(para).split("\n")
+    except (ImportError, OSError):  # no native build for this platform
+        from syntok import segmenter
+
+        def by_syntok(para: str) -> list[str]:
+            return [
+                "".join(t.spacing + t.value for t in sent).strip()
+                for paragraph in segmenter.process(para)
+                for sent in paragraph
+            ]
+
+        return by_syntok
+
+
+def _locate(para: str, pieces: list[str]) -> list[int]:
+    """Start offsets of the pieces in para, found in order."""
+    starts, cursor = [], 0
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        found = para.find(piece, cursor)
+        if found == -1:  # the splitter altered the text: anchor on the first word instead
+            found = para.find(piece.split()[0], cursor)
+            if found == -1:
+                continue
+        starts.append(found)
+        cursor = found + 1
+    return starts
+
+
+def _merge(para: str, starts: list[int]) -> list[int]:
+    keep = []
+    for k, s in enumerate(starts):
+        if k and (HONORIFIC.search(para[max(0, s - 12) : s].rstrip()) or LOWER_START.match(para, s)):
+            continue
+        keep.append(s)
+    return keep
 
 
 def split(text: str) -> list[tuple[int, int, str]]:
@@ -26,24 +71,14 @@ def split(text: str) -> list[tuple[int, int, str]]:
         pos += len(para) + 2
         if not para.strip():
             continue
-        cursor = 0
-        for seg in _segmenter().segment(para):
-            seg = seg.strip()
-            if not seg:
-                continue
-            found = para.find(seg, cursor)
-            if found == -1:
-                # the splitter altered the text; fall back to the rest of the paragraph
-                rest = para[cursor:].strip()
-                if rest:
-                    found = para.find(rest, cursor)
-                    out.append((para_start + found, para_start + found + len(rest), rest))
-                cursor = len(para)
-                break
-            out.append((para_start + found, para_start + found + len(seg), seg))
-            cursor = found + len(seg)
-        tail = para[cursor:].strip()
-        if tail:
-            found = para.find(tail, cursor)
-            out.append((para_start + found, para_start + found + len(tail), tail))
+        starts = _merge(para, _locate(para, _splitter()(para)))
+        if not starts or starts[0] != 0:
+            starts = [len(para) - len(para.lstrip())] + starts
+        bounds = starts + [len(para)]
+        for a, b in zip(bounds, bounds[1:]):
+            seg = para[a:b]
+            stripped = seg.strip()
+            if stripped:
+                lead = len(seg) - len(seg.lstrip())
+                out.append((para_start + a + lead, para_start + a + lead + len(stripped), stripped))
     return out

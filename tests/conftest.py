@@ -1,0 +1,128 @@
+"""Shared fixtures: an isolated data directory, the CLI in-process and as a subprocess, a real Chroma server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+SHARED_DATA = Path(os.environ.get("ASSISTANT_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """An empty data directory, with the fast deterministic hash embedder unless a test says otherwise."""
+    h = tmp_path / "home"
+    monkeypatch.setenv("ASSISTANT_HOME", str(h))
+    monkeypatch.setenv("ASSISTANT_EMBEDDER", "hash")
+    for var in ("ASSISTANT_CHROMA_URL", "ASSISTANT_MODEL", "ASSISTANT_FAULT", "ASSISTANT_CHUNK_TOKENS"):
+        monkeypatch.delenv(var, raising=False)
+    return h
+
+
+class Result:
+    def __init__(self, code, stdout, stderr):
+        self.code, self.stdout, self.stderr = code, stdout, stderr
+
+    def json(self):
+        return json.loads(self.stdout)
+
+    def __repr__(self):
+        return f"<exit {self.code}\nstdout: {self.stdout[-2000:]}\nstderr: {self.stderr[-2000:]}>"
+
+
+@pytest.fixture
+def cli(home):
+    """Run the CLI in-process (fast); returns Result(code, stdout, stderr)."""
+    from assistant.cli import app
+
+    runner = CliRunner()
+
+    def run(*args, input=None):
+        r = runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
+        return Result(r.exit_code, r.stdout, r.stderr)
+
+    return run
+
+
+def run_subprocess(*args, env=None, input=None, timeout=120):
+    """Run the real console entry point in a new process."""
+    e = dict(os.environ)
+    e.update(env or {})
+    p = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *[str(a) for a in args]],
+        capture_output=True, text=True, env=e, input=input, timeout=timeout, cwd=REPO,
+    )
+    return Result(p.returncode, p.stdout, p.stderr)
+
+
+@pytest.fixture
+def sh(home):
+    return run_subprocess
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real `chroma run` on loopback for the session."""
+    exe = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    if exe is None:
+        pytest.fail("the chroma command is not installed (it comes with chromadb)")
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    log = open(path / "server.log", "w")
+    proc = subprocess.Popen([exe, "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=1)
+            break
+        except Exception:
+            if proc.poll() is not None:
+                pytest.fail("chroma server exited: " + (path / "server.log").read_text()[-2000:])
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("chroma server did not start within 60 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture
+def fake_openai():
+    from tests.fakes.openai_server import FakeOpenAIServer
+
+    with FakeOpenAIServer() as server:
+        yield server
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path

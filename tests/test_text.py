@@ -1,0 +1,59 @@
+"""Sentence splitting, chunking and dates."""
+
+import pytest
+
+from assistant.dates import parse_date, parse_date_bound
+from assistant.errors import UsageError
+from assistant.ingest import chunking, sentences
+
+
+def test_offsets_are_exact():
+    text = "U.S. Gen. Mark Milley spoke on Tuesday.  He said \"no.\" Dr. Smith agreed.\n\nA second paragraph, with 3.5 percent growth. It ends here."
+    out = sentences.split(text)
+    for start, end, s in out:
+        assert text[start:end] == s
+    assert out[0][2] == "U.S. Gen. Mark Milley spoke on Tuesday."
+    assert [s for _, _, s in out][-2:] == ["A second paragraph, with 3.5 percent growth.", "It ends here."]
+
+
+def test_plan_chunks_respects_budget_and_overlap():
+    plan = chunking.plan_chunks([10, 10, 10, 10, 10], header_tokens=5, budget=30, overlap=1)
+    assert plan == [(0, 1), (1, 2), (2, 3), (3, 4)]
+    # every chunk within budget unless a single sentence is longer
+    assert chunking.plan_chunks([50, 5, 5], header_tokens=5, budget=30, overlap=1) == [(0, 0), (1, 2)]
+    # overlap never stalls progress
+    assert chunking.plan_chunks([40, 40, 40], header_tokens=0, budget=30, overlap=2) == [(0, 0), (1, 1), (2, 2)]
+    assert chunking.plan_chunks([], 0, 30) == []
+
+
+def test_make_chunks_includes_the_header_in_text_and_count():
+    count = lambda texts: [len(t.split()) for t in texts]
+    chunks = chunking.make_chunks(["One two three.", "Four five.", "Six."], "Title", "2020-01-01", "Outlet", count, budget=9, overlap=0)
+    assert chunks[0][2].startswith("Title — 2020-01-01 — Outlet\n")
+    assert all(n <= 9 for *_, n in chunks)
+    assert [c[:2] for c in chunks] == [(0, 0), (1, 2)]
+
+
+@pytest.mark.parametrize(
+    "raw, iso, precision",
+    [
+        ("2019-08-08", "2019-08-08", "day"),
+        ("2004-12", "2004-12", "month"),
+        ("2004", "2004", "year"),
+        ("Thursday, August 8, 2019", "2019-08-08", "day"),
+        ("2022/06/16", "2022-06-16", "day"),
+        ("December 2004", "2004-12", "month"),
+        ("2022-06-12T10:00:00Z", "2022-06-12T10:00:00+00:00", "time"),
+        ("Tue, 10 Jun 2003 04:00:00 GMT", "2003-06-10T04:00:00+00:00", "time"),
+    ],
+)
+def test_parse_date(raw, iso, precision):
+    d = parse_date(raw)
+    assert (d.iso, d.precision) == (iso, precision)
+
+
+def test_unparseable_dates():
+    assert parse_date("soon") is None and parse_date("") is None and parse_date("2019-13-45") is None
+    with pytest.raises(UsageError, match="cannot read the date"):
+        parse_date_bound("next tuesday-ish")
+    assert parse_date_bound("7d").precision == "day"

@@ -1,0 +1,112 @@
+"""The write lock, reindex, embedder/manifest mismatches, and a real Chroma server."""
+
+import time
+
+import pytest
+
+from assistant import service
+from assistant.library.lock import write_lock
+from assistant.settings import Settings
+from tests.conftest import SEEDS
+
+
+def test_second_writer_refuses_clearly_while_readers_keep_working(sh, cli, home):
+    cli("ingest", SEEDS / "news" / "2020-08-22-wikinews-navalny-airlifted-to-germany.md")
+    with write_lock(home, timeout=0):
+        t0 = time.perf_counter()
+        r = sh("ingest", SEEDS, "--wait", "1", "--json")
+        waited = time.perf_counter() - t0
+        assert r.code == 1
+        assert r.json()["error"]["message"] == f"another assistant process is writing to {home}"
+        assert "--wait" in r.json()["error"]["hint"]
+        assert waited >= 1.0
+        # readers take no lock
+        assert len(cli("sources", "--json").json()["articles"]) == 1
+    # once the lock is free, the writer goes ahead
+    assert sh("ingest", SEEDS, "--wait", "0").code == 0
+
+
+def test_a_waiting_writer_proceeds_when_the_lock_is_released(home):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    with write_lock(home, timeout=0):
+        p = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(SEEDS), "--wait", "60"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        assert p.poll() is None  # still waiting
+    out, errs = p.communicate(timeout=120)
+    assert p.returncode == 0, errs
+    assert "12 added" in out
+
+
+def test_reindex_after_changing_chunk_settings(cli, home, monkeypatch):
+    cli("ingest", SEEDS)
+    before = {a["article_id"]: a["chunk_count"] for a in cli("sources", "--json").json()["articles"]}
+    cli("config", "set", "chunk_tokens", "256")
+    r = cli("ingest", SEEDS / "news" / "2019-06-24-wikinews-new-hampshire-motorcycle-crash.md", "--json")
+    assert r.code == 1
+    err = r.json()["error"]
+    assert "chunk_tokens=128" in err["message"] and "assistant reindex" in err["hint"]
+    r = cli("reindex", "--json")
+    assert r.code == 0 and r.json()["revisions"] == 12
+    after = {a["article_id"]: a["chunk_count"] for a in cli("sources", "--json").json()["articles"]}
+    assert sum(after.values()) < sum(before.values())
+    assert service.check(Settings.load())["ok"]
+    assert cli("ingest", SEEDS, "--json").json()["unchanged"] == 12
+
+
+def test_another_embedder_is_refused_until_reindex(cli, home, monkeypatch):
+    cli("ingest", SEEDS / "news" / "2019-06-24-wikinews-new-hampshire-motorcycle-crash.md")
+    r = cli("--embedder", "local", "ingest", SEEDS, "--json")
+    assert r.code == 1
+    assert "embedder=hash-256" in r.json()["error"]["message"] and "reindex" in r.json()["error"]["hint"]
+
+
+def test_lost_chroma_directory_is_found_by_check_and_fixed_by_reindex(sh, home):
+    # subprocesses: chromadb caches its client per path inside one process
+    import shutil
+
+    sh("ingest", SEEDS)
+    shutil.rmtree(home / "chroma")
+    r = sh("check", "--json")
+    assert r.code == 1 and any("no vector" in p["problem"] and p["fix"] == "assistant reindex" for p in r.json()["problems"]), r
+    assert sh("reindex").code == 0
+    assert sh("check").code == 0
+
+
+@pytest.mark.slow
+def test_ingest_and_query_against_a_chroma_server(cli, home, chroma_server, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_CHROMA_URL", chroma_server)
+    r = cli("ingest", SEEDS, "--json")
+    assert r.code == 0 and r.json()["added"] == 12
+    assert not (home / "chroma").exists()  # nothing embedded locally
+    report = service.check(Settings.load())
+    assert report["ok"] and report["vectors"] == report["counts"]["chunks"]
+    # query the server's collection with a chunk's own vector: that chunk comes first
+    from assistant.embed import build_embedder
+
+    cfg = Settings.load()
+    with service.open_library(cfg) as lib:
+        index = service.vector_index(cfg, lib)
+        row = lib.conn.execute("SELECT chunk_id, text FROM chunks ORDER BY chunk_id LIMIT 1").fetchone()
+        hits = index.query(build_embedder(cfg).embed_query(row["text"]), k=3)
+        assert hits[0][0] == row["chunk_id"] and hits[0][1] < 1e-4
+        aid = row["chunk_id"].split("@")[0]
+        filtered = index.query(build_embedder(cfg).embed_query(row["text"]), k=50, where={"article_id": aid})
+        assert filtered and all(h[0].startswith(aid) for h in filtered)
+    gone = cli("forget", aid, "--json").json()["forgotten"]
+    assert gone == [aid] and service.check(Settings.load())["ok"]
+
+
+def test_unreachable_chroma_server_is_a_clear_error(cli, home, monkeypatch):
+    from tests.conftest import free_port
+
+    monkeypatch.setenv("ASSISTANT_CHROMA_URL", f"http://127.0.0.1:{free_port()}")
+    r = cli("ingest", SEEDS / "news" / "2019-06-24-wikinews-new-hampshire-motorcycle-crash.md", "--json")
+    assert r.code == 1
+    assert "Chroma server" in r.json()["error"]["message"] and "chroma run" in r.json()["error"]["hint"]
+    # nothing half-written: the pending revision is not visible and is completed by a later run
+    monkeypatch.delenv("ASSISTANT_CHROMA_URL")
+    assert cli("sources", "--json").json()["articles"] == []
