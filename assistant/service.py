@@ -163,6 +163,10 @@ def check(settings: Settings) -> dict:
             "SELECT COUNT(*) FROM revisions r WHERE status='committed' AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.article_id=r.article_id AND c.revision=r.revision)").fetchone()[0]
         if empty:
             problems.append({"problem": f"{empty} committed revision(s) without chunks", "fix": "assistant reindex"})
+        try:  # with rank=1, FTS5 also compares the index against the chunks table it mirrors
+            lib.conn.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
+        except Exception as exc:
+            problems.append({"problem": f"the full-text index does not match the library ({exc})", "fix": "assistant reindex"})
         committed_ids = {r[0] for r in lib.conn.execute("SELECT c.chunk_id FROM chunks c JOIN revisions r USING(article_id, revision) WHERE r.status='committed'")}
         all_ids = {r[0] for r in lib.conn.execute("SELECT chunk_id FROM chunks")}
         vectors = None

@@ -110,3 +110,17 @@ def test_unreachable_chroma_server_is_a_clear_error(cli, home, monkeypatch):
     # nothing half-written: the pending revision is not visible and is completed by a later run
     monkeypatch.delenv("ASSISTANT_CHROMA_URL")
     assert cli("sources", "--json").json()["articles"] == []
+
+
+def test_check_finds_a_damaged_full_text_index(cli, home):
+    import sqlite3
+
+    cli("ingest", SEEDS)
+    assert cli("check").code == 0
+    conn = sqlite3.connect(home / "library.sqlite3")
+    conn.execute("INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', 1, (SELECT text FROM chunks WHERE rowid=1))")
+    conn.commit()
+    conn.close()
+    r = cli("check", "--json")
+    assert r.code == 1 and any("full-text index" in p["problem"] for p in r.json()["problems"])
+    assert cli("reindex").code == 0 and cli("check").code == 0

@@ -330,6 +330,7 @@ class Writer:
             fault_point("reindex_batch")
             self.progress(len(part))
         with self.lib.transaction() as c:
+            c.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
             self._record_manifest(c)
             self.lib.set_manifest(c, vectors_state="ok")
             self.lib.journal(c, self.run_id, "reindex", "done", message=f"{len(revs)} revisions, {total_chunks} chunks")

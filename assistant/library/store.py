@@ -95,19 +95,24 @@ class Library:
             row = self.conn.execute("SELECT value FROM manifest WHERE key='schema_version'").fetchone()
         except sqlite3.OperationalError:
             pass
-        if row is not None:
-            if int(row[0]) > SCHEMA_VERSION:
-                raise AssistantError(
-                    f"this library was written by a newer version (schema {row[0]})",
-                    "upgrade the assistant: pip install -U news-assistant",
-                )
+        if row is not None and int(row[0]) > SCHEMA_VERSION:
+            raise AssistantError(
+                f"this library was written by a newer version (schema {row[0]})",
+                "upgrade the assistant: pip install -U news-assistant",
+            )
+        if row is not None and self._schema_current():
             return
         with self.transaction():
             for statement in _statements(SCHEMA):
                 self.conn.execute(statement)
             self.conn.execute("INSERT OR IGNORE INTO manifest VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self.conn.execute("INSERT OR IGNORE INTO manifest VALUES ('library_id', ?)", (uuid.uuid4().hex,))
-            self.conn.execute("INSERT OR IGNORE INTO manifest VALUES ('created_at', ?)", (now_iso(),))
+            self.conn.execute("INSERT OR IGNORE INTO manifest VALUES ('created_at', ?)", (now_iso(), ))
+
+    def _schema_current(self) -> bool:
+        """True when every table, index and trigger of SCHEMA exists (cheap: one query)."""
+        have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        return all(name in have for name in _schema_names())
 
     def close(self) -> None:
         self.conn.close()
@@ -302,18 +307,28 @@ class Library:
 
 
 def _statements(script: str) -> list[str]:
-    """Split the schema script into statements (executescript would COMMIT our transaction)."""
-    out, buf = [], []
+    """Split the schema script into statements (executescript would COMMIT our transaction).
+
+    A statement ends at a line ending in ';' outside a trigger body (which ends with 'END;')."""
+    out, buf, in_trigger = [], [], False
     for line in script.splitlines():
         if line.strip().startswith("--"):
             continue
         buf.append(line)
-        if line.rstrip().endswith(";"):
+        if line.lstrip().upper().startswith("CREATE TRIGGER"):
+            in_trigger = True
+        if line.rstrip().endswith(";") and (not in_trigger or line.strip().upper() == "END;"):
             stmt = "\n".join(buf).strip()
             if stmt:
                 out.append(stmt)
-            buf = []
+            buf, in_trigger = [], False
     return out
+
+
+def _schema_names() -> list[str]:
+    import re
+
+    return re.findall(r"CREATE (?:VIRTUAL )?(?:TABLE|INDEX|TRIGGER) IF NOT EXISTS (\w+)", SCHEMA)
 
 
 def sentence_ref(article_id: str, revision: int, idx: int) -> str:
