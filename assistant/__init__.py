@@ -5,10 +5,14 @@ The public Python API is imported lazily so that ``import assistant`` stays chea
 
 __version__ = "0.1.0"
 
-__all__ = ["Library", "Settings", "AssistantError", "__version__"]
+__all__ = ["Assistant", "Library", "Settings", "AssistantError", "__version__"]
 
 
 def __getattr__(name):  # PEP 562: keep heavy modules out of start-up
+    if name == "Assistant":
+        from .api import Assistant
+
+        return Assistant
     if name == "Library":
         from .library.store import Library
 

@@ -237,6 +237,85 @@ def show(
     guarded(as_json, body)
 
 
+# --------------------------------------------------------------------------- search
+SinceOpt = typer.Option(None, "--since", help="Published on or after: YYYY-MM-DD or relative (7d, 2w, 3m, 1y).")
+UntilOpt = typer.Option(None, "--until", help="Published on or before this date.")
+AsOfOpt = typer.Option(None, "--as-of", help="Only what was published (and the revisions dated) up to this day.")
+SourceOpt = typer.Option(None, "--source", help="Only this outlet (substring; repeatable).")
+ArticleOpt = typer.Option(None, "--article", help="Only this article id (repeatable).")
+UndatedOpt = typer.Option(False, "--include-undated", help="Keep undated articles when a date filter is given.")
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="What to look for."),
+    k: int = typer.Option(5, "-k", help="Number of passages."),
+    mode: str = typer.Option("hybrid", "--mode", help="dense, lexical or hybrid."),
+    since: Optional[str] = SinceOpt,
+    until: Optional[str] = UntilOpt,
+    as_of: Optional[str] = AsOfOpt,
+    source: List[str] = SourceOpt,
+    article: List[str] = ArticleOpt,
+    include_undated: bool = UndatedOpt,
+    per_article: int = typer.Option(2, "--per-article", help="At most this many passages from one article."),
+    as_json: bool = JsonOpt,
+):
+    """Find the passages that match a query: title, date, outlet, score and sentences with their ids."""
+
+    def body():
+        from .api import Assistant
+
+        with Assistant(settings=settings()) as a:
+            passages = a.search(query, k=k, mode=mode, since=since, until=until, as_of=as_of, source=source or None,
+                                article=article or None, include_undated=include_undated, per_article=per_article)
+        if as_json:
+            emit_json({"query": query, "mode": mode, "results": [p.to_dict() for p in passages]})
+            return
+        if not passages:
+            print("No passages matched." + (" (Date filters exclude undated articles; add --include-undated to keep them.)" if (since or until or as_of) and not include_undated else ""))
+            return
+        for i, p in enumerate(passages, 1):
+            outlets = ", ".join([p.source] + [s for s in p.copy_sources if s != p.source]) or "unknown outlet"
+            print(f"{i}. {p.title or '(untitled)'} — {outlets}, {p.published or 'undated'}  [score {p.score:.3f}]")
+            for s in p.sentences:
+                print(f"   [{s.id}] {s.text}")
+            print()
+
+    guarded(as_json, body)
+
+
+# --------------------------------------------------------------------------- eval
+eval_app = typer.Typer(help="Evaluations on public data (see docs/).", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    dataset: str = typer.Option("seeds", "--dataset", help="realtimeqa (needs --data) or seeds (built in)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Dataset directory, e.g. ../shared/data/realtimeqa."),
+    work_dir: Path = typer.Option(Path(".eval-work"), "--work-dir", help="Where the ingested corpora are kept between runs."),
+    eval_embedder: str = typer.Option("local", "--eval-embedder", help="Embedder for the eval corpus."),
+    chunk_tokens: int = typer.Option(128, "--chunk-tokens", help="Chunk budget in word pieces."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Also write the full result as JSON here."),
+    as_json: bool = JsonOpt,
+):
+    """Article-level recall@1/5/10 and MRR@10 for dense, lexical and hybrid retrieval, with 95% intervals."""
+
+    def body():
+        from .evaluation import retrieval
+
+        result = retrieval.run(dataset, data, work_dir, eval_embedder, chunk_tokens, log=err)
+        if out:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(result, indent=2))
+        if as_json:
+            emit_json(result)
+        else:
+            print(retrieval.format_table(result))
+
+    guarded(as_json, body)
+
+
 # --------------------------------------------------------------------------- forget / reindex / check
 @app.command()
 def forget(

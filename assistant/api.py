@@ -1,0 +1,80 @@
+"""The Python API: ``Assistant(...)`` opens a library and answers search (and later ask/brief) calls.
+
+    from assistant import Assistant
+    with Assistant(data_dir="~/news") as a:
+        for p in a.search("Who became governor of Puerto Rico?", k=3):
+            print(p.title, p.sentence_ids)
+
+Every model or store can be passed in explicitly; otherwise settings build them lazily.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from .settings import Settings
+
+
+class Assistant:
+    def __init__(self, data_dir: str | Path | None = None, *, settings: Settings | None = None, embedder=None, index=None, **overrides):
+        self.settings = settings or Settings.load(data_dir, **overrides)
+        self._embedder = embedder
+        self._index = index
+
+    @cached_property
+    def library(self):
+        from .service import open_library
+
+        return open_library(self.settings)
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from .embed import build_embedder
+
+            self._embedder = build_embedder(self.settings)
+        return self._embedder
+
+    @property
+    def index(self):
+        if self._index is None:
+            from .service import vector_index
+
+            self._index = vector_index(self.settings, self.library)
+        return self._index
+
+    def retriever(self, mode: str = "hybrid"):
+        from .retrieve import Retriever
+
+        if mode == "lexical":
+            return Retriever(self.library)
+        return Retriever(self.library, self.embedder, self.index)
+
+    def search(self, query: str, k: int = 5, mode: str = "hybrid", *, since=None, until=None, as_of=None,
+               source=None, article=None, include_undated: bool = False, per_article: int = 2):
+        """Passages (typed objects) for a query, best first; an empty list when nothing matches."""
+        from .retrieve import Filters
+
+        filters = Filters(since=since, until=until, as_of=as_of, sources=_listify(source),
+                          article_ids=[self.library.resolve_article(a) for a in _listify(article)], include_undated=include_undated)
+        return self.retriever(mode).search(query, k=k, mode=mode, filters=filters, per_article=per_article)
+
+    def close(self) -> None:
+        if "library" in self.__dict__:
+            self.library.close()
+            del self.__dict__["library"]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _listify(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)

@@ -1,0 +1,1 @@
+"""Evaluations on public data: retrieval, citation support, summaries."""

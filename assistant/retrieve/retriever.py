@@ -1,0 +1,236 @@
+"""The Retriever: question + filters -> passages (whole sentences with ids), best first.
+
+Candidates come from FTS5 (lexical) and Chroma (dense); hybrid fuses them with weighted
+reciprocal-rank fusion. Only the searchable revision of each article takes part (the
+latest, or the latest on or before --as-of). Results are diversified: at most
+`per_article` passages per article, copies of one text collapsed into one result that
+lists every outlet, and sentences already shown dropped from later passages.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+
+from ..errors import EmbedderMismatch, UsageError
+from ..types import Sentence, sentence_id
+from . import lexical
+from .filters import Filters, visible_revisions_sql
+from .fusion import rrf
+
+MODES = ("dense", "lexical", "hybrid")
+
+
+@dataclass
+class Passage:
+    article_id: str
+    revision: int
+    chunk_id: str
+    title: str
+    published: str | None
+    date_precision: str | None
+    source: str
+    url: str
+    score: float
+    text: str
+    sentence_ids: list[str]
+    sentences: list[Sentence] = field(repr=False, default_factory=list)
+    copies: list[str] = field(default_factory=list)
+    copy_sources: list[str] = field(default_factory=list)
+    story: str | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("sentences")
+        d.pop("chunk_id")
+        d["score"] = round(self.score, 6)
+        return d
+
+
+@dataclass
+class Tuning:
+    """Fusion settings; chosen on the tuning weeks of the retrieval eval (docs/retrieval.md)."""
+
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    candidates: int = 100
+
+
+class Retriever:
+    def __init__(self, library, embedder=None, index=None, tuning: Tuning | None = None, groups=None):
+        self.lib = library
+        self.embedder = embedder
+        self.index = index
+        self.tuning = tuning or Tuning()
+        # groups(conn, article_ids) -> {article_id: (copies, story)}; news ingestion provides it
+        self.groups = groups or _groups_from_library
+        self.timings: dict[str, float] = {}
+
+    # -- candidates ---------------------------------------------------------------------
+    def lexical_candidates(self, query: str, filters: Filters, n: int) -> list[tuple[str, float]]:
+        t0 = time.perf_counter()
+        out = lexical.search(self.lib.conn, query, filters, n)
+        self.timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
+        return out
+
+    def dense_candidates(self, query: str, filters: Filters, n: int, vector=None) -> list[tuple[str, float]]:
+        if self.index is None or self.embedder is None:
+            raise UsageError("dense search needs an embedder and a vector index", "use --mode lexical")
+        manifest = self.lib.manifest()
+        built_with = manifest.get("embedder")
+        if built_with is None:
+            return []  # nothing embedded yet
+        if built_with != self.embedder.name:
+            raise EmbedderMismatch(
+                f"this library was built with embedder={built_with}, but embedder={self.embedder.name} is configured",
+                "run 'assistant reindex' to rebuild the vectors, or change the setting back",
+            )
+        t0 = time.perf_counter()
+        if vector is None:
+            vector = self.embedder.embed_query(query)
+        self.timings["embed_ms"] = (time.perf_counter() - t0) * 1000
+        t0 = time.perf_counter()
+        where = filters.chroma_where()
+        fetch = n
+        out: list[tuple[str, float]] = []
+        # Chroma cannot tell which revision is searchable, so over-fetch and check in SQLite;
+        # widen the net when filtering removed too much.
+        for _ in range(4):
+            hits = self.index.query(vector, fetch, where)
+            ok = self._visible_chunks([h[0] for h in hits], filters)
+            out = [(cid, 1.0 - dist) for cid, dist in hits if cid in ok]
+            if len(out) >= n or len(hits) < fetch:
+                break
+            fetch *= 4
+        self.timings["dense_ms"] = (time.perf_counter() - t0) * 1000
+        return out[:n]
+
+    def _visible_chunks(self, chunk_ids: list[str], filters: Filters) -> set[str]:
+        if not chunk_ids:
+            return set()
+        vis_sql, vis_args = visible_revisions_sql(filters)
+        where, args = filters.sql("r")
+        out: set[str] = set()
+        for i in range(0, len(chunk_ids), 500):
+            part = chunk_ids[i : i + 500]
+            rows = self.lib.conn.execute(
+                f"""WITH vis AS ({vis_sql})
+                    SELECT c.chunk_id FROM chunks c
+                    JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
+                    JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
+                    WHERE c.chunk_id IN ({','.join('?' * len(part))}) AND {where}""",
+                [*vis_args, *part, *args],
+            )
+            out.update(r[0] for r in rows)
+        return out
+
+    # -- search -------------------------------------------------------------------------
+    def ranked_chunks(self, query: str, mode: str = "hybrid", filters: Filters | None = None, vector=None) -> list[tuple[str, float]]:
+        """Fused (chunk_id, score) candidates, best first, before diversification."""
+        filters = filters or Filters()
+        n = self.tuning.candidates
+        if mode == "lexical":
+            return self.lexical_candidates(query, filters, n)
+        if mode == "dense":
+            return self.dense_candidates(query, filters, n, vector)
+        if mode != "hybrid":
+            raise UsageError(f"unknown mode {mode!r}", "use dense, lexical or hybrid")
+        lex = self.lexical_candidates(query, filters, n)
+        den = self.dense_candidates(query, filters, n, vector)
+        t = self.tuning
+        return rrf([[c for c, _ in den], [c for c, _ in lex]], [t.dense_weight, t.lexical_weight], t.rrf_k)
+
+    def search(self, query: str, k: int = 5, mode: str = "hybrid", filters: Filters | None = None,
+               per_article: int = 2, vector=None) -> list[Passage]:
+        query = (query or "").strip()
+        if not query:
+            raise UsageError("the query is empty", 'e.g. assistant search "who won the election"')
+        if k < 1:
+            raise UsageError("-k must be at least 1", "e.g. -k 5")
+        t0 = time.perf_counter()
+        ranked = self.ranked_chunks(query, mode, filters, vector)
+        passages = self._diversify(ranked, k, per_article)
+        self.timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        return passages
+
+    def _diversify(self, ranked: list[tuple[str, float]], k: int, per_article: int) -> list[Passage]:
+        out: list[Passage] = []
+        per: dict[str, int] = {}
+        seen_sentences: set[str] = set()
+        seen_text: set[str] = set()
+        collapsed: set[str] = set()
+        groups = self.groups(self.lib.conn, list({cid.split("@", 1)[0] for cid, _ in ranked[: k * 20]}))
+        for cid, score in ranked:
+            if len(out) >= k:
+                break
+            article_id = cid.split("@", 1)[0]
+            if article_id in collapsed or per.get(article_id, 0) >= per_article:
+                continue
+            p = self._passage(cid, score)
+            if p is None:
+                continue
+            # sentence-level de-duplication: drop sentences already shown (overlapping chunks,
+            # and the same sentence carried by another outlet)
+            keep = [s for s in p.sentences if s.id not in seen_sentences and _norm(s.text) not in seen_text]
+            if not keep:
+                continue
+            p.sentences = keep
+            p.sentence_ids = [s.id for s in keep]
+            p.text = " ".join(s.text for s in keep)
+            copies, story = groups.get(article_id, ([], None))
+            if copies:
+                p.copies = list(copies)
+                p.copy_sources = _sources_of(self.lib.conn, copies)
+                collapsed.update(copies)
+            p.story = story
+            seen_sentences.update(p.sentence_ids)
+            seen_text.update(_norm(s.text) for s in keep)
+            per[article_id] = per.get(article_id, 0) + 1
+            out.append(p)
+        return out
+
+    def _passage(self, chunk_id: str, score: float) -> Passage | None:
+        row = self.lib.conn.execute(
+            """SELECT c.article_id, c.revision, c.first_sentence, c.last_sentence, r.title, r.published, r.date_precision, r.source, r.url
+               FROM chunks c JOIN revisions r USING (article_id, revision) WHERE c.chunk_id = ? AND r.status = 'committed'""",
+            (chunk_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        sents = [
+            Sentence(row["article_id"], row["revision"], r[0], r[1], r[2], r[3])
+            for r in self.lib.conn.execute(
+                "SELECT idx, start, end, text FROM sentences WHERE article_id=? AND revision=? AND idx BETWEEN ? AND ? ORDER BY idx",
+                (row["article_id"], row["revision"], row["first_sentence"], row["last_sentence"]),
+            )
+        ]
+        return Passage(
+            article_id=row["article_id"], revision=row["revision"], chunk_id=chunk_id, title=row["title"],
+            published=row["published"], date_precision=row["date_precision"], source=row["source"], url=row["url"],
+            score=score, text=" ".join(s.text for s in sents), sentence_ids=[sentence_id(s.article_id, s.revision, s.index) for s in sents],
+            sentences=sents,
+        )
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def _sources_of(conn, article_ids: list[str]) -> list[str]:
+    out = []
+    for a in article_ids:
+        r = conn.execute("SELECT source FROM revisions WHERE article_id=? AND status='committed' ORDER BY revision DESC LIMIT 1", (a,)).fetchone()
+        if r and r[0] and r[0] not in out:
+            out.append(r[0])
+    return out
+
+
+def _groups_from_library(conn, article_ids: list[str]) -> dict:
+    """Copies and story of each article, when news ingestion has computed them."""
+    try:
+        from ..news.clusters import groups_for  # provided by news ingestion
+    except ImportError:
+        return {}
+    return groups_for(conn, article_ids)
