@@ -54,11 +54,34 @@ class Assistant:
     def search(self, query: str, k: int = 5, mode: str = "hybrid", *, since=None, until=None, as_of=None,
                source=None, article=None, include_undated: bool = False, per_article: int = 2):
         """Passages (typed objects) for a query, best first; an empty list when nothing matches."""
+        filters = self.filters(since, until, as_of, source, article, include_undated)
+        return self.retriever(mode).search(query, k=k, mode=mode, filters=filters, per_article=per_article)
+
+    def filters(self, since=None, until=None, as_of=None, source=None, article=None, include_undated: bool = False):
         from .retrieve import Filters
 
-        filters = Filters(since=since, until=until, as_of=as_of, sources=_listify(source),
-                          article_ids=[self.library.resolve_article(a) for a in _listify(article)], include_undated=include_undated)
-        return self.retriever(mode).search(query, k=k, mode=mode, filters=filters, per_article=per_article)
+        return Filters(since=since, until=until, as_of=as_of, sources=_listify(source),
+                       article_ids=[self.library.resolve_article(a) for a in _listify(article)], include_undated=include_undated)
+
+    def llm(self):
+        """The configured chat model, or None (then the extractive engine answers)."""
+        if not self.settings.model:
+            return None
+        from .llm.client import LLM
+
+        return LLM(self.settings.model, self.settings.base_url or None, self.settings.api_key_env,
+                   timeout=self.settings.llm_timeout, retries=self.settings.llm_retries)
+
+    def answerer(self):
+        from .answer.pipeline import Answerer
+
+        return Answerer(self.library, self.retriever("hybrid"), self.embedder, self.settings, self.llm())
+
+    def ask(self, question: str, *, engine: str | None = None, k: int = 8, strict: bool = False, since=None, until=None,
+            as_of=None, source=None, article=None, include_undated: bool = False, on_sentence=None):
+        """An Answer whose every sentence cites source sentence ids; ``refused`` when the sources do not support one."""
+        f = self.filters(since, until, as_of, source, article, include_undated)
+        return self.answerer().ask(question, f, engine=engine, k=k, strict=strict, on_sentence=on_sentence)
 
     def close(self) -> None:
         if "library" in self.__dict__:

@@ -126,15 +126,16 @@ def _main(
 # --------------------------------------------------------------------------- ingest
 @app.command()
 def ingest(
-    paths: List[str] = typer.Argument(None, help="Files, folders (recursive), globs, or - for stdin."),
+    paths: List[str] = typer.Argument(None, help="Files, folders (recursive), globs, - for stdin, or http(s) URLs of pages and RSS/Atom feeds."),
     seeds: bool = typer.Option(False, "--seeds", help="Ingest the bundled sample articles."),
     field: List[str] = typer.Option(None, "--field", help="JSON field mapping NAME=KEY, e.g. --field text=story (names: title, text, date, updated, url, source, author, id)."),
     max_file_mb: float = typer.Option(100, "--max-file-mb", help="Refuse files larger than this."),
+    max_entries: int = typer.Option(200, "--max-entries", min=1, help="Take at most this many entries from each feed (the rest are reported as skipped)."),
     wait: Optional[float] = WaitOpt,
     as_json: bool = JsonOpt,
     verbose: bool = typer.Option(False, "-v", "--verbose", help="List every input and what happened to it."),
 ):
-    """Add articles to the library: split into sentences, chunk, embed. Re-ingesting is safe."""
+    """Add articles to the library: split into sentences, chunk, embed. Re-ingesting is safe. A feed URL is remembered for `update`."""
 
     def body():
         from . import service
@@ -152,27 +153,58 @@ def ingest(
             field_map[name] = key
         cfg = settings()
         with progress_bar(as_json, "ingesting") as tick:
-            report = service.ingest(cfg, targets, field_map, int(max_file_mb * 1024 * 1024), tick, wait)
-        summary = {k: report.count(k) for k in ("added", "revised", "unchanged", "failed", "skipped")}
-        if as_json:
-            emit_json({**summary, "recovered": report.recovered, "chunks_embedded": report.chunks_embedded,
-                       "seconds": round(report.seconds, 2), "data_dir": str(cfg.home), "outcomes": [o.to_dict() for o in report.outcomes]})
-        else:
-            for o in report.outcomes:
-                if o.action == "failed":
-                    err(f"error: {o.message}" + (f"\n  hint: {o.hint}" if o.hint else ""))
-                elif o.action == "skipped":
-                    err(f"skipped {o.origin}: {o.message}")
-                elif verbose:
-                    err(f"{o.action:9} {o.article_id}@{o.revision}  {o.origin}")
-            if report.recovered:
-                err(f"completed {report.recovered} revision(s) left by an interrupted run")
-            print(
-                f"{summary['added']} added, {summary['revised']} revised, {summary['unchanged']} unchanged, "
-                f"{summary['failed']} failed ({report.chunks_embedded} chunks embedded in {report.seconds:.1f} s) -> {cfg.home}"
-            )
-        if summary["failed"]:
-            raise typer.Exit(1)
+            report = service.ingest(cfg, targets, field_map, int(max_file_mb * 1024 * 1024), tick, wait, max_entries=max_entries)
+        _report_ingest(report, cfg, as_json, verbose)
+
+    guarded(as_json, body)
+
+
+def _report_ingest(report, cfg, as_json: bool, verbose: bool) -> None:
+    """Print an ingest/update report (one JSON document, or lines); exit 1 when an input failed."""
+    summary = {k: report.count(k) for k in ("added", "revised", "unchanged", "failed", "skipped")}
+    feeds = getattr(report, "feeds", None) or []
+    if as_json:
+        emit_json({**summary, "warnings": report.count("warning"), "recovered": report.recovered, "chunks_embedded": report.chunks_embedded,
+                   "seconds": round(report.seconds, 2), "data_dir": str(cfg.home), "feeds": feeds, "outcomes": [o.to_dict() for o in report.outcomes]})
+    else:
+        for o in report.outcomes:
+            if o.action == "failed":
+                err(f"error: {o.message}" + (f"\n  hint: {o.hint}" if o.hint else ""))
+            elif o.action == "skipped":
+                err(f"skipped {o.origin}: {o.message}")
+            elif o.action == "warning":
+                err(f"warning: {o.message}")
+            elif verbose:
+                err(f"{o.action:9} {o.article_id}@{o.revision}  {o.origin}")
+        for f in feeds:
+            err(f"feed {f['url']}: {f['status']}, {f['entries']} entries ({f['already_seen']} already seen, {f['pages_fetched']} pages fetched"
+                + (f", {f['over_max_entries']} over --max-entries" if f["over_max_entries"] else "") + ")")
+        if report.recovered:
+            err(f"completed {report.recovered} revision(s) left by an interrupted run")
+        print(
+            f"{summary['added']} added, {summary['revised']} revised, {summary['unchanged']} unchanged, "
+            f"{summary['failed']} failed ({report.chunks_embedded} chunks embedded in {report.seconds:.1f} s) -> {cfg.home}"
+        )
+    if summary["failed"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def update(
+    max_entries: int = typer.Option(200, "--max-entries", min=1, help="Take at most this many entries from each feed."),
+    wait: Optional[float] = WaitOpt,
+    as_json: bool = JsonOpt,
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="List every entry and what happened to it."),
+):
+    """Fetch every remembered feed again and ingest new or changed entries (changed ones become revisions)."""
+
+    def body():
+        from . import service
+
+        cfg = settings()
+        with progress_bar(as_json, "updating") as tick:
+            report = service.update(cfg, max_entries, tick, wait)
+        _report_ingest(report, cfg, as_json, verbose)
 
     guarded(as_json, body)
 
@@ -190,7 +222,7 @@ def sources(
 
         arts = service.sources(settings(), source)
         if as_json:
-            emit_json({"articles": [{k: a[k] for k in ("article_id", "title", "source", "url", "published", "date_precision", "author", "revision", "sentence_count", "chunk_count")} for a in arts]})
+            emit_json({"articles": [{k: a[k] for k in ("article_id", "title", "source", "url", "published", "date_precision", "author", "revision", "sentence_count", "chunk_count", "copies", "story")} for a in arts]})
             return
         if not arts:
             print("The library is empty. Add articles with: assistant ingest PATH  (or: assistant ingest --seeds)")
@@ -198,10 +230,16 @@ def sources(
         from rich.table import Table
 
         table = Table(show_edge=False, pad_edge=False, box=None)
-        for col in ("id", "date", "outlet", "title", "rev", "sents", "chunks"):
+        sizes: dict = {}
+        for a in arts:
+            sizes[a["story"]] = sizes.get(a["story"], 0) + 1
+        for col in ("id", "date", "outlet", "title", "rev", "sents", "chunks", "story"):
             table.add_column(col, overflow="fold", no_wrap=col in ("id", "date"))
         for a in arts:
-            table.add_row(a["article_id"], a["published"] or "undated", a["source"] or "-", a["title"] or "(untitled)", str(a["revision"]), str(a["sentence_count"]), str(a["chunk_count"]))
+            story = f"{a['story']} ({sizes[a['story']]})" if a["story"] and sizes.get(a["story"], 0) > 1 else "-"
+            if a["copies"]:
+                story += f" copies: {', '.join(a['copies'])}"
+            table.add_row(a["article_id"], a["published"] or "undated", a["source"] or "-", a["title"] or "(untitled)", str(a["revision"]), str(a["sentence_count"]), str(a["chunk_count"]), story)
         _stdout_console().print(table)
         print(f"{len(arts)} article(s)")
 
@@ -280,6 +318,99 @@ def search(
             for s in p.sentences:
                 print(f"   [{s.id}] {s.text}")
             print()
+
+    guarded(as_json, body)
+
+
+# --------------------------------------------------------------------------- ask
+EXIT_REFUSED = 3
+
+
+def _settings_with(model=None, base_url=None):
+    from dataclasses import replace
+
+    cfg = settings()
+    if model:
+        cfg = replace(cfg, model=model)
+    if base_url:
+        cfg = replace(cfg, base_url=base_url)
+    return cfg
+
+
+def render_sentence(sent, citations) -> str:
+    nums = {c.id: c.n for c in citations}
+    marks = "".join(f"[{nums[c]}]" for c in sent.citations if c in nums)
+    flag = "" if sent.supported else " (not supported by the sources)"
+    return f"{sent.text} {marks}{flag}".rstrip()
+
+
+def render_sources(citations) -> str:
+    lines = []
+    for c in citations:
+        meta = ", ".join(x for x in (c.title and f"“{c.title}”", c.source, c.published or "undated") if x)
+        lines.append(f"  [{c.n}] {c.text}\n      {meta} — {c.id}")
+    return "\n".join(lines)
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="The question."),
+    engine: Optional[str] = typer.Option(None, "--engine", help="llm or extractive (default: llm when a model is configured)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
+    k: int = typer.Option(8, "-k", help="Passages to retrieve."),
+    strict: bool = typer.Option(False, "--strict", help="Remove sentences the sources do not support."),
+    show_context: bool = typer.Option(False, "--show-context", help="Print the retrieved passages and the exact prompt; do not call the model."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="Also log the context and prompt to stderr."),
+    since: Optional[str] = SinceOpt,
+    until: Optional[str] = UntilOpt,
+    as_of: Optional[str] = AsOfOpt,
+    source: List[str] = SourceOpt,
+    article: List[str] = ArticleOpt,
+    include_undated: bool = UndatedOpt,
+    as_json: bool = JsonOpt,
+):
+    """Answer from the library only; every sentence cites the source sentences that support it (exit 3: refused)."""
+
+    def body():
+        from .api import Assistant
+
+        with Assistant(settings=_settings_with(model, base_url)) as a:
+            f = a.filters(since, until, as_of, source or None, article or None, include_undated)
+            ans = a.answerer()
+            if show_context:
+                plan = ans.plan(question, f, k)
+                if as_json:
+                    emit_json({"question": question, "passages": [p.to_dict() for p in plan.passages], "messages": plan.messages})
+                else:
+                    for m in plan.messages:
+                        print(f"----- {m['role']} -----\n{m['content']}")
+                return
+            streamed = []
+
+            def on_sentence(sent, citations):
+                streamed.append(sent)
+                print(render_sentence(sent, citations), flush=True)
+
+            stream_ok = not as_json and not strict
+            result = ans.ask(question, f, engine=engine, k=k, strict=strict, on_sentence=on_sentence if stream_ok else None)
+        if verbose:
+            for m in result.prompt:
+                err(f"----- {m['role']} -----\n{m['content']}")
+        if as_json:
+            emit_json(result.to_dict())
+        else:
+            if result.refused:
+                print(result.answer)
+            else:
+                if not streamed:
+                    for sent in result.sentences:
+                        print(render_sentence(sent, result.citations))
+                print("\nSources:\n" + render_sources(result.citations))
+            who = f"{result.engine} engine" + (f", model {result.model}" if result.model else "")
+            err(f"({who}" + "".join(f"; {n}" for n in result.notes if not n.startswith("refused:")) + ")")
+        if result.refused:
+            raise typer.Exit(EXIT_REFUSED)
 
     guarded(as_json, body)
 

@@ -1,7 +1,8 @@
 """Dates with their precision: stored as ISO 8601 text and as a number (Chroma filters compare numbers).
 
 Light by design (no dateparser at start-up): ISO forms and the common written forms
-found in news ("Thursday, August 8, 2019", "8 Aug 2019", "December 2004").
+found in news ("Thursday, August 8, 2019", "8 Aug 2019", "December 2004") are parsed here;
+only what they miss goes to dateparser, imported on first use.
 """
 
 from __future__ import annotations
@@ -32,8 +33,54 @@ def _ts(d: datetime) -> float:
     return d.timestamp()
 
 
-def parse_date(value) -> ParsedDate | None:
-    """Parse a date from metadata; None when it cannot be understood (the article is kept, undated)."""
+def parse_date(value, relative_base: datetime | None = None) -> ParsedDate | None:
+    """Parse a date from metadata; None when it cannot be understood (the article is kept, undated).
+
+    Fast paths first (ISO, common written forms, RFC 2822); then dateparser for relative and
+    partial dates ("3 days ago", "Updated 10:32 AM EDT, Fri June 17, 2022"), counted from
+    ``relative_base`` (e.g. a page's fetch time) when given."""
+    parsed = _parse_fast(value)
+    if parsed is None and value is not None and not isinstance(value, (date, datetime)):
+        parsed = _parse_with_dateparser(str(value), relative_base)
+    return parsed
+
+
+_PREFIX = re.compile(r"^\s*(?:(?:first\s+)?published|(?:last\s+)?updated|posted|modified|date)\s*(?:on|at)?\s*[:\-]?\s*", re.I)
+# something date-like must be there: a year, a month name or a relative word
+_DATE_WORD = re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b|\bago\b|yesterday|today|\bnow\b|\blast\s+(?:week|month|year)", re.I)
+_HAS_TIME = re.compile(r"\d{1,2}:\d{2}|\b\d{1,2}\s*(?:am|pm)\b|\b(?:hour|minute|second)s?\b", re.I)
+
+
+def _parse_with_dateparser(text: str, relative_base: datetime | None) -> ParsedDate | None:
+    """The fallback: dateparser (imported here, never at start-up), English, precision kept."""
+    text = _PREFIX.sub("", " ".join(text.split()))
+    if not text or len(text) > 120 or not _DATE_WORD.search(text):
+        return None
+    try:
+        from dateparser.date import DateDataParser
+    except ImportError:  # pragma: no cover - dateparser is a dependency
+        return None
+    settings = {"PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": True}
+    if relative_base is not None:
+        settings["RELATIVE_BASE"] = relative_base.astimezone(timezone.utc).replace(tzinfo=None) if relative_base.tzinfo else relative_base
+    try:
+        data = DateDataParser(languages=["en"], settings=settings).get_date_data(text)
+    except Exception:  # dateparser raises assorted errors on odd input; the article stays undated
+        return None
+    dt = data.date_obj if data else None
+    if dt is None:
+        return None
+    period = data.period or "day"
+    if period == "year":
+        return ParsedDate(f"{dt.year:04d}", "year", _ts(datetime(dt.year, 1, 1)))
+    if period == "month":
+        return ParsedDate(f"{dt.year:04d}-{dt.month:02d}", "month", _ts(datetime(dt.year, dt.month, 1)))
+    if period == "time" or _HAS_TIME.search(text):
+        return ParsedDate(dt.isoformat(), "time", _ts(dt))
+    return ParsedDate(dt.date().isoformat(), "day", _ts(datetime(dt.year, dt.month, dt.day)))
+
+
+def _parse_fast(value) -> ParsedDate | None:
     if value is None:
         return None
     if isinstance(value, datetime):

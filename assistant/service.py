@@ -39,8 +39,18 @@ def writer(settings: Settings, progress: Callable[[int], None] | None = None, wa
                 w.check_manifest()
             w.recovered = w.recover() if lib.manifest().get("vectors_state") != "rebuilding" else 0
             yield w
+            refresh_news(w)
         finally:
             lib.close()
+
+
+def refresh_news(w) -> dict:
+    """Bring copies and stories up to date with the committed articles (derived data; see news/clusters.py)."""
+    from .news import clusters
+
+    if w.lib.manifest().get("vectors_state") == "rebuilding":
+        return {"changed": False}
+    return clusters.refresh(w.lib, w.embed_texts, w.embedder.name)
 
 
 def ingest(
@@ -51,14 +61,18 @@ def ingest(
     progress: Callable[[int], None] | None = None,
     wait: float | None = None,
     stdin=None,
+    max_entries: int | None = None,
 ):
-    """Ingest files, folders, globs or '-' (stdin). Returns a pipeline Report; never raises for one bad file."""
-    from .ingest import inputs, loaders
+    """Ingest files, folders, globs, '-' (stdin) or http(s) URLs of pages and feeds.
+    Returns a pipeline Report; never raises for one bad input."""
+    from .ingest import inputs, language, loaders
+    from .ingest.fetch import is_url
     from .ingest.pipeline import Outcome, Report
 
     if not paths:
-        raise UsageError("no paths given", "e.g. assistant ingest seeds/  (files, folders, globs or - for stdin)")
-    files, skipped, missing = inputs.expand(paths)
+        raise UsageError("no paths given", "e.g. assistant ingest seeds/  (files, folders, globs, URLs or - for stdin)")
+    urls = [p for p in paths if is_url(p)]
+    files, skipped, missing = inputs.expand([p for p in paths if not is_url(p)])
     report = Report()
     t0 = time.perf_counter()
     for s in skipped:
@@ -77,18 +91,72 @@ def ingest(
             for exc in errors:
                 report.outcomes.append(Outcome(f.label, "failed", message=exc.message, hint=exc.hint))
             yield from arts
+        for url in urls:
+            yield from web.articles(url)
 
-    if files:
+    def fail(origin, exc):
+        report.outcomes.append(Outcome(origin, "failed", message=exc.message, hint=exc.hint))
+
+    def warn(origin, message):
+        report.outcomes.append(Outcome(origin, "warning", message=message))
+
+    if files or urls:
+        from .ingest.web import WebSource
+
         with writer(settings, progress, wait) as w:
             report.recovered = w.recovered
-            w.ingest(parsed(), report)
+            web = WebSource(w.lib, report, fail, max_entries or 200, max_bytes or 0)
+            w.ingest(language.annotate(parsed(), warn), report)
+            web.record(report)
+            report.feeds = [f.to_dict() for f in web.feeds]
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def update(settings: Settings, max_entries: int | None = None, progress: Callable[[int], None] | None = None, wait: float | None = None):
+    """Fetch every remembered feed again (conditional GET) and ingest new or changed entries."""
+    from .ingest import language
+    from .ingest.pipeline import Outcome, Report
+    from .ingest.web import WebSource, remembered_feeds
+
+    report = Report()
+    report.feeds = []
+    t0 = time.perf_counter()
+
+    def fail(origin, exc):
+        report.outcomes.append(Outcome(origin, "failed", message=exc.message, hint=exc.hint))
+
+    def warn(origin, message):
+        report.outcomes.append(Outcome(origin, "warning", message=message))
+
+    with open_library(settings) as lib:
+        if not remembered_feeds(lib):
+            raise NotFound("no feeds to update", "add one with: assistant ingest FEED_URL")
+    with writer(settings, progress, wait) as w:
+        report.recovered = w.recovered
+        web = WebSource(w.lib, report, fail, max_entries or 200)
+
+        def entries():
+            for row in remembered_feeds(w.lib):
+                yield from web.refresh(row)
+
+        w.ingest(language.annotate(entries(), warn), report)
+        web.record(report)
+        report.feeds = [f.to_dict() for f in web.feeds]
     report.seconds = time.perf_counter() - t0
     return report
 
 
 def sources(settings: Settings, source: str | None = None) -> list[dict]:
+    from .news.clusters import groups_for
+
     with open_library(settings) as lib:
-        return lib.list_articles(source)
+        arts = lib.list_articles(source)
+        groups = groups_for(lib.conn, [a["article_id"] for a in arts])
+        for a in arts:
+            copies, story = groups.get(a["article_id"], ([], None))
+            a["copies"], a["story"] = copies, story
+        return arts
 
 
 def show(settings: Settings, ref: str, revision: int | None = None) -> dict:
@@ -167,6 +235,10 @@ def check(settings: Settings) -> dict:
             lib.conn.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
         except Exception as exc:
             problems.append({"problem": f"the full-text index does not match the library ({exc})", "fix": "assistant reindex"})
+        from .news.clusters import is_stale
+
+        if is_stale(lib):
+            problems.append({"problem": "copies and stories are out of date (an interrupted run?)", "fix": "run any writing command, e.g. assistant update or assistant ingest PATH (it recomputes them)"})
         committed_ids = {r[0] for r in lib.conn.execute("SELECT c.chunk_id FROM chunks c JOIN revisions r USING(article_id, revision) WHERE r.status='committed'")}
         all_ids = {r[0] for r in lib.conn.execute("SELECT chunk_id FROM chunks")}
         vectors = None

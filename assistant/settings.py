@@ -44,6 +44,12 @@ class Settings:
     base_url: str = ""
     api_key_env: str = "OPENAI_API_KEY"
     context_window: int = 8192
+    # Tokens kept free for the answer, and a directory of the user's own prompt templates.
+    max_answer_tokens: int = 512
+    prompts_dir: str = ""
+    # Seconds before a model request times out; retries on 429/5xx (with back-off).
+    llm_timeout: float = 60.0
+    llm_retries: int = 2
     # Seconds a writer waits for another writer's lock before refusing.
     lock_timeout: float = 10.0
 

@@ -70,3 +70,69 @@ def parse_sentence_id(sid: str) -> tuple[str, int, int]:
     if not article or not rev or not idx:
         raise ValueError(f"not a sentence id: {sid!r}")
     return article, int(rev), int(idx)
+
+
+@dataclass
+class AnswerSentence:
+    """One sentence of an answer or briefing, with the stable ids of the sentences it cites."""
+
+    text: str
+    citations: list[str] = field(default_factory=list)
+    supported: bool = True
+    attached_after: bool = False  # citations were attached by the checker, not written by the model
+    reasons: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "citations": list(self.citations), "supported": self.supported, "attached_after": self.attached_after}
+
+
+@dataclass
+class Citation:
+    id: str  # stable sentence id <article>@<revision>#<index>
+    n: int  # the number shown to people
+    article_id: str
+    revision: int
+    title: str
+    source: str
+    published: str | None
+    url: str
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    engine: str
+    model: str | None
+    as_of: str | None
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    usage: dict = field(default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0})
+    notes: list[str] = field(default_factory=list)  # removed keys, attached citations, flagged sentences
+    prompt: list[dict] = field(default_factory=list, repr=False)  # the exact messages sent (or that would be)
+
+    @property
+    def attached_after(self) -> int:
+        return sum(1 for s in self.sentences if s.attached_after)
+
+    def to_dict(self, topic: bool = False) -> dict:
+        d = {
+            ("topic" if topic else "question"): self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "engine": self.engine,
+            "model": self.model,
+            "as_of": self.as_of,
+            "sentences": [s.to_dict() for s in self.sentences],
+            "citations": [c.to_dict() for c in self.citations],
+            "usage": dict(self.usage),
+            "notes": list(self.notes),
+        }
+        return d

@@ -57,3 +57,9 @@ def test_unparseable_dates():
     with pytest.raises(UsageError, match="cannot read the date"):
         parse_date_bound("next tuesday-ish")
     assert parse_date_bound("7d").precision == "day"
+
+
+def test_a_sentence_starting_with_a_word_of_the_previous_one_is_located_right():
+    text = "Russian opposition leader Alexei Navalny was poisoned with Novichok. Navalny is a critic of Putin."
+    assert [s for _, _, s in sentences.split(text)] == [
+        "Russian opposition leader Alexei Navalny was poisoned with Novichok.", "Navalny is a critic of Putin."]

@@ -19,6 +19,8 @@ EXTENSIONS = {
     ".json": "json",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".html": "html",
+    ".htm": "html",
 }
 
 # The ignore rule for folders: project documents that sit beside articles are not articles.
@@ -105,6 +107,10 @@ def loader_for(f: InputFile, data: str) -> str:
     if f.path is not None and f.path.suffix.lower() in EXTENSIONS:
         return EXTENSIONS[f.path.suffix.lower()]
     # stdin or an unknown ending: sniff
+    from .html import looks_like_html
+
+    if looks_like_html(data):
+        return "html"
     head = data.lstrip()[:1]
     if head in "[{":
         first = data.lstrip().split("\n", 1)[0].strip()
@@ -142,7 +148,7 @@ def read_text(f: InputFile, max_bytes: int = DEFAULT_MAX_BYTES, stdin=None) -> s
     if not data.strip():
         raise InputError(f"{f.label}: file is empty", "nothing to ingest")
     if b"\x00" in data[:8192]:
-        raise InputError(f"{f.label}: looks like a binary file, not text", "ingest .txt, .md, .json or .jsonl files")
+        raise InputError(f"{f.label}: looks like a binary file, not text", "ingest .txt, .md, .html, .json or .jsonl files")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

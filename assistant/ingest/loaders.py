@@ -231,8 +231,12 @@ def load(fmt: str, data: str, origin: str, field_map: dict[str, str] | None = No
         arts, errors = load_json(data, origin, field_map)
     elif fmt == "jsonl":
         arts, errors = load_jsonl(data, origin, field_map)
+    elif fmt == "html":
+        from .html import load_html
+
+        arts, errors = [load_html(data, origin)], []
     else:
-        raise InputError(f"{origin}: no loader for format {fmt!r}", "use .txt, .md, .json or .jsonl")
+        raise InputError(f"{origin}: no loader for format {fmt!r}", "use .txt, .md, .html, .json or .jsonl")
     good = []
     for art in arts:
         if not art.text.strip():

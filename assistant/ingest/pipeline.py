@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from ..dates import parse_date
+from ..dates import ParsedDate, parse_date
 from ..errors import AssistantError, EmbedderMismatch, InputError
 from ..library.store import Library, now_iso
 from ..types import ParsedArticle, chunk_id
@@ -224,6 +224,17 @@ class Writer:
             c.execute("INSERT INTO articles(article_id, identity, identity_kind, created_at) VALUES (?,?,?,?)", (p.article_id, p.identity, p.kind, now))
         pub = parse_date(art.published)
         upd = parse_date(art.updated)
+        if not p.is_new_article:
+            # an updated story keeps its original publication date: a later revision without one,
+            # or with a later one (feeds and pages often move "published" to the update time), keeps the first
+            first = c.execute(
+                "SELECT published, published_ts, date_precision FROM revisions WHERE article_id=? AND status='committed' AND published_ts IS NOT NULL ORDER BY revision LIMIT 1",
+                (p.article_id,),
+            ).fetchone()
+            if first is not None and (pub is None or pub.timestamp > first["published_ts"]):
+                if pub is not None and upd is None and pub.timestamp > first["published_ts"]:
+                    upd = pub  # the moved "published" time is really the update time
+                pub = ParsedDate(first["published"], first["date_precision"], first["published_ts"])
         # a revision is dated by the article's update time when it has one, else by when we saw it
         revised = upd or (pub if p.revision == 1 and pub else None)
         revised_at = revised.iso if revised else now

@@ -44,12 +44,15 @@ def _locate(para: str, pieces: list[str]) -> list[int]:
         if not piece:
             continue
         found = para.find(piece, cursor)
-        if found == -1:  # the splitter altered the text: anchor on the first word instead
-            found = para.find(piece.split()[0], cursor)
-            if found == -1:
-                continue
-        starts.append(found)
-        cursor = found + 1
+        if found != -1:
+            starts.append(found)
+            cursor = found + len(piece)  # past this sentence: a later one may begin with a word it contains
+            continue
+        # the splitter altered the text: anchor on the first word instead
+        found = para.find(piece.split()[0], cursor)
+        if found != -1:
+            starts.append(found)
+            cursor = found + 1
     return starts
 
 

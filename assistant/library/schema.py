@@ -114,4 +114,51 @@ CREATE TABLE IF NOT EXISTS embed_cache (
     vector    BLOB NOT NULL,
     PRIMARY KEY (embedder, text_hash)
 ) WITHOUT ROWID;
+
+-- Feeds remembered by `ingest FEED_URL`; `update` fetches them again (conditional GET).
+CREATE TABLE IF NOT EXISTS feeds (
+    url           TEXT PRIMARY KEY,
+    title         TEXT NOT NULL DEFAULT '',
+    etag          TEXT NOT NULL DEFAULT '',
+    last_modified TEXT NOT NULL DEFAULT '',
+    added_at      TEXT NOT NULL,
+    last_checked  TEXT,
+    last_status   TEXT NOT NULL DEFAULT ''
+);
+-- Entries already ingested from a feed, with a fingerprint of what the feed said about them:
+-- `update` skips unchanged entries without fetching their pages again.
+CREATE TABLE IF NOT EXISTS feed_entries (
+    feed_url    TEXT NOT NULL,
+    entry_key   TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    article_id  TEXT,
+    seen_at     TEXT NOT NULL,
+    PRIMARY KEY (feed_url, entry_key)
+) WITHOUT ROWID;
+
+-- Copies and stories (assistant/news/clusters.py): derived data, recomputed from the committed
+-- revisions whenever they change, so a crash at any point loses nothing that cannot be rebuilt.
+-- news_signatures: per article, the latest revision's MinHash, names, numbers, lead vector, dates.
+CREATE TABLE IF NOT EXISTS news_signatures (
+    article_id TEXT PRIMARY KEY,
+    revision   INTEGER NOT NULL,
+    embedder   TEXT NOT NULL,
+    minhash    BLOB NOT NULL,
+    shingles   INTEGER NOT NULL,
+    names      TEXT NOT NULL DEFAULT '[]',
+    numbers    TEXT NOT NULL DEFAULT '[]',
+    vector     BLOB,
+    lo_ts      REAL,
+    hi_ts      REAL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS copy_groups (
+    article_id TEXT PRIMARY KEY,
+    group_id   TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS copy_groups_group ON copy_groups(group_id);
+CREATE TABLE IF NOT EXISTS stories (
+    article_id TEXT PRIMARY KEY,
+    story_id   TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS stories_story ON stories(story_id);
 """

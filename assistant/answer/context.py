@@ -1,0 +1,86 @@
+"""The context given to a model: source sentences under short keys assigned by the tool.
+
+    ## "Title" — Outlet, 2019-08-08
+    [1] First sentence.
+    [2] Second sentence.
+
+Bracketed patterns already in article text (footnote markers like [1]) are escaped so they
+cannot be mistaken for keys. Passages are added in rank order until the token budget is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..citations import escape_brackets
+from ..tokens import count_tokens
+from ..types import Sentence
+from .injection import looks_like_injection
+
+
+@dataclass
+class Keyed:
+    key: str
+    sentence: Sentence
+    title: str
+    source: str
+    published: str | None
+    url: str
+    suspicious: bool = False  # speaks to an AI assistant: shown, never evidence (injection.py)
+
+
+@dataclass
+class Context:
+    items: dict[str, Keyed] = field(default_factory=dict)
+    text: str = ""
+    passages_used: int = 0
+    passages_dropped: int = 0
+    tokens: int = 0
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.items)
+
+    def by_sentence_id(self) -> dict[str, Keyed]:
+        return {k.sentence.id: k for k in self.items.values()}
+
+    @property
+    def evidence(self) -> dict[str, Keyed]:
+        """The keyed sentences that may support a claim."""
+        return {key: k for key, k in self.items.items() if not k.suspicious}
+
+
+def header(title: str, source: str, published: str | None) -> str:
+    return f'## "{title or "untitled"}" — {source or "unknown outlet"}, {published or "undated"}'
+
+
+def build(passages, budget_tokens: int) -> Context:
+    ctx = Context()
+    blocks: list[str] = []
+    seen: set[str] = set()
+    n = 0
+    for p in passages:
+        lines = [header(p.title, p.source, p.published)]
+        new: list[Keyed] = []
+        for s in p.sentences:
+            if s.id in seen:
+                continue
+            key = str(n + len(new) + 1)
+            new.append(Keyed(key, s, p.title, p.source, p.published, p.url, looks_like_injection(s.text)))
+            lines.append(f"[{key}] {escape_brackets(s.text)}")
+        if not new:
+            continue
+        block = "\n".join(lines)
+        cost = count_tokens(block) + 2
+        if ctx.tokens + cost > budget_tokens and ctx.items:
+            ctx.passages_dropped += 1
+            continue
+        for k in new:
+            ctx.items[k.key] = k
+            seen.add(k.sentence.id)
+        n += len(new)
+        blocks.append(block)
+        ctx.tokens += cost
+        ctx.passages_used += 1
+    ctx.text = "\n\n".join(blocks)
+    return ctx

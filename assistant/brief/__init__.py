@@ -1,0 +1,1 @@
+"""Briefings: multi-article news summaries in which every sentence cites its sources."""

@@ -1,0 +1,174 @@
+"""URLs and feeds for ``ingest`` and ``update``: fetch, tell a page from a feed, yield articles.
+
+A URL that answers with an RSS/Atom document (judged by its root element, not only its
+content type) is a feed: its entries are ingested (see feeds.py for the entry-text rule) and
+the feed is remembered in the ``feeds`` table. Anything else is a web page (html.py).
+Entries already ingested with the same fingerprint are skipped without fetching anything;
+entries whose page could not be fetched are reported and retried by the next ``update``.
+The feed's row (etag, last_modified) and its entries' fingerprints are written only after
+the articles are committed, so an interrupted run is simply repeated by the next one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from ..errors import InputError
+from ..library.store import now_iso
+from ..types import ParsedArticle
+from . import feeds as feedlib
+from .fetch import MAX_DOWNLOAD_BYTES, Fetched, fetch
+from .html import load_html
+
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml")
+
+
+@dataclass
+class FeedRun:
+    url: str
+    title: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    status: str = "ok"
+    entries: int = 0  # in the document
+    over_cap: int = 0
+    already_seen: int = 0
+    fetched_pages: int = 0
+    failed: int = 0
+    retry: bool = False  # an entry's page could not be fetched: the next update fetches the feed in full
+    seen: dict = field(default_factory=dict)  # origin -> (entry_key, fingerprint)
+
+    def to_dict(self) -> dict:
+        return {"url": self.url, "title": self.title, "status": self.status, "entries": self.entries,
+                "already_seen": self.already_seen, "over_max_entries": self.over_cap, "pages_fetched": self.fetched_pages,
+                "failed": self.failed}
+
+
+class WebSource:
+    """Turns URLs into ParsedArticles for the Writer, and records feeds once the Writer is done."""
+
+    def __init__(self, lib, report, fail, max_entries: int = feedlib.DEFAULT_MAX_ENTRIES, max_bytes: int = MAX_DOWNLOAD_BYTES):
+        self.lib = lib
+        self.report = report
+        self.max_entries = max_entries
+        self.max_bytes = min(max_bytes, MAX_DOWNLOAD_BYTES) if max_bytes else MAX_DOWNLOAD_BYTES
+        self.fail = fail  # fail(origin, InputError): records a failed outcome
+        self.feeds: list[FeedRun] = []
+
+    # -- ingest URL -----------------------------------------------------------------------
+    def articles(self, url: str) -> Iterator[ParsedArticle]:
+        try:
+            got = fetch(url, max_bytes=self.max_bytes)
+        except InputError as exc:
+            self.fail(url, exc)
+            return
+        if feedlib.looks_like_feed(got.content_type, got.body):
+            yield from self._feed(url, got, FeedRun(url))
+            return
+        try:
+            yield self._page(url, got)
+        except InputError as exc:
+            self.fail(url, exc)
+
+    def _page(self, url: str, got: Fetched) -> ParsedArticle:
+        try:
+            return load_html(got.text(), url, url=got.url, fetched_at=got.fetched_at)
+        except InputError as exc:
+            if got.content_type in _FEED_TYPES:
+                raise InputError(f"{url}: served as a feed ({got.content_type}) but it is not RSS or Atom, and no article text was found in it",
+                                 "check the feed's address on the site")
+            raise exc
+
+    # -- feeds ----------------------------------------------------------------------------
+    def _feed(self, url: str, got: Fetched, run: FeedRun) -> Iterator[ParsedArticle]:
+        try:
+            feed = feedlib.parse_feed(got.body, url, self.max_entries)
+        except InputError as exc:
+            run.status = "failed"
+            self.fail(url, exc)
+            return
+        run.title, run.etag, run.last_modified = feed.title, got.etag, got.last_modified
+        run.entries, run.over_cap = feed.total, max(0, feed.total - len(feed.entries))
+        self.feeds.append(run)
+        if run.over_cap:
+            from .pipeline import Outcome
+
+            self.report.outcomes.append(Outcome(url, "skipped", message=f"{run.over_cap} of {feed.total} feed entries not ingested (over --max-entries {self.max_entries})",
+                                                hint="raise --max-entries to take more"))
+        known = {r[0]: r[1] for r in self.lib.conn.execute("SELECT entry_key, fingerprint FROM feed_entries WHERE feed_url=?", (url,))}
+        for entry in feed.entries:
+            if known.get(entry.key) == entry.fingerprint:
+                run.already_seen += 1
+                continue
+            if entry.article is not None:
+                art = entry.article
+            elif entry.link:
+                try:
+                    page = fetch(entry.link, max_bytes=self.max_bytes)
+                    run.fetched_pages += 1
+                    if feedlib.looks_like_feed(page.content_type, page.body):
+                        raise InputError(f"{entry.link}: the entry links to another feed, not an article", "the entry was skipped")
+                    art = feedlib.complete_from_entry(load_html(page.text(), entry.link, url=page.url, fetched_at=page.fetched_at), entry, feed)
+                except InputError as exc:
+                    run.failed += 1
+                    run.retry = True
+                    self.fail(entry.link, exc)
+                    continue
+            else:
+                run.failed += 1
+                self.fail(f"{url}#{entry.key}", InputError(f"{url}: entry {entry.meta.get('title') or entry.key!r} has no text and no link", "nothing to ingest for it"))
+                continue
+            run.seen[art.origin] = (entry.key, entry.fingerprint)
+            yield art
+
+    def refresh(self, feed_row) -> Iterator[ParsedArticle]:
+        """One remembered feed, fetched conditionally; yields new or changed entries."""
+        url = feed_row["url"]
+        run = FeedRun(url, title=feed_row["title"], etag=feed_row["etag"], last_modified=feed_row["last_modified"])
+        try:
+            got = fetch(url, max_bytes=self.max_bytes, etag=feed_row["etag"], last_modified=feed_row["last_modified"])
+        except InputError as exc:
+            run.status = "failed"
+            self.feeds.append(run)
+            self.fail(url, exc)
+            return
+        if got.not_modified:
+            run.status = "not modified"
+            self.feeds.append(run)
+            return
+        if not feedlib.looks_like_feed(got.content_type, got.body):
+            run.status = "failed"
+            self.feeds.append(run)
+            self.fail(url, InputError(f"{url}: is no longer a feed (it answered with {got.content_type or 'an unknown type'}, not RSS or Atom)",
+                                      "check the feed's address on the site; its articles stay in the library"))
+            return
+        yield from self._feed(url, got, run)
+
+    # -- after the writer committed ----------------------------------------------------------
+    def record(self, report) -> None:
+        """Remember feeds and the entries whose articles are now in the library (one transaction)."""
+        done = {o.origin: o.article_id for o in report.outcomes if o.action in ("added", "revised", "unchanged")}
+        now = now_iso()
+        with self.lib.transaction() as c:
+            for run in self.feeds:
+                if run.status == "failed":
+                    c.execute("UPDATE feeds SET last_checked=?, last_status='failed' WHERE url=?", (now, run.url))
+                    continue
+                # a feed with entries whose pages failed forgets its validators, so the next update fetches it in full
+                etag, modified = (run.etag, run.last_modified) if not run.retry else ("", "")
+                c.execute(
+                    "INSERT INTO feeds(url, title, etag, last_modified, added_at, last_checked, last_status) VALUES (?,?,?,?,?,?,?)"
+                    " ON CONFLICT(url) DO UPDATE SET title=CASE WHEN excluded.title!='' THEN excluded.title ELSE feeds.title END,"
+                    " etag=excluded.etag, last_modified=excluded.last_modified, last_checked=excluded.last_checked, last_status=excluded.last_status",
+                    (run.url, run.title, etag, modified, now, now, run.status) if run.status != "not modified"
+                    else (run.url, run.title, run.etag, run.last_modified, now, now, run.status),
+                )
+                for origin, (key, fingerprint) in run.seen.items():
+                    if origin in done:
+                        c.execute("INSERT OR REPLACE INTO feed_entries(feed_url, entry_key, fingerprint, article_id, seen_at) VALUES (?,?,?,?,?)",
+                                  (run.url, key, fingerprint, done[origin], now))
+
+
+def remembered_feeds(lib) -> list:
+    return lib.conn.execute("SELECT url, title, etag, last_modified FROM feeds ORDER BY url").fetchall()

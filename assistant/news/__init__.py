@@ -1,0 +1,1 @@
+"""News structure over the library: copies of one text across outlets, stories across articles."""

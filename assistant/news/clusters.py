@@ -1,0 +1,367 @@
+"""Copies and stories: two levels of grouping over the library's articles.
+
+* **Copies**: the same text at several outlets, or posted twice with small edits. MinHash
+  (datasketch, 128 permutations) over word 5-shingles of the body; LSH proposes candidates, a
+  pair is a copy when the estimated Jaccard similarity reaches ``COPY_JACCARD`` or the smaller
+  text is contained in the larger one (estimated containment >= ``COPY_CONTAINMENT``).
+  Thresholds measured on realtimeqa (docs/news-ingestion.md).
+* **Stories**: different articles about one developing event. A pair of articles published
+  within ``STORY_WINDOW_DAYS`` of each other is the same story when the embedding similarity of
+  their title + lead is high, or moderately high with shared rare names (capitalised multiword
+  names, distinctive capitalised words) and numbers found by rules; copies are always the same
+  story. Groups are the connected components (union-find) of the pairs that pass.
+
+Everything here is derived data: a per-article signature (``news_signatures``) is computed
+for each article's latest committed revision, and the memberships (``copy_groups``,
+``stories``) are recomputed from all signatures in one transaction (cheap: no text is read).
+``refresh`` is idempotent; any writing command calls it, so a crash at any point is repaired
+by the next one. A group's id is the smallest article id in it (a lone article is its own).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+NUM_PERM = 128
+SHINGLE_WORDS = 5
+LSH_THRESHOLD = 0.3  # candidates only; the decision is below
+COPY_JACCARD = 0.5
+COPY_CONTAINMENT = 0.8
+COPY_MIN_SHINGLES = 20  # below this, containment is too easy to reach by chance
+
+STORY_WINDOW_DAYS = 14
+LEAD_WORDS = 60  # title + this many words of the body are embedded for stories
+NAME_WORDS = 300  # names and numbers are read from the title and this many words
+
+# Per embedder family: (similarity alone, similarity with shared names, names needed with it).
+# Semantic embedders (MiniLM, OpenAI) can carry a pair on similarity; the hash embedder used
+# in tests only measures word overlap, so the rules (names, numbers) carry more weight there.
+SEMANTIC = {"alone": 0.80, "with_names": 0.50, "names": 2.0, "rules_only": 4.0}
+LEXICAL = {"alone": 0.60, "with_names": 0.25, "names": 2.0, "rules_only": 4.0}
+
+_WORD = re.compile(r"\w+", re.U)
+_NAME = re.compile(r"\b(?:[A-Z][\w'’.\-]*[\w]|[A-Z])(?:\s+(?:(?:of|de|del|da|la|le|al|bin|von|van|der|and|&)\s+)?(?:[A-Z][\w'’.\-]*\w|[A-Z]\d+\w*|\d+\s?[A-Z]{1,3}\d*))+")
+_CAP = re.compile(r"(?<![.!?:;\"“]\s)(?<!^)\b[A-Z][a-zà-ÿ]{3,}\b", re.M)
+_NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b|\b[A-Z]{1,4}\d+[A-Z\d]*\b|\b\d+[A-Z]{1,3}\d*\b")
+_COMMON_CAPS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "the", "this", "that",
+    "there", "they", "their", "these", "those", "what", "when", "where", "which", "while", "with", "from", "after",
+    "before", "according", "however", "also", "said", "says", "read", "more", "updated", "published", "news",
+    "today", "yesterday", "last", "next", "first", "photo", "video", "image", "getty", "images", "associated", "press",
+    "reuters", "cnn", "wikinews", "english", "share", "click", "sign", "copyright",
+}
+
+
+# --------------------------------------------------------------------------- features
+def shingles(text: str) -> set[str]:
+    words = _WORD.findall(text.lower())
+    if len(words) < SHINGLE_WORDS:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+
+
+def minhash_of(sh: set[str]):
+    from datasketch import MinHash
+
+    m = MinHash(num_perm=NUM_PERM)
+    m.update_batch([s.encode("utf-8") for s in sh])
+    return m
+
+
+def _minhash_from(blob: bytes):
+    import numpy as np
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(blob, dtype=np.uint32), scheme="affine32")
+
+
+def lead_text(title: str, text: str) -> str:
+    return " ".join(((title + ". ") if title else "").split() + text.split()[:LEAD_WORDS])
+
+
+def names_in(title: str, text: str) -> list[str]:
+    """Capitalised multiword names, and distinctive capitalised words not at a sentence start."""
+    sample = title + ".\n" + " ".join(text.split()[:NAME_WORDS])
+    out: set[str] = set()
+    for m in _NAME.finditer(sample):
+        words = [w for w in m.group(0).split() if w.lower() not in _COMMON_CAPS]
+        if len(words) >= 2:
+            out.add(" ".join(words).lower())
+        out.update(w.lower().strip("'’.") for w in words if len(w) >= 4 and w[0].isupper() and w.lower() not in _COMMON_CAPS)
+    for m in _CAP.finditer(sample):
+        w = m.group(0).lower()
+        if w not in _COMMON_CAPS:
+            out.add(w)
+    return sorted(out)
+
+
+def numbers_in(title: str, text: str) -> list[str]:
+    """Numbers and designations (2004 MN4, 737, 1.65 billion); years and one-digit numbers are too common."""
+    sample = title + " " + " ".join(text.split()[:NAME_WORDS])
+    out = set()
+    for m in _NUMBER.finditer(sample):
+        n = m.group(0).replace(",", "")
+        if re.fullmatch(r"(?:19|20)\d\d", n) or re.fullmatch(r"\d", n):
+            continue
+        out.add(n.lower())
+    return sorted(out)
+
+
+_SPAN = {"day": 86400.0, "month": 31 * 86400.0, "year": 366 * 86400.0, "time": 0.0}
+
+
+def date_span(published_ts: float | None, precision: str | None) -> tuple[float | None, float | None]:
+    if published_ts is None:
+        return None, None
+    return published_ts, published_ts + _SPAN.get(precision or "day", 86400.0)
+
+
+# --------------------------------------------------------------------------- signatures
+@dataclass
+class Signature:
+    article_id: str
+    minhash: object
+    shingles: int
+    names: set[str]
+    numbers: set[str]
+    vector: object  # numpy float32, L2-normalised, or None
+    lo: float | None
+    hi: float | None
+
+
+def _stale(lib, embedder_name: str | None) -> tuple[list[tuple[str, int]], list[str]]:
+    """(latest revisions lacking an up-to-date signature, signatures of articles that are gone)."""
+    latest = {r[0]: r[1] for r in lib.conn.execute("SELECT article_id, MAX(revision) FROM revisions WHERE status='committed' GROUP BY article_id")}
+    have = {r[0]: (r[1], r[2]) for r in lib.conn.execute("SELECT article_id, revision, embedder FROM news_signatures")}
+    todo = [(a, rev) for a, rev in sorted(latest.items()) if a not in have or have[a][0] != rev or (embedder_name and have[a][1] != embedder_name)]
+    gone = sorted(a for a in have if a not in latest)
+    return todo, gone
+
+
+def is_stale(lib) -> bool:
+    """True when signatures or memberships lag behind the committed revisions (for `check`)."""
+    todo, gone = _stale(lib, None)
+    if todo or gone:
+        return True
+    sig = {r[0] for r in lib.conn.execute("SELECT article_id FROM news_signatures")}
+    stories = {r[0] for r in lib.conn.execute("SELECT article_id FROM stories")}
+    copies = {r[0] for r in lib.conn.execute("SELECT article_id FROM copy_groups")}
+    return sig != stories or sig != copies
+
+
+def refresh(lib, embed_texts=None, embedder_name: str | None = None, force: bool = False) -> dict:
+    """Bring signatures and memberships up to date. ``embed_texts(texts) -> vectors`` (through the
+    library's embedding cache) gives the lead vectors; without it, stories use the rules only."""
+    import numpy as np
+
+    todo, gone = _stale(lib, embedder_name if embed_texts else None)
+    if not todo and not gone and not force and not is_stale(lib):
+        return {"signatures": 0, "changed": False}
+    rows = []
+    for i in range(0, len(todo), 200):
+        part = todo[i : i + 200]
+        revs = [lib.conn.execute("SELECT title, text, published_ts, date_precision FROM revisions WHERE article_id=? AND revision=?", key).fetchone() for key in part]
+        leads = [lead_text(r["title"], r["text"]) for r in revs]
+        vectors = embed_texts(leads) if embed_texts else [None] * len(leads)
+        for (a, rev), r, vec in zip(part, revs, vectors):
+            sh = shingles(r["text"])
+            mh = minhash_of(sh)
+            blob = None
+            if vec is not None:
+                v = np.asarray(vec, dtype=np.float32)
+                v = v / (np.linalg.norm(v) or 1.0)
+                blob = v.tobytes()
+            lo, hi = date_span(r["published_ts"], r["date_precision"])
+            rows.append((a, rev, embedder_name or "", mh.hashvalues.astype(np.uint32).tobytes(), len(sh),
+                         json.dumps(names_in(r["title"], r["text"]), ensure_ascii=False), json.dumps(numbers_in(r["title"], r["text"])), blob, lo, hi))
+    with lib.transaction() as c:
+        c.executemany("INSERT OR REPLACE INTO news_signatures(article_id, revision, embedder, minhash, shingles, names, numbers, vector, lo_ts, hi_ts) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        c.executemany("DELETE FROM news_signatures WHERE article_id=?", [(a,) for a in gone])
+    sigs = load_signatures(lib)
+    copy_pairs = find_copies(sigs)
+    story_pairs = find_story_pairs(sigs, copy_pairs, lexical=bool(embedder_name and embedder_name.startswith("hash")) or not embed_texts)
+    copy_of = components([s.article_id for s in sigs], copy_pairs)
+    story_of_ = components([s.article_id for s in sigs], copy_pairs + story_pairs)
+    with lib.transaction() as c:
+        c.execute("DELETE FROM copy_groups")
+        c.execute("DELETE FROM stories")
+        c.executemany("INSERT INTO copy_groups(article_id, group_id) VALUES (?,?)", sorted(copy_of.items()))
+        c.executemany("INSERT INTO stories(article_id, story_id) VALUES (?,?)", sorted(story_of_.items()))
+    return {"signatures": len(rows), "changed": True, "copy_pairs": len(copy_pairs), "story_pairs": len(story_pairs)}
+
+
+def load_signatures(lib) -> list[Signature]:
+    import numpy as np
+
+    out = []
+    for r in lib.conn.execute("SELECT * FROM news_signatures ORDER BY article_id"):
+        vec = np.frombuffer(r["vector"], dtype=np.float32) if r["vector"] else None
+        out.append(Signature(r["article_id"], _minhash_from(r["minhash"]), r["shingles"], set(json.loads(r["names"])),
+                             set(json.loads(r["numbers"])), vec, r["lo_ts"], r["hi_ts"]))
+    return out
+
+
+# --------------------------------------------------------------------------- pairs
+def copy_score(a: Signature, b: Signature) -> tuple[float, float]:
+    """(estimated Jaccard, estimated containment of the smaller shingle set in the larger)."""
+    j = a.minhash.jaccard(b.minhash)
+    small, large = sorted((a.shingles, b.shingles))
+    if not small:
+        return j, 0.0
+    # |A∩B| = J(|A|+|B|)/(1+J); containment of the smaller set = |A∩B| / |small|
+    containment = min(1.0, j * (small + large) / ((1 + j) * small))
+    return j, containment
+
+
+def is_copy(a: Signature, b: Signature) -> bool:
+    j, c = copy_score(a, b)
+    return j >= COPY_JACCARD or (c >= COPY_CONTAINMENT and min(a.shingles, b.shingles) >= COPY_MIN_SHINGLES)
+
+
+def find_copies(sigs: list[Signature]) -> list[tuple[str, str]]:
+    from datasketch import MinHashLSH
+
+    if len(sigs) < 2:
+        return []
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    by_id = {s.article_id: s for s in sigs}
+    for s in sigs:
+        lsh.insert(s.article_id, s.minhash)
+    pairs = set()
+    for s in sigs:
+        for other in lsh.query(s.minhash):
+            if other > s.article_id and is_copy(s, by_id[other]):
+                pairs.add((s.article_id, other))
+    return sorted(pairs)
+
+
+def day_distance(a: Signature, b: Signature) -> float | None:
+    if a.lo is None or b.lo is None:
+        return None
+    gap = max(a.lo, b.lo) - min(a.hi, b.hi)
+    return max(0.0, gap) / 86400.0
+
+
+def name_weights(sigs: list[Signature]) -> dict[str, float]:
+    """Rarer names weigh more: 1 for a name in at most max(3, 2%) of the articles, fading to 0 at 10%."""
+    df = Counter(n for s in sigs for n in s.names)
+    n = len(sigs)
+    rare, common = max(3, 0.02 * n), max(6, 0.10 * n)
+    out = {}
+    for name, k in df.items():
+        w = 1.0 if k <= rare else max(0.0, (common - k) / (common - rare))
+        if " " in name:
+            w *= 1.5  # a multiword name ("Alexei Navalny", "2004 MN4") says more than one word
+        out[name] = w
+    return out
+
+
+def pair_evidence(a: Signature, b: Signature, weights: dict[str, float]) -> tuple[float | None, float, int]:
+    sim = float(a.vector @ b.vector) if a.vector is not None and b.vector is not None and len(a.vector) == len(b.vector) else None
+    names = sum(weights.get(n, 0.0) for n in a.names & b.names)
+    numbers = len(a.numbers & b.numbers)
+    return sim, names, numbers
+
+
+def is_same_story(sim: float | None, names: float, numbers: int, days: float | None, lexical: bool) -> bool:
+    t = LEXICAL if lexical else SEMANTIC
+    evidence = names + min(numbers, 2)
+    if days is None:  # undated: only a very strong match (copies are handled separately)
+        return sim is not None and sim >= max(t["alone"], 0.85) and evidence >= t["names"]
+    if days > STORY_WINDOW_DAYS:
+        return False
+    if sim is not None and sim >= t["alone"]:
+        return True
+    if sim is not None and sim >= t["with_names"] and evidence >= t["names"]:
+        return True
+    return evidence >= t["rules_only"] and (sim is None or sim >= t["with_names"] / 2)
+
+
+def find_story_pairs(sigs: list[Signature], copy_pairs: list[tuple[str, str]], lexical: bool = False) -> list[tuple[str, str]]:
+    weights = name_weights(sigs)
+    dated = sorted((s for s in sigs if s.lo is not None), key=lambda s: s.lo)
+    undated = [s for s in sigs if s.lo is None]
+    window = STORY_WINDOW_DAYS * 86400.0
+    pairs = []
+    for i, a in enumerate(dated):
+        for b in dated[i + 1 :]:
+            if b.lo - a.hi > window + _SPAN["year"]:
+                break  # sorted by start: nothing later can be within the window
+            days = day_distance(a, b)
+            if days is None or days > STORY_WINDOW_DAYS:
+                continue
+            sim, names, numbers = pair_evidence(a, b, weights)
+            if is_same_story(sim, names, numbers, days, lexical):
+                pairs.append(tuple(sorted((a.article_id, b.article_id))))
+    for i, a in enumerate(undated):
+        for b in undated[i + 1 :] + dated:
+            sim, names, numbers = pair_evidence(a, b, weights)
+            if is_same_story(sim, names, numbers, None, lexical):
+                pairs.append(tuple(sorted((a.article_id, b.article_id))))
+    return pairs
+
+
+def components(ids: list[str], pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Union-find: article id -> the smallest article id of its component."""
+    parent = {i: i for i in ids}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        if a in parent and b in parent:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    return {i: find(i) for i in ids}
+
+
+# --------------------------------------------------------------------------- reading
+def copies_of(conn, article_id: str) -> list[str]:
+    """The other articles in this article's copy group (empty when it has no copies)."""
+    return [r[0] for r in conn.execute(
+        "SELECT g2.article_id FROM copy_groups g1 JOIN copy_groups g2 ON g1.group_id=g2.group_id "
+        "WHERE g1.article_id=? AND g2.article_id!=? ORDER BY g2.article_id", (article_id, article_id))]
+
+
+def story_of(conn, article_id: str) -> str | None:
+    """The story id of an article (the smallest article id in its story), None before it is computed."""
+    r = conn.execute("SELECT story_id FROM stories WHERE article_id=?", (article_id,)).fetchone()
+    return r[0] if r else None
+
+
+def story_members(conn, story_id: str) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT article_id FROM stories WHERE story_id=? ORDER BY article_id", (story_id,))]
+
+
+def groups_for(conn, article_ids: list[str]) -> dict[str, tuple[list[str], str | None]]:
+    """{article_id: (copies, story)} for retrieval and briefings; articles not yet grouped are left out."""
+    out = {}
+    try:
+        for a in article_ids:
+            story = story_of(conn, a)
+            if story is not None:
+                out[a] = (copies_of(conn, a), story)
+    except Exception as exc:  # a library from before this feature: no tables yet
+        if "no such table" in str(exc):
+            return {}
+        raise
+    return out
+
+
+def summary(conn) -> dict:
+    stories = Counter(r[0] for r in conn.execute("SELECT story_id FROM stories"))
+    copies = Counter(r[0] for r in conn.execute("SELECT group_id FROM copy_groups"))
+    return {
+        "copy_groups": sum(1 for n in copies.values() if n > 1),
+        "articles_in_copy_groups": sum(n for n in copies.values() if n > 1),
+        "stories": sum(1 for n in stories.values() if n > 1),
+        "articles_in_stories": sum(n for n in stories.values() if n > 1),
+    }

@@ -1,0 +1,1 @@
+"""Citation keys and the citation-support checker; the public API is ``assistant.citations``."""

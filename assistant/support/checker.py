@@ -1,0 +1,193 @@
+"""Does the cited text support a claim? Lexical recall, an optional embedding cosine, and
+rule-based checks of numbers, dates, names and negation (see docs/citation-check.md)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from . import rules
+from .text import content_stems, stem_match
+
+# Defaults set a priori (not fitted); WiCE tuning-half thresholds: docs/citation-check.md.
+THRESHOLD_LEXICAL = 0.55
+THRESHOLD_EMBEDDING = 0.55
+LEXICAL_WEIGHT = 0.5  # share of the lexical score when an embedder is given
+COS_FLOOR, COS_CEIL = 0.15, 0.80  # cosine mapped linearly onto 0..1 between these
+PENALTY = {"number": 0.6, "date": 0.4, "name": 0.5, "negation": 0.3}
+PREFILTER = 30  # best_support embeds at most this many lexically best candidates
+
+
+@dataclass
+class Support:
+    supported: bool
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    lexical: float = 0.0
+    embedding: float | None = None  # raw cosine, None without an embedder
+    facts: dict = field(default_factory=dict)  # {"number": (n, missing), ...}, "negation": bool
+    rules_factor: float = 1.0  # product of the rule penalties applied to the base score
+
+
+def _cos(a, b) -> float:
+    dot = sum(x * y for x, y in zip(a, b))
+    na = math.sqrt(sum(x * x for x in a)) or 1.0
+    nb = math.sqrt(sum(y * y for y in b)) or 1.0
+    return dot / (na * nb)
+
+
+def lexical_recall(claim_stems: list[str], cited_text: str, weights: dict | None = None) -> float:
+    """Share of the claim's distinct content stems found in the cited text (weighted)."""
+    want = list(dict.fromkeys(claim_stems))
+    if not want:
+        return 0.0
+    pool = set(content_stems(cited_text))
+    prefixes = {s[:5] for s in pool if len(s) >= 6}
+    w = weights or {}
+    total = sum(w.get(s, 1.0) for s in want)
+    got = sum(w.get(s, 1.0) for s in want if stem_match(s, pool, prefixes))
+    return got / total if total else 0.0
+
+
+class SupportChecker:
+    def __init__(self, embedder=None, threshold: float | None = None, lexical_weight: float = LEXICAL_WEIGHT):
+        self.embedder = embedder
+        self.threshold = threshold if threshold is not None else (THRESHOLD_EMBEDDING if embedder else THRESHOLD_LEXICAL)
+        self.lexical_weight = lexical_weight
+        self._cache: dict[str, list[float]] = {}
+
+    # -- embeddings -------------------------------------------------------------------
+    def _vectors(self, texts: list[str]) -> list[list[float]]:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if todo:
+            if len(self._cache) > 20000:
+                self._cache.clear()
+            for t, v in zip(todo, self.embedder.embed_documents(todo)):
+                self._cache[t] = list(v)
+        return [self._cache[t] for t in texts]
+
+    def cosine(self, a: str, b: str) -> float:
+        va, vb = self._vectors([a, b])
+        return _cos(va, vb)
+
+    def _scaled(self, cos: float) -> float:
+        return min(1.0, max(0.0, (cos - COS_FLOOR) / (COS_CEIL - COS_FLOOR)))
+
+    # -- the check --------------------------------------------------------------------
+    def check(self, claim: str, cited: list[str]) -> Support:
+        from .keys import strip_keys
+
+        claim = strip_keys(claim)
+        cited = [c for c in cited if c and c.strip()]
+        if not cited:
+            return Support(False, 0.0, ["no cited text"])
+        text = " ".join(cited)
+        stems = content_stems(claim)
+        lex = lexical_recall(stems, text)
+        cos = None
+        base = lex
+        if self.embedder is not None:
+            cos = self.cosine(claim, text)
+            base = self.lexical_weight * lex + (1 - self.lexical_weight) * self._scaled(cos)
+        reasons: list[str] = []
+        facts: dict = {}
+        factor = 1.0
+        for kind, fn in (("number", rules.check_numbers), ("date", rules.check_dates), ("name", rules.check_names)):
+            n, missing, why = fn(claim, text)
+            facts[kind] = (n, missing)
+            reasons += why
+            if n:
+                factor *= 1 - PENALTY[kind] * len(missing) / n
+        best = max(cited, key=lambda c: lexical_recall(stems, c)) if len(cited) > 1 else cited[0]
+        neg, why = rules.check_negation(claim, best)
+        facts["negation"] = neg
+        reasons += why
+        if neg:
+            factor *= 1 - PENALTY["negation"]
+        score = max(0.0, min(1.0, base * factor))
+        if lex < 0.5:
+            reasons.append(f"only {lex:.0%} of the claim's content words are in the cited text")
+        hard = neg or any(facts[k][1] for k in ("number", "date", "name"))
+        return Support(score >= self.threshold and not hard, score, reasons, lex, cos, facts, factor)
+
+    # -- choosing citations afterwards ------------------------------------------------
+    def _idf(self, claim: str, candidates: list[str]) -> dict[str, float]:
+        cand_stems = [set(content_stems(c)) for c in candidates]
+        n = len(candidates)
+        return {s: math.log(1 + n / (1 + sum(s in cs for cs in cand_stems))) + 0.5 for s in set(content_stems(claim))}
+
+    def relevance(self, claim: str, candidates: list[str]) -> list[float]:
+        """A per-candidate support score (lexical recall with IDF weights over the
+        candidates, plus the scaled cosine when an embedder is given)."""
+        stems = content_stems(claim)
+        weights = self._idf(claim, candidates)
+        lex = [lexical_recall(stems, c, weights) for c in candidates]
+        if self.embedder is None or not candidates:
+            return lex
+        order = sorted(range(len(candidates)), key=lambda i: -lex[i])[:PREFILTER]
+        vecs = self._vectors([claim] + [candidates[i] for i in order])
+        out = [x * self.lexical_weight for x in lex]
+        for j, i in enumerate(order):
+            out[i] += (1 - self.lexical_weight) * self._scaled(_cos(vecs[0], vecs[j + 1]))
+        return out
+
+    def _atoms(self, claim: str, candidates: list[str], pool: list[int]) -> tuple[dict, dict[int, set]]:
+        """What a citation should cover: the claim's content stems (IDF-weighted) and its
+        numbers, date words and names (weighted double); and which pooled candidate covers which."""
+        weights = self._idf(claim, candidates)
+        mean_w = sum(weights.values()) / len(weights) if weights else 1.0
+        atoms = {("w", s): w for s, w in weights.items()}
+        nums = rules.numbers(claim)
+        dates = rules.date_words(claim)
+        names = rules.names(claim)
+        atoms.update({("n", i): 2 * mean_w for i in range(len(nums))})
+        atoms.update({("d", d): 2 * mean_w for d in dates})
+        atoms.update({("p", i): 2 * mean_w for i in range(len(names))})
+        cover: dict[int, set] = {}
+        for i in pool:
+            c = candidates[i]
+            pool_stems = set(content_stems(c))
+            prefixes = {s[:5] for s in pool_stems if len(s) >= 6}
+            got = {("w", s) for s in weights if stem_match(s, pool_stems, prefixes)}
+            have = rules.numbers(c)
+            got |= {("n", j) for j, (_, v, t) in enumerate(nums) if any(abs(v - x) <= t + 1e-9 for _, x, _ in have)}
+            got |= {("d", d) for d in dates & rules.date_words(c)}
+            got |= {("p", j) for j, run in enumerate(names) if not rules.check_names(" ".join(run), c)[1]}
+            cover[i] = got
+        return atoms, cover
+
+    def best_support(self, claim: str, candidates: list[str], k: int = 2, min_score: float = 0.2) -> list[int]:
+        """Indices of up to ``k`` candidates that best support ``claim``, best first.
+
+        A greedy cover: each step takes the candidate that adds the most still-uncovered
+        claim content (IDF-weighted words; numbers, date words and names count double),
+        with the candidate's relevance as a tie-breaker; it stops when nothing new is
+        covered. [] when even the most relevant candidate scores below ``min_score``."""
+        if not candidates or k <= 0:
+            return []
+        rel = self.relevance(claim, candidates)
+        if max(rel) < min_score:
+            return []
+        pool = sorted(range(len(candidates)), key=lambda i: (-rel[i], i))[:PREFILTER]
+        if rules.numbers(claim) or rules.date_words(claim):  # fact-bearing lines such as a dateline
+            pool += [i for i in range(len(candidates)) if i not in pool and (rules.numbers(candidates[i]) or rules.date_words(candidates[i]))]
+        atoms, cover = self._atoms(claim, candidates, pool)
+        total = sum(atoms.values()) or 1.0
+        chosen: list[int] = []
+        covered: set = set()
+        while len(chosen) < k:
+            best, gain = None, 0.0
+            for i in pool:
+                if i in chosen:
+                    continue
+                new = sum(atoms[a] for a in cover[i] - covered) / total
+                g = new + 0.5 * rel[i] if new > 0 else 0.0
+                if not chosen:
+                    g = new + rel[i]
+                if g > gain:
+                    best, gain = i, g
+            if best is None or (chosen and gain - 0.5 * rel[best] < 0.05):
+                break
+            chosen.append(best)
+            covered |= cover[best]
+        return chosen
