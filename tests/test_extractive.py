@@ -210,6 +210,7 @@ def test_order_for_briefing():
 
 @pytest.mark.skipif(not (SHARED_DATA / "realsumm_cnndm").is_dir(), reason="shared evaluation data not present")
 def test_summary_eval_report_shape():
+    pytest.importorskip("rouge_score")
     from assistant.evaluation.summaries import METRICS, SUBSETS, evaluate, markdown
 
     report = evaluate(SHARED_DATA, ["realsumm_cnndm", "llm_news_summ_writers"], ["none"], limit=5)

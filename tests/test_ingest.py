@@ -22,7 +22,7 @@ def test_ingest_seeds_then_again_is_a_no_op(cli):
     assert r2.json()["unchanged"] == 12 and r2.json()["added"] == 0 and r2.json()["chunks_embedded"] == 0
     arts = cli("sources", "--json").json()["articles"]
     assert len(arts) == 12
-    assert set(arts[0]) == {"article_id", "title", "source", "url", "published", "date_precision", "author", "revision", "sentence_count", "chunk_count"}
+    assert set(arts[0]) == {"article_id", "title", "source", "url", "published", "date_precision", "author", "revision", "sentence_count", "chunk_count", "copies", "story"}
     mattis = [a for a in arts if a["title"].startswith("Jim Mattis")][0]
     assert mattis["source"] == "DailyMail.co.uk" and mattis["published"] is None
     asteroid = [a for a in arts if a["published"] == "2004-12"][0]

