@@ -83,6 +83,19 @@ class Assistant:
         f = self.filters(since, until, as_of, source, article, include_undated)
         return self.answerer().ask(question, f, engine=engine, k=k, strict=strict, on_sentence=on_sentence)
 
+    def briefer(self):
+        from .brief.pipeline import Briefer
+
+        return Briefer(self.library, self.retriever("hybrid"), self.embedder, self.settings, self.llm())
+
+    def brief(self, topic: str | None = None, *, length: int | None = None, engine: str | None = None, since=None, until=None,
+              as_of=None, source=None, article=None, include_undated: bool = False, max_tokens: int | None = None,
+              dry_run: bool = False, on_sentence=None):
+        """A briefing (an Answer with the topic as its question) whose every sentence cites source sentences.
+        Raises NothingToBrief (exit code 3) when nothing is in scope."""
+        f = self.filters(since, until, as_of, source, article, include_undated)
+        return self.briefer().brief(topic, f, length=length, engine=engine, max_tokens=max_tokens, dry_run=dry_run, on_sentence=on_sentence)
+
     def close(self) -> None:
         if "library" in self.__dict__:
             self.library.close()

@@ -415,6 +415,94 @@ def ask(
     guarded(as_json, body)
 
 
+# --------------------------------------------------------------------------- brief
+def render_markdown(result, topic: Optional[str]) -> str:
+    """Points with footnote-style citations listing title, outlet, date and URL."""
+    nums = {c.id: c.n for c in result.citations}
+    title = f"# Briefing: {topic}" if topic else "# Briefing"
+    scope = f"as of {result.as_of}" if result.as_of else "from the library"
+    lines = [title, "", f"_{len(result.sentences)} points {scope}; {result.engine} engine" + (f", model {result.model}" if result.model else "") + "_", ""]
+    for sent in result.sentences:
+        marks = "".join(f"[^{nums[c]}]" for c in sent.citations if c in nums)
+        flag = " _(not supported by the sources)_" if not sent.supported else ""
+        lines.append(f"- {sent.text}{marks}{flag}")
+    lines.append("")
+    for c in result.citations:
+        link = f" <{c.url}>" if c.url else ""
+        lines.append(f"[^{c.n}]: “{c.text}” — *{c.title or 'untitled'}*, {c.source or 'unknown outlet'}, {c.published or 'undated'}.{link} (`{c.id}`)")
+    return "\n".join(lines) + "\n"
+
+
+@app.command()
+def brief(
+    topic: Optional[str] = typer.Argument(None, help="What to brief on (default: everything in scope)."),
+    length: Optional[int] = typer.Option(None, "--length", help="Number of sentences (default 6)."),
+    fmt: str = typer.Option("text", "--format", help="text, markdown or json."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the briefing to this file (atomically)."),
+    engine: Optional[str] = typer.Option(None, "--engine", help="llm or extractive (default: llm when a model is configured)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Chat model for the llm engine."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
+    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Cap the tokens spent (prompt + completion, estimated with tiktoken)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and the token estimate; call no model."),
+    since: Optional[str] = SinceOpt,
+    until: Optional[str] = UntilOpt,
+    as_of: Optional[str] = AsOfOpt,
+    source: List[str] = SourceOpt,
+    article: List[str] = ArticleOpt,
+    include_undated: bool = UndatedOpt,
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+):
+    """A briefing of the library's news (or a topic) in which every sentence cites its sources (exit 3: nothing to brief)."""
+    fmt_ = "json" if as_json else fmt
+    if fmt_ not in ("text", "markdown", "json"):
+        fail(UsageError(f"unknown format {fmt_!r}", "use text, markdown or json"), as_json)
+
+    def body():
+        from .api import Assistant
+        from .util import atomic_write_text
+
+        streamed = []
+        stream_ok = fmt_ == "text" and output is None and not dry_run
+
+        def on_sentence(sent, citations):
+            streamed.append(sent)
+            print(render_sentence(sent, citations), flush=True)
+
+        with Assistant(settings=_settings_with(model, base_url)) as a:
+            result = a.brief(topic, length=length, engine=engine, since=since, until=until, as_of=as_of, source=source or None,
+                             article=article or None, include_undated=include_undated, max_tokens=max_tokens, dry_run=dry_run,
+                             on_sentence=on_sentence if stream_ok else None)
+        if dry_run:
+            doc = {"topic": topic, "engine": result.engine, "model": result.model, "estimate": result.usage.get("estimate"), "notes": result.notes}
+            if fmt_ == "json":
+                emit_json(doc)
+            else:
+                for n in result.notes:
+                    print(n)
+            return
+        if fmt_ == "json":
+            text = json.dumps(result.to_dict(topic=True), ensure_ascii=False, indent=2) + "\n"
+        elif fmt_ == "markdown":
+            text = render_markdown(result, topic)
+        else:
+            text = "\n".join(render_sentence(s, result.citations) for s in result.sentences) + "\n\nSources:\n" + render_sources(result.citations) + "\n"
+        if output:
+            atomic_write_text(output, text)
+            err(f"wrote {output}")
+        elif fmt_ == "markdown" and sys.stdout.isatty():
+            from rich.markdown import Markdown
+
+            _stdout_console().print(Markdown(text))
+        elif stream_ok:
+            print("\nSources:\n" + render_sources(result.citations))
+        else:
+            sys.stdout.write(text)
+        who = f"{result.engine} engine" + (f", model {result.model}" if result.model else "")
+        err(f"({who}" + "".join(f"; {n}" for n in result.notes) + ")")
+
+    guarded(as_json or fmt_ == "json", body)
+
+
 # --------------------------------------------------------------------------- eval
 eval_app = typer.Typer(help="Evaluations on public data (see docs/).", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")

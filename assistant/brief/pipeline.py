@@ -1,0 +1,325 @@
+"""brief(): what the library's news says, on everything or a topic, every sentence cited.
+
+Scope: the latest revision of each article in the date window (or as of a date), narrowed to
+articles that mention the topic. Copies of one text are briefed once; articles of one story
+give one point, taken from the story's most recent report (so a superseded figure is not
+stated as current) and citing every outlet that carries it; where an earlier report in the
+story says something the later one contradicts (a number, a name, a negation), the briefing
+says so and cites both.
+
+Engines: extractive (default with no model) selects salient, non-redundant sentences with
+assistant.brief.extractive; llm writes from a keyed context with prompts/brief*.txt and goes
+through the same citation check as answers. When the sources exceed the model's context, a
+map-reduce path writes cited notes per group of stories, then a briefing from the notes; keys
+are global, so citations stay valid through both stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import prompts
+from ..citations import SupportChecker
+from ..errors import AssistantError, UsageError
+from ..retrieve.filters import visible_revisions_sql
+from ..tokens import count_tokens
+from ..types import Answer, AnswerSentence, Citation, Sentence
+from . import extractive
+
+DEFAULT_LENGTH = 6
+MAX_LENGTH = 50
+MAX_SENTENCES_PER_ARTICLE = 30  # news puts what matters first; the tail rarely makes a briefing
+
+
+class NothingToBrief(AssistantError):
+    exit_code = 3
+
+
+@dataclass
+class Doc:
+    article_id: str
+    revision: int
+    title: str
+    source: str
+    url: str
+    published: str | None
+    published_ts: float | None
+    sentences: list[Sentence]
+    story: str
+    copies: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Estimate:
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    groups: int
+    map_reduce: bool
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class Briefer:
+    def __init__(self, library, retriever, embedder, settings, llm=None):
+        from ..answer.pipeline import Answerer
+
+        self.lib = library
+        self.retriever = retriever
+        self.embedder = embedder
+        self.settings = settings
+        self.llm = llm
+        self.checker = SupportChecker(None)  # lexical + rules: fast enough for every point
+        self.answerer = Answerer(library, retriever, embedder, settings, llm)
+        d = settings.prompts_dir or None
+        self.t_system = prompts.load("brief_system", d)
+        self.t_brief = prompts.load("brief", d)
+        self.t_notes = prompts.load("brief_notes", d)
+
+    # -- scope --------------------------------------------------------------------------
+    def scope(self, topic: str | None, filters) -> list[Doc]:
+        conn = self.lib.conn
+        vis_sql, vis_args = visible_revisions_sql(filters)
+        where, args = filters.sql("r")
+        rows = conn.execute(
+            f"""WITH vis AS ({vis_sql})
+                SELECT r.article_id, r.revision, r.title, r.source, r.url, r.published, r.published_ts
+                FROM vis JOIN revisions r USING (article_id, revision) WHERE {where}
+                ORDER BY r.published_ts IS NULL, r.published_ts DESC, r.article_id""",
+            [*vis_args, *args],
+        ).fetchall()
+        if topic:
+            # articles that mention the topic (full-text match), best first
+            from ..retrieve.lexical import search as lexical_search
+
+            hits = lexical_search(conn, topic, filters, 400)
+            order: list[str] = []
+            for cid, _ in hits:
+                a = cid.split("@", 1)[0]
+                if a not in order:
+                    order.append(a)
+            rank = {a: i for i, a in enumerate(order)}
+            rows = sorted([r for r in rows if r["article_id"] in rank], key=lambda r: rank[r["article_id"]])
+        from ..retrieve.retriever import _groups_from_library
+
+        groups = _groups_from_library(conn, [r["article_id"] for r in rows])
+        docs: list[Doc] = []
+        seen_copies: set[str] = set()
+        for r in rows:
+            a = r["article_id"]
+            copies, story = groups.get(a, ([], None))
+            if a in seen_copies:
+                continue  # a copy of a text already in scope: cited through that one
+            seen_copies.update(copies)
+            sents = self.lib.sentences(a, r["revision"])[:MAX_SENTENCES_PER_ARTICLE]
+            docs.append(Doc(a, r["revision"], r["title"], r["source"], r["url"], r["published"], r["published_ts"], sents, story or f"article:{a}", [c for c in copies if c != a]))
+        return docs
+
+    # -- public -------------------------------------------------------------------------
+    def brief(self, topic: str | None, filters, length: int | None = None, engine: str | None = None,
+              max_tokens: int | None = None, dry_run: bool = False, on_sentence=None) -> Answer:
+        length = DEFAULT_LENGTH if length is None else length
+        if not 1 <= length <= MAX_LENGTH:
+            raise UsageError(f"--length must be between 1 and {MAX_LENGTH} sentences, got {length}", "e.g. --length 6")
+        engine = engine or ("llm" if self.settings.model else "extractive")
+        if engine not in ("llm", "extractive"):
+            raise UsageError(f"unknown engine {engine!r}", "use llm or extractive")
+        if engine == "llm" and self.llm is None:
+            raise UsageError("the llm engine needs a model", "set one: assistant config set model NAME, or --model NAME")
+        docs = self.scope(topic, filters)
+        if not docs:
+            what = f"about {topic!r} " if topic else ""
+            raise NothingToBrief(f"nothing to brief: no article {what}in scope", "widen the date window, change the topic, or ingest articles")
+        answer = Answer(question=topic or "", answer="", refused=False, engine=engine,
+                        model=self.llm.model if engine == "llm" else None, as_of=filters.as_of)
+        if engine == "extractive":
+            if dry_run:
+                answer.notes.append(f"dry run: {len(docs)} article(s) in scope; the extractive engine makes no model calls")
+                answer.usage = {"prompt_tokens": 0, "completion_tokens": 0, "estimate": Estimate(0, 0, 0, 1, False).to_dict()}
+                return answer
+            return self._extractive(answer, docs, topic, length, on_sentence)
+        return self._llm(answer, docs, topic, length, filters, max_tokens, dry_run, on_sentence)
+
+    # -- extractive ---------------------------------------------------------------------
+    def _extractive(self, answer: Answer, docs: list[Doc], topic, length: int, on_sentence) -> Answer:
+        by_story: dict[str, list[Doc]] = {}
+        for d in docs:
+            by_story.setdefault(d.story, []).append(d)
+        latest = {s: max(ds, key=lambda d: (d.published_ts or 0, d.article_id)) for s, ds in by_story.items()}
+        # each story speaks through its most recent report: a superseded figure is not stated as current
+        cands = []
+        for s, d in latest.items():
+            for i, sent in enumerate(d.sentences):
+                cands.append(extractive.Candidate(sent.id, sent.text, d.article_id, i, len(d.sentences), d.published_ts, s))
+        chosen = extractive.order_for_briefing(extractive.select(cands, n_sentences=length, query=topic))
+        doc_of = {d.article_id: d for d in docs}
+        numbering: dict[str, int] = {}
+        for c in chosen:
+            d = doc_of[c.article_id]
+            sent = next(x for x in d.sentences if x.id == c.id)
+            cited = [sent.id]
+            # every outlet carrying the point: copies and other reports of the story that support it
+            others = [o for o in by_story[d.story] if o.article_id != d.article_id] + [doc_of[x] for x in d.copies if x in doc_of]
+            for o in others:
+                idx = self.checker.best_support(sent.text, [x.text for x in o.sentences], k=1, min_score=0.5)
+                if idx and self.checker.check(sent.text, [o.sentences[idx[0]].text]).supported:
+                    cited.append(o.sentences[idx[0]].id)
+            point = AnswerSentence(text=f"{_who(d)}: “{sent.text}”", citations=cited)
+            self._emit(answer, point, docs, numbering, on_sentence)
+            # an earlier report of the story that says otherwise: say so, cite both, dated
+            for o in sorted(by_story[d.story], key=lambda x: x.published_ts or 0):
+                if o.article_id == d.article_id or (o.published_ts or 0) >= (d.published_ts or 0):
+                    continue
+                idx = self.checker.best_support(sent.text, [x.text for x in o.sentences[:8]], k=1, min_score=0.3)
+                if not idx:
+                    continue
+                earlier = o.sentences[idx[0]]
+                verdict = self.checker.check(earlier.text, [sent.text])
+                if not verdict.supported and any(k in verdict.facts for k in ("number", "name", "negation")) and earlier.id not in cited:
+                    note = AnswerSentence(text=f"Earlier, {_who(o)} had reported: “{earlier.text}”", citations=[earlier.id])
+                    self._emit(answer, note, docs, numbering, on_sentence)
+                    break
+        answer.answer = " ".join(s.text for s in answer.sentences)
+        if not answer.sentences:
+            raise NothingToBrief("nothing to brief: no sentence in scope was worth reporting", "widen the scope")
+        return answer
+
+    def _emit(self, answer: Answer, sent: AnswerSentence, docs: list[Doc], numbering: dict, on_sentence) -> None:
+        index = {s.id: (d, s) for d in docs for s in d.sentences}
+        for sid in sent.citations:
+            if sid in numbering:
+                continue
+            if sid not in index:
+                s = self.lib.sentence(sid)
+                r = self.lib.revision(s.article_id, s.revision)
+                d = Doc(s.article_id, s.revision, r.title, r.source, r.url, r.published, r.published_ts, [], "")
+            else:
+                d, s = index[sid]
+            numbering[sid] = len(numbering) + 1
+            answer.citations.append(Citation(id=sid, n=numbering[sid], article_id=d.article_id, revision=d.revision, title=d.title,
+                                             source=d.source, published=d.published, url=d.url, text=s.text, start=s.start, end=s.end))
+        answer.sentences.append(sent)
+        if on_sentence:
+            on_sentence(sent, answer.citations)
+
+    # -- llm ----------------------------------------------------------------------------
+    def _context(self, docs: list[Doc], start_key: int = 1):
+        """A keyed context grouped by story; keys are global across map-reduce groups."""
+        from ..answer.context import Context, Keyed, header
+        from ..answer.injection import looks_like_injection
+        from ..citations import escape_brackets
+
+        ctx, blocks, n = Context(), [], start_key - 1
+        stories: dict[str, list[Doc]] = {}
+        for d in docs:
+            stories.setdefault(d.story, []).append(d)
+        for docs_of_story in stories.values():
+            for d in sorted(docs_of_story, key=lambda x: x.published_ts or 0):
+                lines = [header(d.title, d.source, d.published)]
+                for s in d.sentences:
+                    n += 1
+                    ctx.items[str(n)] = Keyed(str(n), s, d.title, d.source, d.published, d.url, looks_like_injection(s.text))
+                    lines.append(f"[{n}] {escape_brackets(s.text)}")
+                blocks.append("\n".join(lines))
+        ctx.text = "\n\n".join(blocks)
+        ctx.tokens = count_tokens(ctx.text)
+        return ctx
+
+    def _messages(self, template, ctx_text: str, topic, length: int, as_of: str):
+        return [
+            {"role": "system", "content": self.t_system.render(refusal=prompts.REFUSAL_SENTINEL, as_of=as_of)},
+            {"role": "user", "content": template.render(context=ctx_text, topic=f" about {topic}" if topic else "", length=length, as_of=as_of)},
+        ]
+
+    def plan(self, docs: list[Doc], topic, length: int, as_of: str, max_tokens: int | None):
+        """Groups of stories that each fit the context window, and the estimated spend."""
+        budget = self.answerer.budget()
+        full = self._context(docs)
+        if full.tokens <= budget:
+            msgs = self._messages(self.t_brief, full.text, topic, length, as_of)
+            est = Estimate(1, sum(count_tokens(m["content"]) for m in msgs), self.settings.max_answer_tokens, 1, False)
+            return [docs], full, est
+        groups: list[list[Doc]] = [[]]
+        used = 0
+        for d in docs:
+            cost = count_tokens("\n".join(s.text for s in d.sentences)) + 20
+            if groups[-1] and used + cost > budget:
+                groups.append([])
+                used = 0
+            groups[-1].append(d)
+            used += cost
+        prompt = sum(count_tokens(self._context(g).text) + 400 for g in groups)
+        notes_tokens = self.settings.max_answer_tokens * len(groups)
+        est = Estimate(len(groups) + 1, prompt + notes_tokens + 400, notes_tokens + self.settings.max_answer_tokens, len(groups), True)
+        return groups, full, est
+
+    def _llm(self, answer, docs, topic, length, filters, max_tokens, dry_run, on_sentence) -> Answer:
+        from ..answer.pipeline import Plan
+        from ..support.keys import parse_citations
+
+        as_of = filters.as_of or "today"
+        groups, full, est = self.plan(docs, topic, length, as_of, max_tokens)
+        while max_tokens is not None and est.prompt_tokens + est.completion_tokens > max_tokens and len(docs) > 1:
+            docs = docs[: max(1, len(docs) * 3 // 4)]  # drop the least relevant / oldest articles until it fits
+            groups, full, est = self.plan(docs, topic, length, as_of, max_tokens)
+            answer.notes.append(f"--max-tokens: briefing the {len(docs)} most relevant article(s)")
+        if max_tokens is not None and est.prompt_tokens + est.completion_tokens > max_tokens:
+            raise UsageError(f"this briefing needs about {est.prompt_tokens + est.completion_tokens} tokens, over --max-tokens {max_tokens}",
+                             "raise --max-tokens or narrow the scope (topic, --since, --article)")
+        answer.usage = {"prompt_tokens": 0, "completion_tokens": 0, "estimate": est.to_dict()}
+        if dry_run:
+            answer.notes.append(f"dry run: {len(docs)} article(s), {est.groups} group(s), {est.calls} model call(s), "
+                                f"about {est.prompt_tokens} prompt and {est.completion_tokens} completion tokens")
+            answer.prompt = self._messages(self.t_brief, full.text if not est.map_reduce else "(notes from the map stage)", topic, length, as_of)
+            return answer
+        if not est.map_reduce:
+            messages = self._messages(self.t_brief, full.text, topic, length, as_of)
+            reply = self._complete(answer, messages)
+        else:
+            notes = []
+            # every group is shown with the global keys, so citations survive both stages
+            global_ids = {k.sentence.id: key for key, k in full.items.items()}
+            for g in groups:
+                text = self._context_text_with_keys(g, global_ids)
+                r = self._complete(answer, self._messages(self.t_notes, text, topic, length, as_of))
+                for seg in parse_citations(r):
+                    keys = [k for k in seg.keys if k in full.items]
+                    if keys and seg.text.strip():
+                        notes.append(seg.text.strip() + "".join(f" [{k}]" for k in keys))
+            notes_text = "Notes from the sources, each with the keys of its source sentences:\n" + "\n".join(f"- {n}" for n in notes)
+            reply = self._complete(answer, self._messages(self.t_brief, notes_text, topic, length, as_of))
+            answer.notes.append(f"map-reduce: {len(groups)} group(s) of sources, {len(notes)} cited note(s)")
+        plan = Plan(topic or "", [], full, [])
+        out = self.answerer._finish(answer, plan, reply, strict=False, on_sentence=on_sentence, streamed=False)
+        if out.refused:
+            raise NothingToBrief("nothing to brief: the model found nothing in the sources it could support", "try the extractive engine: --engine extractive")
+        return out
+
+    def _context_text_with_keys(self, docs: list[Doc], global_ids: dict[str, str]) -> str:
+        from ..answer.context import header
+        from ..citations import escape_brackets
+
+        blocks = []
+        for d in docs:
+            lines = [header(d.title, d.source, d.published)] + [f"[{global_ids[s.id]}] {escape_brackets(s.text)}" for s in d.sentences]
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks)
+
+    def _complete(self, answer: Answer, messages) -> str:
+        from ..llm.client import ContextTooLong
+
+        try:
+            c = self.llm.complete(messages, max_tokens=self.settings.max_answer_tokens)
+        except ContextTooLong:
+            raise UsageError("the briefing context is longer than the model's window", "lower context_window so the map-reduce path splits it: assistant config set context_window N")
+        answer.usage["prompt_tokens"] = answer.usage.get("prompt_tokens", 0) + c.prompt_tokens
+        answer.usage["completion_tokens"] = answer.usage.get("completion_tokens", 0) + c.completion_tokens
+        answer.usage["calls"] = answer.usage.get("calls", 0) + 1
+        answer.model = c.model or answer.model
+        answer.prompt = messages
+        return c.text
+
+
+def _who(d: Doc) -> str:
+    return f"{d.source or 'an unnamed outlet'} ({d.published or 'undated'})"
