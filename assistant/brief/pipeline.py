@@ -47,6 +47,7 @@ class Doc:
     sentences: list[Sentence]
     story: str
     copies: list[str] = field(default_factory=list)
+    copy_docs: list["Doc"] = field(default_factory=list)  # the same text at other outlets: cited, not briefed again
 
 
 @dataclass
@@ -105,15 +106,18 @@ class Briefer:
 
         groups = _groups_from_library(conn, [r["article_id"] for r in rows])
         docs: list[Doc] = []
-        seen_copies: set[str] = set()
+        representative: dict[str, Doc] = {}
         for r in rows:
             a = r["article_id"]
             copies, story = groups.get(a, ([], None))
-            if a in seen_copies:
-                continue  # a copy of a text already in scope: cited through that one
-            seen_copies.update(copies)
             sents = self.lib.sentences(a, r["revision"])[:MAX_SENTENCES_PER_ARTICLE]
-            docs.append(Doc(a, r["revision"], r["title"], r["source"], r["url"], r["published"], r["published_ts"], sents, story or f"article:{a}", [c for c in copies if c != a]))
+            doc = Doc(a, r["revision"], r["title"], r["source"], r["url"], r["published"], r["published_ts"], sents, story or f"article:{a}", [c for c in copies if c != a])
+            if a in representative:
+                representative[a].copy_docs.append(doc)  # a copy of a text already in scope: cited through that one
+                continue
+            for c in doc.copies:
+                representative.setdefault(c, doc)
+            docs.append(doc)
         return docs
 
     # -- public -------------------------------------------------------------------------
@@ -160,7 +164,7 @@ class Briefer:
             sent = next(x for x in d.sentences if x.id == c.id)
             cited = [sent.id]
             # every outlet carrying the point: copies and other reports of the story that support it
-            others = [o for o in by_story[d.story] if o.article_id != d.article_id] + [doc_of[x] for x in d.copies if x in doc_of]
+            others = d.copy_docs + [o for o in by_story[d.story] if o.article_id != d.article_id]
             for o in others:
                 idx = self.checker.best_support(sent.text, [x.text for x in o.sentences], k=1, min_score=0.5)
                 if idx and self.checker.check(sent.text, [o.sentences[idx[0]].text]).supported:
@@ -186,7 +190,7 @@ class Briefer:
         return answer
 
     def _emit(self, answer: Answer, sent: AnswerSentence, docs: list[Doc], numbering: dict, on_sentence) -> None:
-        index = {s.id: (d, s) for d in docs for s in d.sentences}
+        index = {s.id: (d, s) for d0 in docs for d in [d0, *d0.copy_docs] for s in d.sentences}
         for sid in sent.citations:
             if sid in numbering:
                 continue
@@ -277,7 +281,7 @@ class Briefer:
             messages = self._messages(self.t_brief, full.text, topic, length, as_of)
             reply = self._complete(answer, messages)
         else:
-            notes = []
+            notes, cited = [], set()
             # every group is shown with the global keys, so citations survive both stages
             global_ids = {k.sentence.id: key for key, k in full.items.items()}
             for g in groups:
@@ -287,7 +291,13 @@ class Briefer:
                     keys = [k for k in seg.keys if k in full.items]
                     if keys and seg.text.strip():
                         notes.append(seg.text.strip() + "".join(f" [{k}]" for k in keys))
-            notes_text = "Notes from the sources, each with the keys of its source sentences:\n" + "\n".join(f"- {n}" for n in notes)
+                        cited.update(keys)
+            # reduce: the sentences the notes cite, under their global keys, and the notes themselves
+            kept = [Doc(d.article_id, d.revision, d.title, d.source, d.url, d.published, d.published_ts,
+                        [x for x in d.sentences if global_ids[x.id] in cited], d.story) for d in docs]
+            kept = [d for d in kept if d.sentences]
+            notes_text = (self._context_text_with_keys(kept, global_ids)
+                          + "\n\nNotes from the sources, each with the keys of its source sentences:\n" + "\n".join(f"- {n}" for n in notes))
             reply = self._complete(answer, self._messages(self.t_brief, notes_text, topic, length, as_of))
             answer.notes.append(f"map-reduce: {len(groups)} group(s) of sources, {len(notes)} cited note(s)")
         plan = Plan(topic or "", [], full, [])
