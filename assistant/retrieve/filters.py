@@ -32,6 +32,7 @@ class Filters:
     sources: list[str] = field(default_factory=list)
     article_ids: list[str] = field(default_factory=list)
     include_undated: bool = False
+    exclude_ids: list[str] = field(default_factory=list)  # articles to leave out (evals: "remove the gold articles")
 
     def __post_init__(self):
         # parse now, so a bad date is a usage error before any work is done
@@ -79,6 +80,9 @@ class Filters:
         if self.article_ids:
             clauses.append(f"{alias}.article_id IN ({','.join('?' * len(self.article_ids))})")
             args += list(self.article_ids)
+        if self.exclude_ids:
+            clauses.append(f"{alias}.article_id NOT IN ({','.join('?' * len(self.exclude_ids))})")
+            args += list(self.exclude_ids)
         return (" AND ".join(clauses) if clauses else "1=1"), args
 
     def chroma_where(self, article_ids: list[str] | None = None) -> dict | None:
@@ -100,6 +104,8 @@ class Filters:
         ids = article_ids if article_ids is not None else self.article_ids
         if ids:
             parts.append({"article_id": {"$in": list(ids)}})
+        if self.exclude_ids:
+            parts.append({"article_id": {"$nin": list(self.exclude_ids)}})
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else {"$and": parts}
