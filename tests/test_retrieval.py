@@ -147,3 +147,18 @@ def test_builtin_retrieval_eval_on_the_seeds(cli, tmp_path):
     assert lo <= mean <= hi and mean >= 0.9  # 12 hand-written questions about 12 articles
     as_of = doc["report"]["as_of"]
     assert as_of["random"]["n"] == 10 and as_of["random"]["mean_candidates"] < 12
+
+
+def test_a_reranker_plugs_in_before_diversification(home, cli):
+    from assistant.retrieve.retriever import Reranker
+
+    cli("ingest", SEEDS)
+
+    class PreferMattis(Reranker):
+        def rerank(self, query, candidates):
+            return sorted(((c, float("Mattis" in text)) for c, text, _ in candidates), key=lambda x: -x[1])
+
+    with Assistant() as a:
+        plain = Retriever(a.library, a.embedder, a.index).search("governor resigned", k=1)
+        boosted = Retriever(a.library, a.embedder, a.index, reranker=PreferMattis()).search("governor resigned", k=1)
+        assert "Mattis" not in plain[0].title and "Mattis" in boosted[0].title

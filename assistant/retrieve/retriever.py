@@ -60,12 +60,26 @@ class Tuning:
     candidates: int = 100
 
 
+class Reranker:
+    """A reranking stage: reorders the fused candidates before diversification.
+
+    Off by default: it stays off unless a model that installs from PyPI with its weights
+    beats the fused ranking in the retrieval eval (none has been found yet; docs/retrieval.md)."""
+
+    depth: int = 50  # how many fused candidates it sees
+
+    def rerank(self, query: str, candidates: list[tuple[str, str, float]]) -> list[tuple[str, float]]:
+        """(chunk_id, chunk text, fused score) best first -> (chunk_id, new score) best first."""
+        raise NotImplementedError
+
+
 class Retriever:
-    def __init__(self, library, embedder=None, index=None, tuning: Tuning | None = None, groups=None):
+    def __init__(self, library, embedder=None, index=None, tuning: Tuning | None = None, groups=None, reranker: Reranker | None = None):
         self.lib = library
         self.embedder = embedder
         self.index = index
         self.tuning = tuning or Tuning()
+        self.reranker = reranker
         # groups(conn, article_ids) -> {article_id: (copies, story)}; news ingestion provides it
         self.groups = groups or _groups_from_library
         self.timings: dict[str, float] = {}
@@ -153,6 +167,11 @@ class Retriever:
             raise UsageError("-k must be at least 1", "e.g. -k 5")
         t0 = time.perf_counter()
         ranked = self.ranked_chunks(query, mode, filters, vector)
+        if self.reranker is not None and ranked:
+            head, tail = ranked[: self.reranker.depth], ranked[self.reranker.depth :]
+            texts = dict(self.lib.conn.execute(
+                f"SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({','.join('?' * len(head))})", [c for c, _ in head]).fetchall())
+            ranked = self.reranker.rerank(query, [(c, texts.get(c, ""), sc) for c, sc in head]) + tail
         passages = self._diversify(ranked, k, per_article)
         self.timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return passages
