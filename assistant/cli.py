@@ -78,7 +78,9 @@ def guarded(as_json: bool, fn):
     except Exception as exc:  # a bug: one line, the traceback only on request
         if os.environ.get("ASSISTANT_DEBUG"):
             raise
-        fail(AssistantError(f"internal error: {exc.__class__.__name__}: {exc}", "rerun with ASSISTANT_DEBUG=1 for a traceback, and report it"), as_json)
+        from .util import redact
+
+        fail(AssistantError(redact(f"internal error: {exc.__class__.__name__}: {exc}"), "rerun with ASSISTANT_DEBUG=1 for a traceback, and report it"), as_json)
 
 
 def progress_bar(as_json: bool, label: str):
@@ -337,24 +339,13 @@ def _settings_with(model=None, base_url=None):
     return cfg
 
 
-def render_sentence(sent, citations) -> str:
-    nums = {c.id: c.n for c in citations}
-    marks = "".join(f"[{nums[c]}]" for c in sent.citations if c in nums)
-    flag = "" if sent.supported else " (not supported by the sources)"
-    return f"{sent.text} {marks}{flag}".rstrip()
-
-
-def render_sources(citations) -> str:
-    lines = []
-    for c in citations:
-        meta = ", ".join(x for x in (c.title and f"“{c.title}”", c.source, c.published or "undated") if x)
-        lines.append(f"  [{c.n}] {c.text}\n      {meta} — {c.id}")
-    return "\n".join(lines)
+from .render import render_sentence, render_sources  # noqa: E402,F401  (shared with chat)
 
 
 @app.command()
 def ask(
-    question: str = typer.Argument(..., help="The question."),
+    question: Optional[str] = typer.Argument(None, help="The question (or --batch FILE)."),
+    batch: Optional[str] = typer.Option(None, "--batch", help="Answer one question per line of FILE (- for stdin); print JSON Lines in order."),
     engine: Optional[str] = typer.Option(None, "--engine", help="llm or extractive (default: llm when a model is configured)."),
     model: Optional[str] = typer.Option(None, "--model", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
@@ -371,6 +362,11 @@ def ask(
     as_json: bool = JsonOpt,
 ):
     """Answer from the library only; every sentence cites the source sentences that support it (exit 3: refused)."""
+
+    if batch is not None:
+        return _ask_batch(batch, question, engine, model, base_url, k, strict, show_context, since, until, as_of, source, article, include_undated)
+    if question is None:
+        fail(UsageError("give a question, or --batch FILE", 'e.g. assistant ask "Who is the governor of Puerto Rico?"'), as_json)
 
     def body():
         from .api import Assistant
@@ -413,6 +409,32 @@ def ask(
             raise typer.Exit(EXIT_REFUSED)
 
     guarded(as_json, body)
+
+
+def _ask_batch(batch, question, engine, model, base_url, k, strict, show_context, since, until, as_of, source, article, include_undated):
+    """ask --batch: JSON Lines on stdout, one summary line on stderr; exit 1 if any failed, else 3 if any refused."""
+    if question is not None or show_context:
+        fail(UsageError("--batch takes no question argument and no --show-context", "put the questions in the file, one per line"), True)
+
+    def body():
+        from . import batch as batchmod
+        from .api import Assistant
+
+        lines = batchmod.read_lines(batch)
+
+        def emit(doc):
+            sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+
+        with Assistant(settings=_settings_with(model, base_url)) as a:
+            f = a.filters(since, until, as_of, source or None, article or None, include_undated)
+            ans = a.answerer()
+            counts = batchmod.run(lines, lambda q: ans.ask(q, f, engine=engine, k=k, strict=strict), emit)
+        err(f"{len(lines)} question(s): {counts['answered']} answered, {counts['refused']} refused, {counts['failed']} failed")
+        if counts["exit_code"]:
+            raise typer.Exit(counts["exit_code"])
+
+    guarded(True, body)
 
 
 # --------------------------------------------------------------------------- brief
@@ -503,6 +525,32 @@ def brief(
     guarded(as_json or fmt_ == "json", body)
 
 
+# --------------------------------------------------------------------------- chat
+@app.command()
+def chat(
+    session_id: Optional[str] = typer.Argument(None, help="A saved session to resume (with --resume; default: the latest)."),
+    resume: bool = typer.Option(False, "--resume", help="Resume a saved session: the one named, else the latest."),
+    engine: Optional[str] = typer.Option(None, "--engine", help="llm or extractive (default: llm when a model is configured)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
+    k: int = typer.Option(8, "-k", help="Passages to retrieve per question."),
+    history_tokens: Optional[int] = typer.Option(None, "--history-tokens", min=100, help="Token budget of the conversation kept for follow-ups (default 1500)."),
+):
+    """An interactive session: questions, follow-ups, /commands (/help). Ctrl-C cancels an answer, Ctrl-D leaves."""
+
+    def body():
+        from .api import Assistant
+        from .chat.repl import run
+
+        with Assistant(settings=_settings_with(model, base_url)) as a:
+            rid = (session_id or "latest") if (resume or session_id) else None
+            return run(a, engine=engine, resume=rid, k=k, budget=history_tokens)
+
+    code = guarded(False, body)
+    if code:
+        raise typer.Exit(code)
+
+
 # --------------------------------------------------------------------------- eval
 eval_app = typer.Typer(help="Evaluations on public data (see docs/).", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
@@ -514,7 +562,7 @@ def eval_retrieval(
     data: Optional[Path] = typer.Option(None, "--data", help="Dataset directory, e.g. ../shared/data/realtimeqa."),
     work_dir: Path = typer.Option(Path(".eval-work"), "--work-dir", help="Where the ingested corpora are kept between runs."),
     eval_embedder: str = typer.Option("local", "--eval-embedder", help="Embedder for the eval corpus."),
-    chunk_tokens: int = typer.Option(128, "--chunk-tokens", help="Chunk budget in word pieces."),
+    chunk_tokens: int = typer.Option(256, "--chunk-tokens", help="Chunk budget in word pieces."),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the full result as JSON here."),
     as_json: bool = JsonOpt,
 ):
@@ -643,12 +691,12 @@ def main() -> None:
         rv = app(standalone_mode=False)
     except click.exceptions.NoSuchOption as exc:
         _usage_error(exc)
-    except click.UsageError as exc:
+    except click.exceptions.UsageError as exc:  # typer._click exports it only under .exceptions
         _usage_error(exc)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err("aborted")
         sys.exit(130)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err("interrupted")

@@ -143,7 +143,10 @@ def parse_date_bound(value: str, *, now: datetime | None = None) -> ParsedDate:
         n, unit = int(m.group(1)), m.group(2)
         now = now or datetime.now(timezone.utc)
         days = {"d": 1, "w": 7, "m": 30, "y": 365}[unit] * n
-        dt = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+        try:
+            dt = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+        except (OverflowError, ValueError):
+            raise UsageError(f"the date {value!r} is too far back", "use a smaller number, or an ISO date such as 1990-01-01")
         return ParsedDate(dt.date().isoformat(), "day", dt.timestamp())
     parsed = parse_date(value)
     if parsed is None:

@@ -35,6 +35,22 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def redact(text: str, *env_names: str) -> str:
+    """``text`` with the values of these environment variables, and of any whose name says KEY, TOKEN,
+    SECRET or PASSWORD, replaced by ``***``.
+
+    Servers sometimes echo the request's Authorization header in an error body; such
+    messages are shown to the user, so the key is cut out first."""
+    import re
+
+    names = {n for n in env_names if n} | {k for k in os.environ if re.search(r"KEY|TOKEN|SECRET|PASSWORD", k, re.I)}
+    for name in sorted(names):
+        value = os.environ.get(name)
+        if value and len(value) >= 8 and not re.fullmatch(r"[A-Z][A-Z0-9_]*", value):  # not a variable's name
+            text = text.replace(value, "***")
+    return text
+
+
 def fault_point(name: str) -> None:
     """Crash-test hook: SIGKILL this process when ASSISTANT_FAULT names this point.
 

@@ -50,7 +50,9 @@ class OpenAIEmbedder(Embedder):
             except openai.NotFoundError:
                 raise AssistantError(f"the embedding server does not know the model {self.model!r}", "set embed_model to a model it serves")
             except openai.APIError as exc:
-                raise AssistantError(f"embedding request failed: {exc}", "try again later")
+                from ..util import redact
+
+                raise AssistantError(f"embedding request failed: {redact(str(exc), self.api_key_env, 'OPENAI_API_KEY')}", "try again later")
             vectors = [d.embedding for d in sorted(resp.data, key=lambda d: d.index)]
             out.extend(vectors)
         if out and not self.dimensions:

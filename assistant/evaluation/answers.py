@@ -27,7 +27,7 @@ def _norm(t: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9 ]+", " ", t.lower()).split())
 
 
-def run(data: Path, work_dir: Path, chunk_tokens: int = 128, log=print) -> dict:
+def run(data: Path, work_dir: Path, chunk_tokens: int = 256, log=print) -> dict:
     from .. import service
     from ..answer import extractive
     from ..answer.pipeline import Answerer
@@ -104,7 +104,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--work-dir", type=Path, default=Path(".eval-work"))
-    ap.add_argument("--chunk-tokens", type=int, default=128)
+    ap.add_argument("--chunk-tokens", type=int, default=256)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     res = run(args.data, args.work_dir, args.chunk_tokens)

@@ -100,7 +100,7 @@ def prepare(dataset: str, data: Path | None, work_dir: Path, embedder: str, chun
 
 
 def run(dataset: str = "seeds", data: Path | None = None, work_dir: Path = Path(".eval-work"), embedder: str = "local",
-        chunk_tokens: int = 128, tune: bool = True, log=print) -> dict:
+        chunk_tokens: int = 256, tune: bool = True, log=print) -> dict:
     from .. import service
     from ..embed import build_embedder
 

@@ -78,6 +78,9 @@ def expand(args: list[str]) -> tuple[list[InputFile], list[Skipped], list[Skippe
                 root = p.resolve()
                 for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
                     dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                    for d in dirnames:  # os.walk does not descend into linked folders: say so
+                        if (Path(dirpath) / d).is_symlink():
+                            skipped.append(Skipped(str(Path(dirpath) / d), "symlink to a folder, not followed (name it explicitly to ingest it)"))
                     for name in sorted(filenames):
                         fp = Path(dirpath) / name
                         if is_ignored(fp):

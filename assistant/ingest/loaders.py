@@ -103,6 +103,8 @@ def split_front_matter(data: str, origin: str) -> tuple[dict, str]:
         meta = yaml.safe_load(data[4:end]) or {}
     except yaml.YAMLError as exc:
         raise InputError(f"{origin}: front matter is not valid YAML ({str(exc).splitlines()[0]})", "fix the front matter")
+    except RecursionError:
+        raise InputError(f"{origin}: front matter is nested too deeply", "front matter holds flat key: value pairs; fix it")
     if not isinstance(meta, dict):
         raise InputError(f"{origin}: front matter must be key: value pairs", "fix the front matter")
     rest = data[end + 4 :]
@@ -187,6 +189,8 @@ def load_json(data: str, origin: str, field_map: dict[str, str]) -> tuple[list[P
         doc = json.loads(data)
     except json.JSONDecodeError as exc:
         raise InputError(f"{origin}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", "fix the file, or use .jsonl for one record per line")
+    except RecursionError:
+        raise InputError(f"{origin}: JSON is nested too deeply", "news records are flat objects; check the file")
     if isinstance(doc, dict) and isinstance(doc.get("articles"), list):
         doc = doc["articles"]
     records = doc if isinstance(doc, list) else [doc]
@@ -197,6 +201,8 @@ def load_json(data: str, origin: str, field_map: dict[str, str]) -> tuple[list[P
             arts.append(record_to_article(rec, sub, field_map, json.dumps(rec, ensure_ascii=False), "json"))
         except InputError as exc:
             errors.append(exc)
+        except RecursionError:
+            errors.append(InputError(f"{sub}: record is nested too deeply", "news records are flat objects; check the file"))
     return arts, errors
 
 
@@ -213,10 +219,15 @@ def load_jsonl(data: str, origin: str, field_map: dict[str, str]) -> tuple[list[
         except json.JSONDecodeError as exc:
             errors.append(InputError(f"{origin}: line {lineno} is not valid JSON ({exc.msg})", "fix or remove that line; the other lines were read"))
             continue
+        except RecursionError:
+            errors.append(InputError(f"{origin}: line {lineno} is nested too deeply", "news records are flat objects; the other lines were read"))
+            continue
         try:
             arts.append(record_to_article(rec, sub, field_map, line, "jsonl"))
         except InputError as exc:
             errors.append(InputError(f"{origin}: line {lineno}: {exc.message.split(': ', 1)[-1]}", exc.hint))
+        except RecursionError:
+            errors.append(InputError(f"{origin}: line {lineno} is nested too deeply", "news records are flat objects; the other lines were read"))
     return arts, errors
 
 
@@ -239,7 +250,7 @@ def load(fmt: str, data: str, origin: str, field_map: dict[str, str] | None = No
         raise InputError(f"{origin}: no loader for format {fmt!r}", "use .txt, .md, .html, .json or .jsonl")
     good = []
     for art in arts:
-        if not art.text.strip():
+        if not any(ch.isalnum() for ch in art.text):  # empty, or only punctuation and invisible (zero-width, bidi) characters
             errors.append(InputError(f"{art.origin}: no article text after cleaning", "check that the file holds an article body"))
         else:
             good.append(art)

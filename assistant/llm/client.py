@@ -128,7 +128,9 @@ class LLM:
         status = getattr(exc, "status_code", None)
         body = getattr(exc, "body", None)
         code = body.get("code") if isinstance(body, dict) else None
-        message = str(getattr(exc, "message", "") or exc)
+        from ..util import redact
+
+        message = redact(str(getattr(exc, "message", "") or exc), self.api_key_env, "OPENAI_API_KEY")
         if isinstance(exc, openai.BadRequestError) and (code == "context_length_exceeded" or "context length" in message.lower() or "maximum context" in message.lower()):
             return ContextTooLong("the prompt is longer than the model's context window", "lower context_window: assistant config set context_window N")
         if isinstance(exc, openai.AuthenticationError):

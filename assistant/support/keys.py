@@ -57,7 +57,10 @@ def keys_in(text: str) -> list[str]:
 
 def strip_keys(text: str) -> str:
     """``text`` without key groups, with the space before punctuation normalised."""
-    text = GROUP.sub(" ", text)
+    while True:  # removing "[1]" from "[ [1] 2]" leaves "[ 2]": repeat until no key-like group is left (each pass shortens)
+        text, n = GROUP.subn(" ", text)
+        if not n:
+            break
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r"\s+([.,;:!?)\]\u201d'\"]*[.,;:!?])", r"\1", text)
     text = re.sub(r"\s+([.,;:!?])", r"\1", text)
