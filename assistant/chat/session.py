@@ -309,8 +309,8 @@ class ChatSession:
         try:
             doc = store.load(self.home, sid)
             turns = [Turn.from_dict(t) for t in doc["turns"]]
-        except store.CorruptSession as exc:
-            self.out.error(exc.message, exc.hint)
+        except AssistantError as exc:  # corrupt, unreadable or unknown: one clear line, a fresh session
+            self.out.error(exc.message, exc.hint if isinstance(exc, store.CorruptSession) else "starting a new session")
             return False
         except (TypeError, ValueError, AttributeError) as exc:
             self.out.error(f"the chat session {sid} is damaged ({exc})", "starting a new session")

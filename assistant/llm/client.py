@@ -140,6 +140,9 @@ class LLM:
         if isinstance(exc, openai.NotFoundError):
             return LLMError(f"the model server at {self.where} does not know the model {self.model!r}", "set a model it serves: assistant config set model NAME")
         if isinstance(exc, openai.RateLimitError):
+            wait = getattr(getattr(exc, "response", None), "headers", {}).get("retry-after", "")
+            if wait.replace(".", "", 1).isdigit() and float(wait) > 120:  # the client does not sleep that long: no retry
+                return LLMError(f"the model server at {self.where} is rate-limiting requests (429) and asks to wait {float(wait):g} s", "wait and try again later")
             return LLMError(f"the model server at {self.where} is rate-limiting requests (429), still after {self.retries} retries", "wait and try again, or lower the request rate")
         if isinstance(exc, openai.APITimeoutError):
             return LLMError(f"the model server at {self.where} did not answer within {self.timeout:g} s", "try again, or raise llm_timeout: assistant config set llm_timeout 120")
