@@ -195,7 +195,7 @@ class ChatSession:
         self.out.line(f"[{n}] {meta} — {c.article_id}@{c.revision}", "bold")
         for s in sents[max(0, index - 2): index + 3]:
             if s.index == index:
-                self.out.line(f"> [{s.id}] {s.text}", "bold cyan")
+                self.out.line(f"→ [{s.id}] {s.text}", "bold cyan")
             else:
                 self.out.line(f"  [{s.id}] {s.text}", "dim")
 
