@@ -177,6 +177,14 @@ def test_markdown_front_matter(front, body):
     accepted_or_clear("md", "---\n" + front)  # never closed
 
 
+@settings(max_examples=n(200))
+@given(st.integers(-5, 10_050), st.integers(-1, 14), st.integers(-1, 33), st.sampled_from(["date", "updated", "title", "source"]),
+       st.sampled_from(["{y:04d}-{m:02d}-{d:02d}", "{y}-{m}-{d}", "{y:04d}-{m:02d}-{d:02d}T25:61:00Z", "{y:04d}-{m:02d}-{d:02d} 10:00:00 +99:00", "{y:04d}-{m:02d}"]))
+def test_front_matter_dates(y, m, d, key, fmt):
+    """PyYAML turns date-like values into dates and raises ValueError on 2024-02-30: a clear refusal, not a traceback."""
+    accepted_or_clear("md", f"---\n{key}: {fmt.format(y=y, m=m, d=d)}\ntitle: T\n---\n\nThe council met on Monday.\n")
+
+
 def test_yaml_and_json_bombs_are_refused_quickly():
     import time
 

@@ -25,6 +25,18 @@ _PATTERNS = [
     r"\bnew (system )?instructions?\s*:",
     r"\bas an ai (assistant|language model)\b",
     r"\bsystem prompt\b",
+    # added with benchmarks/injection.py (docs/reliability.md): text that addresses a machine reader,
+    # directs what summaries or answers must say, voids earlier instructions, or speaks for the user
+    r"\b(dear|attention|note to|for|hey)\s+(the\s+)?(ai|assistants?|chatbots?|bots?|language models?|llms?|automated systems?|ai (readers?|systems?|models?))\b",
+    r"\b(ai|assistants?|chatbots?|bots?|language models?|llms?|automated systems?)\s+(reading|processing|summari[sz]ing|parsing|scraping)\s+(this|these)\b",
+    r"\bif you are an? (ai|assistant|chatbot|bot|language model|llm)\b",
+    r"\b(any|every|all|each|your)\s+(\w+\s+){0,2}(summary|summaries|answers?|responses?|replies|reply|output)\b[^.]{0,40}\b(should|must|shall|needs? to|have to|(is|are) required to)\b",
+    r"\b(previous|prior|earlier|above|original)\s+(guidance|instructions?|directions?|orders?|rules|prompts?)\b[^.]{0,30}\b(no longer apply|do(es)? not apply|don't apply|(is|are) (void|cancell?ed|revoked|obsolete))\b",
+    r"\bsystem override\b",
+    r"\b(paste|print|repeat|output|reveal|show)\b[^.]{0,40}\b(you were (given|told)|hidden (text|instructions?|prompt)|secret (instructions?|prompt))\b",
+    r"\b(message|note|request|instructions?|orders?) from the (user|reader|person (asking|who asked))\b",
+    r"\b(on behalf of|speaking for) the (user|reader|person (asking|who asked))\b|\bfrom the (user|reader|person (asking|who asked))\s*[:,]",
+    r"\bauthori[sz]e you to\b",
 ]
 _RE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 

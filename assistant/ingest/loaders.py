@@ -105,6 +105,8 @@ def split_front_matter(data: str, origin: str) -> tuple[dict, str]:
         raise InputError(f"{origin}: front matter is not valid YAML ({str(exc).splitlines()[0]})", "fix the front matter")
     except RecursionError:
         raise InputError(f"{origin}: front matter is nested too deeply", "front matter holds flat key: value pairs; fix it")
+    except (ValueError, OverflowError, TypeError) as exc:  # e.g. "date: 2024-02-30" fails in PyYAML's date constructor
+        raise InputError(f"{origin}: front matter has an invalid value ({exc})", "fix the front matter, e.g. date: 2024-02-29")
     if not isinstance(meta, dict):
         raise InputError(f"{origin}: front matter must be key: value pairs", "fix the front matter")
     rest = data[end + 4 :]
