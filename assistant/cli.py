@@ -458,7 +458,7 @@ def render_markdown(result, topic: Optional[str]) -> str:
 @app.command()
 def brief(
     topic: Optional[str] = typer.Argument(None, help="What to brief on (default: everything in scope)."),
-    length: Optional[int] = typer.Option(None, "--length", help="Number of sentences (default 6)."),
+    length: Optional[int] = typer.Option(None, "--length", help="Number of sentences (default 8: one point per story, then earlier reports that differ)."),
     fmt: str = typer.Option("text", "--format", help="text, markdown or json."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the briefing to this file (atomically)."),
     engine: Optional[str] = typer.Option(None, "--engine", help="llm or extractive (default: llm when a model is configured)."),

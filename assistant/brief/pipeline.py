@@ -26,7 +26,7 @@ from ..tokens import count_tokens
 from ..types import Answer, AnswerSentence, Citation, Sentence
 from . import extractive
 
-DEFAULT_LENGTH = 6
+DEFAULT_LENGTH = 8
 MAX_LENGTH = 50
 MAX_SENTENCES_PER_ARTICLE = 30  # news puts what matters first; the tail rarely makes a briefing
 
@@ -135,7 +135,7 @@ class Briefer:
         if not docs:
             what = f"about {topic!r} " if topic else ""
             raise NothingToBrief(f"nothing to brief: no article {what}in scope", "widen the date window, change the topic, or ingest articles")
-        answer = Answer(question=topic or "", answer="", refused=False, engine=engine,
+        answer = Answer(question=topic or None, answer="", refused=False, engine=engine,
                         model=self.llm.model if engine == "llm" else None, as_of=filters.as_of)
         if engine == "extractive":
             if dry_run:
@@ -156,9 +156,12 @@ class Briefer:
         for s, d in latest.items():
             for i, sent in enumerate(d.sentences):
                 cands.append(extractive.Candidate(sent.id, sent.text, d.article_id, i, len(d.sentences), d.published_ts, s))
-        chosen = extractive.order_for_briefing(extractive.select(cands, n_sentences=length, query=topic))
+        # one point per story when there are several; a single story gets the whole length
+        n_main = min(length, len(latest)) if len(latest) > 1 else length
+        chosen = extractive.order_for_briefing(extractive.select(cands, n_sentences=n_main, query=topic))
         doc_of = {d.article_id: d for d in docs}
         numbering: dict[str, int] = {}
+        room_for_notes = max(0, length - len(chosen))  # "earlier reports" notes count against --length
         for c in chosen:
             d = doc_of[c.article_id]
             sent = next(x for x in d.sentences if x.id == c.id)
@@ -181,8 +184,10 @@ class Briefer:
                 earlier = o.sentences[idx[0]]
                 verdict = self.checker.check(earlier.text, [sent.text])
                 if not verdict.supported and any(k in verdict.facts for k in ("number", "name", "negation")) and earlier.id not in cited:
-                    note = AnswerSentence(text=f"Earlier, {_who(o)} had reported: “{earlier.text}”", citations=[earlier.id])
-                    self._emit(answer, note, docs, numbering, on_sentence)
+                    if room_for_notes > 0:
+                        note = AnswerSentence(text=f"Earlier, {_who(o)} had reported: “{earlier.text}”", citations=[earlier.id])
+                        self._emit(answer, note, docs, numbering, on_sentence)
+                        room_for_notes -= 1
                     break
         answer.answer = " ".join(s.text for s in answer.sentences)
         if not answer.sentences:
@@ -300,7 +305,7 @@ class Briefer:
                           + "\n\nNotes from the sources, each with the keys of its source sentences:\n" + "\n".join(f"- {n}" for n in notes))
             reply = self._complete(answer, self._messages(self.t_brief, notes_text, topic, length, as_of))
             answer.notes.append(f"map-reduce: {len(groups)} group(s) of sources, {len(notes)} cited note(s)")
-        plan = Plan(topic or "", [], full, [])
+        plan = Plan(topic or "", [], full, [])  # the checker needs a string
         out = self.answerer._finish(answer, plan, reply, strict=False, on_sentence=on_sentence, streamed=False)
         if out.refused:
             raise NothingToBrief("nothing to brief: the model found nothing in the sources it could support", "try the extractive engine: --engine extractive")
