@@ -53,27 +53,33 @@ def pct(xs, p):
 
 
 def build(home: Path, docs: list[dict], target_chunks: int) -> int:
+    """Ingest (shuffled copies of) the documents until the library holds about target_chunks chunks."""
     from assistant import service
     from assistant.settings import Settings
 
     os.environ["ASSISTANT_HOME"] = str(home)
-    cfg = Settings.load(home, embedder="hash384", chunk_tokens=128)
+    cfg = Settings.load(home, embedder="hash384")
     rng = random.Random(7)
     src = home.parent / f"corpus-{target_chunks}.jsonl"
-    n_chunks, copy = 0, 0
+    n_chunks, copy, pos, per_doc = 0, 0, 0, None
     with service.open_library(cfg) as lib:
         n_chunks = lib.counts()["chunks"]
     while n_chunks < target_chunks:
+        # size each ingest call to what is still missing (per_doc learnt from the first call)
+        want = 20 if per_doc is None else min(len(docs), max(1, int((target_chunks - n_chunks) / per_doc) + 1))
         batch = []
-        for d in docs:
+        while len(batch) < want:
+            d = docs[pos % len(docs)]
             paras = d["text"].split("\n\n")
-            if copy:
+            if pos >= len(docs):
                 rng.shuffle(paras)
-            batch.append({"id": f"{copy}-{len(batch)}", "title": d["title"], "text": "\n\n".join(paras), "date": d["date"], "source": d["source"]})
+            batch.append({"id": f"{pos}", "title": d["title"], "text": "\n\n".join(paras), "date": d["date"], "source": d["source"]})
+            pos += 1
         src.write_text("\n".join(json.dumps(b) for b in batch))
         service.ingest(cfg, [str(src)])
         with service.open_library(cfg) as lib:
-            n_chunks = lib.counts()["chunks"]
+            before, n_chunks = n_chunks, lib.counts()["chunks"]
+        per_doc = max(1.0, (n_chunks - before) / len(batch))
         copy += 1
     return n_chunks
 

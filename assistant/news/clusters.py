@@ -294,15 +294,39 @@ def is_same_story(sim: float | None, names: float, numbers: int, days: float | N
 
 def find_story_pairs(sigs: list[Signature], copy_pairs: list[tuple[str, str]], lexical: bool = False) -> list[tuple[float, str, str]]:
     """(strength, a, b) for every pair that passes the story rule (copies not included)."""
+    import numpy as np
+
     weights = name_weights(sigs)
     dated = sorted((s for s in sigs if s.lo is not None), key=lambda s: s.lo)
     undated = [s for s in sigs if s.lo is None]
     window = STORY_WINDOW_DAYS * 86400.0
     pairs = []
+    # A pair can only pass with similarity >= the "with names" threshold (or, without vectors, with
+    # shared names), so one matrix-vector product per article picks the pairs worth the rules: the
+    # same result as testing every pair, without a Python loop over all of them.
+    min_sim = (LEXICAL if lexical else SEMANTIC)["with_names"]
+    dims = {len(s.vector) for s in dated if s.vector is not None}
+    vec_ok = len(dims) == 1
+    if vec_ok:
+        d = dims.pop()
+        V = np.zeros((len(dated), d), dtype=np.float32)
+        has = np.zeros(len(dated), dtype=bool)
+        for k, sg in enumerate(dated):
+            if sg.vector is not None:
+                V[k], has[k] = sg.vector, True
+    los = np.array([sg.lo for sg in dated], dtype=np.float64)
     for i, a in enumerate(dated):
-        for b in dated[i + 1 :]:
-            if b.lo - a.hi > window + _SPAN["year"]:
-                break  # sorted by start: nothing later can be within the window
+        # sorted by start: nothing after `end` can be within the window
+        end = int(np.searchsorted(los, a.hi + window + _SPAN["year"], side="right"))
+        if vec_ok and has[i]:
+            sims = V[i + 1 : end] @ V[i]
+            worth = (sims >= min_sim - 1e-6) | ~has[i + 1 : end]
+            candidates = [dated[i + 1 + j] for j in np.nonzero(worth)[0]]
+        else:
+            candidates = dated[i + 1 : end]
+        for b in candidates:
+            if (a.vector is None or b.vector is None) and not (a.names & b.names):
+                continue  # without a similarity, only shared names can make a story
             days = day_distance(a, b)
             if days is None or days > STORY_WINDOW_DAYS:
                 continue
