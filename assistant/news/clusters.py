@@ -70,10 +70,23 @@ def shingles(text: str) -> set[str]:
     return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
+_PERMUTATIONS = None
+
+
+def _permutations():
+    """datasketch draws the permutations anew for every MinHash (slow for thousands); draw them once."""
+    global _PERMUTATIONS
+    if _PERMUTATIONS is None:
+        from datasketch import MinHash
+
+        _PERMUTATIONS = MinHash(num_perm=NUM_PERM).permutations
+    return _PERMUTATIONS
+
+
 def minhash_of(sh: set[str]):
     from datasketch import MinHash
 
-    m = MinHash(num_perm=NUM_PERM)
+    m = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme="affine32")
     m.update_batch([s.encode("utf-8") for s in sh])
     return m
 
@@ -82,7 +95,7 @@ def _minhash_from(blob: bytes):
     import numpy as np
     from datasketch import MinHash
 
-    return MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(blob, dtype=np.uint32), scheme="affine32")
+    return MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(blob, dtype=np.uint32), permutations=_permutations(), scheme="affine32")
 
 
 def lead_text(title: str, text: str) -> str:
