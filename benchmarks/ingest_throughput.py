@@ -5,7 +5,7 @@ time until the corpus is searchable (ingest wall time, embedded Chroma), article
 chunks/s, the share of time spent in the embedder, and peak memory (max RSS).
 Then, separately, cold start of `assistant --help` and `assistant sources` (median of 5).
 
-    python benchmarks/ingest_throughput.py --data ../shared/data/realtimeqa [--chunk-tokens 128]
+    python benchmarks/ingest_throughput.py --data ../shared/data/realtimeqa [--chunk-tokens 256] [--limit N]
 
 The data is read in place and written to a temporary JSONL file outside the repository.
 """
@@ -13,7 +13,6 @@ The data is read in place and written to a temporary JSONL file outside the repo
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import resource
@@ -23,28 +22,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 
 def corpus(data: Path) -> list[dict]:
-    """Distinct (url, text) documents from gold.jsonl and gcs_top5_for_gold_questions.jsonl."""
-    seen, out = set(), []
-    for name in ("gold.jsonl", "gcs_top5_for_gold_questions.jsonl"):
-        for line in open(data / name, encoding="utf-8"):
-            rec = json.loads(line)
-            for doc in rec.get("search_result") or []:
-                text = (doc.get("text") or "").strip()
-                if len(text.split()) < 30:
-                    continue
-                key = hashlib.sha1((doc.get("url", "") + "\x00" + text).encode()).hexdigest()
-                if key in seen:
-                    continue
-                seen.add(key)
-                # the same URL appears with different text (gold vs search scrape): keep both as
-                # separate documents by giving each an explicit id and no url identity
-                out.append({"id": key[:16], "title": doc.get("title") or "", "text": text,
-                            "date": doc.get("publish_date") or "", "source": urlsplit(doc.get("url", "")).hostname or ""})
-    return out
+    """Distinct (url, text) documents of realtimeqa, as the retrieval eval builds them."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from assistant.evaluation import realtimeqa
+
+    return realtimeqa.load(data).docs
 
 
 def cold(args: list[str], env: dict, n: int = 5) -> float:
@@ -59,7 +44,7 @@ def cold(args: list[str], env: dict, n: int = 5) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "realtimeqa")
-    ap.add_argument("--chunk-tokens", type=int, default=128)
+    ap.add_argument("--chunk-tokens", type=int, default=256)
     ap.add_argument("--embedder", default="local")
     ap.add_argument("--limit", type=int, default=0)
     args = ap.parse_args()

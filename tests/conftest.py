@@ -126,3 +126,20 @@ def write(path: Path, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def seeded(cli):
+    """The CLI runner over a library holding the bundled seeds."""
+    assert cli("ingest", SEEDS).code == 0
+    return cli
+
+
+@pytest.fixture
+def llm(monkeypatch, fake_openai):
+    """The llm engine pointed at the fake OpenAI-compatible server (no retries, a test key)."""
+    monkeypatch.setenv("ASSISTANT_MODEL", "fake-model")
+    monkeypatch.setenv("ASSISTANT_BASE_URL", fake_openai.url + "/v1")
+    monkeypatch.setenv("ASSISTANT_LLM_RETRIES", "0")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-000")
+    return fake_openai

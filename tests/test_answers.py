@@ -12,22 +12,6 @@ from tests.conftest import SEEDS, write
 Q_NAVALNY = "Which nerve agent poisoned Alexei Navalny?"
 
 
-@pytest.fixture
-def seeded(cli):
-    r = cli("ingest", SEEDS)
-    assert r.code == 0
-    return cli
-
-
-@pytest.fixture
-def llm(monkeypatch, fake_openai):
-    monkeypatch.setenv("ASSISTANT_MODEL", "fake-model")
-    monkeypatch.setenv("ASSISTANT_BASE_URL", fake_openai.url + "/v1")
-    monkeypatch.setenv("ASSISTANT_LLM_RETRIES", "0")
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-000")
-    return fake_openai
-
-
 def test_extractive_answer_quotes_and_cites(seeded):
     r = seeded("ask", Q_NAVALNY, "--json")
     assert r.code == 0, r

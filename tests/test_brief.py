@@ -8,21 +8,6 @@ import pytest
 from tests.conftest import SEEDS, write
 
 
-@pytest.fixture
-def seeded(cli):
-    assert cli("ingest", SEEDS).code == 0
-    return cli
-
-
-@pytest.fixture
-def llm(monkeypatch, fake_openai):
-    monkeypatch.setenv("ASSISTANT_MODEL", "fake-model")
-    monkeypatch.setenv("ASSISTANT_BASE_URL", fake_openai.url + "/v1")
-    monkeypatch.setenv("ASSISTANT_LLM_RETRIES", "0")
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    return fake_openai
-
-
 def stories(cli):
     return {a["article_id"]: a["story"] for a in cli("sources", "--json").json()["articles"]}
 
