@@ -44,6 +44,9 @@ LEXICAL = {"alone": 0.60, "with_names": 0.25, "names": 5.0}
 # Stories are merged by average linkage: two groups join only when at least this share of the
 # pairs between them pass, so a digest ("5 things to know") linked to several stories does not chain them.
 MIN_LINK_SHARE = 0.5
+# Story candidates per article (later in time) examined at most: bounds memory and time when
+# thousands of items look alike; a real story has far fewer reports inside its window.
+MAX_NEIGHBOURS = 50
 
 # Sentences at the top of a page that are not the story: newsletter plugs, editor's notes.
 _BOILERPLATE = re.compile(r"sign up|newsletter|in your inbox|subscribe|editor[’']s note|click here|lite site|this story appear|a version of this story|get [’'\"]?5 things", re.I)
@@ -333,8 +336,12 @@ def find_story_pairs(sigs: list[Signature], copy_pairs: list[tuple[str, str]], l
         end = int(np.searchsorted(los, a.hi + window + _SPAN["year"], side="right"))
         if vec_ok and has[i]:
             sims = V[i + 1 : end] @ V[i]
-            worth = (sims >= min_sim - 1e-6) | ~has[i + 1 : end]
-            candidates = [dated[i + 1 + j] for j in np.nonzero(worth)[0]]
+            worth = np.nonzero((sims >= min_sim - 1e-6) | ~has[i + 1 : end])[0]
+            if len(worth) > MAX_NEIGHBOURS:
+                # a flood of near-identical items (one feed's boilerplate): keep the most similar
+                # neighbours, so pairs stay linear in the number of articles, not quadratic
+                worth = worth[np.argsort(-sims[worth], kind="stable")[:MAX_NEIGHBOURS]]
+            candidates = [dated[i + 1 + j] for j in sorted(worth)]
         else:
             candidates = dated[i + 1 : end]
         for b in candidates:
