@@ -363,22 +363,33 @@ def find_story_pairs(sigs: list[Signature], copy_pairs: list[tuple[str, str]], l
 
 def linked_components(ids: list[str], scored: list[tuple[float, str, str]], min_share: float = MIN_LINK_SHARE) -> dict[str, str]:
     """Average-linkage grouping: strongest pairs first; two groups merge only when at least
-    min_share of the pairs between them passed. Article id -> the smallest id of its group."""
-    passed = {(a, b) for _, a, b in scored} | {(b, a) for _, a, b in scored}
+    min_share of the pairs between them passed. Article id -> the smallest id of its group.
+
+    The number of passed pairs between every two groups is kept up to date as groups merge,
+    so each merge costs the number of neighbouring groups, not the product of group sizes."""
     members = {i: [i] for i in ids}
     owner = {i: i for i in ids}
+    links: dict[str, dict[str, int]] = {i: {} for i in ids}
+    for a, b in {tuple(sorted((a, b))) for _, a, b in scored}:
+        if a in links and b in links and a != b:
+            links[a][b] = links[a].get(b, 0) + 1
+            links[b][a] = links[b].get(a, 0) + 1
     for _, a, b in sorted(scored, key=lambda x: (-x[0], x[1], x[2])):
         if a not in owner or b not in owner:
             continue
         ra, rb = owner[a], owner[b]
         if ra == rb:
             continue
-        ga, gb = members[ra], members[rb]
-        if len(ga) * len(gb) > 1:
-            links = sum(1 for x in ga for y in gb if (x, y) in passed)
-            if links < min_share * len(ga) * len(gb):
-                continue
+        size = len(members[ra]) * len(members[rb])
+        if size > 1 and links[ra].get(rb, 0) < min_share * size:
+            continue
         root, other = (ra, rb) if ra < rb else (rb, ra)
+        for g, n in links.pop(other).items():
+            links[g].pop(other, None)
+            if g != root:
+                links[root][g] = links[root].get(g, 0) + n
+                links[g][root] = links[g].get(root, 0) + n
+        links[root].pop(root, None)
         members[root] = members[root] + members.pop(other)
         for x in members[root]:
             owner[x] = root
