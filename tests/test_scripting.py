@@ -178,7 +178,10 @@ def test_shell_completion_is_available(sh):
     exe = Path(sys.executable).parent / "assistant"  # the installed console script, as users run it
     if not exe.exists():
         pytest.skip("the assistant console script is not installed next to this Python")
-    p = subprocess.run([str(exe), "--show-completion", "bash"], capture_output=True, text=True, env={**__import__("os").environ, "SHELL": "/bin/bash"})
+    # typer detects the user's shell from the parent processes (shellingham), which depends on how
+    # the tests were started; its documented test switch makes the option take the shell by name
+    env = {**__import__("os").environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    p = subprocess.run([str(exe), "--show-completion", "bash"], capture_output=True, text=True, env=env)
     assert p.returncode == 0 and "complete -o default -F _assistant_completion assistant" in p.stdout
 
 
