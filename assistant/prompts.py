@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import ConfigError
@@ -41,23 +42,34 @@ def fields_of(text: str, name: str) -> set[str]:
 
 
 def load(name: str, directory: Path | None = None) -> Template:
-    """Load a template from the user's directory if it has one, else the bundled one."""
+    """Load a template from the user's directory if it has one, else the bundled one.
+    A file is read and checked once per process while it is unchanged (every ask and brief
+    needs the templates; a template edited during a chat session is read again)."""
     from .resources import prompts_dir
 
     if name not in SPEC:
         raise ConfigError(f"unknown prompt template {name!r}", "known: " + ", ".join(SPEC))
     candidates = ([Path(directory).expanduser() / f"{name}.txt"] if directory else []) + [prompts_dir() / f"{name}.txt"]
     for path in candidates:
-        if path.exists():
-            text = path.read_text(encoding="utf-8").strip() + "\n"
-            found = fields_of(text, name)
-            required, allowed = SPEC[name]
-            unknown, missing = found - allowed, required - found
-            if unknown:
-                raise ConfigError(f"prompt template {path} uses unknown variable(s) {', '.join(sorted(unknown))}",
-                                  "allowed: " + ", ".join(sorted(allowed)))
-            if missing:
-                raise ConfigError(f"prompt template {path} lacks required variable(s) {', '.join(sorted(missing))}",
-                                  "add them, e.g. {" + sorted(missing)[0] + "}")
-            return Template(name, text, frozenset(found))
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            continue
+        return _read(name, str(path), mtime)
     raise ConfigError(f"prompt template {name!r} not found", f"looked in {', '.join(str(c.parent) for c in candidates)}")
+
+
+@lru_cache(maxsize=64)
+def _read(name: str, file: str, mtime: int) -> Template:
+    path = Path(file)
+    text = path.read_text(encoding="utf-8").strip() + "\n"
+    found = fields_of(text, name)
+    required, allowed = SPEC[name]
+    unknown, missing = found - allowed, required - found
+    if unknown:
+        raise ConfigError(f"prompt template {path} uses unknown variable(s) {', '.join(sorted(unknown))}",
+                          "allowed: " + ", ".join(sorted(allowed)))
+    if missing:
+        raise ConfigError(f"prompt template {path} lacks required variable(s) {', '.join(sorted(missing))}",
+                          "add them, e.g. {" + sorted(missing)[0] + "}")
+    return Template(name, text, frozenset(found))

@@ -210,3 +210,15 @@ def test_python_api_ask(seeded, home):
         assert not ans.refused and ans.engine == "extractive"
         assert ans.citations[0].id == ans.sentences[0].citations[0]
         assert json.dumps(ans.to_dict())
+
+
+def test_user_prompt_templates_are_used_and_checked(seeded, monkeypatch, tmp_path):
+    own = tmp_path / "prompts"
+    own.mkdir()
+    (own / "refusal.txt").write_text("Nothing in the library answers that.\n")
+    monkeypatch.setenv("ASSISTANT_PROMPTS_DIR", str(own))
+    r = seeded("ask", "What is the airspeed of an unladen swallow?")
+    assert r.code == 3 and "Nothing in the library answers that." in r.stdout
+    (own / "answer.txt").write_text("{context}\n{question}\n{typo}\n")
+    r = seeded("ask", "Which nerve agent poisoned Alexei Navalny?", "--json")
+    assert r.code == 1 and "unknown variable(s) typo" in r.json()["error"]["message"]

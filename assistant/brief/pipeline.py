@@ -66,13 +66,10 @@ class Briefer:
     def __init__(self, library, retriever, embedder, settings, llm=None):
         from ..answer.pipeline import Answerer
 
-        self.lib = library
-        self.retriever = retriever
-        self.embedder = embedder
-        self.settings = settings
-        self.llm = llm
-        self.checker = SupportChecker(None)  # lexical + rules: fast enough for every point
+        # the answerer is reused for its token budget and its citation check (the llm engine)
         self.answerer = Answerer(library, retriever, embedder, settings, llm)
+        self.lib, self.settings, self.llm = library, settings, llm
+        self.checker = SupportChecker(None)  # lexical + rules: fast enough for every point
         d = settings.prompts_dir or None
         self.t_system = prompts.load("brief_system", d)
         self.t_brief = prompts.load("brief", d)
@@ -161,6 +158,7 @@ class Briefer:
         chosen = extractive.order_for_briefing(extractive.select(cands, n_sentences=n_main, query=topic))
         doc_of = {d.article_id: d for d in docs}
         numbering: dict[str, int] = {}
+        index = self._index(docs)
         room_for_notes = max(0, length - len(chosen))  # "earlier reports" notes count against --length
         for c in chosen:
             d = doc_of[c.article_id]
@@ -173,7 +171,7 @@ class Briefer:
                 if idx and self.checker.check(sent.text, [o.sentences[idx[0]].text]).supported:
                     cited.append(o.sentences[idx[0]].id)
             point = AnswerSentence(text=f"{_who(d)}: “{sent.text}”", citations=cited)
-            self._emit(answer, point, docs, numbering, on_sentence)
+            self._emit(answer, point, index, numbering, on_sentence)
             # an earlier report of the story that says otherwise: say so, cite both, dated
             for o in sorted(by_story[d.story], key=lambda x: x.published_ts or 0):
                 if o.article_id == d.article_id or (o.published_ts or 0) >= (d.published_ts or 0):
@@ -186,7 +184,7 @@ class Briefer:
                 if not verdict.supported and any(k in verdict.facts for k in ("number", "name", "negation")) and earlier.id not in cited:
                     if room_for_notes > 0:
                         note = AnswerSentence(text=f"Earlier, {_who(o)} had reported: “{earlier.text}”", citations=[earlier.id])
-                        self._emit(answer, note, docs, numbering, on_sentence)
+                        self._emit(answer, note, index, numbering, on_sentence)
                         room_for_notes -= 1
                     break
         answer.answer = " ".join(s.text for s in answer.sentences)
@@ -194,8 +192,12 @@ class Briefer:
             raise NothingToBrief("nothing to brief: no sentence in scope was worth reporting", "widen the scope")
         return answer
 
-    def _emit(self, answer: Answer, sent: AnswerSentence, docs: list[Doc], numbering: dict, on_sentence) -> None:
-        index = {s.id: (d, s) for d0 in docs for d in [d0, *d0.copy_docs] for s in d.sentences}
+    @staticmethod
+    def _index(docs: list[Doc]) -> dict:
+        """sentence id -> (doc, sentence), copies included."""
+        return {s.id: (d, s) for d0 in docs for d in [d0, *d0.copy_docs] for s in d.sentences}
+
+    def _emit(self, answer: Answer, sent: AnswerSentence, index: dict, numbering: dict, on_sentence) -> None:
         for sid in sent.citations:
             if sid in numbering:
                 continue

@@ -29,4 +29,13 @@ def build_embedder(settings) -> Embedder:
     raise ConfigError(f"unknown embedder {kind!r}", "use local, openai or hash: assistant config set embedder local")
 
 
-__all__ = ["Embedder", "build_embedder"]
+def embedder_named(name: str) -> Embedder | None:
+    """For the evals' --embedder flag: local, hash or openai as configured; "none" means no embedder."""
+    if name in ("none", "", None):
+        return None
+    from ..settings import Settings
+
+    return build_embedder(Settings.load(embedder=name))
+
+
+__all__ = ["Embedder", "build_embedder", "embedder_named"]

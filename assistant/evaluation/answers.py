@@ -17,14 +17,12 @@ answerable / gold-removed pairs) and reported on the report weeks.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import time
 from pathlib import Path
 
-
-def _norm(t: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", t.lower()).split())
+from .metrics import write_json
+from .realtimeqa import normalise_answer
 
 
 def run(data: Path, work_dir: Path, chunk_tokens: int = 256, log=print) -> dict:
@@ -59,8 +57,8 @@ def run(data: Path, work_dir: Path, chunk_tokens: int = 256, log=print) -> dict:
             chosen = extractive.choose(q.text, [k.sentence.text for k in items], ranks, emb, min_score=-1.0)
             scored = extractive.score(q.text, [k.sentence.text for k in items], ranks, emb)
             best = max(s.score for s in scored)
-            cited = _norm(" ".join(items[i].sentence.text for i in chosen))
-            choices = [_norm(c) for c in info.choices]
+            cited = normalise_answer(" ".join(items[i].sentence.text for i in chosen))
+            choices = [normalise_answer(c) for c in info.choices]
             correct = {choices[i] for i in info.answer if i < len(choices)}
             rec[setting] = {
                 "score": best,
@@ -109,8 +107,7 @@ def main():
     args = ap.parse_args()
     res = run(args.data, args.work_dir, args.chunk_tokens)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(res, indent=2))
+        write_json(args.json, res)
     print(f"threshold chosen on tuning weeks: {res['threshold']['chosen_on_tuning']} (default {res['threshold']['current_default']})")
     for name in ("report_at_chosen", "report_at_default"):
         r = res[name]

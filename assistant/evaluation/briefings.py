@@ -11,14 +11,12 @@ Uses the library the retrieval eval builds (local embedder, 256 word pieces). A 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from collections import defaultdict
 from pathlib import Path
 
-
-def _norm(t: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", t.lower()).split())
+from .metrics import write_json
+from .realtimeqa import normalise_answer
 
 
 def run(data: Path, work_dir: Path, length: int = 10, log=print) -> dict:
@@ -40,7 +38,7 @@ def run(data: Path, work_dir: Path, length: int = 10, log=print) -> dict:
             urls = set().union(*(q.gold_urls for q in qs))
             ids = sorted({aid for aid, key in gold_key.items() if key in urls})
             b = briefer.brief(None, Filters(article_ids=ids), length=length)
-            text = _norm(" ".join(s.text for s in b.sentences))
+            text = normalise_answer(" ".join(s.text for s in b.sentences))
             words = len(" ".join(s.text for s in b.sentences).split())
             # lead baseline of the same length in words: round robin over the articles' sentences
             with service.open_library(cfg) as lib:
@@ -51,8 +49,8 @@ def run(data: Path, work_dir: Path, length: int = 10, log=print) -> dict:
                     if i < len(s) and sum(len(x.split()) for x in lead) < words:
                         lead.append(s[i])
                 i += 1
-            lead_text = _norm(" ".join(lead))
-            answers = [_norm(q.answer_text) for q in qs if q.answer_text]
+            lead_text = normalise_answer(" ".join(lead))
+            answers = [normalise_answer(q.answer_text) for q in qs if q.answer_text]
             rows.append({
                 "week": week, "questions": len(answers), "articles": len(ids), "briefing_words": words,
                 "lead_words": len(" ".join(lead).split()),
@@ -72,8 +70,7 @@ def main():
     args = ap.parse_args()
     res = run(args.data, args.work_dir, args.length)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(res, indent=2))
+        write_json(args.json, res)
     print(f"{'week':10} {'qs':>3} {'arts':>4} {'words':>5} {'brief':>5} {'lead':>5}")
     for r in res["weeks"]:
         print(f"{r['week']:10} {r['questions']:>3} {r['articles']:>4} {r['briefing_words']:>5} {r['briefing_states']:>5} {r['lead_states']:>5}")

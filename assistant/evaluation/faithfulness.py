@@ -28,6 +28,8 @@ part:
 
 from __future__ import annotations
 
+from assistant.embed import embedder_named
+
 import argparse
 import json
 import sys
@@ -99,18 +101,6 @@ def load_set(data_root: str | Path, name: str, limit: int | None = None) -> list
     if name.startswith("qags_"):
         return load_qags(root / "qags", name.split("_", 1)[1], limit)
     raise ValueError(f"unknown set {name!r}; choose from {', '.join(SETS)}")
-
-
-def _embedder(name: str):
-    if name == "local":
-        from assistant.embed.local import LocalEmbedder
-
-        return LocalEmbedder()
-    if name == "hash":
-        from assistant.embed.hashing import HashEmbedder
-
-        return HashEmbedder()
-    return None
 
 
 # -- scoring ------------------------------------------------------------------------------
@@ -280,7 +270,7 @@ def format_report(rep: dict) -> str:
 def run(data_root, embedder: str = "none", k: int = 3, sets=SETS, limit: int | None = None, progress: bool = False) -> dict:
     from assistant.support.checker import LEXICAL_WEIGHT
 
-    emb = _embedder(embedder)
+    emb = embedder_named(embedder)
     out: dict = {"embedder": embedder, "k": k, "sets": {}, "records": {}, "seconds": {}}
     for name in sets:
         t0 = time.time()

@@ -38,3 +38,13 @@ def random_recall(n_candidates: int, n_gold: int, k: int) -> float:
         return 0.0
     k = min(k, n_candidates)
     return 1.0 - comb(n_candidates - n_gold, k) / comb(n_candidates, k)
+
+
+def write_json(path, doc) -> None:
+    """Write an eval result where --json asked for it."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2))

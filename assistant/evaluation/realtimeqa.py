@@ -45,6 +45,13 @@ class Dataset:
         return [q for q in self.questions if lo <= q.week <= hi]
 
 
+def normalise_answer(text: str) -> str:
+    """Lower-case words and digits only: how a quiz choice is matched inside quoted text."""
+    import re
+
+    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", text.lower()).split())
+
+
 def _norm_url(url: str) -> str:
     from ..ingest.identity import normalise_url
 

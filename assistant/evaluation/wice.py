@@ -16,6 +16,8 @@ that gives the best F1.
 
 from __future__ import annotations
 
+from assistant.embed import embedder_named
+
 import argparse
 import json
 import random
@@ -32,18 +34,6 @@ def load(data: str | Path, limit: int | None = None) -> list[dict]:
         path = path / "claim_dev.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return rows[:limit] if limit else rows
-
-
-def _embedder(name: str):
-    if name == "local":
-        from assistant.embed.local import LocalEmbedder
-
-        return LocalEmbedder()
-    if name == "hash":
-        from assistant.embed.hashing import HashEmbedder
-
-        return HashEmbedder()
-    return None
 
 
 # -- metrics ----------------------------------------------------------------------------
@@ -242,7 +232,7 @@ def format_report(rep: dict) -> str:
 def run(data, embedder: str = "none", k: int = 3, limit: int | None = None, progress: bool = False) -> dict:
     rows = load(data, limit)
     t0 = time.time()
-    claims = score_claims(rows, _embedder(embedder), k=k, progress=progress)
+    claims = score_claims(rows, embedder_named(embedder), k=k, progress=progress)
     rep = report(claims, k)
     rep["embedder"] = embedder
     rep["seconds"] = round(time.time() - t0, 1)
