@@ -122,7 +122,7 @@ class Briefer:
               max_tokens: int | None = None, dry_run: bool = False, on_sentence=None) -> Answer:
         length = DEFAULT_LENGTH if length is None else length
         if not 1 <= length <= MAX_LENGTH:
-            raise UsageError(f"--length must be between 1 and {MAX_LENGTH} sentences, got {length}", "e.g. --length 6")
+            raise UsageError(f"--length must be between 1 and {MAX_LENGTH} sentences, got {length}", "e.g. --length 8")
         engine = engine or ("llm" if self.settings.model else "extractive")
         if engine not in ("llm", "extractive"):
             raise UsageError(f"unknown engine {engine!r}", "use llm or extractive")

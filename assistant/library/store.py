@@ -70,6 +70,8 @@ class Library:
     def open(cls, home: Path | str, create: bool = True) -> "Library":
         home = Path(home)
         path = home / DB_NAME
+        if home.exists() and not home.is_dir():
+            raise AssistantError(f"the data directory {home} is a file, not a directory", "point --data-dir / ASSISTANT_HOME at a directory")
         if not path.exists() and not create:
             raise NotFound(f"no library at {home}", "ingest something first: assistant ingest PATH")
         try:

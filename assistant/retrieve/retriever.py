@@ -164,7 +164,9 @@ class Retriever:
         # article level: fuse the two article rankings, then list each article's chunks in chunk-fused order
         articles = rrf([_article_order(den), _article_order(lex)], [t.dense_weight, t.lexical_weight], t.rrf_k)
         score = dict(articles)
-        return sorted(chunks, key=lambda cs: (-score[cs[0].split("@", 1)[0]], -cs[1]))
+        ordered = sorted(chunks, key=lambda cs: (-score[cs[0].split("@", 1)[0]], -cs[1]))
+        # the score shown is the article's fused score, so scores fall as ranks rise
+        return [(cid, score[cid.split("@", 1)[0]]) for cid, _ in ordered]
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid", filters: Filters | None = None,
                per_article: int = 2, vector=None) -> list[Passage]:
