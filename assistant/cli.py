@@ -339,7 +339,7 @@ def _settings_with(model=None, base_url=None):
     return cfg
 
 
-from .render import render_sentence, render_sources  # noqa: E402,F401  (shared with chat)
+from .render import render_refusal, render_sentence, render_sources  # noqa: E402,F401  (shared with chat)
 
 
 @app.command()
@@ -397,7 +397,7 @@ def ask(
             emit_json(result.to_dict())
         else:
             if result.refused:
-                print(result.answer)
+                print(render_refusal(result))
             else:
                 if not streamed:
                     for sent in result.sentences:

@@ -18,3 +18,13 @@ def render_sources(citations) -> str:
         meta = ", ".join(x for x in (c.title and f"“{c.title}”", c.source, c.published or "undated") if x)
         lines.append(f"  [{c.n}] {c.text}\n      {meta} — {c.id}")
     return "\n".join(lines)
+
+
+def render_refusal(answer) -> str:
+    """The refusal text and, on one line, why (the first sentence turned down and its reason)."""
+    why = answer.refusal_reason or "the sources do not answer it"
+    if answer.rejected:
+        r = answer.rejected[0]
+        text = r["text"] if len(r["text"]) <= 100 else r["text"][:97] + "..."
+        why += f"; turned down: “{text}” ({r['reason']})"
+    return f"{answer.answer}\nWhy: {why}."

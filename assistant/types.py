@@ -117,10 +117,19 @@ class Answer:
     usage: dict = field(default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0})
     notes: list[str] = field(default_factory=list)  # removed keys, attached citations, flagged sentences
     prompt: list[dict] = field(default_factory=list, repr=False)  # the exact messages sent (or that would be)
+    short_answer: str | None = None  # the answer in a few words (a name, number, date, place); None when refused
+    # sentences the check (or the extractive engine) turned down, so a refusal explains itself:
+    # {"text", "keys" (context keys it cited), "reason"}
+    rejected: list[dict] = field(default_factory=list)
 
     @property
     def attached_after(self) -> int:
         return sum(1 for s in self.sentences if s.attached_after)
+
+    @property
+    def refusal_reason(self) -> str | None:
+        """Why the answer was refused, in one line (from the "refused: ..." note)."""
+        return next((n.removeprefix("refused: ") for n in self.notes if n.startswith("refused: ")), None)
 
     def to_dict(self, topic: bool = False) -> dict:
         d = {
@@ -135,4 +144,7 @@ class Answer:
             "usage": dict(self.usage),
             "notes": list(self.notes),
         }
+        if not topic:  # answers only; a briefing has no single short answer
+            d["short_answer"] = self.short_answer
+            d["rejected"] = [dict(r) for r in self.rejected]
         return d

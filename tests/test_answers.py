@@ -104,6 +104,21 @@ def test_unsupported_sentences_are_flagged_and_removed_in_strict(seeded, llm):
     llm.queue_reply("Navalny was elected president of Russia with 87 percent of the vote [1].")
     r = seeded("ask", Q_NAVALNY, "--json")
     assert r.code == 3 and r.json()["refused"]
+    # the refusal explains itself: the rejected sentence, the key it cited and why
+    doc = r.json()
+    assert doc["short_answer"] is None
+    assert [x["text"] for x in doc["rejected"]] == ["Navalny was elected president of Russia with 87 percent of the vote."]
+    assert doc["rejected"][0]["keys"] and doc["rejected"][0]["reason"]
+    assert any("87" in x["reason"] or "not supported" in x["reason"] or "no source" in x["reason"] for x in doc["rejected"])
+    assert strict["rejected"] and strict["rejected"][0]["text"].startswith("Navalny was later elected")
+
+
+def test_refusal_says_why_in_one_line(seeded, llm):
+    llm.queue_reply("Navalny was elected president of Russia with 87 percent of the vote [1].")
+    r = seeded("ask", Q_NAVALNY)
+    assert r.code == 3
+    why = [line for line in r.stdout.splitlines() if line.startswith("Why: ")]
+    assert len(why) == 1 and "is supported by the cited sources" in why[0] and "elected president" in why[0] and "number 87 not in cited text" in why[0], r.stdout
 
 
 def test_show_context_prints_the_prompt_without_calling_the_model(seeded, llm):

@@ -83,9 +83,16 @@ class Answerer:
             return self._extractive(answer, plan, on_sentence)
         return self._llm(answer, plan, filters, k, strict, on_sentence)
 
-    def _refuse(self, answer: Answer, why: str) -> Answer:
+    def _refuse(self, answer: Answer, why: str, plan: Plan | None = None) -> Answer:
+        # what was turned down stays visible (JSON "rejected"), so a user or a script can see why
+        key_of = {k.sentence.id: key for key, k in plan.context.items.items()} if plan else {}
+        for s in answer.sentences:
+            if not s.supported:
+                answer.rejected.append({"text": s.text, "keys": [key_of.get(c, c) for c in s.citations],
+                                        "reason": "; ".join(s.reasons) or "not supported by the cited sources"})
         answer.refused = True
         answer.answer = self.refusal_text
+        answer.short_answer = None
         answer.sentences = []
         answer.citations = []
         answer.notes.append(f"refused: {why}")
@@ -185,11 +192,14 @@ class Answerer:
         if strict:
             dropped = [s for s in answer.sentences if not s.supported]
             answer.sentences = [s for s in answer.sentences if s.supported]
+            key_of = {k.sentence.id: key for key, k in plan.context.items.items()}
+            answer.rejected += [{"text": s.text, "keys": [key_of.get(c, c) for c in s.citations],
+                                 "reason": "; ".join(s.reasons) or "not supported by the cited sources"} for s in dropped]
             if dropped:
                 answer.notes.append(f"--strict removed {len(dropped)} unsupported sentence(s)")
         if not any(s.supported for s in answer.sentences):
             return self._refuse(answer, "no sentence of the model's answer is supported by the cited sources"
-                                + (f" ({invented} invented citation key(s) removed)" if invented else ""))
+                                + (f" ({invented} invented citation key(s) removed)" if invented else ""), plan)
         # number citations by first appearance (streaming numbered them already)
         if not streamed:
             answer.citations = []

@@ -153,7 +153,9 @@ class ChatSession:
 
     def _render(self, result, streamed) -> None:
         if result.refused:
-            self.out.line(result.answer)
+            from ..render import render_refusal
+
+            self.out.line(render_refusal(result))
         else:
             if not streamed:
                 for s in result.sentences:
