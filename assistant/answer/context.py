@@ -6,6 +6,8 @@
 
 Bracketed patterns already in article text (footnote markers like [1]) are escaped so they
 cannot be mistaken for keys. Passages are added in rank order until the token budget is used.
+Boilerplate (ads, bylines, newsletter lines) and the article's own questions get no key: they
+are never evidence (assistant/news/boilerplate.py, shared with briefings).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..citations import escape_brackets
+from ..news.boilerplate import not_evidence
 from ..tokens import count_tokens
 from ..types import Sentence
 from .injection import looks_like_injection
@@ -63,7 +66,7 @@ def build(passages, budget_tokens: int) -> Context:
         lines = [header(p.title, p.source, p.published)]
         new: list[Keyed] = []
         for s in p.sentences:
-            if s.id in seen:
+            if s.id in seen or not_evidence(s.text):
                 continue
             key = str(n + len(new) + 1)
             new.append(Keyed(key, s, p.title, p.source, p.published, p.url, looks_like_injection(s.text)))

@@ -78,32 +78,15 @@ DEFAULT_WEIGHTS = Weights()
 
 # --- junk ------------------------------------------------------------------------------
 
-_JUNK = re.compile(
-    r"""(?ix)
-    ^\W*(?:read\s+more|click\s+here|scroll\s+down|follow\s+(?:us|@)|sign\s+up|subscribe\b|share\s+this
-         |related\s*:|advertisement\b|watch\s*:|video\s*:|listen\s*:|see\s+also\b
-         |published\s*:|updated\s*:|last\s+(?:updated|modified)\b|posted\s*:
-         |(?:photo|picture|image|photograph)s?\s*(?:by|:|credit)|credit\s*:)
-    |\b(?:photo|pictures?|images?)\s+(?:by|courtesy\s+of)\b
-    |\bcopyright\b|\ball\s+rights\s+reserved\b|\(c\)\s*\d{4}
-    |\b(?:getty\s+images|ap\s+photo|reuters/|afp/|epa/)
-    |https?://|www\.\S+
-    |@\w+\s*$
-    """
-)
-_BYLINE = re.compile(r"(?i)^\W*(?:by|written\s+by|reporting\s+by|additional\s+reporting\s+by)\s")
-_BYLINE_HINT = re.compile(r"(?i)\b(?:reporter|correspondent|editor|staff|published|updated|for\s+dailymail|for\s+mailonline)\b")
 _FINAL = re.compile(r"""[.!?\u2026](?:\s*(?:''|["'\u201d\u2019)\]]))*\s*$""")
 
 
 def is_junk(text: str) -> bool:
-    """Bylines, "Read more", photo credits, share/subscribe lines, links: never briefing material."""
-    t = text.strip()
-    if not t or _JUNK.search(t):
-        return True
-    if _BYLINE.match(t) and (len(t.split()) <= 8 or _BYLINE_HINT.search(t)):
-        return True
-    return False
+    """Boilerplate (bylines, ads, "Read more", credits, social and newsletter lines) and the
+    article's own questions: never briefing points (one filter with answers: assistant.news.boilerplate)."""
+    from ..news.boilerplate import not_evidence
+
+    return not_evidence(text)
 
 
 def is_fragment(text: str, min_words: int = DEFAULT_WEIGHTS.min_words) -> bool:

@@ -155,7 +155,16 @@ class Briefer:
                 cands.append(extractive.Candidate(sent.id, sent.text, d.article_id, i, len(d.sentences), d.published_ts, s))
         # one point per story when there are several; a single story gets the whole length
         n_main = min(length, len(latest)) if len(latest) > 1 else length
-        chosen = extractive.order_for_briefing(extractive.select(cands, n_sentences=n_main, query=topic))
+        weight = {s: story_weight(ds, d_latest=latest[s]) for s, ds in by_story.items()}
+        if not topic and len(latest) > 2 * n_main:
+            # no topic: what is news is recent and carried widely; brief from the stories that
+            # rank highest on both, not from whatever is most "salient" across years of articles
+            newest = max((d.published_ts or 0) for d in latest.values())
+            keep = set(sorted(latest, key=lambda s: (-story_priority(latest[s], weight[s], newest), s))[: 2 * n_main])
+            cands = [c for c in cands if c.story in keep]
+        chosen = extractive.select(cands, n_sentences=n_main, query=topic)
+        # points newest first (the day of the story's latest report), heavier stories first within a day
+        chosen = sorted(extractive.order_for_briefing(chosen), key=lambda c: (-_day(latest[c.story].published_ts), -weight[c.story]))
         doc_of = {d.article_id: d for d in docs}
         numbering: dict[str, int] = {}
         index = self._index(docs)
@@ -336,6 +345,24 @@ class Briefer:
         answer.model = c.model or answer.model
         answer.prompt = messages
         return c.text
+
+
+def _day(ts: float | None) -> int:
+    return int(ts // 86400) if ts else -1  # undated stories last
+
+
+def story_weight(docs: list[Doc], d_latest: Doc | None = None) -> float:
+    """How widely a story is carried: distinct outlets (copies included) plus half the further reports."""
+    all_docs = [x for d in docs for x in (d, *d.copy_docs)]
+    outlets = {(x.source or "").lower().removeprefix("www.") for x in all_docs} - {""}
+    return max(1, len(outlets)) + 0.5 * max(0, len(all_docs) - 1)
+
+
+def story_priority(latest: Doc, weight: float, newest_ts: float) -> float:
+    """Recency and weight in one number: the weight halves for every week the story is older than
+    the newest report in scope (anchored at the scope, not the clock)."""
+    age_days = max(0.0, (newest_ts - (latest.published_ts or 0)) / 86400) if latest.published_ts else 3650.0
+    return weight * 0.5 ** (age_days / 7)
 
 
 def _who(d: Doc) -> str:
