@@ -31,7 +31,7 @@ def settings_for(embedder) -> tuple[object, float]:
     if name in TUNED_MIN_SCORE:
         return embedder, TUNED_MIN_SCORE[name]
     return None, LEXICAL_MIN_SCORE
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+(?:&[^\W_]+)*", re.UNICODE)  # "M&M", "AT&T" stay one word
 QUESTION_WORDS = {"who", "what", "when", "where", "why", "how", "which", "whom", "whose", "did", "does", "do", "is", "are", "was", "were"}
 
 
@@ -82,22 +82,88 @@ def score(question: str, sentences: list[str], ranks: list[int], embedder=None) 
     return out
 
 
-def choose(question: str, sentences: list[str], ranks: list[int], embedder=None, min_score: float | None = None) -> list[int]:
-    """Indices of at most two sentences that answer the question (best first), [] to refuse."""
-    embedder, default_min = settings_for(embedder)
-    min_score = default_min if min_score is None else min_score
-    scored = sorted(score(question, sentences, ranks, embedder), key=lambda s: (-s.score, s.index))
-    if not scored or scored[0].score < min_score or scored[0].coverage == 0:
-        return []
-    best = scored[0]
-    chosen = [best.index]
-    words = len(sentences[best.index].split())
-    covered = set(content(sentences[best.index]))
+@dataclass
+class Decision:
+    """What the extractive engine answers: the sentences to quote (best first), the answer in a
+    few words, or why it refuses and which sentences it turned down."""
+
+    chosen: list[int]
+    short: str | None = None
+    short_index: int | None = None
+    refusal: str | None = None
+    rejected: list[tuple[int, str]] = None
+
+    def __post_init__(self):
+        if self.rejected is None:
+            self.rejected = []
+
+
+# sentences this close to the best one are searched for an answer of the asked kind
+SEARCH_RATIO = 0.75
+SEARCH_MAX = 6
+
+
+def subject_names(question: str) -> list[str]:
+    """The names the question is about ("M&M", "Dustin Johnson"), lower-cased; [] when it names none."""
+    from .short import _cap_runs, _last_question
+
+    asked = _last_question(question)
+    names = [n for _, n in _cap_runs(asked)] or [n for _, n in _cap_runs(question)]
+    return [n.lower() for n in names if n.lower() not in ("us", "u.s.", "uk", "covid-19", "covid")]
+
+
+def about(sentence: str, names: list[str]) -> bool:
+    """The sentence mentions one of the question's names (a person by the surname is enough)."""
+    if not names:
+        return True
+    low = sentence.lower()
+    return any(n in low or (len(n.split()) > 1 and n.split()[-1] in low) for n in names)
+
+
+def decide(question: str, sentences: list[str], scored: list[Scored], min_score: float) -> Decision:
+    """Quote, answer in a few words, or refuse. ``scored`` is score() of the same sentences."""
+    from .short import answer_kind, best_candidates
+
+    order = sorted(scored, key=lambda s: (-s.score, s.index))
+    if not order or order[0].score < min_score or order[0].coverage == 0:
+        top = order[0] if order else None
+        rej = [(top.index, f"covers too little of the question (score {top.score:.2f}, needs {min_score:.2f})")] if top and sentences else []
+        return Decision([], refusal="no source sentence covers the question well enough", rejected=rej)
+    best = order[0]
+    asked = answer_kind(question)
+    pool = [s for s in order[:SEARCH_MAX] if s.score >= max(min_score, SEARCH_RATIO * best.score) and s.coverage > 0]
+    short, short_index = None, None
+    if asked.kind is not None:
+        names = subject_names(question)
+        on_subject = [s for s in pool if about(sentences[s.index], names)]
+        found = best_candidates(question, [sentences[s.index] for s in on_subject], asked)
+        if found:
+            short, _, k = found[0]
+            short_index = on_subject[k].index
+        elif asked.strong:
+            what = {"person": "a person's name", "org": "an organisation's name", "place": "a place", "number": "a number",
+                    "amount": "an amount", "percent": "a percentage", "date": "a date or time", "color": "a colour"}[asked.kind]
+            subject = f" about {names[0]}" if names and not on_subject else ""
+            why = f"no source sentence{subject} holds {what}, which the question asks for"
+            return Decision([], refusal=why, rejected=[(s.index, f"holds no {what}" if about(sentences[s.index], names) else "not about the question's subject") for s in pool[:2]])
+    first = short_index if short_index is not None else best.index
+    chosen = [first]
+    words = len(sentences[first].split())
+    covered = set(content(sentences[first]))
     q = set(content(question))
-    for s in scored[1:4]:
+    for s in order[:4]:
+        if s.index == first:
+            continue
         w = len(sentences[s.index].split())
         adds = (q & set(content(sentences[s.index]))) - covered
         if words + w <= MAX_WORDS and s.score >= 0.8 * best.score and adds:
             chosen.append(s.index)
             break
-    return chosen
+    return Decision(chosen, short=short, short_index=short_index)
+
+
+def choose(question: str, sentences: list[str], ranks: list[int], embedder=None, min_score: float | None = None) -> list[int]:
+    """Indices of at most two sentences that answer the question (best first), [] to refuse."""
+    embedder, default_min = settings_for(embedder)
+    min_score = default_min if min_score is None else min_score
+    return decide(question, sentences, score(question, sentences, ranks, embedder), min_score).chosen

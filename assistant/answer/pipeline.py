@@ -28,6 +28,7 @@ class Plan:
     passages: list
     context: ctxmod.Context
     messages: list[dict]
+    match: str = ""  # the question without its time words: what sentences are matched against
 
 
 class Answerer:
@@ -63,7 +64,7 @@ class Answerer:
             {"role": "system", "content": self.t_system.render(refusal=prompts.REFUSAL_SENTINEL, as_of=as_of)},
             {"role": "user", "content": self.t_answer.render(context=ctx.text, question=question, as_of=as_of)},
         ]
-        return Plan(question, passages, ctx, messages)
+        return Plan(question, passages, ctx, messages, question)
 
     # -- answering ----------------------------------------------------------------------
     def ask(self, question: str, filters=None, engine: str | None = None, k: int = DEFAULT_K, strict: bool = False,
@@ -103,11 +104,24 @@ class Answerer:
         ranks = []
         for k in items:  # rank of the passage each sentence came from
             ranks.append(next((i for i, p in enumerate(plan.passages) if p.article_id == k.sentence.article_id and k.sentence.id in p.sentence_ids), 0))
-        chosen = extractive.choose(plan.question, [k.sentence.text for k in items], ranks, self.embedder)
-        if not chosen:
-            return self._refuse(answer, "no source sentence covers the question well enough")
+        texts = [k.sentence.text for k in items]
+        emb, min_score = extractive.settings_for(self.embedder)
+        q = plan.match or plan.question
+        d = extractive.decide(q, texts, extractive.score(q, texts, ranks, emb), min_score)
+        if not d.chosen:
+            answer.rejected += [{"text": texts[i], "keys": [items[i].key], "reason": why} for i, why in d.rejected]
+            return self._refuse(answer, d.refusal or "no source sentence answers the question")
         numbering: dict[str, int] = {}
-        for i in sorted(chosen, key=lambda i: (ranks[i], int(items[i].key))):
+        if d.short:
+            # the answer first, in a few words, citing the sentence that holds it
+            k = items[d.short_index]
+            sent = AnswerSentence(text=d.short.rstrip(".") + ".", citations=[k.sentence.id])
+            answer.short_answer = d.short
+            answer.sentences.append(sent)
+            self._number(answer, sent, plan, numbering)
+            if on_sentence:
+                on_sentence(sent, answer.citations)
+        for i in d.chosen:
             k = items[i]
             who = ", ".join(x for x in (k.source, k.published) if x) or "an undated source"
             sent = AnswerSentence(text=f"According to {who}: “{k.sentence.text}”", citations=[k.sentence.id])

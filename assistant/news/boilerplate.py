@@ -32,6 +32,7 @@ _LINE = re.compile(
     # ads and the ad-feedback form
     |\bhow\s+relevant\s+is\s+this\s+ad\b|\bad\s+feedback\b|\bvideo\s+ad\b|\bsponsored\s+content\b
     |\bits\s+content\s+is\s+produced\s+independently\b|\bthis\s+ad\s+(?:is|was)\b
+    |\bvideo\s+player\s+was\s+slow\b|\bvideo\s+content\s+never\s+loaded\b|\bad\s+froze\b|\bad\s+was\s+(?:too\s+loud|repetitive)\b
     # social and newsletter lines
     |(?:^\W*|[.!]\s+)follow\s+(?:[\w.'’-]+\s+){0,4}on\s+(?:twitter|facebook|instagram|tiktok|threads|x)\b
     |\bfollow\s+(?:[\w.'’-]+\s+){0,4}on\s+(?:twitter|facebook|instagram|tiktok|threads|x)\s*(?::|@|\.?\s*$)

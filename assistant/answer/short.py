@@ -1,0 +1,314 @@
+"""The answer in a few words: what kind of answer a question asks for, and the phrase of that
+kind in the sentences that answer it. Used by the extractive engine (answer first, then the
+quotes; refuse when no sentence holds an answer of the asked kind) and usable by the LLM path
+(the phrase of the model's first sentence).
+
+Kinds: person, org, place, number, amount (money), percent, date, color, name (a capitalised
+name or a quoted title, for "which show/movie/..."). "Who is Jim Mattis?" asks for a description,
+"why"/"what did ... say" for an explanation: no kind, no short answer.
+
+No model: patterns, capitalised runs and small word lists (places from babel's territory names
+and the US states). Candidates already named by the question are not answers ("How old is the
+67-year-old?" is not answered by 67 when the question says it); a candidate near the words the
+sentence shares with the question, and one found in several of the best sentences, wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+MAX_WORDS = 8
+
+# --- what is asked ---------------------------------------------------------------------
+
+_PERSON_NOUNS = r"""person|man|woman|player|star|singer|rapper|actor|actress|celebrity|official|leader|governor|president|
+    senator|congressman|congresswoman|representative|lawmaker|minister|prime\s+minister|chancellor|ceo|founder|judge|
+    member|athlete|quarterback|pitcher|coach|director|author|writer|artist|musician|comedian|host|candidate|
+    billionaire|astronaut|monarch|king|queen|prince|princess|pope|head\s+of\s+state|secretary|spokesperson|mayor|
+    suspect|victim|winner|champion|golfer|boxer|tennis\s+star|pop\s+star|superstar|legend|icon|official|executive"""
+_ORG_NOUNS = r"""company|companies|firm|business|corporation|brand|retailer|automaker|carmaker|airline|chain|restaurant|
+    supermarket|supermarkets|grocer|bank|network|platform|app|team|club|franchise|league|party|agency|organization|
+    organisation|group|union|university|college|school|manufacturer|maker|studio|publisher|outlet|newspaper|
+    streaming\s+service|service|tech\s+giant|giant|startup|conglomerate|department"""
+_PLACE_NOUNS = r"""country|countries|nation|state|states|city|cities|town|village|region|continent|area|island|
+    province|county|capital|territory|destination|location|park|national\s+park|airport|border"""
+_TITLE_NOUNS = r"""show|series|movie|film|song|album|book|game|video\s+game|app|product|mission|variant|subvariant|
+    hurricane|storm|typhoon|award|awards|tournament|event|festival|holiday|character|drink|treat|menu\s+item|dish|
+    vehicle|model|device|phone|character|name|program|programme|rocket|spacecraft|telescope|virus|disease|drug|vaccine"""
+
+_WH = re.compile(r"\b(who|whom|whose|when|where|how\s+many|how\s+much|how\s+old|how\s+long|how\s+soon|what|which|why|how)\b", re.I)
+
+
+def _rx(nouns: str) -> str:
+    return "(?:" + "|".join(x.strip() for x in nouns.replace("\n", "").split("|") if x.strip()) + ")"
+
+
+_WHICH_NOUN = re.compile(r"\b(?:which|what)\s+(?:(?:of\s+the\s+following\s+)|(?:[\w'’-]+\s+){0,3}?)(\w[\w\s'’-]*?)\b(?=\s|$|[?,])", re.I)
+
+
+def _last_question(question: str) -> str:
+    """Quiz questions often open with context: the part that asks is the last clause with a wh-word."""
+    q = " ".join((question or "").split())
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", q)
+    for p in reversed(parts):
+        if _WH.search(p):
+            return p
+    return parts[-1] if parts else q
+
+
+@dataclass(frozen=True)
+class Asked:
+    kind: str | None  # person, org, place, number, amount, percent, date, color, name, or None
+    strong: bool  # an answer of this kind must be there (else refuse); weak kinds only shape the short answer
+
+
+def answer_kind(question: str) -> Asked:
+    """What kind of answer the question asks for."""
+    q = _last_question(question)
+    low = q.lower()
+    if re.search(r"\bwhy\b", low) or re.search(r"\bhow\b(?!\s+(?:many|much|old|long|soon))", low):
+        return Asked(None, False)
+    if re.search(r"\bhow\s+old\b|\bwhat\s+age\b|\bat\s+what\s+age\b", low):
+        return Asked("number", True)
+    if re.search(r"\bhow\s+many\b|\bwhat\s+(?:was|is)\s+the\s+(?:number|magnitude|score|death\s+toll|toll)\b|\bwhat\s+number\b", low):
+        return Asked("number", True)
+    if re.search(r"\bwhat\s+percent(?:age)?\b|\bwhat\s+share\b|\bwhat\s+proportion\b", low):
+        return Asked("percent", True)
+    if re.search(r"\bhow\s+much\b|\bwhat\s+(?:was|is)\s+the\s+(?:[\w-]+\s+){0,4}(?:price|cost|amount|fine)\b|\bwhat\s+(?:price|cost|amount|sum|fine|salary|wage)\b|\bwhich\s+(?:hourly\s+)?amount\b|\bhow\s+much\s+money\b", low):
+        return Asked("amount", True)
+    if re.search(r"\bwhen\b|\bwhat\s+(?:year|date|day|month|time)\b|\bhow\s+soon\b|\bhow\s+long\b|\bwhich\s+(?:year|date|day|month)\b", low):
+        return Asked("date", True)
+    if re.search(r"\bwhat\s+colou?r\b|\bwhich\s+colou?r\b", low):
+        return Asked("color", True)
+    if re.search(r"\bwhere\b", low):
+        return Asked("place", True)
+    if re.search(r"\bhead\s+of\s+(?:state|government)\b", low):
+        return Asked("person", True)
+    m = re.search(r"\bwho\s+(?:is|was|are|were)\s+(.+)$", q, re.I)
+    if m and _starts_with_name(m.group(1)):
+        return Asked(None, False)  # "Who is Jim Mattis?": a description
+    if re.match(r"\W*who(?:m|se)?\b", low):
+        return Asked("person", True)
+    m = re.search(r"\b(?:which|what)\s+(.{0,60})", low)
+    if m:
+        head = m.group(1)
+        adj = r"(?:(?!(?:did|does|do|is|was|were|are|will|has|have|had|can|could|would|should)\b)[\w'’-]+\s+){0,3}?"
+        if re.match(adj + _rx(_PLACE_NOUNS) + r"\b", head):
+            return Asked("place", True)
+        if re.match(adj + _rx(_PERSON_NOUNS) + r"\b", head):
+            return Asked("person", True)
+        if re.match(adj + _rx(_ORG_NOUNS) + r"\b", head):
+            return Asked("org", True)
+        if re.match(adj + _rx(_TITLE_NOUNS) + r"\b", head) or re.search(r"\bcalled\b|\bname\s+of\b|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
+            return Asked("name", False)
+    if re.search(r"\bwho(?:m|se)?\b", low):
+        return Asked("person", True)
+    if re.search(r"\bwhat\s+is\s+the\s+name\b|\bcalled\?\s*$|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
+        return Asked("name", False)
+    return Asked(None, False)
+
+
+def _starts_with_name(text: str) -> bool:
+    words = text.strip().split()
+    return bool(words) and words[0][:1].isupper() and words[0].lower() not in ("the", "a", "an")
+
+
+# --- candidates in a sentence ------------------------------------------------------------
+
+_NUM_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|dozens|hundreds|thousands|a\\s+dozen"
+_SCALE = r"(?:\s?(?:thousand|million|billion|trillion|[mb]n|[kmb])\b)?"
+_NUMBER = re.compile(r"(?<![\w.$£€])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)" + _SCALE + r"|\b(?:" + _NUM_WORDS + r")(?:[\s-](?:" + _NUM_WORDS + r"))*" + _SCALE, re.I)
+_AMOUNT = re.compile(r"(?:[$£€]|US\$|USD\s?)\s?(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)" + _SCALE
+                     + r"|(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)" + _SCALE + r"\s(?:dollars|pounds|euros|yen|yuan|rupees)\b", re.I)
+_PERCENT = re.compile(r"(?:\d+(?:\.\d+)?|" + _NUM_WORDS + r")\s?(?:%|percent\b|per\s+cent\b)", re.I)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December|Jan\\.|Feb\\.|Aug\\.|Sept?\\.|Oct\\.|Nov\\.|Dec\\."
+_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_DATE = re.compile(
+    r"\b(?:(?:" + _DAYS + r"),?\s+)?(?:" + _MONTHS + r")(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?"
+    r"|\b\d{1,2}\s+(?:" + _MONTHS + r")(?:\s+\d{4})?"
+    r"|\b(?:" + _DAYS + r")\b"
+    r"|\b(?:19|20)\d{2}\b"
+    r"|\b(?:next|last|this|later\s+this|early\s+next|in\s+a\s+few|within\s+(?:a|the\s+next))\s+(?:few\s+)?(?:week|month|year|days|weeks|months|years|spring|summer|fall|autumn|winter)s?\b"
+    r"|\b(?:today|tomorrow|yesterday|tonight)\b"
+)
+_COLORS = re.compile(r"\b(?:red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|gr[ae]y|gold|golden|silver|beige|teal|turquoise|maroon|magenta|plaid|navy|crimson|lavender|indigo)\b", re.I)
+_QUOTED = re.compile(r"[“\"]([^”\"]{2,60})[”\"]")
+_CAPS = re.compile(r"(?:(?:[A-Z][\w’'&.-]*|&|of|de|the|and|du|la|von|van|al|bin)\s+)*[A-Z][\w’'&.-]*")
+_NOT_NAME = set("""A An The And Or But If In On At To For From By With About As Of Is Are Was Were It He She They We You I His Her
+    Their Its Our This That These Those There Here Then So Also Any Some All No Not Yes Than More Most Mr Mrs Ms Dr According
+    However Meanwhile While When Where What Who Which Why How After Before During Since Until Under Over Now Still Even
+    Last Next Earlier Later Today Yesterday Tomorrow""".split())
+_TITLES = re.compile(r"^(?:Rep|Sen|Gov|Gen|Col|Sgt|Lt|Capt|Pres|Prof|Dr|Mr|Mrs|Ms|St)\.?$")
+_ORG_SUFFIX = re.compile(r"\b(?:Inc|Corp|Corporation|Company|Co|Group|Holdings|Airlines?|Airways|Motors?|Bank|University|College|"
+                         r"Institute|Association|Party|Agency|Administration|Department|Ministry|Council|Foundation|League|Club|"
+                         r"Network|Studios?|Media|Technologies|Systems|Foods?|Stores?|Markets?|Pharmaceuticals?|Energy|Sky|Storm|Aces|Sun)\b\.?$")
+_INSTITUTION = re.compile(r"\b(?:Court|House|Senate|Congress|Parliament|Department|Ministry|Office|Police|Army|Navy|Force|Guard|Service|"
+                          r"Committee|Commission|Government|Administration|Agency|Bureau|Center|Centre|Hospital|Museum|Church|Palace|"
+                          r"Street|Avenue|Square|Park|Airport|Station|Bridge|River|Lake|Mountain|Island|Day|Week|Awards?|Cup|Games|Series|Open)\b\.?$")
+# places so general that they rarely answer "where" (a more specific place in the same sentence wins)
+_GENERAL_PLACES = {"us", "u.s.", "u.s", "usa", "america", "united states", "the united states", "uk", "u.k.", "britain", "europe", "world"}
+_US_STATES = """Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia Hawaii Idaho Illinois Indiana
+    Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts Michigan Minnesota Mississippi Missouri Montana Nebraska Nevada
+    New_Hampshire New_Jersey New_Mexico New_York North_Carolina North_Dakota Ohio Oklahoma Oregon Pennsylvania Rhode_Island
+    South_Carolina South_Dakota Tennessee Texas Utah Vermont Virginia Washington West_Virginia Wisconsin Wyoming Puerto_Rico""".split()
+_MORE_PLACES = """Europe Asia Africa Antarctica Australia Arctic America North_America South_America Middle_East Southwest Southeast
+    Northwest Northeast Midwest London Paris Berlin Moscow Kyiv Kiev Beijing Shanghai Tokyo Seoul Delhi New_Delhi Mumbai Islamabad
+    Karachi Lahore Kabul Tehran Baghdad Jerusalem Gaza Gaza_Strip Cairo Istanbul Rome Madrid Lisbon Dublin Edinburgh Brussels
+    Amsterdam Vienna Warsaw Stockholm Oslo Helsinki Copenhagen Athens Geneva Zurich Toronto Montreal Vancouver Ottawa Sydney
+    Melbourne Mexico_City Havana Caracas Lima Bogota Santiago Buenos_Aires Rio_de_Janeiro Sao_Paulo Nairobi Lagos Johannesburg
+    Cape_Town Hong_Kong Singapore Bangkok Manila Jakarta Hanoi Taipei Los_Angeles San_Francisco Chicago Houston Dallas Miami
+    Atlanta Boston Seattle Denver Phoenix Philadelphia Detroit Las_Vegas Nashville New_Orleans Orlando Tampa Austin Portland
+    Sacramento San_Diego Brooklyn Manhattan Jackson Uvalde Buffalo Wales Scotland England Britain Great_Britain UK U.K. US U.S.
+    USA Crimea Donbas Kherson Kharkiv Mariupol Odesa Zaporizhzhia Yellowstone Yosemite Taiwan Greenland Siberia Hawaii
+    Stromboli Sicily Etna Bali""".split()
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset:
+    names = {p.replace("_", " ").lower() for p in _US_STATES + _MORE_PLACES}
+    try:  # country and region names, kept current by babel (CLDR)
+        from babel import Locale
+
+        for name in Locale("en").territories.values():
+            names.add(name.lower())
+            names.add(re.sub(r"\s*\(.*\)$", "", name).lower())
+    except Exception:  # babel missing: the built-in list still answers the common cases
+        pass
+    names |= {"the " + n for n in ("united states", "united kingdom", "netherlands", "philippines", "czech republic", "dominican republic", "bahamas")}
+    return frozenset(names)
+
+
+def is_place(name: str) -> bool:
+    n = name.lower().strip(" .,")
+    return n in _places() or n.removeprefix("the ") in _places()
+
+
+def _cap_runs(sentence: str) -> list[tuple[int, str]]:
+    out = []
+    for m in _CAPS.finditer(sentence):
+        words = m.group(0).split()
+        # trim function words and sentence-starting non-names off the ends
+        while words and (words[0] in _NOT_NAME or words[0].lower() in ("of", "de", "the", "and", "&")):
+            words = words[1:]
+        while words and words[-1].lower() in ("of", "de", "the", "and", "&"):
+            words = words[:-1]
+        if not words:
+            continue
+        name = " ".join(words).rstrip(".,’'").removesuffix("’s").removesuffix("'s")
+        if len(name) < 2 or name.isdigit():
+            continue
+        out.append((m.start() + m.group(0).find(words[0]), name))
+    return out
+
+
+def candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
+    """(offset, phrase) of every phrase of the kind in the sentence."""
+    s = sentence
+    if kind == "amount":  # "how much have prices increased?" is answered by a percentage too
+        return [(m.start(), m.group(0).strip()) for m in _AMOUNT.finditer(s)] + [(m.start(), m.group(0).strip()) for m in _PERCENT.finditer(s)]
+    if kind == "percent":
+        return [(m.start(), m.group(0).strip()) for m in _PERCENT.finditer(s)]
+    if kind == "number":
+        spans = [(m.start(), m.end()) for m in _DATE.finditer(s) if re.fullmatch(r"(?:19|20)\d{2}", m.group(0))]
+        out = []
+        for m in _NUMBER.finditer(s):
+            if any(a <= m.start() < b for a, b in spans):
+                continue  # a year is not a count
+            tail = s[m.end(): m.end() + 12]
+            if tail.startswith(("%", " percent")) or s[max(0, m.start() - 1): m.start()] in ("$", "£", "€"):
+                continue
+            out.append((m.start(), m.group(0).strip()))
+        return out
+    if kind == "date":
+        return [(m.start(), m.group(0).strip()) for m in _DATE.finditer(s)]
+    if kind == "color":
+        return [(m.start(), m.group(0)) for m in _COLORS.finditer(s)]
+    runs = _cap_runs(s)
+    if kind == "place":
+        out = []
+        for i, n in runs:
+            before = s[max(0, i - 16): i].lower()
+            if is_place(n) or re.search(r"\b(?:city|town|village|province|state|county|region|island|capital)\s+of\s+$", before):
+                out.append((i, n))
+            else:  # "Mexico City's", "Puerto Rico and the Dominican Republic": a known place inside a run
+                for p in re.split(r"\s+(?:and|&)\s+", n):
+                    if is_place(p):
+                        out.append((i + n.find(p), p))
+        return out
+    if kind == "person":
+        out = []
+        for i, n in runs:
+            words = n.split()
+            if is_place(n) or _ORG_SUFFIX.search(n) or _INSTITUTION.search(n) or n.isupper():
+                continue
+            if len(words) >= 2 or (i > 0 and _TITLES.match(s[:i].split()[-1] if s[:i].split() else "")):
+                out.append((i, n))
+        return out
+    if kind == "org":
+        return [(i, n) for i, n in runs if not is_place(n)]
+    if kind == "name":
+        return [(m.start(1), m.group(1).strip()) for m in _QUOTED.finditer(s)] + [(i, n) for i, n in runs if not is_place(n)]
+    return []
+
+
+# --- choosing ----------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_STOP = set("""the a an of to in on at for from by with and or is are was were be been has have had did does do this that these
+    those it its his her their they he she we you i what which who whom whose when where why how many much week weeks this
+    recently new latest said says according""".split())
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _TOKEN.findall(text)]
+
+
+def _in_question(phrase: str, qwords: set[str]) -> bool:
+    ws = [w for w in _words(phrase) if w not in _STOP]
+    return bool(ws) and all(w in qwords or w.rstrip("s") in qwords for w in ws)
+
+
+def short_answer(question: str, sentences: list[str], kind: Asked | None = None) -> str | None:
+    """The few words that answer the question, from the sentences (best first), or None."""
+    found = best_candidates(question, sentences, kind)
+    return found[0][0] if found else None
+
+
+def best_candidates(question: str, sentences: list[str], kind: Asked | None = None) -> list[tuple[str, float, int]]:
+    """(phrase, score, index of the sentence it came from), best first."""
+    asked = kind or answer_kind(question)
+    if asked.kind is None:
+        return []
+    qwords = set(_words(question))
+    qcontent = {w for w in qwords if w not in _STOP and len(w) > 2}
+    pairs = bool(re.search(r"\b(?:which|what)\s+two\b|\bwho\s+are\s+the\s+two\b", question, re.I))
+    votes: dict[str, list] = {}
+    for si, sent in enumerate(sentences):
+        toks = [(m.start(), m.group(0).lower()) for m in _TOKEN.finditer(sent)]
+        anchors = [pos for pos, w in toks if w in qcontent or w.rstrip("s") in qcontent]
+        for pos, phrase in candidates(sent, asked.kind):
+            phrase = phrase.strip(" ,.;:")
+            if not phrase or len(phrase.split()) > MAX_WORDS or _in_question(phrase, qwords):
+                continue
+            # nearer the words the sentence shares with the question, earlier sentences first
+            dist = min((abs(pos - a) for a in anchors), default=200)
+            s = (1.0 / (1 + si)) * (1.0 / (1 + dist / 60)) * (1.0 if anchors else 0.3)
+            # a phrase that shares words with the question is more likely its subject than its answer
+            pw = [w for w in _words(phrase) if w not in _STOP]
+            s *= 1.0 - 0.8 * (sum(1 for w in pw if w in qwords) / len(pw) if pw else 0.0)
+            s *= 1.0 - min(pos, 400) / 4000  # ties: the earlier phrase
+            if asked.kind == "place" and phrase.lower() in _GENERAL_PLACES:
+                s *= 0.3
+            key = phrase.lower()
+            v = votes.setdefault(key, [phrase, 0.0, si])
+            v[1] += s
+    ranked = sorted(votes.values(), key=lambda v: (-v[1], v[2], v[0]))
+    out = [(p, s, i) for p, s, i in ranked]
+    if pairs and len(out) >= 2 and out[0][2] == out[1][2]:
+        # "Which two supermarkets ...?": the two best from one sentence, in the sentence's order
+        sent = sentences[out[0][2]]
+        a, b = sorted(out[:2], key=lambda x: sent.find(x[0]))
+        out = [(f"{a[0]} and {b[0]}", a[1] + b[1], a[2])] + out
+    return out

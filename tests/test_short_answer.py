@@ -1,0 +1,87 @@
+"""The answer in a few words (assistant/answer/short.py) and the extractive engine's answer-first
+output: what is asked, the phrase of that kind, refusal when no sentence about the question's
+subject holds one (issue 13 item 5, the M&M case)."""
+
+import pytest
+
+from assistant.answer import extractive
+from assistant.answer.short import answer_kind, short_answer
+from tests.conftest import write
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Who won the LIV Golf championship?", "person"),
+    ("Which two supermarkets plan to merge?", "org"),
+    ("How many people were killed in the 2008 Mumbai attack?", "number"),
+    ("How much did the bidder pay?", "amount"),
+    ("What percentage of US adults disapprove?", "percent"),
+    ("When are loan payments set to restart?", "date"),
+    ("Where was the event?", "place"),
+    ("What country elected its first-ever leftist leader this week?", "place"),
+    ("Which head of state announced his resignation this week?", "person"),
+    ("What color is the new M&M?", "color"),
+    ("Police arrested 31 men at a Pride event in June. Where was the event?", "place"),
+    ("Who is Jim Mattis?", None),  # a description, not a name
+    ("Why did some cities cancel their fireworks?", None),
+    ("What special announcement did celebrity couple Jennifer Lopez and Ben Affleck make?", None),
+])
+def test_answer_kind(question, kind):
+    assert answer_kind(question).kind == kind
+
+
+@pytest.mark.parametrize("question, sentences, expected", [
+    ("Who won the LIV Golf championship?",
+     ["Dustin Johnson won the LIV Golf Invitational series title and $18 million at Doral on Sunday."], "Dustin Johnson"),
+    ("How much did Dustin Johnson win?",
+     ["Dustin Johnson won the LIV Golf Invitational series title and $18 million at Doral on Sunday."], "$18 million"),
+    ("How many people were killed in the 2008 Mumbai attack?",
+     ["Hafiz Saeed is alleged to have been one of the masterminds of the 2008 Mumbai attack which killed 164 people."], "164"),
+    ("Where did Jim Mattis land?",
+     ["US Defence Secretary Jim Mattis arrived at an air force base in the city of Rawalpindi, near the US embassy."], "Rawalpindi"),
+    ("Which two supermarkets plan to merge?",
+     ["Kroger agreed to buy Albertsons for $24.6 billion, the grocers said."], "Kroger and Albertsons"),
+    ("Which two countries did NATO invite to join?", ["NATO formally invited Sweden and Finland to join the alliance."], "Sweden and Finland"),
+    ("What percentage of Americans approve of the plan?", ["A poll found 60% of Americans approve of the plan, up from 2021."], "60%"),
+    ("When will the vaccine be available?", ["The new vaccine will be available next month, officials said."], "next month"),
+])
+def test_short_answer_picks_the_phrase_of_the_asked_kind(question, sentences, expected):
+    assert short_answer(question, sentences) == expected
+
+
+def test_what_the_question_states_is_not_the_answer():
+    # 2008 and Mumbai are in the question: neither is the answer; with no other number there is none
+    assert short_answer("How many people died in the 2008 Mumbai attack?", ["The 2008 Mumbai attack shocked India."]) is None
+    assert short_answer("Why did it happen?", ["It rained 40 days."]) is None
+
+
+def test_refuses_when_no_sentence_about_the_subject_holds_the_asked_kind():
+    q = "What color is the new M&M?"
+    sents = ["The new Top Gun trailer shows the jets in a bold new color scheme."]
+    d = extractive.decide(q, sents, extractive.score(q, sents, [0]), 0.2)
+    assert d.chosen == [] and "colour" in d.refusal
+    # the same question with a sentence about M&M's that holds a colour is answered, colour first
+    sents = ["Mars added a purple M&M character to the brand's lineup, the company said."]
+    d = extractive.decide(q, sents, extractive.score(q, sents, [0]), 0.2)
+    assert d.chosen == [0] and d.short.lower() == "purple"
+
+
+def _md(tmp_path, name, date, body):
+    return write(tmp_path / f"{name}.md", f"---\ntitle: {name}\ndate: {date}\nsource: Outlet {name}\n---\n\n{body}\n")
+
+
+def test_extractive_answers_first_in_a_few_words_then_quotes(cli, tmp_path):
+    cli("ingest", _md(tmp_path, "golf", "2022-10-31",
+                      "Dustin Johnson won the LIV Golf team championship at Doral on Sunday. He earned $18 million for the season title."),
+        _md(tmp_path, "trailer", "2022-10-30", "The new Top Gun trailer shows the jets in a bold new color scheme."))
+    r = cli("ask", "Who won the LIV Golf championship?", "--json")
+    assert r.code == 0, r
+    doc = r.json()
+    assert doc["short_answer"] == "Dustin Johnson"
+    assert doc["sentences"][0]["text"] == "Dustin Johnson." and doc["sentences"][0]["citations"]
+    assert doc["sentences"][1]["text"].startswith("According to Outlet golf, 2022-10-31: “Dustin Johnson won")
+    text = cli("ask", "Who won the LIV Golf championship?").stdout
+    assert text.splitlines()[0] == "Dustin Johnson. [1]"
+    # the M&M case: the only "color" sentence is about something else: refused, and says why
+    r = cli("ask", "What color is the new M&M?", "--json")
+    assert r.code == 3 and r.json()["short_answer"] is None
+    assert "colour" in next(n for n in r.json()["notes"] if n.startswith("refused:"))
