@@ -56,15 +56,22 @@ class Answerer:
         question = (question or "").strip()
         if not question:
             raise UsageError("the question is empty", 'e.g. assistant ask "Who is the governor of Puerto Rico?"')
+        from ..retrieve import recency
+
+        tw = recency.split(question)  # "this week", "recently": a recency preference, not words to match
         if passages is None:
-            passages = self.retriever.search(question, k=k, filters=filters, per_article=2)
+            if tw.window_days is None:
+                passages = self.retriever.search(tw.query, k=k, filters=filters, per_article=2)
+            else:
+                found = self.retriever.search(tw.query, k=2 * k, filters=filters, per_article=2)
+                passages = recency.prefer(found, recency.anchor_ts(filters, self.lib.conn), tw.window_days)[:k]
         ctx = ctxmod.build(passages, budget or self.budget())
         as_of = filters.as_of if filters and filters.as_of else "today"
         messages = [
             {"role": "system", "content": self.t_system.render(refusal=prompts.REFUSAL_SENTINEL, as_of=as_of)},
             {"role": "user", "content": self.t_answer.render(context=ctx.text, question=question, as_of=as_of)},
         ]
-        return Plan(question, passages, ctx, messages, question)
+        return Plan(question, passages, ctx, messages, tw.query)
 
     # -- answering ----------------------------------------------------------------------
     def ask(self, question: str, filters=None, engine: str | None = None, k: int = DEFAULT_K, strict: bool = False,
