@@ -201,3 +201,49 @@ def _wait_for(cond, timeout=20.0):
         if time.time() > deadline:
             raise AssertionError("timed out waiting")
         time.sleep(0.05)
+
+
+FOLLOW_UP_ARTICLES = {
+    "golf.md": ("LIV Golf team final", "2022-10-31", "CNN",
+                "Dustin Johnson won the LIV Golf team championship at Doral on Sunday. Johnson earned $18 million for the season title."),
+    "merger.md": ("Kroger to buy Albertsons", "2022-10-14", "Reuters",
+                  "Kroger and Albertsons plan to merge in a deal worth $24.6 billion, the supermarkets said on Friday. "
+                  "Albertsons is based in Boise, Idaho. Kroger is based in Cincinnati, Ohio."),
+}
+
+
+@pytest.fixture
+def follow_up_home(tmp_path):
+    h = tmp_path / "home"
+    for name, (title, date, source, body) in FOLLOW_UP_ARTICLES.items():
+        (tmp_path / name).write_text(f"---\ntitle: {title}\ndate: {date}\nsource: {source}\n---\n\n{body}\n", encoding="utf-8")
+    env = {**os.environ, "ASSISTANT_HOME": str(h), "ASSISTANT_EMBEDDER": "hash"}
+    env.pop("ASSISTANT_MODEL", None)
+    p = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", *[str(tmp_path / n) for n in FOLLOW_UP_ARTICLES]],
+                       env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    return h
+
+
+def test_follow_ups_rewritten_only_when_they_depend_on_the_previous_turn(follow_up_home):
+    """Issue 13 item 6: the issue's two cases and five more, typed into the real terminal."""
+    c = spawn(follow_up_home)
+    ask(c, "Who won the LIV Golf championship?", r"Dustin Johnson\. \[1\]", r"\(extractive engine\)")
+    # "he" is the person the previous answer named, not the golf league
+    ask(c, "How much did he win?", re.escape("(searching for: How much did Dustin Johnson win?)"), r"\$18 million\. \[1\]")
+    # an unrelated question goes unchanged (it was rewritten to "... (LIV Golf)?" and refused)
+    out = ask(c, "Which two supermarkets plan to merge?", r"Kroger and Albertsons\. \[1\]")
+    assert "searching for" not in out
+    # a pronoun the question resolves itself: unchanged
+    out = ask(c, "Did Dustin Johnson say he would play again?", r"\(extractive engine")
+    assert "searching for" not in out
+    # the second of the previous answer's two entities
+    ask(c, "Which two supermarkets plan to merge?", r"Kroger and Albertsons\. \[1\]")
+    ask(c, "Where is the second one based?", re.escape("(searching for: Where is Albertsons based?)"), r"Idaho\. \[1\]")
+    # "what about X" and an elliptical "And X?": the previous question about X
+    ask(c, "What about Kroger?", re.escape("(searching for: Where is Kroger based?)"), r"Ohio\. \[1\]")
+    ask(c, "And Albertsons?", re.escape("(searching for: Where is Albertsons based?)"))
+    # an "it" of the question's own: unchanged
+    out = ask(c, "Is it true that the supermarket deal is worth $24.6 billion?", r"\(extractive engine")
+    assert "searching for" not in out
+    leave(c)

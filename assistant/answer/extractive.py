@@ -35,7 +35,16 @@ _WORD = re.compile(r"[^\W_]+(?:&[^\W_]+)*", re.UNICODE)  # "M&M", "AT&T" stay on
 QUESTION_WORDS = {"who", "what", "when", "where", "why", "how", "which", "whom", "whose", "did", "does", "do", "is", "are", "was", "were"}
 
 
+# irregular past forms news uses in answers to present-tense questions ("How much did he win?" / "he won")
+_IRREGULAR = {"won": "win", "paid": "pay", "bought": "buy", "sold": "sell", "said": "say", "made": "make", "took": "take",
+              "went": "go", "ran": "run", "led": "lead", "died": "die", "killed": "kill", "left": "leave", "met": "meet",
+              "hit": "hit", "began": "begin", "became": "become", "chose": "choose", "fell": "fall", "rose": "rise",
+              "spent": "spend", "lost": "lose", "held": "hold", "wrote": "write", "sank": "sink", "struck": "strike"}
+
+
 def _stem(w: str) -> str:
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
     for suf in ("ings", "ing", "ies", "ied", "es", "ed", "s"):
         if w.endswith(suf) and len(w) - len(suf) >= 3:
             return w[: -len(suf)]
@@ -99,7 +108,7 @@ class Decision:
 
 
 # sentences this close to the best one are searched for an answer of the asked kind
-SEARCH_RATIO = 0.75
+SEARCH_RATIO = 0.4
 SEARCH_MAX = 6
 
 
@@ -120,8 +129,12 @@ def about(sentence: str, names: list[str]) -> bool:
     return any(n in low or (len(n.split()) > 1 and n.split()[-1] in low) for n in names)
 
 
-def decide(question: str, sentences: list[str], scored: list[Scored], min_score: float) -> Decision:
-    """Quote, answer in a few words, or refuse. ``scored`` is score() of the same sentences."""
+def decide(question: str, sentences: list[str], scored: list[Scored], min_score: float,
+           where: list[tuple[str, int]] | None = None) -> Decision:
+    """Quote, answer in a few words, or refuse. ``scored`` is score() of the same sentences;
+    ``where`` gives each sentence's (article, position), so the sentences right after a good
+    one, which often carry its answer under a shorter name ("Johnson earned $18 million"), are
+    searched too."""
     from .short import answer_kind, best_candidates
 
     order = sorted(scored, key=lambda s: (-s.score, s.index))
@@ -131,21 +144,38 @@ def decide(question: str, sentences: list[str], scored: list[Scored], min_score:
         return Decision([], refusal="no source sentence covers the question well enough", rejected=rej)
     best = order[0]
     asked = answer_kind(question)
-    pool = [s for s in order[:SEARCH_MAX] if s.score >= max(min_score, SEARCH_RATIO * best.score) and s.coverage > 0]
+    # the answer may sit in a sentence that names the subject only in part ("Johnson earned $18 million")
+    pool = [s for s in order[:SEARCH_MAX] if s.score >= SEARCH_RATIO * best.score and s.coverage > 0]
+    if where is not None:
+        at = {w: i for i, w in enumerate(where)}
+        by_index = {x.index: x for x in scored}
+        extra = []
+        for s0 in pool[:2]:
+            art, pos = where[s0.index]
+            for d in (1, 2):
+                j = at.get((art, pos + d))
+                if j is not None and all(j != x.index for x in pool + extra):
+                    # weighted as a fraction of the sentence it follows
+                    extra.append(Scored(j, min(by_index[j].score, s0.score) * (0.6 / d) + 1e-9, max(by_index[j].coverage, 1e-9), 0.0))
+        pool = sorted(pool + extra, key=lambda s: (-s.score, s.index))
     short, short_index = None, None
     if asked.kind is not None:
         names = subject_names(question)
-        on_subject = [s for s in pool if about(sentences[s.index], names)]
-        found = best_candidates(question, [sentences[s.index] for s in on_subject], asked)
+        # a sentence is about the subject when it names it, or when its article does elsewhere
+        # ("It is the 67-year-old's first visit" in an article about Jim Mattis)
+        articles_about = {where[s.index][0] for s in pool if about(sentences[s.index], names)} if where is not None else set()
+        on_subject = [s for s in pool if about(sentences[s.index], names) or (where is not None and where[s.index][0] in articles_about)]
+        found = best_candidates(question, [sentences[s.index] for s in on_subject], asked,
+                                weights=[(s.score / best.score) ** 2 for s in on_subject])
         if found:
             short, _, k = found[0]
             short_index = on_subject[k].index
         elif asked.strong:
-            what = {"person": "a person's name", "org": "an organisation's name", "place": "a place", "number": "a number",
-                    "amount": "an amount", "percent": "a percentage", "date": "a date or time", "color": "a colour"}[asked.kind]
+            what = {"person": "person's name", "org": "organisation's name", "place": "place", "number": "number",
+                    "amount": "amount", "percent": "percentage", "date": "date or time", "color": "colour"}[asked.kind]
             subject = f" about {names[0]}" if names and not on_subject else ""
-            why = f"no source sentence{subject} holds {what}, which the question asks for"
-            return Decision([], refusal=why, rejected=[(s.index, f"holds no {what}" if about(sentences[s.index], names) else "not about the question's subject") for s in pool[:2]])
+            why = f"no source sentence{subject} holds a{'n' if what[0] in 'aeiou' else ''} {what}, which the question asks for"
+            return Decision([], refusal=why, rejected=[(s.index, f"holds no {what}" if s in on_subject else "not about the question's subject") for s in pool[:2]])
     first = short_index if short_index is not None else best.index
     chosen = [first]
     words = len(sentences[first].split())

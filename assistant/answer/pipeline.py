@@ -114,7 +114,8 @@ class Answerer:
         texts = [k.sentence.text for k in items]
         emb, min_score = extractive.settings_for(self.embedder)
         q = plan.match or plan.question
-        d = extractive.decide(q, texts, extractive.score(q, texts, ranks, emb), min_score)
+        where = [(k.sentence.article_id, k.sentence.index) for k in items]
+        d = extractive.decide(q, texts, extractive.score(q, texts, ranks, emb), min_score, where)
         if not d.chosen:
             answer.rejected += [{"text": texts[i], "keys": [items[i].key], "reason": why} for i, why in d.rejected]
             return self._refuse(answer, d.refusal or "no source sentence answers the question")

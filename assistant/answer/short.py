@@ -139,7 +139,8 @@ _CAPS = re.compile(r"(?:(?:[A-Z][\w’'&.-]*|&|of|de|the|and|du|la|von|van|al|bi
 _NOT_NAME = set("""A An The And Or But If In On At To For From By With About As Of Is Are Was Were It He She They We You I His Her
     Their Its Our This That These Those There Here Then So Also Any Some All No Not Yes Than More Most Mr Mrs Ms Dr According
     However Meanwhile While When Where What Who Which Why How After Before During Since Until Under Over Now Still Even
-    Last Next Earlier Later Today Yesterday Tomorrow""".split())
+    Last Next Earlier Later Today Yesterday Tomorrow Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
+    February March April May June July August September October November December Sept Jan Feb Aug Oct Nov Dec""".split())
 _TITLES = re.compile(r"^(?:Rep|Sen|Gov|Gen|Col|Sgt|Lt|Capt|Pres|Prof|Dr|Mr|Mrs|Ms|St)\.?$")
 _ORG_SUFFIX = re.compile(r"\b(?:Inc|Corp|Corporation|Company|Co|Group|Holdings|Airlines?|Airways|Motors?|Bank|University|College|"
                          r"Institute|Association|Party|Agency|Administration|Department|Ministry|Council|Foundation|League|Club|"
@@ -196,10 +197,13 @@ def _cap_runs(sentence: str) -> list[tuple[int, str]]:
             words = words[:-1]
         if not words:
             continue
-        name = " ".join(words).rstrip(".,’'").removesuffix("’s").removesuffix("'s")
-        if len(name) < 2 or name.isdigit():
-            continue
-        out.append((m.start() + m.group(0).find(words[0]), name))
+        start = m.start() + m.group(0).find(words[0])
+        # "Kroger and Albertsons" names two; "Bed Bath & Beyond" one
+        for part in re.split(r"\s+and\s+", " ".join(words)):
+            name = part.rstrip(".,’'").removesuffix("’s").removesuffix("'s")
+            if len(name) < 2 or name.isdigit() or name in _NOT_NAME:
+                continue
+            out.append((start + max(0, sentence[start:].find(name)), name))
     return out
 
 
@@ -276,8 +280,10 @@ def short_answer(question: str, sentences: list[str], kind: Asked | None = None)
     return found[0][0] if found else None
 
 
-def best_candidates(question: str, sentences: list[str], kind: Asked | None = None) -> list[tuple[str, float, int]]:
-    """(phrase, score, index of the sentence it came from), best first."""
+def best_candidates(question: str, sentences: list[str], kind: Asked | None = None,
+                    weights: list[float] | None = None) -> list[tuple[str, float, int]]:
+    """(phrase, score, index of the sentence it came from), best first. ``weights``: how well each
+    sentence matches the question (default: by position, the first best)."""
     asked = kind or answer_kind(question)
     if asked.kind is None:
         return []
@@ -294,7 +300,8 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
                 continue
             # nearer the words the sentence shares with the question, earlier sentences first
             dist = min((abs(pos - a) for a in anchors), default=200)
-            s = (1.0 / (1 + si)) * (1.0 / (1 + dist / 60)) * (1.0 if anchors else 0.3)
+            sw = weights[si] if weights is not None else 1.0 / (1 + si)
+            s = sw * (1.0 / (1 + dist / 60)) * (1.0 if anchors else 0.3)
             # a phrase that shares words with the question is more likely its subject than its answer
             pw = [w for w in _words(phrase) if w not in _STOP]
             s *= 1.0 - 0.8 * (sum(1 for w in pw if w in qwords) / len(pw) if pw else 0.0)
@@ -304,6 +311,11 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             key = phrase.lower()
             v = votes.setdefault(key, [phrase, 0.0, si])
             v[1] += s
+    if re.search(r"\bhow\s+old\b|\bwhat\s+age\b", question, re.I):
+        # an age: "the 67-year-old", "aged 67", "67 years old", "at the age of 91"
+        ages = {k for k, v in votes.items() for sent in [sentences[v[2]]]
+                if re.search(r"(?:aged|age\s+of)\s+" + re.escape(v[0]) + r"\b|\b" + re.escape(v[0]) + r"[\s-]years?[\s-]old", sent, re.I)}
+        votes = {k: v for k, v in votes.items() if k in ages} if ages else votes
     ranked = sorted(votes.values(), key=lambda v: (-v[1], v[2], v[0]))
     out = [(p, s, i) for p, s, i in ranked]
     if pairs and len(out) >= 2 and out[0][2] == out[1][2]:

@@ -129,7 +129,8 @@ class ChatSession:
 
             template = prompts.load("condense", self.a.settings.prompts_dir or None)
             return llm_rewrite(self.a.llm(), template, question, self.history.text())
-        return rule_rewrite(question, asks[-1].standalone, asks[-1].answer)
+        last = self.last if self.last is not None and getattr(self.last, "question", None) == asks[-1].standalone else None
+        return rule_rewrite(question, asks[-1].standalone, asks[-1].answer, getattr(last, "short_answer", None) if last else None)
 
     def ask(self, question: str) -> None:
         if len(question) > MAX_QUESTION_CHARS:

@@ -1,119 +1,263 @@
-"""Extractive-engine eval on realtimeqa: does the cited evidence contain the quiz answer, and
-does the engine refuse when the gold articles are gone?
+"""Answers eval on realtimeqa, per engine, on the tuning and report weeks: is the short answer the
+quiz's correct choice, is the choice inside the cited sentences, how often is a wrong choice
+given instead, how often does the engine refuse with the answer in the library (false refusals)
+and without it (gold articles removed), how many sentences are shown unsupported, and how long
+an answer takes.
 
-For each question: retrieve (hybrid, k=8) from the realtimeqa library built by the retrieval
-eval, score the context sentences as the extractive engine does, and quote what it would quote.
-  - answerable: the correct choice appears in the cited sentences (normalised text match);
-    a wrong choice appears instead;
-  - gold removed: the same question with every gold article (any document at a gold URL)
-    excluded from the library: the share refused;
-  - false refusals: refusals on answerable questions.
-The refusal threshold (extractive.MIN_SCORE) is chosen on the tuning weeks (Youden's J over the
-answerable / gold-removed pairs) and reported on the report weeks.
+Each question is asked through the real ``Answerer.ask`` twice: with the whole library, and with
+every gold article (any document at a gold URL) excluded; both as of the question's date (the
+user asks on the quiz day; "this week" means that week). Questions whose gold pages carry no
+content (the CNN ad-feedback form "How relevant is this ad to you? ... Video player was slow to
+load content", nothing else) are left out and counted.
 
-    python -m assistant.evaluation.answers --data ../shared/data/realtimeqa --work-dir .eval-work
+Short answer correct: the short answer's words contain the correct choice's words, or the reverse
+(whole words: "19" does not match "19,000"), it has at most 8 words, and it matches no other
+choice. Correct in cited: the correct choice's words appear in the cited sentences. Wrong choice:
+answered, not correct either way, and a wrong choice is the short answer (or, with no short
+answer, is in the cited sentences).
+
+For the extractive engine the refusal threshold is swept on the TUNING weeks (the score is
+computed once per question, the decision replayed per threshold) and the one that maximises
+short-answer correct + refused-with-gold-removed - 2 x wrong choice there is reported; the
+figures of the report weeks are at the engine's default threshold unless --threshold is given.
+
+    python -m assistant.evaluation.answers --data ../shared/data/realtimeqa --work-dir .eval-work --json out.json
+    python -m assistant.evaluation.answers --data ... --engine llm --base-url http://127.0.0.1:8080/v1 --model qwen15 --split report --questions 30
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from .metrics import write_json
-from .realtimeqa import normalise_answer
+
+MAX_SHORT_WORDS = 8
+_TOKEN = re.compile(r"\d[\d,.]*\d|\d|[a-z]+")
 
 
-def run(data: Path, work_dir: Path, chunk_tokens: int = 256, log=print) -> dict:
-    from .. import service
-    from ..answer import extractive
-    from ..answer.pipeline import Answerer
-    from ..embed import build_embedder
-    from ..retrieve import Filters, Retriever
-    from .retrieval import prepare
+def tokens(text: str) -> list[str]:
+    """Lower-case words and whole numbers ("19,000" -> "19000", "$5.02" -> "5.02")."""
+    t = (text or "").lower().replace("’", "'")
+    return [w.replace(",", "") for w in _TOKEN.findall(t)]
 
-    cfg, questions, gold_key, _, _ = prepare("realtimeqa", data, work_dir, "local", chunk_tokens, log)
-    from . import realtimeqa
 
-    ds = realtimeqa.load(data)
-    qinfo = {q.qid: q for q in ds.questions}
-    lib = service.open_library(cfg)
-    emb = build_embedder(cfg)
-    ans = Answerer(lib, Retriever(lib, emb, service.vector_index(cfg, lib)), emb, cfg)
-    rows = []
-    t0 = time.perf_counter()
-    for q in questions:
-        info = qinfo[q.qid]
-        gold_ids = [a for a, key in gold_key.items() if key in q.gold]
-        rec = {"qid": q.qid, "split": q.split}
-        for setting, f in (("answerable", Filters()), ("gold_removed", Filters(exclude_ids=gold_ids))):
-            plan = ans.plan(q.text, f, k=8)
-            items = list(plan.context.evidence.values())
-            if not items:
-                rec[setting] = {"score": 0.0, "correct": False, "wrong": False}
-                continue
-            ranks = [next((i for i, p in enumerate(plan.passages) if k.sentence.id in p.sentence_ids), 0) for k in items]
-            chosen = extractive.choose(q.text, [k.sentence.text for k in items], ranks, emb, min_score=-1.0)
-            scored = extractive.score(q.text, [k.sentence.text for k in items], ranks, emb)
-            best = max(s.score for s in scored)
-            cited = normalise_answer(" ".join(items[i].sentence.text for i in chosen))
-            choices = [normalise_answer(c) for c in info.choices]
-            correct = {choices[i] for i in info.answer if i < len(choices)}
-            rec[setting] = {
-                "score": best,
-                "correct": any(c and c in cited for c in correct),
-                "wrong": any(c and c in cited for i, c in enumerate(choices) if c not in correct),
-            }
-        rows.append(rec)
-    seconds = time.perf_counter() - t0
+def _contains(hay: list[str], needle: list[str]) -> bool:
+    n = len(needle)
+    return n > 0 and any(hay[i:i + n] == needle for i in range(len(hay) - n + 1))
 
-    def rates(rs, thr):
-        n = len(rs)
-        answered = [r for r in rs if r["answerable"]["score"] >= thr]
-        refused_removed = [r for r in rs if r["gold_removed"]["score"] < thr]
-        return {
-            "n": n,
-            "answered": len(answered) / n if n else 0,
-            "correct_in_cited": sum(r["answerable"]["correct"] for r in answered) / n if n else 0,
-            "correct_in_cited_when_answered": sum(r["answerable"]["correct"] for r in answered) / len(answered) if answered else 0,
-            "wrong_choice_instead": sum(r["answerable"]["wrong"] and not r["answerable"]["correct"] for r in answered) / n if n else 0,
-            "false_refusal": 1 - len(answered) / n if n else 0,
-            "refused_gold_removed": len(refused_removed) / n if n else 0,
-        }
 
-    tuning = [r for r in rows if r["split"] == "tuning"]
-    report = [r for r in rows if r["split"] == "report"]
-    grid = [round(0.20 + 0.025 * i, 3) for i in range(17)]
-    best_thr = max(grid, key=lambda t: (rates(tuning, t)["answered"] + rates(tuning, t)["refused_gold_removed"], -abs(t - extractive.MIN_SCORE)))
-    lib.close()
+def _match(short: list[str], choice: list[str]) -> bool:
+    return bool(short) and bool(choice) and (_contains(short, choice) or _contains(choice, short))
+
+
+def short_matches(short: str | None, choices: list[str]) -> list[int]:
+    """Indices of the choices the short answer matches (words contain each other's, <= 8 words)."""
+    s = tokens(short or "")
+    if not s or len(s) > MAX_SHORT_WORDS:
+        return []
+    return [i for i, c in enumerate(choices) if _match(s, tokens(c))]
+
+
+def in_text(choice: str, text: str) -> bool:
+    return _contains(tokens(text), tokens(choice))
+
+
+def content_free(text: str) -> bool:
+    """A page with (almost) nothing but boilerplate: fewer than 40 words of news."""
+    from ..ingest.sentences import split
+    from ..news.boilerplate import not_evidence
+
+    return sum(len(s.split()) for _, _, s in split(text) if not not_evidence(s)) < 40
+
+
+def judge(ans_obj, choices: list[str], correct: set[int]) -> dict:
+    refused = bool(ans_obj.refused)
+    short = getattr(ans_obj, "short_answer", None)
+    cited = " ".join(c.text for c in ans_obj.citations)
+    m = short_matches(short, choices) if not refused else []
+    short_ok = len(m) == 1 and m[0] in correct
+    cited_ok = not refused and any(in_text(choices[i], cited) for i in correct)
+    wrong_short = bool(m) and not (set(m) & correct)
+    wrong_cited = any(in_text(c, cited) for i, c in enumerate(choices) if i not in correct)
+    wrong = not refused and not short_ok and not cited_ok and (wrong_short or (not short and wrong_cited))
+    return {"refused": refused, "short": short, "short_ok": short_ok, "cited_ok": cited_ok, "wrong": wrong,
+            "shown": len(ans_obj.sentences), "unsupported": sum(1 for s in ans_obj.sentences if not s.supported)}
+
+
+def rates(rows: list[dict]) -> dict:
+    n = len(rows)
+    if not n:
+        return {"n": 0}
+    a = [r["answerable"] for r in rows]
+    g = [r["gold_removed"] for r in rows]
+    shown = sum(x["shown"] for x in a + g)
+    secs = [r["seconds"] for r in rows]
     return {
-        "questions": {"tuning": len(tuning), "report": len(report)},
-        "threshold": {"chosen_on_tuning": best_thr, "current_default": extractive.MIN_SCORE},
-        "report_at_chosen": rates(report, best_thr),
-        "report_at_default": rates(report, extractive.MIN_SCORE),
-        "tuning_at_chosen": rates(tuning, best_thr),
-        "sweep_tuning": {t: rates(tuning, t) for t in grid},
-        "seconds": round(seconds, 1),
+        "n": n,
+        "short_answer_correct": sum(x["short_ok"] for x in a) / n,
+        "correct_in_cited": sum(x["cited_ok"] for x in a) / n,
+        "short_or_cited_correct": sum(x["short_ok"] or x["cited_ok"] for x in a) / n,
+        "wrong_choice": sum(x["wrong"] for x in a) / n,
+        "false_refusals": sum(x["refused"] for x in a) / n,
+        "refused_gold_removed": sum(x["refused"] for x in g) / n,
+        "with_short_answer": sum(1 for x in a if x["short"]) / n,
+        "sentences_shown": shown,
+        "sentences_unsupported": sum(x["unsupported"] for x in a + g),
+        "seconds_per_answer_mean": round(statistics.mean(secs), 3),
+        "seconds_per_answer_median": round(statistics.median(secs), 3),
     }
 
 
+def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | None = None, model: str | None = None,
+        splits=("tuning", "report"), limit: int | None = None, k: int = 8, threshold: float | None = None,
+        chunk_tokens: int = 256, log=print) -> dict:
+    from ..answer import extractive
+    from ..api import Assistant
+    from ..retrieve import Filters
+    from . import realtimeqa
+    from .retrieval import prepare
+
+    cfg, questions, gold_key, _, _ = prepare("realtimeqa", data, work_dir, "local", chunk_tokens, log)
+    if engine == "llm":
+        os.environ.setdefault("OPENAI_API_KEY", "not-needed")  # local servers take any key
+        cfg = replace(cfg, model=model or cfg.model, base_url=base_url or cfg.base_url)
+    else:
+        cfg = replace(cfg, model="")
+    ds = realtimeqa.load(data)
+    info = {q.qid: q for q in ds.questions}
+    free_urls = {ds.url_of[d["id"]] for d in ds.docs if content_free(d["text"])}
+    assistant = Assistant(settings=cfg)  # the same answerer `assistant ask` builds (hybrid retrieval, the model client)
+    ans = assistant.answerer()
+    if threshold is not None and engine == "extractive":
+        for name in list(extractive.TUNED_MIN_SCORE):
+            extractive.TUNED_MIN_SCORE[name] = threshold
+        extractive.LEXICAL_MIN_SCORE = threshold
+    left_out: list[str] = []
+    rows: list[dict] = []
+    sweep_inputs: list[dict] = []
+    for split in splits:
+        qs = [q for q in questions if q.split == split]
+        kept = []
+        for q in qs:
+            if q.gold and q.gold <= free_urls:
+                left_out.append(q.qid)
+                continue
+            kept.append(q)
+        for q in kept[:limit] if limit else kept:
+            qi = info[q.qid]
+            correct = {i for i in qi.answer if i < len(qi.choices)}
+            gold_ids = [a for a, key in gold_key.items() if key in q.gold]
+            rec = {"qid": q.qid, "split": split, "question": q.text, "choice": qi.answer_text}
+            for setting, f in (("answerable", Filters(as_of=q.date)), ("gold_removed", Filters(as_of=q.date, exclude_ids=gold_ids))):
+                t0 = time.perf_counter()
+                out = ans.ask(q.text, f, engine=engine, k=k)
+                took = time.perf_counter() - t0
+                if setting == "answerable":
+                    rec["seconds"] = took
+                rec[setting] = judge(out, qi.choices, correct)
+                if engine == "extractive" and split == "tuning":
+                    sweep_inputs.append({"qid": q.qid, "setting": setting, "choices": qi.choices, "correct": correct,
+                                         **_replayable(ans, q.text, f, k)})
+            rows.append(rec)
+            log(f"{split} {q.qid}: short={rec['answerable']['short']!r} ok={rec['answerable']['short_ok']} "
+                f"refused={rec['answerable']['refused']}/{rec['gold_removed']['refused']} ({qi.answer_text})")
+    assistant.close()
+    result = {
+        "engine": engine, "model": model if engine == "llm" else None, "k": k,
+        "left_out_content_free_gold": left_out,
+        "by_split": {s: rates([r for r in rows if r["split"] == s]) for s in splits},
+        "rows": rows,
+    }
+    if engine == "extractive":
+        _, default = extractive.settings_for(ans.embedder)
+        result["threshold"] = default
+        if sweep_inputs:
+            result["sweep_tuning"] = _sweep(sweep_inputs)
+            result["threshold_chosen_on_tuning"] = max(result["sweep_tuning"], key=lambda t: (_objective(result["sweep_tuning"][t]), -abs(float(t) - default)))
+    return result
+
+
+def _replayable(ans, question: str, f, k: int) -> dict:
+    """The extractive engine's inputs for one question, so a threshold can be replayed cheaply."""
+    from ..answer import extractive
+
+    plan = ans.plan(question, f, k)
+    items = list(plan.context.evidence.values())
+    ranks = [next((i for i, p in enumerate(plan.passages) if k2.sentence.id in p.sentence_ids), 0) for k2 in items]
+    texts = [x.sentence.text for x in items]
+    emb, _ = extractive.settings_for(ans.embedder)
+    q = plan.match or plan.question
+    return {"question": q, "texts": texts, "where": [(x.sentence.article_id, x.sentence.index) for x in items], "scored": extractive.score(q, texts, ranks, emb) if texts else []}
+
+
+def _objective(r: dict) -> float:
+    return r["short_answer_correct"] + r["refused_gold_removed"] - 2 * r["wrong_choice"]
+
+
+def _sweep(inputs: list[dict]) -> dict:
+    from ..answer import extractive
+
+    grid = [round(0.30 + 0.025 * i, 3) for i in range(15)]
+    out = {}
+    for t in grid:
+        by_q: dict[str, dict] = {}
+        for x in inputs:
+            d = extractive.decide(x["question"], x["texts"], x["scored"], t, x["where"]) if x["texts"] else extractive.Decision([])
+            refused = not d.chosen
+            m = short_matches(d.short, x["choices"]) if not refused else []
+            cited = " ".join(x["texts"][i] for i in d.chosen)
+            short_ok = len(m) == 1 and m[0] in x["correct"]
+            cited_ok = not refused and any(in_text(x["choices"][i], cited) for i in x["correct"])
+            wrong = (not refused and not short_ok and not cited_ok
+                     and ((bool(m) and not set(m) & x["correct"]) or (not d.short and any(in_text(c, cited) for i, c in enumerate(x["choices"]) if i not in x["correct"]))))
+            by_q.setdefault(x["qid"], {})[x["setting"]] = {"refused": refused, "short_ok": short_ok, "wrong": wrong}
+        n = len(by_q)
+        out[str(t)] = {
+            "short_answer_correct": sum(v["answerable"]["short_ok"] for v in by_q.values()) / n,
+            "wrong_choice": sum(v["answerable"]["wrong"] for v in by_q.values()) / n,
+            "false_refusals": sum(v["answerable"]["refused"] for v in by_q.values()) / n,
+            "refused_gold_removed": sum(v["gold_removed"]["refused"] for v in by_q.values()) / n,
+        }
+    return out
+
+
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--work-dir", type=Path, default=Path(".eval-work"))
     ap.add_argument("--chunk-tokens", type=int, default=256)
+    ap.add_argument("--engine", choices=("extractive", "llm"), default="extractive")
+    ap.add_argument("--base-url", help="OpenAI-compatible server for the llm engine")
+    ap.add_argument("--model", help="model name for the llm engine")
+    ap.add_argument("--split", choices=("tuning", "report", "both"), default="both")
+    ap.add_argument("--questions", type=int, help="at most this many questions per split")
+    ap.add_argument("-k", type=int, default=8)
+    ap.add_argument("--threshold", type=float, help="extractive refusal threshold (default: the engine's)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
-    res = run(args.data, args.work_dir, args.chunk_tokens)
+    if args.engine == "llm" and not args.model:
+        ap.error("--engine llm needs --model (and --base-url)")
+    splits = ("tuning", "report") if args.split == "both" else (args.split,)
+    res = run(args.data, args.work_dir, args.engine, args.base_url, args.model, splits, args.questions, args.k, args.threshold,
+              args.chunk_tokens, log=lambda m: print(m, flush=True))
     if args.json:
         write_json(args.json, res)
-    print(f"threshold chosen on tuning weeks: {res['threshold']['chosen_on_tuning']} (default {res['threshold']['current_default']})")
-    for name in ("report_at_chosen", "report_at_default"):
-        r = res[name]
-        print(f"{name}: n={r['n']} answered {r['answered']:.3f}, correct choice in cited {r['correct_in_cited']:.3f} "
-              f"({r['correct_in_cited_when_answered']:.3f} of answered), wrong choice instead {r['wrong_choice_instead']:.3f}, "
-              f"false refusals {r['false_refusal']:.3f}, refused with gold removed {r['refused_gold_removed']:.3f}")
+    print(f"left out (content-free gold pages): {len(res['left_out_content_free_gold'])} question(s)")
+    if "threshold" in res:
+        print(f"threshold used {res['threshold']}; best on tuning weeks {res.get('threshold_chosen_on_tuning')}")
+    for s, r in res["by_split"].items():
+        if not r.get("n"):
+            continue
+        print(f"{s}: n={r['n']} short answer correct {r['short_answer_correct']:.3f}, correct in cited {r['correct_in_cited']:.3f}, "
+              f"wrong choice {r['wrong_choice']:.3f}, false refusals {r['false_refusals']:.3f}, refused with gold removed "
+              f"{r['refused_gold_removed']:.3f}, unsupported shown {r['sentences_unsupported']}/{r['sentences_shown']}, "
+              f"{r['seconds_per_answer_mean']:.2f} s per answer (median {r['seconds_per_answer_median']:.2f})")
 
 
 if __name__ == "__main__":
