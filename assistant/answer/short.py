@@ -62,6 +62,7 @@ def _last_question(question: str) -> str:
 class Asked:
     kind: str | None  # person, org, place, number, amount, percent, date, color, name, or None
     strong: bool  # an answer of this kind must be there (else refuse); weak kinds only shape the short answer
+    sub: str | None = None  # for places: country, state or city when the question says so
 
 
 def answer_kind(question: str) -> Asked:
@@ -91,12 +92,14 @@ def answer_kind(question: str) -> Asked:
         return Asked(None, False)  # "Who is Jim Mattis?": a description
     if re.match(r"\W*who(?:m|se)?\b", low):
         return Asked("person", True)
-    m = re.search(r"\b(?:which|what)\s+(.{0,60})", low)
-    if m:
+    adj = r"(?:(?!(?:did|does|do|is|was|were|are|will|has|have|had|can|could|would|should)\b)[\w'’-]+\s+){0,3}?"
+    for m in re.finditer(r"\b(?:which|what)\s+(?=(.{0,60}))", low):
         head = m.group(1)
-        adj = r"(?:(?!(?:did|does|do|is|was|were|are|will|has|have|had|can|could|would|should)\b)[\w'’-]+\s+){0,3}?"
-        if re.match(adj + _rx(_PLACE_NOUNS) + r"\b", head):
-            return Asked("place", True)
+        place = re.match(adj + "(" + _rx(_PLACE_NOUNS) + r")\b", head)
+        if place:
+            noun = place.group(1)
+            sub = "country" if noun in ("country", "countries", "nation") else "state" if noun in ("state", "states") else "city" if noun in ("city", "cities", "town", "capital") else None
+            return Asked("place", True, sub)
         if re.match(adj + _rx(_PERSON_NOUNS) + r"\b", head):
             return Asked("person", True)
         if re.match(adj + _rx(_ORG_NOUNS) + r"\b", head):
@@ -207,8 +210,46 @@ def _cap_runs(sentence: str) -> list[tuple[int, str]]:
     return out
 
 
-def candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
-    """(offset, phrase) of every phrase of the kind in the sentence."""
+_OUTLETS = re.compile(r"^(?:CNN|AP|AFP|Reuters|BBC|NBC|CBS|ABC|Fox|Fox News|MSNBC|NPR|USA TODAY|USA Today|Getty Images|Associated Press|"
+                      r"The Associated Press|New York Times|The New York Times|Washington Post|The Washington Post|Bloomberg|"
+                      r"CNN Business|CNN Politics|Twitter|Facebook|Instagram|YouTube)$")
+
+
+def candidates(sentence: str, kind: str, sub: str | None = None) -> list[tuple[int, str]]:
+    """(offset, phrase) of every phrase of the kind in the sentence (``sub``: country, state or city)."""
+    out = [(i, p) for i, p in _candidates(sentence, kind) if not _OUTLETS.match(p)]  # the reporter is not the answer
+    if kind == "place" and sub:
+        out = [(i, p) for i, p in out if _place_sub(p) in (sub, None) and not (sub in ("state", "city") and p.lower() in _GENERAL_PLACES)]
+    return out
+
+
+def _place_sub(name: str) -> str | None:
+    n = name.lower().removeprefix("the ")
+    if n in {x.replace("_", " ").lower() for x in _US_STATES}:
+        return "state"
+    if n in _countries():
+        return "country"
+    if n in _places():
+        return "city"
+    return None
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset:
+    names = {"us", "u.s.", "usa", "uk", "u.k.", "britain", "great britain", "england", "scotland", "wales", "america"}
+    try:
+        from babel import Locale
+
+        for code, name in Locale("en").territories.items():
+            if code.isalpha():  # two-letter codes are countries; numeric ones are regions
+                names.add(name.lower())
+                names.add(re.sub(r"\s*\(.*\)$", "", name).lower())
+    except Exception:
+        pass
+    return frozenset(names)
+
+
+def _candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
     s = sentence
     if kind == "amount":  # "how much have prices increased?" is answered by a percentage too
         return [(m.start(), m.group(0).strip()) for m in _AMOUNT.finditer(s)] + [(m.start(), m.group(0).strip()) for m in _PERCENT.finditer(s)]
@@ -294,7 +335,7 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
     for si, sent in enumerate(sentences):
         toks = [(m.start(), m.group(0).lower()) for m in _TOKEN.finditer(sent)]
         anchors = [pos for pos, w in toks if w in qcontent or w.rstrip("s") in qcontent]
-        for pos, phrase in candidates(sent, asked.kind):
+        for pos, phrase in candidates(sent, asked.kind, asked.sub):
             phrase = phrase.strip(" ,.;:")
             if not phrase or len(phrase.split()) > MAX_WORDS or _in_question(phrase, qwords):
                 continue

@@ -18,7 +18,8 @@ answer, is in the cited sentences).
 
 For the extractive engine the refusal threshold is swept on the TUNING weeks (the score is
 computed once per question, the decision replayed per threshold) and the one that maximises
-short-answer correct + refused-with-gold-removed - 2 x wrong choice there is reported; the
+(1 - false refusals) + refused with gold removed + short answer correct - 2 x wrong choice
+there is reported; the
 figures of the report weeks are at the engine's default threshold unless --threshold is given.
 
     python -m assistant.evaluation.answers --data ../shared/data/realtimeqa --work-dir .eval-work --json out.json
@@ -41,10 +42,22 @@ MAX_SHORT_WORDS = 8
 _TOKEN = re.compile(r"\d[\d,.]*\d|\d|[a-z]+")
 
 
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-case words and whole numbers ("19,000" -> "19000", "$5.02" -> "5.02")."""
+    """Lower-case words and whole numbers ("19,000" -> "19000", "$5.02" -> "5.02", and
+    "12.6 million" -> "12600000", so "$12,600,000" and "$12.6 million" are the same answer)."""
     t = (text or "").lower().replace("’", "'")
-    return [w.replace(",", "") for w in _TOKEN.findall(t)]
+    out: list[str] = []
+    for w in _TOKEN.findall(t):
+        w = w.replace(",", "")
+        if w in _SCALES and out and re.fullmatch(r"\d+(?:\.\d+)?", out[-1]):
+            v = float(out[-1]) * _SCALES[w]
+            out[-1] = str(int(v)) if v == int(v) else str(v)
+            continue
+        out.append(w)
+    return out
 
 
 def _contains(hay: list[str], needle: list[str]) -> bool:
@@ -86,7 +99,7 @@ def judge(ans_obj, choices: list[str], correct: set[int]) -> dict:
     wrong_short = bool(m) and not (set(m) & correct)
     wrong_cited = any(in_text(c, cited) for i, c in enumerate(choices) if i not in correct)
     wrong = not refused and not short_ok and not cited_ok and (wrong_short or (not short and wrong_cited))
-    return {"refused": refused, "short": short, "short_ok": short_ok, "cited_ok": cited_ok, "wrong": wrong,
+    return {"refused": refused, "why": getattr(ans_obj, "refusal_reason", None), "short": short, "short_ok": short_ok, "cited_ok": cited_ok, "wrong": wrong,
             "shown": len(ans_obj.sentences), "unsupported": sum(1 for s in ans_obj.sentences if not s.supported)}
 
 
@@ -134,10 +147,14 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
     free_urls = {ds.url_of[d["id"]] for d in ds.docs if content_free(d["text"])}
     assistant = Assistant(settings=cfg)  # the same answerer `assistant ask` builds (hybrid retrieval, the model client)
     ans = assistant.answerer()
+    # sentence vectors are kept between the asks of one question (whole library, gold removed, the
+    # threshold replay): the seconds per answer are those of the first ask, which computes them
+    ans.embedder = _CachedEmbedder(ans.embedder) if ans.embedder is not None else None
     if threshold is not None and engine == "extractive":
         for name in list(extractive.TUNED_MIN_SCORE):
             extractive.TUNED_MIN_SCORE[name] = threshold
         extractive.LEXICAL_MIN_SCORE = threshold
+    sweep = hasattr(extractive, "decide")  # (absent in versions before the short answer: no sweep)
     left_out: list[str] = []
     rows: list[dict] = []
     sweep_inputs: list[dict] = []
@@ -161,7 +178,7 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
                 if setting == "answerable":
                     rec["seconds"] = took
                 rec[setting] = judge(out, qi.choices, correct)
-                if engine == "extractive" and split == "tuning":
+                if engine == "extractive" and split == "tuning" and sweep:
                     sweep_inputs.append({"qid": q.qid, "setting": setting, "choices": qi.choices, "correct": correct,
                                          **_replayable(ans, q.text, f, k)})
             rows.append(rec)
@@ -183,6 +200,21 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
     return result
 
 
+class _CachedEmbedder:
+    def __init__(self, inner):
+        self.inner = inner
+        self.cache: dict[str, list[float]] = {}
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def embed_documents(self, texts):
+        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if missing:
+            self.cache.update(zip(missing, self.inner.embed_documents(missing)))
+        return [self.cache[t] for t in texts]
+
+
 def _replayable(ans, question: str, f, k: int) -> dict:
     """The extractive engine's inputs for one question, so a threshold can be replayed cheaply."""
     from ..answer import extractive
@@ -197,7 +229,8 @@ def _replayable(ans, question: str, f, k: int) -> dict:
 
 
 def _objective(r: dict) -> float:
-    return r["short_answer_correct"] + r["refused_gold_removed"] - 2 * r["wrong_choice"]
+    """Answering when the answer is there, refusing when it is not, right short answers; wrong ones count double."""
+    return (1 - r["false_refusals"]) + r["refused_gold_removed"] + r["short_answer_correct"] - 2 * r["wrong_choice"]
 
 
 def _sweep(inputs: list[dict]) -> dict:

@@ -1,0 +1,44 @@
+"""The answers eval's matching rules (issue 13 item 8): a short answer is the quiz's choice when
+their words contain each other's, as whole numbers, in at most 8 words, and no other choice matches."""
+
+from types import SimpleNamespace
+
+from assistant.evaluation.answers import content_free, in_text, judge, short_matches, tokens
+
+
+def test_numbers_are_whole_and_scaled():
+    assert tokens("$19,000") == ["19000"] and tokens("$12.6 million") == tokens("$12,600,000") == ["12600000"]
+    choices = ["$19,000", "$100,000", "$1 million", "$19 million"]
+    assert short_matches("$19 million", choices) == [3]
+    assert short_matches("19", choices) == []  # not a piece of a longer number
+    assert short_matches("$19,000", choices) == [0]
+
+
+def test_words_contain_each_other_at_most_eight_words_one_choice():
+    choices = ["Rep. Marjorie Taylor Greene", "Rep. Lauren Boebert", "Rep. Liz Cheney", "Rep. Susan Brooks"]
+    assert short_matches("Liz Cheney", choices) == [2]
+    assert short_matches("Rep.", choices) == [0, 1, 2, 3]  # matches every choice: not an answer
+    assert short_matches("the Wyoming Republican Rep. Liz Cheney who lost her primary on Tuesday", choices) == []  # over 8 words
+    assert in_text("Sweden and Finland", "NATO invited Sweden and Finland to join.") and not in_text("Finland and Sweden", "Sweden and Finland")
+
+
+def _answer(short, cited, refused=False):
+    c = [SimpleNamespace(text=t) for t in cited]
+    return SimpleNamespace(refused=refused, short_answer=short, citations=c, sentences=[SimpleNamespace(supported=True)] * len(cited),
+                           refusal_reason=None)
+
+
+def test_judge_correct_wrong_and_refused():
+    choices, correct = ["Pink", "Plaid", "Grey", "Purple"], {3}
+    assert judge(_answer("purple", ["Mars added a purple character."]), choices, correct)["short_ok"]
+    wrong = judge(_answer("Plaid", ["A plaid character joined."]), choices, correct)
+    assert wrong["wrong"] and not wrong["short_ok"]
+    r = judge(_answer(None, [], refused=True), choices, correct)
+    assert r["refused"] and not r["wrong"] and not r["cited_ok"]
+
+
+def test_the_ad_feedback_form_is_content_free():
+    form = ("1. How relevant is this ad to you?\n\nVideo player was slow to load content Video content never loaded Ad froze or "
+            "did not finish loading Video content played, but the ad froze. The ad was too loud. Other issues.")
+    assert content_free(form)
+    assert not content_free("Kroger agreed to buy Albertsons in a deal worth $24.6 billion, the companies said on Friday. " * 4)
