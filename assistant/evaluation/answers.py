@@ -19,8 +19,8 @@ answer, is in the cited sentences).
 For the extractive engine the refusal threshold is swept on the TUNING weeks (the score is
 computed once per question, the decision replayed per threshold) and the one that maximises
 (1 - false refusals) + refused with gold removed + short answer correct - 2 x wrong choice
-there is reported; the
-figures of the report weeks are at the engine's default threshold unless --threshold is given.
+there is chosen (ties: fewer false refusals); the figures of the report weeks are at the
+engine's default threshold unless --threshold is given.
 
     python -m assistant.evaluation.answers --data ../shared/data/realtimeqa --work-dir .eval-work --json out.json
     python -m assistant.evaluation.answers --data ... --engine llm --base-url http://127.0.0.1:8080/v1 --model qwen15 --split report --questions 30
@@ -196,7 +196,8 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
         result["threshold"] = default
         if sweep_inputs:
             result["sweep_tuning"] = _sweep(sweep_inputs)
-            result["threshold_chosen_on_tuning"] = max(result["sweep_tuning"], key=lambda t: (_objective(result["sweep_tuning"][t]), -abs(float(t) - default)))
+            # ties go to the threshold with fewer false refusals
+            result["threshold_chosen_on_tuning"] = max(result["sweep_tuning"], key=lambda t: (round(_objective(result["sweep_tuning"][t]), 6), -result["sweep_tuning"][t]["false_refusals"]))
     return result
 
 
