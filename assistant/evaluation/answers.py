@@ -280,8 +280,8 @@ def main():
     splits = ("tuning", "report") if args.split == "both" else (args.split,)
     res = run(args.data, args.work_dir, args.engine, args.base_url, args.model, splits, args.questions, args.k, args.threshold,
               args.chunk_tokens, log=lambda m: print(m, flush=True))
-    if args.json:
-        write_json(args.json, res)
+    if args.json:  # per question: ids and verdicts only; the data's own text stays in ../shared/data
+        write_json(args.json, {**res, "rows": [{k: v for k, v in r.items() if k not in ("question", "choice")} for r in res["rows"]]})
     print(f"left out (content-free gold pages): {len(res['left_out_content_free_gold'])} question(s)")
     if "threshold" in res:
         print(f"threshold used {res['threshold']}; best on tuning weeks {res.get('threshold_chosen_on_tuning')}")
