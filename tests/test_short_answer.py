@@ -85,3 +85,13 @@ def test_extractive_answers_first_in_a_few_words_then_quotes(cli, tmp_path):
     r = cli("ask", "What color is the new M&M?", "--json")
     assert r.code == 3 and r.json()["short_answer"] is None
     assert "colour" in next(n for n in r.json()["notes"] if n.startswith("refused:"))
+
+
+def test_names_stop_at_a_sentence_end_and_lose_weekdays_and_sentence_openers():
+    from assistant.answer.extractive import subject_names
+    from assistant.answer.short import _cap_runs
+
+    assert subject_names("A bidder paid for lunch with investor Warren Buffett. How much did the bidder pay?") == ["warren buffett"]
+    assert subject_names("Approximately 1 billion people had their data leaked. Where did the leak occur?") == []
+    runs = [n for _, n in _cap_runs("NFL owners approved the sale of the Denver Broncos Tuesday. We’re happy, said Rep. Liz Cheney.")]
+    assert runs == ["NFL", "Denver Broncos", "Rep. Liz Cheney"]

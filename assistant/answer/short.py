@@ -189,24 +189,53 @@ def is_place(name: str) -> bool:
     return n in _places() or n.removeprefix("the ") in _places()
 
 
+_ABBREV = re.compile(r"^(?:[A-Z]|Rep|Sen|Gov|Gen|Col|Sgt|Lt|Capt|Pres|Prof|Dr|Mr|Mrs|Ms|St|Jr|Sr|Inc|Corp|Co|U\.S|U\.K|Mt|Ft)\.$")
+_SENTENCE_START = set("""Approximately Nearly Around Almost Roughly About Some Several Many Most Few Legendary Famous Former Police
+    Officials Authorities Scientists Experts Residents Critics Analysts Lawmakers Voters Americans Despite Amid Following Thanks
+    Both Each Every Either Neither Only Just Once Instead Although Because Though Unlike Like Yet Still""".split())
+
+
+def _not_name(word: str) -> bool:
+    base = re.split(r"[’']", word)[0]  # "We’re", "It's"
+    return word in _NOT_NAME or base in _NOT_NAME or word in _SENTENCE_START
+
+
 def _cap_runs(sentence: str) -> list[tuple[int, str]]:
     out = []
     for m in _CAPS.finditer(sentence):
-        words = m.group(0).split()
-        # trim function words and sentence-starting non-names off the ends
-        while words and (words[0] in _NOT_NAME or words[0].lower() in ("of", "de", "the", "and", "&")):
-            words = words[1:]
-        while words and words[-1].lower() in ("of", "de", "the", "and", "&"):
-            words = words[:-1]
-        if not words:
+        # a run never crosses a sentence end ("... Warren Buffett. How much ...")
+        pieces, cur = [], []
+        for w in m.group(0).split():
+            cur.append(w)
+            if w.endswith(".") and not _ABBREV.match(w):
+                pieces.append(cur)
+                cur = []
+        if cur:
+            pieces.append(cur)
+        offset = m.start()
+        for words in pieces:
+            piece_start = sentence.find(words[0], offset)
+            offset = piece_start + 1
+            out += _trimmed_run(sentence, words, piece_start)
+    return out
+
+
+def _trimmed_run(sentence: str, words: list[str], at: int) -> list[tuple[int, str]]:
+    # trim function words and sentence-starting non-names off the ends
+    while words and (_not_name(words[0]) or words[0].lower() in ("of", "de", "the", "and", "&")):
+        words = words[1:]
+    while words and (_not_name(words[-1].rstrip(".,")) or words[-1].lower() in ("of", "de", "the", "and", "&")):
+        words = words[:-1]
+    if not words:
+        return []
+    start = sentence.find(words[0], at)
+    out = []
+    # "Kroger and Albertsons" names two; "Bed Bath & Beyond" one
+    for part in re.split(r"\s+and\s+", " ".join(words)):
+        name = part.rstrip(".,’'").removesuffix("’s").removesuffix("'s")
+        if len(name) < 2 or name.isdigit() or _not_name(name):
             continue
-        start = m.start() + m.group(0).find(words[0])
-        # "Kroger and Albertsons" names two; "Bed Bath & Beyond" one
-        for part in re.split(r"\s+and\s+", " ".join(words)):
-            name = part.rstrip(".,’'").removesuffix("’s").removesuffix("'s")
-            if len(name) < 2 or name.isdigit() or name in _NOT_NAME:
-                continue
-            out.append((start + max(0, sentence[start:].find(name)), name))
+        out.append((start + max(0, sentence[start:].find(name)), name))
     return out
 
 
