@@ -46,3 +46,7 @@ class VectorStoreError(AssistantError):
 
 class ConfigError(AssistantError):
     """The config file or a setting is invalid."""
+
+
+class NewerLibrary(AssistantError):
+    """The library was written by a newer version of the assistant (a higher schema version)."""

@@ -15,8 +15,8 @@ from .settings import Settings
 
 def open_library(settings: Settings, create: bool = False) -> Library:
     if not create and not (Path(settings.home) / "library.sqlite3").exists():
-        return Library.open(settings.home, create=True)  # an empty library reads as empty, not as an error
-    return Library.open(settings.home, create=create)
+        create = True  # an empty library reads as empty, not as an error
+    return Library.open(settings.home, create=create, lock_timeout=settings.lock_timeout)
 
 
 def vector_index(settings: Settings, library: Library):
@@ -29,12 +29,14 @@ def vector_index(settings: Settings, library: Library):
 def writer(settings: Settings, progress: Callable[[int], None] | None = None, wait: float | None = None, check: bool = True):
     """Take the write lock, open everything, finish interrupted work, yield a Writer."""
     from .embed import build_embedder
-    from .ingest.pipeline import Writer
+    from .ingest.prepare import Preparer
+    from .library.writer import Writer
 
     with write_lock(Path(settings.home), settings.lock_timeout if wait is None else wait):
-        lib = Library.open(settings.home, create=True)
+        lib = Library.open(settings.home, create=True, locked=True)
         try:
-            w = Writer(lib, build_embedder(settings), vector_index(settings, lib), settings, progress)
+            embedder = build_embedder(settings)
+            w = Writer(lib, embedder, vector_index(settings, lib), settings, progress, Preparer(embedder, settings))
             if check:
                 w.check_manifest()
             w.recovered = w.recover() if lib.manifest().get("vectors_state") != "rebuilding" else 0
@@ -67,7 +69,7 @@ def ingest(
     Returns a pipeline Report; never raises for one bad input."""
     from .ingest import inputs, language, loaders
     from .ingest.fetch import is_url
-    from .ingest.pipeline import Outcome, Report
+    from .library.writer import Outcome, Report
 
     if not paths:
         raise UsageError("no paths given", "e.g. assistant ingest seeds/  (files, folders, globs, URLs or - for stdin)")
@@ -116,7 +118,7 @@ def ingest(
 def update(settings: Settings, max_entries: int | None = None, progress: Callable[[int], None] | None = None, wait: float | None = None):
     """Fetch every remembered feed again (conditional GET) and ingest new or changed entries."""
     from .ingest import language
-    from .ingest.pipeline import Outcome, Report
+    from .library.writer import Outcome, Report
     from .ingest.web import WebSource, remembered_feeds
 
     report = Report()

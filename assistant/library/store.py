@@ -15,9 +15,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import AssistantError, NotFound
-from ..types import Chunk, Sentence, sentence_id
-from .schema import SCHEMA, SCHEMA_VERSION
+from ..errors import AssistantError, NewerLibrary, NotFound
+from ..types import Chunk, Sentence
+from . import migrations
 
 DB_NAME = "library.sqlite3"
 
@@ -67,7 +67,11 @@ class Library:
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, home: Path | str, create: bool = True) -> "Library":
+    def open(cls, home: Path | str, create: bool = True, locked: bool = False, lock_timeout: float = 10.0) -> "Library":
+        """Open (or create) the library in ``home`` and bring its schema up to date.
+
+        ``locked``: the caller already holds the write lock (a writer); otherwise the lock is
+        taken only when a migration is pending (never for an up-to-date library)."""
         home = Path(home)
         path = home / DB_NAME
         if home.exists() and not home.is_dir():
@@ -81,40 +85,37 @@ class Library:
             raise AssistantError(f"cannot open the library at {path}: {exc}", "check --data-dir / ASSISTANT_HOME and its permissions")
         conn.row_factory = sqlite3.Row
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             lib = cls(conn, path)
-            lib._ensure_schema()
+            lib._migrate(locked, lock_timeout)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise AssistantError(f"{path} is not a usable library ({exc})", "point --data-dir at another directory, or move this file away")
+        except BaseException:
+            conn.close()
+            raise
         return lib
 
-    def _ensure_schema(self) -> None:
-        row = None
-        try:
-            row = self.conn.execute("SELECT value FROM manifest WHERE key='schema_version'").fetchone()
-        except sqlite3.OperationalError:
-            pass
-        if row is not None and int(row[0]) > SCHEMA_VERSION:
-            raise AssistantError(
-                f"this library was written by a newer version (schema {row[0]})",
-                "upgrade the assistant: pip install -U news-assistant",
+    def _migrate(self, locked: bool, lock_timeout: float) -> None:
+        have = migrations.version(self.conn)
+        if have > migrations.SCHEMA_VERSION:
+            raise NewerLibrary(
+                f"the library at {self.path.parent} was written by a newer version of the assistant "
+                f"(schema {have}; this version reads up to schema {migrations.SCHEMA_VERSION})",
+                "upgrade the assistant (pip install -U news-assistant), or point --data-dir at another directory",
             )
-        if row is not None and self._schema_current():
+        if have == migrations.SCHEMA_VERSION:
+            return  # up to date: nothing is written and no lock is taken
+        if locked:
+            migrations.apply(self.conn)
             return
-        with self.transaction():
-            for statement in _statements(SCHEMA):
-                self.conn.execute(statement)
-            self.conn.execute("INSERT OR IGNORE INTO manifest VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            self.conn.execute("INSERT OR IGNORE INTO manifest VALUES ('library_id', ?)", (uuid.uuid4().hex,))
-            self.conn.execute("INSERT OR IGNORE INTO manifest VALUES ('created_at', ?)", (now_iso(), ))
+        from .lock import write_lock
 
-    def _schema_current(self) -> bool:
-        """True when every table, index and trigger of SCHEMA exists (cheap: one query)."""
-        have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
-        return all(name in have for name in _schema_names())
+        with write_lock(self.path.parent, lock_timeout):
+            migrations.apply(self.conn)  # re-reads the version: another process may have migrated meanwhile
 
     def close(self) -> None:
         self.conn.close()
@@ -155,6 +156,10 @@ class Library:
         r = self.conn.execute("SELECT article_id FROM articles WHERE identity=?", (identity,)).fetchone()
         return r[0] if r else None
 
+    def article_exists(self, article_id: str) -> bool:
+        """Whether the id is taken (by any revision, committed or not)."""
+        return self.conn.execute("SELECT 1 FROM articles WHERE article_id=?", (article_id,)).fetchone() is not None
+
     def revisions_of(self, article_id: str, statuses=("committed",)) -> list[sqlite3.Row]:
         q = f"SELECT revision, status, content_hash FROM revisions WHERE article_id=? AND status IN ({','.join('?' * len(statuses))}) ORDER BY revision"
         return self.conn.execute(q, (article_id, *statuses)).fetchall()
@@ -170,13 +175,13 @@ class Library:
         if not base:
             raise NotFound("empty article id", "list ids with: assistant sources")
         exact = self.conn.execute(
-            "SELECT article_id FROM articles a WHERE article_id=? AND EXISTS (SELECT 1 FROM revisions r WHERE r.article_id=a.article_id AND r.status='committed')",
+            "SELECT article_id FROM articles a WHERE article_id=? AND EXISTS (SELECT 1 FROM committed_revisions r WHERE r.article_id=a.article_id)",
             (base,),
         ).fetchone()
         if exact:
             return exact[0]
         rows = self.conn.execute(
-            "SELECT article_id FROM articles a WHERE article_id LIKE ? ESCAPE '\\' AND EXISTS (SELECT 1 FROM revisions r WHERE r.article_id=a.article_id AND r.status='committed') LIMIT 3",
+            "SELECT article_id FROM articles a WHERE article_id LIKE ? ESCAPE '\\' AND EXISTS (SELECT 1 FROM committed_revisions r WHERE r.article_id=a.article_id) LIMIT 3",
             (base.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
         ).fetchall()
         if len(rows) == 1:
@@ -187,7 +192,7 @@ class Library:
 
     def latest_revision(self, article_id: str) -> int | None:
         r = self.conn.execute(
-            "SELECT MAX(revision) FROM revisions WHERE article_id=? AND status='committed'", (article_id,)
+            "SELECT MAX(revision) FROM committed_revisions WHERE article_id=?", (article_id,)
         ).fetchone()
         return r[0]
 
@@ -195,7 +200,7 @@ class Library:
         if revision is None:
             revision = self.latest_revision(article_id)
         r = self.conn.execute(
-            "SELECT * FROM revisions WHERE article_id=? AND revision=? AND status='committed'", (article_id, revision)
+            "SELECT * FROM committed_revisions WHERE article_id=? AND revision=?", (article_id, revision)
         ).fetchone()
         if r is None:
             raise NotFound(f"article {article_id} has no revision {revision}", f"see its revisions with: assistant show {article_id}")
@@ -215,8 +220,8 @@ class Library:
         except ValueError as exc:
             raise NotFound(str(exc), "sentence ids look like <article>@<revision>#<index>")
         r = self.conn.execute(
-            "SELECT s.start, s.end, s.text FROM sentences s JOIN revisions r USING (article_id, revision)"
-            " WHERE s.article_id=? AND s.revision=? AND s.idx=? AND r.status='committed'",
+            "SELECT s.start, s.end, s.text FROM sentences s JOIN committed_revisions r USING (article_id, revision)"
+            " WHERE s.article_id=? AND s.revision=? AND s.idx=?",
             (a, rev, idx),
         ).fetchone()
         if r is None:
@@ -235,10 +240,9 @@ class Library:
         q = """
         SELECT r.*, (SELECT COUNT(*) FROM sentences s WHERE s.article_id=r.article_id AND s.revision=r.revision) AS sentence_count,
                (SELECT COUNT(*) FROM chunks c WHERE c.article_id=r.article_id AND c.revision=r.revision) AS chunk_count,
-               (SELECT COUNT(*) FROM revisions r2 WHERE r2.article_id=r.article_id AND r2.status='committed') AS revision_count
-        FROM revisions r
-        WHERE r.status='committed'
-          AND r.revision=(SELECT MAX(revision) FROM revisions r3 WHERE r3.article_id=r.article_id AND r3.status='committed')
+               (SELECT COUNT(*) FROM committed_revisions r2 WHERE r2.article_id=r.article_id) AS revision_count
+        FROM committed_revisions r
+        WHERE r.revision=(SELECT MAX(revision) FROM committed_revisions r3 WHERE r3.article_id=r.article_id)
         """
         args: list = []
         if source:
@@ -259,7 +263,7 @@ class Library:
 
     def revision_list(self, article_id: str) -> list[dict]:
         rows = self.conn.execute(
-            "SELECT revision, revised_at, content_hash, ingested_at FROM revisions WHERE article_id=? AND status='committed' ORDER BY revision",
+            "SELECT revision, revised_at, content_hash, ingested_at FROM committed_revisions WHERE article_id=? ORDER BY revision",
             (article_id,),
         ).fetchall()
         return [dict(r) for r in rows]
@@ -267,10 +271,10 @@ class Library:
     def counts(self) -> dict[str, int]:
         c = self.conn
         return {
-            "articles": c.execute("SELECT COUNT(DISTINCT article_id) FROM revisions WHERE status='committed'").fetchone()[0],
-            "revisions": c.execute("SELECT COUNT(*) FROM revisions WHERE status='committed'").fetchone()[0],
-            "sentences": c.execute("SELECT COUNT(*) FROM sentences s JOIN revisions r USING(article_id, revision) WHERE r.status='committed'").fetchone()[0],
-            "chunks": c.execute("SELECT COUNT(*) FROM chunks c JOIN revisions r USING(article_id, revision) WHERE r.status='committed'").fetchone()[0],
+            "articles": c.execute("SELECT COUNT(DISTINCT article_id) FROM committed_revisions").fetchone()[0],
+            "revisions": c.execute("SELECT COUNT(*) FROM committed_revisions").fetchone()[0],
+            "sentences": c.execute("SELECT COUNT(*) FROM sentences s JOIN committed_revisions r USING(article_id, revision)").fetchone()[0],
+            "chunks": c.execute("SELECT COUNT(*) FROM chunks c JOIN committed_revisions r USING(article_id, revision)").fetchone()[0],
             "pending": c.execute("SELECT COUNT(*) FROM revisions WHERE status!='committed'").fetchone()[0],
         }
 
@@ -306,32 +310,3 @@ class Library:
     def store_vectors(self, embedder: str, items: list[tuple[str, bytes]]) -> None:
         with self.transaction() as c:
             c.executemany("INSERT OR REPLACE INTO embed_cache(embedder, text_hash, vector) VALUES (?, ?, ?)", [(embedder, h, v) for h, v in items])
-
-
-def _statements(script: str) -> list[str]:
-    """Split the schema script into statements (executescript would COMMIT our transaction).
-
-    A statement ends at a line ending in ';' outside a trigger body (which ends with 'END;')."""
-    out, buf, in_trigger = [], [], False
-    for line in script.splitlines():
-        if line.strip().startswith("--"):
-            continue
-        buf.append(line)
-        if line.lstrip().upper().startswith("CREATE TRIGGER"):
-            in_trigger = True
-        if line.rstrip().endswith(";") and (not in_trigger or line.strip().upper() == "END;"):
-            stmt = "\n".join(buf).strip()
-            if stmt:
-                out.append(stmt)
-            buf, in_trigger = [], False
-    return out
-
-
-def _schema_names() -> list[str]:
-    import re
-
-    return re.findall(r"CREATE (?:VIRTUAL )?(?:TABLE|INDEX|TRIGGER) IF NOT EXISTS (\w+)", SCHEMA)
-
-
-def sentence_ref(article_id: str, revision: int, idx: int) -> str:
-    return sentence_id(article_id, revision, idx)
