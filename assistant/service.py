@@ -119,7 +119,8 @@ def update(settings: Settings, max_entries: int | None = None, progress: Callabl
     """Fetch every remembered feed again (conditional GET) and ingest new or changed entries."""
     from .ingest import language
     from .library.writer import Outcome, Report
-    from .ingest.web import WebSource, remembered_feeds
+    from .ingest.web import WebSource
+    from .library.feeds import remembered_feeds
 
     report = Report()
     report.feeds = []
@@ -150,7 +151,7 @@ def update(settings: Settings, max_entries: int | None = None, progress: Callabl
 
 
 def sources(settings: Settings, source: str | None = None) -> list[dict]:
-    from .news.clusters import groups_for
+    from .library.news import groups_for
 
     with open_library(settings) as lib:
         arts = lib.list_articles(source)
@@ -200,11 +201,9 @@ def forget(settings: Settings, refs: list[str], before: str | None = None, sourc
         ids: list[str] = [lib.resolve_article(r) for r in refs]
         if before:
             bound = parse_date_bound(before)
-            ids += [r[0] for r in lib.conn.execute(
-                "SELECT DISTINCT article_id FROM revisions WHERE status='committed' AND published_ts IS NOT NULL AND published_ts < ?", (bound.timestamp,))]
+            ids += lib.articles_published_before(bound.timestamp)
         if source:
-            ids += [r[0] for r in lib.conn.execute(
-                "SELECT DISTINCT article_id FROM revisions WHERE status='committed' AND lower(source)=lower(?)", (source,))]
+            ids += lib.articles_from_source(source)
         ids = sorted(set(ids))
         w.forget(ids)
         return ids
@@ -225,24 +224,21 @@ def check(settings: Settings) -> dict:
             problems.append({"problem": f"{counts['pending']} revision(s) left pending or half-deleted by an interrupted run", "fix": "run any writing command, e.g. assistant ingest PATH (it completes them)"})
         if man.get("vectors_state") == "rebuilding":
             problems.append({"problem": "a reindex was interrupted", "fix": "assistant reindex"})
-        orphans = lib.conn.execute(
-            "SELECT COUNT(*) FROM chunks c LEFT JOIN revisions r USING(article_id, revision) WHERE r.article_id IS NULL").fetchone()[0]
+        orphans = lib.orphan_chunks()
         if orphans:
             problems.append({"problem": f"{orphans} chunk(s) without a revision", "fix": "assistant reindex"})
-        empty = lib.conn.execute(
-            "SELECT COUNT(*) FROM revisions r WHERE status='committed' AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.article_id=r.article_id AND c.revision=r.revision)").fetchone()[0]
+        empty = lib.revisions_without_chunks()
         if empty:
             problems.append({"problem": f"{empty} committed revision(s) without chunks", "fix": "assistant reindex"})
-        try:  # with rank=1, FTS5 also compares the index against the chunks table it mirrors
-            lib.conn.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
-        except Exception as exc:
-            problems.append({"problem": f"the full-text index does not match the library ({exc})", "fix": "assistant reindex"})
+        fts = lib.fulltext_problem()
+        if fts:
+            problems.append({"problem": f"the full-text index does not match the library ({fts})", "fix": "assistant reindex"})
         from .news.clusters import is_stale
 
         if is_stale(lib):
             problems.append({"problem": "copies and stories are out of date (an interrupted run?)", "fix": "run any writing command, e.g. assistant update or assistant ingest PATH (it recomputes them)"})
-        committed_ids = {r[0] for r in lib.conn.execute("SELECT c.chunk_id FROM chunks c JOIN revisions r USING(article_id, revision) WHERE r.status='committed'")}
-        all_ids = {r[0] for r in lib.conn.execute("SELECT chunk_id FROM chunks")}
+        committed_ids = lib.chunk_ids(committed_only=True)
+        all_ids = lib.chunk_ids(committed_only=False)
         vectors = None
         if "embedder" in man:
             vectors = vector_index(settings, lib).ids()

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from .. import prompts
 from ..citations import SupportChecker
 from ..errors import AssistantError, UsageError
-from ..retrieve.filters import visible_revisions_sql
+from ..library import search as store_search
+from ..library.news import groups_for
 from ..tokens import count_tokens
 from ..types import Answer, AnswerSentence, Citation, Sentence
 from . import extractive
@@ -78,15 +79,7 @@ class Briefer:
     # -- scope --------------------------------------------------------------------------
     def scope(self, topic: str | None, filters) -> list[Doc]:
         conn = self.lib.conn
-        vis_sql, vis_args = visible_revisions_sql(filters)
-        where, args = filters.sql("r")
-        rows = conn.execute(
-            f"""WITH vis AS ({vis_sql})
-                SELECT r.article_id, r.revision, r.title, r.source, r.url, r.published, r.published_ts
-                FROM vis JOIN revisions r USING (article_id, revision) WHERE {where}
-                ORDER BY r.published_ts IS NULL, r.published_ts DESC, r.article_id""",
-            [*vis_args, *args],
-        ).fetchall()
+        rows = store_search.searchable_revisions(conn, filters)
         if topic:
             # articles that mention the topic (full-text match), best first
             from ..retrieve.lexical import search as lexical_search
@@ -99,9 +92,7 @@ class Briefer:
                     order.append(a)
             rank = {a: i for i, a in enumerate(order)}
             rows = sorted([r for r in rows if r["article_id"] in rank], key=lambda r: rank[r["article_id"]])
-        from ..retrieve.retriever import _groups_from_library
-
-        groups = _groups_from_library(conn, [r["article_id"] for r in rows])
+        groups = groups_for(conn, [r["article_id"] for r in rows])
         docs: list[Doc] = []
         representative: dict[str, Doc] = {}
         for r in rows:

@@ -166,8 +166,9 @@ class ChatSession:
     def cmd_sources(self) -> None:
         lib = self.a.library
         f = self.a.filters(**self.scope)
-        where, args = f.sql("r")
-        ids = {r[0] for r in lib.conn.execute(f"SELECT DISTINCT r.article_id FROM revisions r WHERE r.status='committed' AND {where}", args)}
+        from ..library.search import articles_with_revision_in
+
+        ids = articles_with_revision_in(lib.conn, f)
         arts = [x for x in lib.list_articles() if x["article_id"] in ids]
         for x in arts:
             self.out.line(f"{x['article_id']}  {x['published'] or 'undated':10}  {x['source'] or '-'}: {x['title'] or '(untitled)'}")

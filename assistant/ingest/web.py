@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from ..errors import InputError
-from ..library.store import now_iso
+from ..library import feeds as feed_rows
 from ..types import ParsedArticle
 from . import feeds as feedlib
 from .fetch import MAX_DOWNLOAD_BYTES, Fetched, fetch
@@ -92,11 +92,11 @@ class WebSource:
         run.entries, run.over_cap = feed.total, max(0, feed.total - len(feed.entries))
         self.feeds.append(run)
         if run.over_cap:
-            from .pipeline import Outcome
+            from ..library.writer import Outcome
 
             self.report.outcomes.append(Outcome(url, "skipped", message=f"{run.over_cap} of {feed.total} feed entries not ingested (over --max-entries {self.max_entries})",
                                                 hint="raise --max-entries to take more"))
-        known = {r[0]: r[1] for r in self.lib.conn.execute("SELECT entry_key, fingerprint FROM feed_entries WHERE feed_url=?", (url,))}
+        known = feed_rows.known_entries(self.lib, url)
         for entry in feed.entries:
             if known.get(entry.key) == entry.fingerprint:
                 run.already_seen += 1
@@ -149,26 +149,4 @@ class WebSource:
     def record(self, report) -> None:
         """Remember feeds and the entries whose articles are now in the library (one transaction)."""
         done = {o.origin: o.article_id for o in report.outcomes if o.action in ("added", "revised", "unchanged")}
-        now = now_iso()
-        with self.lib.transaction() as c:
-            for run in self.feeds:
-                if run.status == "failed":
-                    c.execute("UPDATE feeds SET last_checked=?, last_status='failed' WHERE url=?", (now, run.url))
-                    continue
-                # a feed with entries whose pages failed forgets its validators, so the next update fetches it in full
-                etag, modified = (run.etag, run.last_modified) if not run.retry else ("", "")
-                c.execute(
-                    "INSERT INTO feeds(url, title, etag, last_modified, added_at, last_checked, last_status) VALUES (?,?,?,?,?,?,?)"
-                    " ON CONFLICT(url) DO UPDATE SET title=CASE WHEN excluded.title!='' THEN excluded.title ELSE feeds.title END,"
-                    " etag=excluded.etag, last_modified=excluded.last_modified, last_checked=excluded.last_checked, last_status=excluded.last_status",
-                    (run.url, run.title, etag, modified, now, now, run.status) if run.status != "not modified"
-                    else (run.url, run.title, run.etag, run.last_modified, now, now, run.status),
-                )
-                for origin, (key, fingerprint) in run.seen.items():
-                    if origin in done:
-                        c.execute("INSERT OR REPLACE INTO feed_entries(feed_url, entry_key, fingerprint, article_id, seen_at) VALUES (?,?,?,?,?)",
-                                  (run.url, key, fingerprint, done[origin], now))
-
-
-def remembered_feeds(lib) -> list:
-    return lib.conn.execute("SELECT url, title, etag, last_modified FROM feeds ORDER BY url").fetchall()
+        feed_rows.record_runs(self.lib, self.feeds, done)

@@ -278,6 +278,37 @@ class Library:
             "pending": c.execute("SELECT COUNT(*) FROM revisions WHERE status!='committed'").fetchone()[0],
         }
 
+    # -- forget and check ---------------------------------------------------------------
+    def articles_published_before(self, timestamp: float) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT article_id FROM committed_revisions WHERE published_ts IS NOT NULL AND published_ts < ?", (timestamp,))]
+
+    def articles_from_source(self, source: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT article_id FROM committed_revisions WHERE lower(source)=lower(?)", (source,))]
+
+    def orphan_chunks(self) -> int:
+        """Chunks whose revision is gone."""
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM chunks c LEFT JOIN revisions r USING(article_id, revision) WHERE r.article_id IS NULL").fetchone()[0]
+
+    def revisions_without_chunks(self) -> int:
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM committed_revisions r WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.article_id=r.article_id AND c.revision=r.revision)").fetchone()[0]
+
+    def fulltext_problem(self) -> str | None:
+        """Why the full-text index does not match the chunks it mirrors, or None when it does."""
+        try:  # with rank=1, FTS5 also compares the index against the chunks table it mirrors
+            self.conn.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
+        except Exception as exc:
+            return str(exc)
+        return None
+
+    def chunk_ids(self, committed_only: bool) -> set[str]:
+        if committed_only:
+            return {r[0] for r in self.conn.execute("SELECT c.chunk_id FROM chunks c JOIN committed_revisions r USING(article_id, revision)")}
+        return {r[0] for r in self.conn.execute("SELECT chunk_id FROM chunks")}
+
     # -- writing (callers hold the write lock) -------------------------------------------
     def journal(self, conn, run_id: str, action: str, status: str, article_id=None, revision=None, origin=None, message="") -> None:
         conn.execute(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from ..dates import ParsedDate, parse_date_bound
+from ..library.search import visible_revisions_sql  # noqa: F401  (the searchable revision is the library's to define)
 
 
 def _end_of(d: ParsedDate) -> float:
@@ -109,18 +110,3 @@ class Filters:
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else {"$and": parts}
-
-
-def visible_revisions_sql(filters: Filters) -> tuple[str, list]:
-    """A CTE body selecting the one searchable revision of each article.
-
-    The latest committed revision; with as-of, the latest one dated on or before that day
-    (an undated article's revision counts when undated articles are included)."""
-    if filters.as_of_ts is None:
-        return "SELECT article_id, MAX(revision) AS revision FROM revisions WHERE status='committed' GROUP BY article_id", []
-    undated = " OR published_ts IS NULL" if filters.include_undated else ""
-    return (
-        "SELECT article_id, MAX(revision) AS revision FROM revisions WHERE status='committed' "
-        f"AND (revised_ts < ?{undated}) GROUP BY article_id",
-        [filters.as_of_ts],
-    )

@@ -43,23 +43,10 @@ def fts_query(text: str) -> str:
 
 def search(conn, text: str, filters, limit: int) -> list[tuple[str, float]]:
     """(chunk_id, bm25 score: higher is better) of the best chunks in searchable revisions."""
-    from .filters import visible_revisions_sql
+    from ..library.search import fts_chunks
 
     match = fts_query(text)
     if not match:
         return []
-    vis_sql, vis_args = visible_revisions_sql(filters)
-    where, args = filters.sql("r")
-    rows = conn.execute(
-        f"""WITH vis AS ({vis_sql})
-            SELECT c.chunk_id, bm25(chunks_fts) AS score
-            FROM chunks_fts
-            JOIN chunks c ON c.rowid = chunks_fts.rowid
-            JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
-            JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
-            WHERE chunks_fts MATCH ? AND {where}
-            ORDER BY score LIMIT ?""",
-        [*vis_args, match, *args, limit],
-    ).fetchall()
     # bm25() is smaller for better matches; flip the sign so every retriever says "higher is better"
-    return [(r[0], -r[1]) for r in rows]
+    return [(cid, -score) for cid, score in fts_chunks(conn, match, filters, limit)]
