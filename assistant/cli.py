@@ -87,7 +87,7 @@ def progress_bar(as_json: bool, label: str):
     """A rich progress bar on a terminal (stderr), else a no-op callback."""
     from contextlib import nullcontext
 
-    if as_json or not sys.stderr.isatty() or os.environ.get("NO_COLOR") is not None and False:
+    if as_json or not sys.stderr.isatty():
         return nullcontext(lambda n: None)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -483,11 +483,9 @@ def brief(
         from .api import Assistant
         from .util import atomic_write_text
 
-        streamed = []
         stream_ok = fmt_ == "text" and output is None and not dry_run
 
         def on_sentence(sent, citations):
-            streamed.append(sent)
             print(render_sentence(sent, citations), flush=True)
 
         with Assistant(settings=_settings_with(model, base_url)) as a:

@@ -112,7 +112,7 @@ class Answerer:
         return answer
 
     def _llm(self, answer: Answer, plan: Plan, filters, k: int, strict: bool, on_sentence) -> Answer:
-        from ..llm.client import ContextTooLong
+        from ..errors import ContextTooLong
 
         stream = on_sentence is not None and not strict
         try:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from .. import prompts
 from ..citations import SupportChecker
-from ..errors import AssistantError, UsageError
+from ..errors import NothingToBrief, UsageError
 from ..library import search as store_search
 from ..library.news import groups_for
 from ..tokens import count_tokens
@@ -30,10 +30,6 @@ from . import extractive
 DEFAULT_LENGTH = 8
 MAX_LENGTH = 50
 MAX_SENTENCES_PER_ARTICLE = 30  # news puts what matters first; the tail rarely makes a briefing
-
-
-class NothingToBrief(AssistantError):
-    exit_code = 3
 
 
 @dataclass
@@ -315,7 +311,7 @@ class Briefer:
         return "\n\n".join(blocks)
 
     def _complete(self, answer: Answer, messages) -> str:
-        from ..llm.client import ContextTooLong
+        from ..errors import ContextTooLong
 
         try:
             c = self.llm.complete(messages, max_tokens=self.settings.max_answer_tokens)

@@ -11,7 +11,7 @@ import time
 import unicodedata
 from pathlib import Path
 
-from ..errors import AssistantError, UsageError
+from ..errors import AssistantError, CorruptSession, UsageError
 from . import store
 from .condense import llm_rewrite, rule_rewrite
 from .history import DEFAULT_BUDGET, History, Turn
@@ -311,7 +311,7 @@ class ChatSession:
             doc = store.load(self.home, sid)
             turns = [Turn.from_dict(t) for t in doc["turns"]]
         except AssistantError as exc:  # corrupt, unreadable or unknown: one clear line, a fresh session
-            self.out.error(exc.message, exc.hint if isinstance(exc, store.CorruptSession) else "starting a new session")
+            self.out.error(exc.message, exc.hint if isinstance(exc, CorruptSession) else "starting a new session")
             return False
         except (TypeError, ValueError, AttributeError) as exc:
             self.out.error(f"the chat session {sid} is damaged ({exc})", "starting a new session")
