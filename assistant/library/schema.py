@@ -78,7 +78,7 @@ CREATE INDEX IF NOT EXISTS chunks_revision ON chunks(article_id, revision);
 
 -- Full-text index over chunk text, kept in step with chunks by triggers, so it is exactly as
 -- transactional as the rows it indexes (pending chunks are indexed too; queries join on
--- revisions.status = 'committed'). Porter stemming measured best on realtimeqa (ENVIRONMENT.md).
+-- the committed_revisions view). Porter stemming measured best on realtimeqa (ENVIRONMENT.md).
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, content='chunks', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
 );

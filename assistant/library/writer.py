@@ -124,13 +124,7 @@ class Writer:
     # -- recovery -------------------------------------------------------------------------
     def recover(self) -> int:
         """Finish what an interrupted writer left: complete pending revisions, finish deletions."""
-        done = 0
-        for article_id, rev in self.lib.revisions_with_status("deleting"):
-            self.index.delete(self.lib.chunk_ids_of(article_id, rev))
-            with self.lib.transaction() as c:
-                self.lib.delete_revision_rows(c, article_id, rev)
-                self.lib.journal(c, self.run_id, "recover", "deleted", article_id, rev)
-            done += 1
+        done = self.recover_deletions(journal=True)
         pending = self.lib.revisions_with_status("pending")
         if pending:
             self._embed_and_upsert(pending)
@@ -304,12 +298,15 @@ class Writer:
         fault_point("forget_marked")
         return self.recover_deletions()
 
-    def recover_deletions(self) -> int:
+    def recover_deletions(self, journal: bool = False) -> int:
+        """Finish deletions: vectors first, then rows (a forget journals when it marks, recovery here)."""
         n = 0
         for article_id, rev in self.lib.revisions_with_status("deleting"):
             self.index.delete(self.lib.chunk_ids_of(article_id, rev))
             with self.lib.transaction() as c:
                 self.lib.delete_revision_rows(c, article_id, rev)
+                if journal:
+                    self.lib.journal(c, self.run_id, "recover", "deleted", article_id, rev)
             n += 1
         return n
 

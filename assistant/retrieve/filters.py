@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from ..dates import ParsedDate, parse_date_bound
-from ..library.search import visible_revisions_sql  # noqa: F401  (the searchable revision is the library's to define)
 
 
 def _end_of(d: ParsedDate) -> float:
