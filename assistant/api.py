@@ -1,11 +1,15 @@
-"""The Python API: ``Assistant(...)`` opens a library and answers search (and later ask/brief) calls.
+"""The Python API: ``Assistant(...)`` is the one door to a library.
 
     from assistant import Assistant
     with Assistant(data_dir="~/news") as a:
+        a.ingest(["articles/"])
         for p in a.search("Who became governor of Puerto Rico?", k=3):
             print(p.title, p.sentence_ids)
 
-Every model or store can be passed in explicitly; otherwise settings build them lazily.
+Every method returns a typed result (assistant.results, assistant.types) whose ``to_dict()``
+is the document ``assistant <command> --json`` prints. Every model or store can be passed in
+explicitly; otherwise settings build them lazily. Writing methods (ingest, update, forget,
+reindex) take the library's write lock and build their own embedder from the settings.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
+from .errors import UsageError
+from .results import (AnswerContext, ArticleDetail, ArticleInfo, ArticleList, CheckResult, ForgetResult, IngestResult,
+                      ReindexResult, SearchResults)
 from .settings import Settings
 
 
@@ -21,6 +28,7 @@ class Assistant:
         self.settings = settings or Settings.load(data_dir, **overrides)
         self._embedder = embedder
         self._index = index
+        self._own_index = index is None
 
     @cached_property
     def library(self):
@@ -44,6 +52,76 @@ class Assistant:
             self._index = vector_index(self.settings, self.library)
         return self._index
 
+    # -- writing ----------------------------------------------------------------------------
+    def ingest(self, paths=(), *, seeds: bool = False, fields: dict[str, str] | None = None, max_bytes: int | None = None,
+               max_entries: int | None = None, wait: float | None = None, progress=None, stdin=None):
+        """Add files, folders, globs, "-" (stdin) or http(s) URLs of pages and feeds; ``seeds`` adds the
+        bundled sample articles. ``fields`` maps JSON keys (e.g. {"text": "story"}). Returns an
+        IngestResult; one bad input is an outcome with action "failed", never an exception."""
+        from . import service
+        from .ingest.loaders import FIELD_ALIASES
+
+        targets = [paths] if isinstance(paths, str) else [str(p) for p in paths]
+        if seeds:
+            from .resources import seeds_dir
+
+            targets.append(str(seeds_dir()))
+        for name in fields or {}:
+            if name not in FIELD_ALIASES or not fields[name]:
+                raise UsageError(f"bad field mapping {name!r}={fields[name]!r}", "use NAME=KEY with NAME one of " + ", ".join(FIELD_ALIASES))
+        report = service.ingest(self.settings, targets, dict(fields or {}), max_bytes, progress, wait, stdin=stdin, max_entries=max_entries)
+        self._written()
+        return IngestResult.from_report(report, self.settings.home)
+
+    def update(self, *, max_entries: int | None = None, wait: float | None = None, progress=None):
+        """Fetch every remembered feed again and ingest new or changed entries (an IngestResult)."""
+        from . import service
+
+        report = service.update(self.settings, max_entries, progress, wait)
+        self._written()
+        return IngestResult.from_report(report, self.settings.home)
+
+    def forget(self, articles=(), *, before: str | None = None, source: str | None = None, wait: float | None = None):
+        """Remove articles (ids, --before DATE, or every article of an outlet): a ForgetResult."""
+        from . import service
+
+        ids = service.forget(self.settings, _listify(articles), before, source, wait)
+        self._written()
+        return ForgetResult(ids)
+
+    def reindex(self, *, wait: float | None = None, progress=None):
+        """Rebuild chunks and vectors from the library: a ReindexResult."""
+        from . import service
+
+        r = service.reindex(self.settings, progress, wait)
+        self._written()
+        return ReindexResult(r["revisions"], r["chunks"], r["seconds"])
+
+    def _written(self) -> None:
+        # a reindex drops and recreates the vector collection: a cached handle would be stale
+        if not self._own_index:
+            return
+        self._index = None
+
+    # -- reading ----------------------------------------------------------------------------
+    def sources(self, source: str | None = None):
+        """The library's articles (latest revisions, newest first): a list of ArticleInfo."""
+        from . import service
+
+        return ArticleList(ArticleInfo.from_dict(d) for d in service.sources(self.settings, source))
+
+    def show(self, article: str, revision: int | None = None):
+        """An article (id, unique prefix, ID@REVISION or a sentence id) with its sentences: an ArticleDetail."""
+        from . import service
+
+        return ArticleDetail.from_dict(service.show(self.settings, article, revision))
+
+    def check(self):
+        """Whether the library and the vector index agree, with the fix for each problem: a CheckResult."""
+        from . import service
+
+        return CheckResult.from_dict(service.check(self.settings))
+
     def retriever(self, mode: str = "hybrid"):
         from .retrieve import Retriever
 
@@ -55,7 +133,7 @@ class Assistant:
                source=None, article=None, include_undated: bool = False, per_article: int = 2):
         """Passages (typed objects) for a query, best first; an empty list when nothing matches."""
         filters = self.filters(since, until, as_of, source, article, include_undated)
-        return self.retriever(mode).search(query, k=k, mode=mode, filters=filters, per_article=per_article)
+        return SearchResults(self.retriever(mode).search(query, k=k, mode=mode, filters=filters, per_article=per_article), query, mode)
 
     def filters(self, since=None, until=None, as_of=None, source=None, article=None, include_undated: bool = False):
         from .retrieve import Filters
@@ -76,6 +154,13 @@ class Assistant:
         from .answer.pipeline import Answerer
 
         return Answerer(self.library, self.retriever("hybrid"), self.embedder, self.settings, self.llm())
+
+    def context(self, question: str, *, k: int = 8, since=None, until=None, as_of=None, source=None, article=None,
+                include_undated: bool = False):
+        """What ``ask`` would send, without calling a model: passages and messages (an AnswerContext)."""
+        f = self.filters(since, until, as_of, source, article, include_undated)
+        plan = self.answerer().plan(question, f, k)
+        return AnswerContext(question, plan.passages, plan.messages)
 
     def ask(self, question: str, *, engine: str | None = None, k: int = 8, strict: bool = False, since=None, until=None,
             as_of=None, source=None, article=None, include_undated: bool = False, on_sentence=None):
