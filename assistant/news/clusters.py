@@ -25,6 +25,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from ..registry import embedder_is_semantic
+
 NUM_PERM = 128
 SHINGLE_WORDS = 5
 LSH_THRESHOLD = 0.15  # candidates only (low, so a short scrape of a long text is proposed); the decision is below
@@ -209,7 +211,7 @@ def refresh(lib, embed_texts=None, embedder_name: str | None = None, force: bool
         c.executemany("DELETE FROM news_signatures WHERE article_id=?", [(a,) for a in gone])
     sigs = load_signatures(lib)
     copy_pairs = find_copies(sigs)
-    story_pairs = find_story_pairs(sigs, copy_pairs, lexical=bool(embedder_name and embedder_name.startswith("hash")) or not embed_texts)
+    story_pairs = find_story_pairs(sigs, copy_pairs, lexical=not embedder_is_semantic(embedder_name) or not embed_texts)
     copy_of = components([s.article_id for s in sigs], copy_pairs)
     story_of_ = linked_components([s.article_id for s in sigs], [(2.0, a, b) for a, b in copy_pairs] + story_pairs)
     with lib.transaction() as c:
