@@ -17,10 +17,13 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
+from . import registry
 from .errors import UsageError
-from .results import (AnswerContext, ArticleDetail, ArticleInfo, ArticleList, CheckResult, ForgetResult, IngestResult,
+from .results import (AnswerContext, ArticleDetail, ArticleInfo, ArticleList, Briefing, CheckResult, ForgetResult, IngestResult,
                       ReindexResult, SearchResults)
 from .settings import Settings
+
+_UNSET = object()  # tells "on_sentence not given" from on_sentence=None
 
 
 class Assistant:
@@ -175,11 +178,23 @@ class Assistant:
 
     def brief(self, topic: str | None = None, *, length: int | None = None, engine: str | None = None, since=None, until=None,
               as_of=None, source=None, article=None, include_undated: bool = False, max_tokens: int | None = None,
-              dry_run: bool = False, on_sentence=None):
-        """A briefing (an Answer with the topic as its question) whose every sentence cites source sentences.
-        Raises NothingToBrief (exit code 3) when nothing is in scope."""
+              dry_run: bool = False, on_sentence=_UNSET):
+        """A Briefing whose every sentence cites source sentences. With nothing to brief (nothing in
+        scope, or nothing worth reporting) it is ``empty``, with ``reason`` and ``hint``."""
+        from .brief.pipeline import NothingToBrief
+
+        # TEMPORARY: callers written before Briefing.empty (cli.py, chat) pass on_sentence and expect
+        # NothingToBrief (exit 3); they keep getting it until they check .empty themselves.
+        legacy = on_sentence is not _UNSET
         f = self.filters(since, until, as_of, source, article, include_undated)
-        return self.briefer().brief(topic, f, length=length, engine=engine, max_tokens=max_tokens, dry_run=dry_run, on_sentence=on_sentence)
+        try:
+            answer = self.briefer().brief(topic, f, length=length, engine=engine, max_tokens=max_tokens, dry_run=dry_run,
+                                          on_sentence=on_sentence if legacy else None)
+        except NothingToBrief as exc:
+            if legacy:
+                raise
+            return Briefing.nothing(topic, registry.engine(engine, self.settings).name, f.as_of, exc.message, exc.hint)
+        return Briefing.from_answer(answer, topic, dry_run)
 
     def close(self) -> None:
         if "library" in self.__dict__:

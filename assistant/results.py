@@ -177,8 +177,8 @@ class AnswerContext:
 class Briefing:
     """A briefing: points, each citing the source sentences it comes from.
 
-    ``empty`` when nothing was in scope (or nothing worth reporting): then ``reason`` and
-    ``hint`` say why and what to do, and the CLI exits 3. ``dry_run`` when no model was called:
+    ``empty`` (and ``refused``) when nothing was in scope or nothing was worth reporting: then
+    ``reason`` (also the ``answer``) and ``hint`` say why and what to do; the CLI exits 3. ``dry_run`` when no model was called:
     ``usage["estimate"]`` holds the estimated spend and ``notes`` the plan."""
 
     topic: str | None
@@ -205,7 +205,7 @@ class Briefing:
 
     @classmethod
     def nothing(cls, topic: str | None, engine: str, as_of: str | None, reason: str, hint: str) -> "Briefing":
-        return cls(topic=topic, answer="", engine=engine, model=None, as_of=as_of, empty=True, reason=reason, hint=hint)
+        return cls(topic=topic, answer=reason, engine=engine, model=None, as_of=as_of, refused=True, empty=True, reason=reason, hint=hint)
 
     def error(self):
         """The NothingToBrief error (exit code 3) this empty briefing stands for."""

@@ -144,3 +144,25 @@ def test_import_stays_light_and_exports_resolve():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_briefing_is_the_cli_brief(pair):
+    from assistant import Briefing
+
+    cli, a = pair
+    b = a.brief("Navalny", length=3)
+    assert isinstance(b, Briefing) and b.topic == "Navalny" and b.sentences and not b.empty
+    assert b.to_dict() == cli("brief", "Navalny", "--length", "3", "--json").json()
+    validate(b.to_dict(), "brief.json")
+    everything = a.brief()
+    assert everything.topic is None and everything.to_dict() == cli("brief", "--json").json()
+
+    dry = a.brief("Navalny", dry_run=True)
+    assert dry.dry_run and dry.to_dict() == cli("brief", "Navalny", "--dry-run", "--json").json()
+
+    r = cli("brief", "Navalny", "--since", "2030-01-01", "--json")
+    nothing = a.brief("Navalny", since="2030-01-01")
+    assert r.code == 3 and nothing.empty and nothing.refused and nothing.engine == "extractive"
+    assert nothing.to_dict() == r.json()  # the document the CLI prints with exit 3
+    validate(nothing.to_dict(), "error.json")
+    assert nothing.error().exit_code == 3
