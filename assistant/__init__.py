@@ -13,6 +13,8 @@ _EXPORTS = {
     "AssistantError": "errors",
     # results (every to_dict() is the CLI's --json document)
     "Answer": "types",
+    "AnswerStream": "streaming",
+    "BriefingStream": "streaming",
     "AnswerSentence": "types",
     "Citation": "types",
     "Sentence": "types",

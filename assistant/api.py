@@ -166,10 +166,20 @@ class Assistant:
         return AnswerContext(question, plan.passages, plan.messages)
 
     def ask(self, question: str, *, engine: str | None = None, k: int = 8, strict: bool = False, since=None, until=None,
-            as_of=None, source=None, article=None, include_undated: bool = False, on_sentence=None):
-        """An Answer whose every sentence cites source sentence ids; ``refused`` when the sources do not support one."""
+            as_of=None, source=None, article=None, include_undated: bool = False, stream: bool = False, on_sentence=None):
+        """An Answer whose every sentence cites source sentence ids; ``refused`` when the sources do not support one.
+
+        ``stream=True`` returns an AnswerStream instead: iterate it for each checked sentence as it
+        passes; ``.answer`` is then the whole Answer. (``on_sentence(sentence, citations)`` is the
+        older callback form of the same thing.)"""
         f = self.filters(since, until, as_of, source, article, include_undated)
-        return self.answerer().ask(question, f, engine=engine, k=k, strict=strict, on_sentence=on_sentence)
+        answerer = self.answerer()
+        if stream:
+            from .streaming import AnswerStream
+
+            _one_way_to_stream(on_sentence)
+            return AnswerStream(lambda cb: answerer.ask(question, f, engine=engine, k=k, strict=strict, on_sentence=cb))
+        return answerer.ask(question, f, engine=engine, k=k, strict=strict, on_sentence=on_sentence)
 
     def briefer(self):
         from .brief.pipeline import Briefer
@@ -178,23 +188,33 @@ class Assistant:
 
     def brief(self, topic: str | None = None, *, length: int | None = None, engine: str | None = None, since=None, until=None,
               as_of=None, source=None, article=None, include_undated: bool = False, max_tokens: int | None = None,
-              dry_run: bool = False, on_sentence=_UNSET):
+              dry_run: bool = False, stream: bool = False, on_sentence=_UNSET):
         """A Briefing whose every sentence cites source sentences. With nothing to brief (nothing in
-        scope, or nothing worth reporting) it is ``empty``, with ``reason`` and ``hint``."""
-        from .brief.pipeline import NothingToBrief
+        scope, or nothing worth reporting) it is ``empty``, with ``reason`` and ``hint``.
+        ``stream=True`` returns a BriefingStream: iterate it for the points, then read ``.briefing``."""
+        f = self.filters(since, until, as_of, source, article, include_undated)
+        briefer = self.briefer()
 
+        def run(cb, legacy=False):
+            from .brief.pipeline import NothingToBrief
+
+            try:
+                answer = briefer.brief(topic, f, length=length, engine=engine, max_tokens=max_tokens, dry_run=dry_run, on_sentence=cb)
+            except NothingToBrief as exc:
+                if legacy:
+                    raise
+                return Briefing.nothing(topic, registry.engine(engine, self.settings).name, f.as_of, exc.message, exc.hint)
+            return Briefing.from_answer(answer, topic, dry_run)
+
+        if stream:
+            from .streaming import BriefingStream
+
+            _one_way_to_stream(None if on_sentence is _UNSET else on_sentence)
+            return BriefingStream(run)
         # TEMPORARY: callers written before Briefing.empty (cli.py, chat) pass on_sentence and expect
         # NothingToBrief (exit 3); they keep getting it until they check .empty themselves.
         legacy = on_sentence is not _UNSET
-        f = self.filters(since, until, as_of, source, article, include_undated)
-        try:
-            answer = self.briefer().brief(topic, f, length=length, engine=engine, max_tokens=max_tokens, dry_run=dry_run,
-                                          on_sentence=on_sentence if legacy else None)
-        except NothingToBrief as exc:
-            if legacy:
-                raise
-            return Briefing.nothing(topic, registry.engine(engine, self.settings).name, f.as_of, exc.message, exc.hint)
-        return Briefing.from_answer(answer, topic, dry_run)
+        return run(on_sentence if legacy else None, legacy)
 
     def close(self) -> None:
         if "library" in self.__dict__:
@@ -206,6 +226,11 @@ class Assistant:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _one_way_to_stream(on_sentence) -> None:
+    if on_sentence is not None:
+        raise UsageError("give stream=True or on_sentence, not both", "iterate the stream to get each sentence as it is checked")
 
 
 def _listify(value) -> list[str]:
