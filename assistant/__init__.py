@@ -24,6 +24,7 @@ _EXPORTS = {
     "ArticleInfo": "results",
     "ArticleList": "results",
     "Briefing": "results",
+    "Chat": "chat.scripted",
     "CheckResult": "results",
     "ForgetResult": "results",
     "IngestResult": "results",

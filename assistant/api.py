@@ -216,6 +216,18 @@ class Assistant:
         legacy = on_sentence is not _UNSET
         return run(on_sentence if legacy else None, legacy)
 
+    def chat(self, *, engine: str | None = None, k: int = 8, budget: int | None = None, resume: str | None = None):
+        """A chat session (assistant.chat.scripted.Chat): ``ask`` follow-ups, ``brief``, slash ``command``s.
+        ``resume``: "latest" or a saved session id; ``budget``: tokens of conversation kept."""
+        from .chat.history import DEFAULT_BUDGET
+        from .chat.scripted import Chat, Transcript
+        from .chat.session import ChatSession
+
+        session = ChatSession(self, Transcript(), engine=engine, k=k, budget=budget or DEFAULT_BUDGET)
+        if resume is not None:
+            session.resume(None if resume in ("", "latest") else resume)
+        return Chat(session)
+
     def close(self) -> None:
         if "library" in self.__dict__:
             self.library.close()

@@ -166,3 +166,23 @@ def test_briefing_is_the_cli_brief(pair):
     assert nothing.to_dict() == r.json()  # the document the CLI prints with exit 3
     validate(nothing.to_dict(), "error.json")
     assert nothing.error().exit_code == 3
+
+
+def test_chat_session(pair, tmp_path):
+    from assistant import Assistant, Briefing, Chat
+
+    cli, a = pair
+    chat = a.chat()
+    assert isinstance(chat, Chat)
+    first = chat.ask("Who is Jim Mattis?")
+    assert not first.refused and first.citations
+    follow = chat.ask("How old is he?")
+    assert follow.question == "How old is Jim Mattis?" == chat.turns[-1].standalone  # rewritten before searching
+    assert ("note", "(searching for: How old is Jim Mattis?)") in chat.transcript
+    b = chat.brief("Navalny")
+    assert isinstance(b, Briefing) and b.sentences and chat.turns[-1].kind == "brief"
+    chat.command("/since 2030-01-01")
+    assert chat.scope["since"] == "2030-01-01" and chat.brief("Navalny").empty
+    with Assistant(tmp_path / "api-home") as again:
+        resumed = again.chat(resume="latest")
+        assert resumed.id == chat.id and len(resumed.turns) == 3 and resumed.scope["since"] == "2030-01-01"
