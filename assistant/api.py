@@ -28,6 +28,11 @@ _UNSET = object()  # tells "on_sentence not given" from on_sentence=None
 
 class Assistant:
     def __init__(self, data_dir: str | Path | None = None, *, settings: Settings | None = None, embedder=None, index=None, **overrides):
+        """``overrides`` are settings (model="...", base_url=..., chroma_url=...; None ignored) over
+        the config file and ASSISTANT_* variables. ``embedder`` is an Embedder object, or the name of
+        one (the ``embedder`` setting: local, openai, hash)."""
+        if isinstance(embedder, str):
+            overrides["embedder"], embedder = embedder, None
         self.settings = settings or Settings.load(data_dir, **overrides)
         self._embedder = embedder
         self._index = index

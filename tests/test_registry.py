@@ -59,7 +59,7 @@ def test_a_registered_embedder_is_used_everywhere(home, tmp_path):
     register_embedder("counting", lambda settings: Counting(), semantic=False, help="test")
     try:
         assert not embedder_is_semantic("counting-64") and embedder_is_semantic("all-MiniLM-L6-v2") and not embedder_is_semantic("hash-256")
-        with Assistant(settings=Settings.load(tmp_path / "h", embedder="counting")) as a:
+        with Assistant(tmp_path / "h", embedder="counting") as a:  # a name: the setting, built by the registry
             assert a.ingest([SEEDS]).added == 12 and made  # the writer built it by name
             n = len(made)
             assert a.search("Navalny", k=1)[0].title and made[n:] == [1]  # the query, embedded by it too
