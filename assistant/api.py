@@ -14,6 +14,7 @@ reindex) take the library's write lock and build their own embedder from the set
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 
@@ -69,7 +70,7 @@ class Assistant:
         from . import service
         from .ingest.loaders import FIELD_ALIASES
 
-        targets = [paths] if isinstance(paths, str) else [str(p) for p in paths]
+        targets = [str(paths)] if isinstance(paths, (str, os.PathLike)) else [str(p) for p in paths]
         if seeds:
             from .resources import seeds_dir
 
@@ -177,12 +178,13 @@ class Assistant:
         ``stream=True`` returns an AnswerStream instead: iterate it for each checked sentence as it
         passes; ``.answer`` is then the whole Answer. (``on_sentence(sentence, citations)`` is the
         older callback form of the same thing.)"""
+        if stream:
+            _one_way_to_stream(on_sentence)
         f = self.filters(since, until, as_of, source, article, include_undated)
         answerer = self.answerer()
         if stream:
             from .streaming import AnswerStream
 
-            _one_way_to_stream(on_sentence)
             return AnswerStream(lambda cb: answerer.ask(question, f, engine=engine, k=k, strict=strict, on_sentence=cb))
         return answerer.ask(question, f, engine=engine, k=k, strict=strict, on_sentence=on_sentence)
 
@@ -197,6 +199,8 @@ class Assistant:
         """A Briefing whose every sentence cites source sentences. With nothing to brief (nothing in
         scope, or nothing worth reporting) it is ``empty``, with ``reason`` and ``hint``.
         ``stream=True`` returns a BriefingStream: iterate it for the points, then read ``.briefing``."""
+        if stream:
+            _one_way_to_stream(None if on_sentence is _UNSET else on_sentence)
         f = self.filters(since, until, as_of, source, article, include_undated)
         briefer = self.briefer()
 
@@ -214,7 +218,6 @@ class Assistant:
         if stream:
             from .streaming import BriefingStream
 
-            _one_way_to_stream(None if on_sentence is _UNSET else on_sentence)
             return BriefingStream(run)
         # TEMPORARY: callers written before Briefing.empty (cli.py, chat) pass on_sentence and expect
         # NothingToBrief (exit 3); they keep getting it until they check .empty themselves.
