@@ -34,10 +34,10 @@ class Assistant:
         one (the ``embedder`` setting: local, openai, hash)."""
         if isinstance(embedder, str):
             overrides["embedder"], embedder = embedder, None
+        self._own_index = index is None  # ours to drop when a write makes it stale
         self.settings = settings or Settings.load(data_dir, **overrides)
         self._embedder = embedder
         self._index = index
-        self._own_index = index is None
 
     @cached_property
     def library(self):

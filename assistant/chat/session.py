@@ -11,11 +11,11 @@ import time
 import unicodedata
 from pathlib import Path
 
-from .. import registry
 from ..errors import AssistantError, UsageError
 from . import store
 from .condense import llm_rewrite, rule_rewrite
 from .history import DEFAULT_BUDGET, History, Turn
+from .. import registry
 
 MAX_QUESTION_CHARS = 4000
 

@@ -25,8 +25,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ..registry import embedder_is_semantic
-
 NUM_PERM = 128
 SHINGLE_WORDS = 5
 LSH_THRESHOLD = 0.15  # candidates only (low, so a short scrape of a long text is proposed); the decision is below
@@ -185,6 +183,8 @@ def refresh(lib, embed_texts=None, embedder_name: str | None = None, force: bool
     """Bring signatures and memberships up to date. ``embed_texts(texts) -> vectors`` (through the
     library's embedding cache) gives the lead vectors; without it, stories use the rules only."""
     import numpy as np
+
+    from ..registry import embedder_is_semantic
 
     todo, gone = _stale(lib, embedder_name if embed_texts else None)
     if not todo and not gone and not force and not is_stale(lib):
