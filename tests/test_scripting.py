@@ -172,6 +172,29 @@ def test_python_examples_in_the_docs_run(seeded, capsys):
     assert "False extractive" in out and "30156a161e44@1#0" in out
 
 
+def test_the_api_tour_runs(home, tmp_path):
+    """docs/examples/api_tour.py: everything the CLI does, using only `from assistant import Assistant`."""
+    import ast
+
+    tour = REPO / "docs" / "examples" / "api_tour.py"
+    assert "examples/api_tour.py" in (REPO / "docs" / "scripting.md").read_text()
+    imports = [ast.unparse(n) for n in ast.walk(ast.parse(tour.read_text())) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert imports == ["import sys", "from assistant import Assistant"]
+    import os
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}  # this checkout's package
+    p = subprocess.run([sys.executable, str(tour), str(tmp_path / "tour")], capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    assert "ingest: 12 added, 0 unchanged, 0 failed" in out and "sources: 12 articles" in out
+    assert "[30156a161e44@1#0] On Wednesday, the German government said" in out  # show
+    assert "search: " in out and "Puerto Rico" in out
+    assert "ask: According to Wikinews (English), 2020-09-05" in out and "[1] 30156a161e44@1#0" in out
+    assert out.count("streamed: ") >= 1 and "refused: False" in out
+    assert "brief: 3 points on Navalny" in out and "brief (2030 onwards): empty - nothing to brief" in out
+    assert "-> 11 articles left" in out and "check: ok" in out
+
+
 def test_shell_completion_is_available(sh):
     r = sh("--help")
     assert "--install-completion" in r.stdout and "--show-completion" in r.stdout

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import prompts
+from .. import prompts, registry
 from ..citations import SupportChecker
 from ..errors import NothingToBrief, UsageError
 from ..library import search as store_search
@@ -110,18 +110,15 @@ class Briefer:
         length = DEFAULT_LENGTH if length is None else length
         if not 1 <= length <= MAX_LENGTH:
             raise UsageError(f"--length must be between 1 and {MAX_LENGTH} sentences, got {length}", "e.g. --length 8")
-        engine = engine or ("llm" if self.settings.model else "extractive")
-        if engine not in ("llm", "extractive"):
-            raise UsageError(f"unknown engine {engine!r}", "use llm or extractive")
-        if engine == "llm" and self.llm is None:
-            raise UsageError("the llm engine needs a model", "set one: assistant config set model NAME, or --model NAME")
+        spec = registry.engine(engine, self.settings, have_model=self.llm is not None)
+        engine = spec.name
         docs = self.scope(topic, filters)
         if not docs:
             what = f"about {topic!r} " if topic else ""
             raise NothingToBrief(f"nothing to brief: no article {what}in scope", "widen the date window, change the topic, or ingest articles")
         answer = Answer(question=topic or None, answer="", refused=False, engine=engine,
-                        model=self.llm.model if engine == "llm" else None, as_of=filters.as_of)
-        if engine == "extractive":
+                        model=self.llm.model if spec.uses_model else None, as_of=filters.as_of)
+        if not spec.uses_model:
             if dry_run:
                 answer.notes.append(f"dry run: {len(docs)} article(s) in scope; the extractive engine makes no model calls")
                 answer.usage = {"prompt_tokens": 0, "completion_tokens": 0, "estimate": Estimate(0, 0, 0, 1, False).to_dict()}

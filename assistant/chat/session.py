@@ -15,6 +15,7 @@ from ..errors import AssistantError, CorruptSession, UsageError
 from . import store
 from .condense import llm_rewrite, rule_rewrite
 from .history import DEFAULT_BUDGET, History, Turn
+from .. import registry
 
 MAX_QUESTION_CHARS = 4000
 
@@ -69,13 +70,10 @@ class ChatSession:
         return Path(self.a.settings.home)
 
     def engine_name(self) -> str:
-        return self.engine or ("llm" if self.a.settings.model else "extractive")
+        return self.engine or registry.default_engine(self.a.settings).name
 
     def _check_engine(self, name: str) -> None:
-        if name not in ("llm", "extractive"):
-            raise UsageError(f"unknown engine {name!r}", "use llm or extractive")
-        if name == "llm" and not self.a.settings.model:
-            raise UsageError("the llm engine needs a model", "set one: assistant config set model NAME, or ASSISTANT_MODEL")
+        registry.engine(name, self.a.settings)  # a UsageError for an unknown engine, or one whose model is missing
 
     # -- the loop body -----------------------------------------------------------------
     def handle(self, line: str) -> bool:
@@ -124,7 +122,7 @@ class ChatSession:
         asks = [t for t in self.history.turns if t.kind == "ask"]
         if not asks:
             return question
-        if self.engine_name() == "llm":
+        if registry.engine(self.engine_name(), self.a.settings).uses_model:
             from .. import prompts
 
             template = prompts.load("condense", self.a.settings.prompts_dir or None)
@@ -235,7 +233,7 @@ class ChatSession:
         if arg:
             self._check_engine(arg)
             self.engine = arg
-        model = self.a.settings.model if self.engine_name() == "llm" else None
+        model = self.a.settings.model if registry.engine(self.engine_name(), self.a.settings).uses_model else None
         self.out.line(f"engine: {self.engine_name()}" + (f" (model {model})" if model else ""))
         self.autosave()
 
@@ -325,7 +323,7 @@ class ChatSession:
             if isinstance(v, str) and v:
                 self.scope[key] = v
         eng = doc.get("engine")
-        if eng in ("llm", "extractive"):
+        if eng in registry.engine_names():
             try:
                 self._check_engine(eng)
                 self.engine = eng

@@ -184,6 +184,8 @@ def refresh(lib, embed_texts=None, embedder_name: str | None = None, force: bool
     library's embedding cache) gives the lead vectors; without it, stories use the rules only."""
     import numpy as np
 
+    from ..registry import embedder_is_semantic
+
     todo, gone = _stale(lib, embedder_name if embed_texts else None)
     if not todo and not gone and not force and not is_stale(lib):
         return {"signatures": 0, "changed": False}
@@ -207,7 +209,7 @@ def refresh(lib, embed_texts=None, embedder_name: str | None = None, force: bool
     rows_.save_signatures(lib, rows, gone)
     sigs = load_signatures(lib)
     copy_pairs = find_copies(sigs)
-    story_pairs = find_story_pairs(sigs, copy_pairs, lexical=bool(embedder_name and embedder_name.startswith("hash")) or not embed_texts)
+    story_pairs = find_story_pairs(sigs, copy_pairs, lexical=not embedder_is_semantic(embedder_name) or not embed_texts)
     copy_of = components([s.article_id for s in sigs], copy_pairs)
     story_of_ = linked_components([s.article_id for s in sigs], [(2.0, a, b) for a, b in copy_pairs] + story_pairs)
     rows_.replace_groups(lib, copy_of, story_of_)
