@@ -73,6 +73,8 @@ def guarded(as_json: bool, fn):
     except KeyboardInterrupt:
         err("interrupted")
         raise typer.Exit(130)
+    except BrokenPipeError:
+        quiet_broken_pipe()
     except (typer.Exit, typer.Abort):
         raise
     except Exception as exc:  # a bug: one line, the traceback only on request
@@ -81,6 +83,21 @@ def guarded(as_json: bool, fn):
         from .util import redact
 
         fail(AssistantError(redact(f"internal error: {exc.__class__.__name__}: {exc}"), "rerun with ASSISTANT_DEBUG=1 for a traceback, and report it"), as_json)
+
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a Unix tool whose reader went away
+
+
+def quiet_broken_pipe() -> None:
+    """The reader of stdout went away (`assistant sources | head`): stop without a word, as Unix tools do.
+
+    stdout is pointed at /dev/null first, so the interpreter's final flush cannot raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (in-process test runner)
+        pass
+    raise typer.Exit(EXIT_BROKEN_PIPE)
 
 
 def progress_bar(as_json: bool, label: str):
@@ -113,7 +130,12 @@ def _stderr_console():
 def _stdout_console():
     from rich.console import Console
 
-    return Console(no_color=os.environ.get("NO_COLOR") is not None, highlight=False, soft_wrap=not sys.stdout.isatty())
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:  # rich would exit 1 by itself; the CLI decides (quietly, 141)
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(no_color=os.environ.get("NO_COLOR") is not None, highlight=False, soft_wrap=not sys.stdout.isatty())
 
 
 @app.callback()
@@ -680,6 +702,23 @@ def config_set(key: str, value: str, as_json: bool = JsonOpt):
 
 def main() -> None:
     """Entry point: usage errors under --json still produce a JSON error document."""
+    code = _run()
+    try:  # output still buffered must reach the reader now, while a broken pipe can still be handled quietly
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _broken_pipe_code()
+    sys.exit(code)
+
+
+def _broken_pipe_code() -> int:
+    try:
+        quiet_broken_pipe()
+    except typer.Exit as exc:
+        return exc.exit_code
+    return EXIT_BROKEN_PIPE  # pragma: no cover - quiet_broken_pipe always raises
+
+
+def _run() -> int:
     try:  # recent typer vendors click as typer._click
         from typer import _click as click
     except ImportError:  # pragma: no cover - older typer
@@ -688,25 +727,27 @@ def main() -> None:
     try:
         rv = app(standalone_mode=False)
     except click.exceptions.NoSuchOption as exc:
-        _usage_error(exc)
+        return _usage_error(exc)
     except click.exceptions.UsageError as exc:  # typer._click exports it only under .exceptions
-        _usage_error(exc)
+        return _usage_error(exc)
     except typer.Abort:
         err("aborted")
-        sys.exit(130)
+        return 130
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except KeyboardInterrupt:
         err("interrupted")
-        sys.exit(130)
-    sys.exit(rv if isinstance(rv, int) else 0)
+        return 130
+    except BrokenPipeError:
+        return _broken_pipe_code()
+    return rv if isinstance(rv, int) else 0
 
 
-def _usage_error(exc) -> None:
+def _usage_error(exc) -> int:
     if "--json" in sys.argv[1:]:
         emit_json({"error": {"message": exc.format_message(), "hint": "see --help"}})
     exc.show()
-    sys.exit(2)
+    return 2
 
 
 if __name__ == "__main__":

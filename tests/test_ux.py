@@ -1,0 +1,54 @@
+"""What a new user trips over (issue 14): broken pipes, libraries that do not exist, bulk deletes,
+outlet names, ambiguous dates, over-long questions, URL schemes, reading output, help and version."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO, SEEDS, run_subprocess
+
+
+@pytest.fixture(scope="module")
+def seeded_home(tmp_path_factory):
+    h = tmp_path_factory.mktemp("ux") / "home"
+    r = run_subprocess("ingest", SEEDS, env={"ASSISTANT_HOME": str(h), "ASSISTANT_EMBEDDER": "hash"})
+    assert r.code == 0, r
+    return h
+
+
+@pytest.fixture
+def lib(seeded_home, tmp_path, monkeypatch):
+    """A copy of the seeded library, set as ASSISTANT_HOME for this test."""
+    h = tmp_path / "home"
+    shutil.copytree(seeded_home, h)
+    monkeypatch.setenv("ASSISTANT_HOME", str(h))
+    monkeypatch.setenv("ASSISTANT_EMBEDDER", "hash")
+    for var in ("ASSISTANT_CHROMA_URL", "ASSISTANT_MODEL", "ASSISTANT_FAULT"):
+        monkeypatch.delenv(var, raising=False)
+    return h
+
+
+def _closed_reader(*args):
+    """Run the CLI with its stdout a pipe whose reading end is already closed (`| head` that has exited)."""
+    p = subprocess.Popen([sys.executable, "-m", "assistant.cli", *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         cwd=REPO, env=dict(os.environ))
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    p.wait(timeout=120)
+    return p.returncode, err
+
+
+# ------------------------------------------------------------------ item 5: broken pipes
+@pytest.mark.parametrize("args", [("sources",), ("search", "Navalny", "-k", "20"), ("sources", "--json"),
+                                  ("ask", "Who was poisoned?", "--engine", "extractive")])
+def test_broken_pipe_exits_quietly(lib, args):
+    code, err = _closed_reader(*args)
+    assert "internal error" not in err and "BrokenPipe" not in err and "Exception ignored" not in err, err
+    assert err.strip() in ("", "(extractive engine)") or err.startswith("(extractive engine"), err
+    assert code == 141, (code, err)
