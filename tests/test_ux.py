@@ -52,3 +52,16 @@ def test_broken_pipe_exits_quietly(lib, args):
     assert "internal error" not in err and "BrokenPipe" not in err and "Exception ignored" not in err, err
     assert err.strip() in ("", "(extractive engine)") or err.startswith("(extractive engine"), err
     assert code == 141, (code, err)
+
+
+# ------------------------------------------------------------------ item 7: a chat that fails exits non-zero
+def test_piped_chat_that_fails_exits_non_zero(lib):
+    from tests.conftest import free_port
+
+    down = {"ASSISTANT_MODEL": "m", "ASSISTANT_BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "ASSISTANT_LLM_RETRIES": "0",
+            "OPENAI_API_KEY": "sk-test-0000"}
+    r = run_subprocess("chat", input="Who was poisoned?\n", env=down)
+    assert "error:" in r.stderr and "Traceback" not in r.stderr, r
+    assert r.code == 1, r
+    ok = run_subprocess("chat", "--engine", "extractive", input="Who was poisoned?\n/sources\n")
+    assert ok.code == 0 and "error" not in ok.stderr, ok
