@@ -43,7 +43,7 @@ class Assistant:
     def library(self):
         from .service import open_library
 
-        return open_library(self.settings)
+        return open_library(self.settings, missing_ok=False)  # NotFound: no library at that place
 
     @property
     def embedder(self):

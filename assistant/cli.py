@@ -563,6 +563,7 @@ def chat(
         from .chat.repl import run
 
         with Assistant(settings=_settings_with(model, base_url)) as a:
+            a.library  # no library there: say so before the first question
             rid = (session_id or "latest") if (resume or session_id) else None
             return run(a, engine=engine, resume=rid, k=k, budget=history_tokens)
 

@@ -13,10 +13,19 @@ from .library.store import Library
 from .settings import Settings
 
 
-def open_library(settings: Settings, create: bool = False) -> Library:
-    if not create and not (Path(settings.home) / "library.sqlite3").exists():
-        create = True  # an empty library reads as empty, not as an error
-    return Library.open(settings.home, create=create, lock_timeout=settings.lock_timeout)
+def open_library(settings: Settings, create: bool = False, missing_ok: bool = True) -> Library:
+    """Open the library for reading. Reading never creates one: where none exists, an empty
+    in-memory library stands in (``sources`` lists nothing), or with ``missing_ok=False`` the
+    user is told (``ask``/``search``/``brief`` on a mistyped --data-dir must not answer from nothing)."""
+    home = Path(settings.home)
+    if not create and not (home / "library.sqlite3").exists():
+        if home.exists() and not home.is_dir():
+            return Library.open(home, create=False)  # raises: the data directory is a file
+        if not missing_ok:
+            raise NotFound(f"no library at {home}: ingest articles first",
+                           "e.g. assistant ingest --seeds, or check --data-dir / ASSISTANT_HOME")
+        return Library.empty(home)
+    return Library.open(home, create=create, lock_timeout=settings.lock_timeout)
 
 
 def vector_index(settings: Settings, library: Library):

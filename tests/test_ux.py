@@ -65,3 +65,22 @@ def test_piped_chat_that_fails_exits_non_zero(lib):
     assert r.code == 1, r
     ok = run_subprocess("chat", "--engine", "extractive", input="Who was poisoned?\n/sources\n")
     assert ok.code == 0 and "error" not in ok.stderr, ok
+
+
+# ------------------------------------------------------------------ item 8: reading never creates a library
+@pytest.mark.parametrize("args", [("ask", "Who was poisoned?"), ("search", "Navalny"), ("brief",), ("chat",)])
+def test_reading_a_library_that_does_not_exist(tmp_path, args):
+    typo = tmp_path / "typo"
+    r = run_subprocess("--data-dir", typo, *args, env={"ASSISTANT_EMBEDDER": "hash"}, input="Who was poisoned?\n")
+    assert r.code == 1, r
+    assert r.stderr.startswith(f"error: no library at {typo}: ingest articles first"), r
+    assert not typo.exists()
+
+
+def test_sources_and_check_on_a_missing_library_create_nothing(tmp_path):
+    typo = tmp_path / "typo"
+    r = run_subprocess("--data-dir", typo, "sources", env={"ASSISTANT_EMBEDDER": "hash"})
+    assert r.code == 0 and "library is empty" in r.stdout, r
+    r = run_subprocess("--data-dir", typo, "check", "--json", env={"ASSISTANT_EMBEDDER": "hash"})
+    assert r.code == 0 and r.json()["counts"]["articles"] == 0, r
+    assert not typo.exists()

@@ -98,6 +98,15 @@ class Library:
             raise
         return lib
 
+    @classmethod
+    def empty(cls, home: Path | str) -> "Library":
+        """An empty library in memory, for reading where none exists: nothing is created on disk."""
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        lib = cls(conn, Path(home) / DB_NAME)
+        migrations.apply(conn)
+        return lib
+
     def _migrate(self, locked: bool, lock_timeout: float) -> None:
         have = migrations.version(self.conn)
         if have > migrations.SCHEMA_VERSION:
