@@ -82,10 +82,18 @@ def ingest(
 
     if not paths:
         raise UsageError("no paths given", "e.g. assistant ingest seeds/  (files, folders, globs, URLs or - for stdin)")
-    urls = [p for p in paths if is_url(p)]
-    files, skipped, missing = inputs.expand([p for p in paths if not is_url(p)])
+    from .ingest.fetch import unsupported_scheme
+
     report = Report()
     t0 = time.perf_counter()
+    for p in paths:
+        scheme = unsupported_scheme(p)
+        if scheme and not Path(p).exists():
+            hint = "give a local path instead, e.g. " + p[len("file://"):] if scheme == "file" else "ingest fetches http:// and https:// URLs; download it and give the file"
+            report.outcomes.append(Outcome(p, "failed", message=f"{p}: unsupported URL scheme {scheme}://", hint=hint))
+    paths = [p for p in paths if not (unsupported_scheme(p) and not Path(p).exists())]
+    urls = [p for p in paths if is_url(p)]
+    files, skipped, missing = inputs.expand([p for p in paths if not is_url(p)])
     for s in skipped:
         report.outcomes.append(Outcome(s.label, "skipped", message=s.reason))
     for m in missing:

@@ -84,3 +84,13 @@ def test_sources_and_check_on_a_missing_library_create_nothing(tmp_path):
     r = run_subprocess("--data-dir", typo, "check", "--json", env={"ASSISTANT_EMBEDDER": "hash"})
     assert r.code == 0 and r.json()["counts"]["articles"] == 0, r
     assert not typo.exists()
+
+
+# ------------------------------------------------------------------ item 9: URL schemes other than http(s)
+def test_unsupported_url_scheme(home, cli):
+    r = cli("ingest", "file:///etc/hostname", "ftp://example.org/news.txt", "--json")
+    assert r.code == 1
+    msgs = [o["message"] for o in r.json()["outcomes"]]
+    assert msgs == ["file:///etc/hostname: unsupported URL scheme file://", "ftp://example.org/news.txt: unsupported URL scheme ftp://"]
+    assert "/etc/hostname" in r.json()["outcomes"][0]["hint"]
+    assert not (home / "library.sqlite3").exists()
