@@ -178,6 +178,9 @@ class Assistant:
         ``stream=True`` returns an AnswerStream instead: iterate it for each checked sentence as it
         passes; ``.answer`` is then the whole Answer. (``on_sentence(sentence, citations)`` is the
         older callback form of the same thing.)"""
+        from .limits import check_question
+
+        check_question(question)
         if stream:
             _one_way_to_stream(on_sentence)
         f = self.filters(since, until, as_of, source, article, include_undated)

@@ -389,6 +389,12 @@ def ask(
         return _ask_batch(batch, question, engine, model, base_url, k, strict, show_context, since, until, as_of, source, article, include_undated)
     if question is None:
         fail(UsageError("give a question, or --batch FILE", 'e.g. assistant ask "Who is the governor of Puerto Rico?"'), as_json)
+    from .limits import check_question
+
+    try:
+        check_question(question)
+    except UsageError as exc:
+        fail(exc, as_json)
 
     def body():
         from .api import Assistant

@@ -94,3 +94,23 @@ def test_unsupported_url_scheme(home, cli):
     assert msgs == ["file:///etc/hostname: unsupported URL scheme file://", "ftp://example.org/news.txt: unsupported URL scheme ftp://"]
     assert "/etc/hostname" in r.json()["outcomes"][0]["hint"]
     assert not (home / "library.sqlite3").exists()
+
+
+# ------------------------------------------------------------------ item 10: one question limit everywhere
+def test_one_question_limit_for_ask_batch_chat_and_api(lib, cli):
+    from assistant import Assistant
+    from assistant.errors import UsageError
+    from assistant.limits import MAX_QUESTION_CHARS
+
+    long_q = "Who was poisoned " + "and why " * (MAX_QUESTION_CHARS // 8) + "?"
+    ok_q = "Who was poisoned " + "x" * (MAX_QUESTION_CHARS - 30) + "?"
+    assert len(long_q) > MAX_QUESTION_CHARS >= len(ok_q)
+    r = cli("ask", long_q, "--engine", "extractive", "--json")
+    assert r.code == 2 and "questions are limited to 4,000" in r.json()["error"]["message"], r
+    assert cli("ask", ok_q, "--engine", "extractive").code in (0, 3)
+    r = cli("ask", "--batch", "-", input=long_q + "\n")
+    assert r.code == 1 and "questions are limited to 4,000" in r.stdout
+    r = run_subprocess("chat", "--engine", "extractive", input=long_q + "\n")
+    assert r.code == 1 and "questions are limited to 4,000" in r.stderr
+    with Assistant() as a, pytest.raises(UsageError, match="limited to 4,000"):
+        a.ask(long_q, engine="extractive")

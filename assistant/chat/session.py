@@ -17,7 +17,7 @@ from .condense import llm_rewrite, rule_rewrite
 from .history import DEFAULT_BUDGET, History, Turn
 from .. import registry
 
-MAX_QUESTION_CHARS = 4000
+from ..limits import check_question
 
 HELP = """\
 Ask a question, or type a command:
@@ -130,9 +130,7 @@ class ChatSession:
         return rule_rewrite(question, asks[-1].standalone, asks[-1].answer)
 
     def ask(self, question: str) -> None:
-        if len(question) > MAX_QUESTION_CHARS:
-            raise UsageError(f"the question is {len(question):,} characters long; questions are limited to {MAX_QUESTION_CHARS:,}",
-                             "ask about one thing at a time; to summarise many articles use /brief")
+        check_question(question)
         standalone = self.standalone(question)
         if standalone != question:
             self.out.note(f"(searching for: {standalone})")
