@@ -81,7 +81,12 @@ def test_nothing_to_brief_and_bad_lengths(cli, seeded):
     assert r.code == 2
 
 
-def test_empty_library_has_nothing_to_brief(cli):
+def test_empty_library_has_nothing_to_brief(cli, home):
+    r = cli("brief")
+    assert r.code == 1 and "no library at" in r.stderr
+    from assistant.library.store import Library
+
+    Library.open(home).close()
     r = cli("brief")
     assert r.code == 3
 
