@@ -114,3 +114,23 @@ def test_one_question_limit_for_ask_batch_chat_and_api(lib, cli):
     assert r.code == 1 and "questions are limited to 4,000" in r.stderr
     with Assistant() as a, pytest.raises(UsageError, match="limited to 4,000"):
         a.ask(long_q, engine="extractive")
+
+
+# ------------------------------------------------------------------ item 11: ambiguous numeric dates
+def test_ambiguous_numeric_dates_are_refused_with_an_iso_hint(lib, cli):
+    from assistant.dates import parse_date_bound
+
+    for value in ("10/05/2022", "05/10/2022", "10.05.22", "1-2-2020"):
+        r = cli("search", "Navalny", "--since", value, "--json")
+        assert r.code == 2, (value, r)
+        err = r.json()["error"]
+        assert "ambiguous" in err["message"] and "YYYY-MM-DD" in err["hint"], err
+    assert "2022-05-10 or 2022-10-05" in cli("search", "x", "--since", "10/05/2022", "--json").json()["error"]["hint"]
+    assert parse_date_bound("25/10/2022").iso == "2022-10-25"
+    assert parse_date_bound("10/25/2022").iso == "2022-10-25"
+    assert parse_date_bound("05/05/2022").iso == "2022-05-05"
+    assert parse_date_bound("2022-10-05").iso == "2022-10-05"
+    r = cli("search", "Navalny", "--since", "31/02/2022", "--json")
+    assert r.code == 2 and "cannot read the date" in r.json()["error"]["message"]
+    r = run_subprocess("chat", "--engine", "extractive", input="/since 10/05/2022\n")
+    assert r.code == 1 and "ambiguous" in r.stderr
