@@ -134,3 +134,14 @@ def test_ambiguous_numeric_dates_are_refused_with_an_iso_hint(lib, cli):
     assert r.code == 2 and "cannot read the date" in r.json()["error"]["message"]
     r = run_subprocess("chat", "--engine", "extractive", input="/since 10/05/2022\n")
     assert r.code == 1 and "ambiguous" in r.stderr
+
+
+# ------------------------------------------------------------------ item 12: "[1- 2]" in model output
+@pytest.mark.parametrize("text,keys", [("Navalny was poisoned [1- 2].", ["1", "2"]), ("Navalny was poisoned [1 - 3].", ["1", "2", "3"]),
+                                       ("He was [1 -2, 4] airlifted.", ["1", "2", "4"]), ("A [2 \u2013 3; 5 6] b.", ["2", "3", "5", "6"])])
+def test_spaced_citation_ranges_parse(text, keys):
+    from assistant.support.keys import keys_in, parse_citations
+
+    assert keys_in(text) == keys
+    segs = parse_citations(text)
+    assert len(segs) == 1 and segs[0].keys == keys and "[" not in segs[0].text
