@@ -37,6 +37,15 @@ class State:
 
 state = State()
 
+DATE_FORMS = ("YYYY-MM-DD (or YYYY-MM, YYYY), a written date such as '8 Aug 2019', a relative 7d, 2w, 3m or 1y, "
+              "or words such as yesterday or '3 days ago'; 10/05/2022 is refused as ambiguous")
+OUTLET_RULE = "its name or its site, with or without www. and the ending (usatoday, usatoday.com, www.usatoday.com), any case"
+
+
+def _day(value: Optional[str]) -> str:
+    """A date as the day it names ("2022-10-25T09:00:00+00:00" -> "2022-10-25"), "undated" for none."""
+    return value[:10] if value else "undated"
+
 JsonOpt = typer.Option(False, "--json", help="Print one JSON document on stdout.")
 WaitOpt = typer.Option(None, "--wait", help="Seconds to wait for another writer's lock (default: lock_timeout setting).")
 
@@ -236,7 +245,7 @@ def update(
 # --------------------------------------------------------------------------- sources / show
 @app.command()
 def sources(
-    source: Optional[str] = typer.Option(None, "--source", help="Only articles whose outlet contains this."),
+    source: Optional[str] = typer.Option(None, "--source", help="Only this outlet: " + OUTLET_RULE + "."),
     as_json: bool = JsonOpt,
 ):
     """List the articles in the library (latest revisions)."""
@@ -300,10 +309,10 @@ def show(
 
 
 # --------------------------------------------------------------------------- search
-SinceOpt = typer.Option(None, "--since", help="Published on or after: YYYY-MM-DD or relative (7d, 2w, 3m, 1y).")
-UntilOpt = typer.Option(None, "--until", help="Published on or before this date.")
-AsOfOpt = typer.Option(None, "--as-of", help="Only what was published (and the revisions dated) up to this day.")
-SourceOpt = typer.Option(None, "--source", help="Only this outlet (substring; repeatable).")
+SinceOpt = typer.Option(None, "--since", help="Published on or after this date: " + DATE_FORMS + ".")
+UntilOpt = typer.Option(None, "--until", help="Published on or before this date (same forms as --since).")
+AsOfOpt = typer.Option(None, "--as-of", help="Only what was published (and the revisions dated) up to this day (same forms as --since).")
+SourceOpt = typer.Option(None, "--source", help="Only this outlet (repeatable): " + OUTLET_RULE + ".")
 ArticleOpt = typer.Option(None, "--article", help="Only this article id (repeatable).")
 UndatedOpt = typer.Option(False, "--include-undated", help="Keep undated articles when a date filter is given.")
 
@@ -614,23 +623,55 @@ def eval_retrieval(
 @app.command()
 def forget(
     articles: List[str] = typer.Argument(None, help="Article ids to forget."),
-    before: Optional[str] = typer.Option(None, "--before", help="Forget articles published before this date."),
-    source: Optional[str] = typer.Option(None, "--source", help="Forget every article from this outlet."),
+    before: Optional[str] = typer.Option(None, "--before", help="Forget articles published before this date: " + DATE_FORMS + "."),
+    source: Optional[str] = typer.Option(None, "--source", help="Forget every article from this outlet: " + OUTLET_RULE + "."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List what would be forgotten; forget nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before a bulk delete (--before, --source); needed off a terminal."),
     wait: Optional[float] = WaitOpt,
     as_json: bool = JsonOpt,
 ):
-    """Remove articles (all their revisions, sentences, chunks and vectors)."""
+    """Remove articles (all their revisions, sentences, chunks and vectors). --before and --source ask first."""
 
     def body():
         from . import service
 
-        ids = service.forget(settings(), list(articles or []), before, source, wait)
+        cfg = settings()
+        refs = list(articles or [])
+        bulk = bool(before or source)
+        only = None
+        if dry_run or (bulk and not yes):
+            plan = service.forget_plan(cfg, refs, before, source)
+            if dry_run:
+                if as_json:
+                    emit_json({"forgotten": [], "dry_run": True, "would_forget": [p["article_id"] for p in plan]})
+                else:
+                    for p in plan:
+                        print(f"{p['article_id']}  {_day(p['published'])}  {p['source'] or '-'}  {p['title'] or '(untitled)'}")
+                    print(f"would forget {len(plan)} article(s) (dry run: nothing was forgotten)")
+                return
+            if plan and not _confirm_bulk(plan, as_json):
+                err("nothing forgotten")
+                raise typer.Exit(1)
+            only = [p["article_id"] for p in plan]
+        ids = service.forget(cfg, refs, before, source, wait, only=only)
         if as_json:
             emit_json({"forgotten": ids})
         else:
             print(f"forgot {len(ids)} article(s)" + (": " + ", ".join(ids) if ids and len(ids) <= 10 else ""))
 
     guarded(as_json, body)
+
+
+def _confirm_bulk(plan: list, as_json: bool) -> bool:
+    """Ask on a terminal; off one (a script, a pipe, --json) a bulk delete needs --yes."""
+    if as_json or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise UsageError(f"this would forget {len(plan)} article(s); add --yes to confirm",
+                         "list them first with --dry-run")
+    for p in plan[:10]:
+        err(f"  {p['article_id']}  {_day(p['published'])}  {p['source'] or '-'}  {p['title'] or '(untitled)'}")
+    if len(plan) > 10:
+        err(f"  ... and {len(plan) - 10} more")
+    return typer.confirm(f"Forget these {len(plan)} article(s)?", default=False, err=True)
 
 
 @app.command()

@@ -208,20 +208,51 @@ def show(settings: Settings, ref: str, revision: int | None = None) -> dict:
         }
 
 
-def forget(settings: Settings, refs: list[str], before: str | None = None, source: str | None = None, wait: float | None = None) -> list[str]:
+def _forget_selection(lib: Library, refs: list[str], before: str | None, source: str | None) -> list[str]:
+    """The article ids that refs, --before and --source name (their union); NotFound for an outlet that matches nothing."""
     from .dates import parse_date_bound
 
+    ids: list[str] = [lib.resolve_article(r) for r in refs]
+    if before:
+        ids += lib.articles_published_before(parse_date_bound(before).timestamp)
+    if source:
+        found = lib.articles_from_source(source)  # the one outlet rule (outlets.py)
+        if not found:
+            raise NotFound(f"no outlet matches {source!r}: nothing forgotten", _outlet_hint(lib, source))
+        ids += found
+    return sorted(set(ids))
+
+
+def _outlet_hint(lib: Library, name: str) -> str:
+    """Outlets whose name or site contains NAME (what the user probably meant), else where to look."""
+    from .outlets import forms, normalise
+
+    n = normalise(name)
+    near = sorted({src for src, url in lib.outlets() if src and any(n in f for f in forms(src, url))} if n else set())
+    if near:
+        return "outlets that contain it: " + ", ".join(near[:5]) + (" ..." if len(near) > 5 else "")
+    return "list the outlets with: assistant sources"
+
+
+def forget_plan(settings: Settings, refs: list[str], before: str | None = None, source: str | None = None) -> list[dict]:
+    """What forget would remove (id, title, outlet, date), without removing anything."""
     if not refs and not before and not source:
         raise UsageError("say what to forget", "give article ids, --before DATE or --source NAME")
+    with open_library(settings) as lib:
+        ids = set(_forget_selection(lib, refs, before, source))
+        return [{k: a[k] for k in ("article_id", "title", "source", "published")} for a in lib.list_articles() if a["article_id"] in ids]
+
+
+def forget(settings: Settings, refs: list[str], before: str | None = None, source: str | None = None, wait: float | None = None,
+           only: list[str] | None = None) -> list[str]:
+    """Remove articles; ``only``: the ids the user confirmed (others that match meanwhile are left alone)."""
+    if not refs and not before and not source and only is None:
+        raise UsageError("say what to forget", "give article ids, --before DATE or --source NAME")
     with writer(settings, wait=wait, check=False) as w:
-        lib = w.lib
-        ids: list[str] = [lib.resolve_article(r) for r in refs]
-        if before:
-            bound = parse_date_bound(before)
-            ids += lib.articles_published_before(bound.timestamp)
-        if source:
-            ids += lib.articles_from_source(source)
-        ids = sorted(set(ids))
+        if only is not None:
+            ids = sorted(set(only) & w.lib.committed_article_ids())
+        else:
+            ids = _forget_selection(w.lib, refs, before, source)
         w.forget(ids)
         return ids
 

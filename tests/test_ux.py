@@ -23,15 +23,10 @@ def seeded_home(tmp_path_factory):
 
 
 @pytest.fixture
-def lib(seeded_home, tmp_path, monkeypatch):
-    """A copy of the seeded library, set as ASSISTANT_HOME for this test."""
-    h = tmp_path / "home"
-    shutil.copytree(seeded_home, h)
-    monkeypatch.setenv("ASSISTANT_HOME", str(h))
-    monkeypatch.setenv("ASSISTANT_EMBEDDER", "hash")
-    for var in ("ASSISTANT_CHROMA_URL", "ASSISTANT_MODEL", "ASSISTANT_FAULT"):
-        monkeypatch.delenv(var, raising=False)
-    return h
+def lib(seeded_home, home):
+    """A copy of the seeded library at ASSISTANT_HOME (the conftest home fixture) for this test."""
+    shutil.copytree(seeded_home, home)
+    return home
 
 
 def _closed_reader(*args):
@@ -145,3 +140,89 @@ def test_spaced_citation_ranges_parse(text, keys):
     assert keys_in(text) == keys
     segs = parse_citations(text)
     assert len(segs) == 1 and segs[0].keys == keys and "[" not in segs[0].text
+
+
+# ------------------------------------------------------------------ item 3: bulk forget asks, --dry-run, --yes
+def _ids(cli, *args):
+    return {a["article_id"] for a in cli("sources", "--json", *args).json()["articles"]}
+
+
+def test_bulk_forget_off_a_terminal_needs_yes_and_dry_run_forgets_nothing(lib, cli):
+    before = _ids(cli)
+    r = cli("forget", "--before", "yesterday", "--json")
+    assert r.code == 2 and r.json()["error"]["message"] == "this would forget 11 article(s); add --yes to confirm"  # all but the undated one
+    assert "--dry-run" in r.json()["error"]["hint"]
+    r = cli("forget", "--source", "wikinews")
+    assert r.code == 2 and "add --yes" in r.stderr
+    r = cli("forget", "--before", "2005-01-01", "--dry-run")
+    assert r.code == 0 and "would forget 4 article(s) (dry run: nothing was forgotten)" in r.stdout
+    assert r.stdout.count("2004-12") == 4
+    doc = cli("forget", "--before", "2005-01-01", "--dry-run", "--json").json()
+    assert doc["forgotten"] == [] and len(doc["would_forget"]) == 4
+    assert _ids(cli) == before
+    one = sorted(before)[0]
+    assert cli("forget", one, "--json").json()["forgotten"] == [one]  # ids name what goes: no question asked
+    gone = cli("forget", "--before", "2005-01-01", "--yes", "--json").json()["forgotten"]
+    assert len(gone) == 4 - (one in doc["would_forget"]) and _ids(cli) == before - set(gone) - {one}
+
+
+def test_forget_help_lists_the_date_forms(cli):
+    out = " ".join(cli("forget", "--help").stdout.split())
+    for form in ("YYYY-MM-DD", "7d", "yesterday", "--dry-run", "--yes"):
+        assert form in out.replace("│", " ").replace("  ", " "), form
+
+
+def _spawn(*args, home):
+    pexpect = pytest.importorskip("pexpect")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update({"ASSISTANT_HOME": str(home), "ASSISTANT_EMBEDDER": "hash", "NO_COLOR": "1", "TERM": "xterm"})
+    return pexpect.spawn(sys.executable, ["-m", "assistant.cli", *args], env=env, cwd=str(REPO), encoding="utf-8", timeout=60,
+                         dimensions=(40, 200))
+
+
+def test_bulk_forget_asks_on_a_terminal(lib, cli):
+    c = _spawn("forget", "--before", "2005-01-01", home=lib)
+    c.expect(r"Forget these 4 article\(s\)\? \[y/N\]")
+    assert c.before.count("2004-12") == 4
+    c.sendline("n")
+    c.expect("nothing forgotten")
+    c.expect(pytest.importorskip("pexpect").EOF)
+    c.close()
+    assert c.exitstatus == 1 and len(_ids(cli)) == 12
+    c = _spawn("forget", "--source", "Wikinews", home=lib)
+    c.expect(r"Forget these 10 article\(s\)\? \[y/N\]")
+    c.sendline("y")
+    c.expect(r"forgot 10 article\(s\)")
+    c.expect(pytest.importorskip("pexpect").EOF)
+    c.close()
+    assert c.exitstatus == 0 and len(_ids(cli)) == 2
+
+
+# ------------------------------------------------------------------ item 4: one outlet rule everywhere
+def test_one_outlet_rule_for_sources_search_brief_and_forget(lib, cli):
+    wikinews = _ids(cli, "--source", "Wikinews")
+    assert len(wikinews) == 10
+    for name in ("wikinews (english)", "en.wikinews.org", "EN.WIKINEWS.ORG", "https://en.wikinews.org/wiki/x"):
+        assert _ids(cli, "--source", name) == wikinews, name
+    for name in ("defendamerica", "www.defendamerica.mil", "defendamerica.mil", "DefendAmerica"):
+        assert len(_ids(cli, "--source", name)) == 1, name
+    assert _ids(cli, "--source", "dailymail") == _ids(cli, "--source", "DailyMail.co.uk") != set()
+    assert _ids(cli, "--source", "wiki") == set()  # never a substring
+    hits = cli("search", "Navalny asteroid Mattis", "-k", "20", "--source", "en.wikinews.org", "--json").json()["results"]
+    assert hits and {h["article_id"] for h in hits} <= wikinews
+    assert cli("search", "Navalny", "--source", "wiki", "--json").json()["results"] == []
+    r = cli("brief", "--source", "dailymail", "--engine", "extractive", "--json")
+    assert r.code == 0 and {c["article_id"] for c in r.json()["citations"]} <= _ids(cli, "--source", "dailymail")
+    r = cli("forget", "--source", "wiki", "--yes", "--json")
+    assert r.code == 1 and r.json()["error"]["message"] == "no outlet matches 'wiki': nothing forgotten"
+    assert "Wikinews (English)" in r.json()["error"]["hint"]
+    gone = cli("forget", "--source", "defendamerica.mil", "--yes", "--json").json()["forgotten"]
+    assert len(gone) == 1 and len(_ids(cli)) == 11
+
+
+def test_outlet_forms():
+    from assistant.outlets import matches
+
+    assert matches("usatoday", "www.usatoday.com", None) and matches("USATODAY.com", "USA TODAY", "https://www.usatoday.com/story/x")
+    assert matches("bbc", "BBC News", "https://www.bbc.co.uk/news/x") and matches("bbc.co.uk", None, "https://bbc.co.uk/")
+    assert not matches("usa", "www.usatoday.com", None) and not matches("", "x", None) and not matches("news", "BBC News", None)

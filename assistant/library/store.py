@@ -61,8 +61,11 @@ class Library:
     """The source of truth. Open with ``Library.open(home)``; close when done (or use ``with``)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path):
+        from ..outlets import register
+
         self.conn = conn
         self.path = path
+        register(conn)  # outlet_matches(): the one --source rule, used by filters and forget
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -254,8 +257,10 @@ class Library:
         """
         args: list = []
         if source:
-            q += " AND lower(r.source) LIKE ?"
-            args.append("%" + source.lower() + "%")
+            from ..outlets import sql
+
+            q += " AND " + sql("r")
+            args.append(source)
         q += " ORDER BY r.published_ts IS NULL, r.published_ts DESC, r.title"
         out = []
         for r in self.conn.execute(q, args):
@@ -292,8 +297,18 @@ class Library:
             "SELECT DISTINCT article_id FROM committed_revisions WHERE published_ts IS NOT NULL AND published_ts < ?", (timestamp,))]
 
     def articles_from_source(self, source: str) -> list[str]:
+        """Articles whose outlet is NAME by the one outlet rule (outlets.py)."""
+        from ..outlets import sql
+
         return [r[0] for r in self.conn.execute(
-            "SELECT DISTINCT article_id FROM committed_revisions WHERE lower(source)=lower(?)", (source,))]
+            "SELECT DISTINCT article_id FROM committed_revisions r WHERE " + sql("r"), (source,))]
+
+    def outlets(self) -> list[tuple[str, str]]:
+        """Every (outlet name, url) pair of the committed revisions."""
+        return [(r[0], r[1]) for r in self.conn.execute("SELECT DISTINCT source, url FROM committed_revisions")]
+
+    def committed_article_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT article_id FROM committed_revisions")}
 
     def orphan_chunks(self) -> int:
         """Chunks whose revision is gone."""

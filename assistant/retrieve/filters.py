@@ -75,8 +75,10 @@ class Filters:
             clauses.append(cond)
             args += date_args
         if self.sources:
-            clauses.append("(" + " OR ".join(f"lower({alias}.source) LIKE ?" for _ in self.sources) + ")")
-            args += ["%" + s.lower() + "%" for s in self.sources]
+            from ..outlets import sql
+
+            clauses.append("(" + " OR ".join(sql(alias) for _ in self.sources) + ")")  # the one --source rule (outlets.py)
+            args += list(self.sources)
         if self.article_ids:
             clauses.append(f"{alias}.article_id IN ({','.join('?' * len(self.article_ids))})")
             args += list(self.article_ids)
@@ -86,7 +88,7 @@ class Filters:
         return (" AND ".join(clauses) if clauses else "1=1"), args
 
     def chroma_where(self, article_ids: list[str] | None = None) -> dict | None:
-        """What Chroma can pre-filter (numbers and exact ids); outlet substrings are checked afterwards."""
+        """What Chroma can pre-filter (numbers and exact ids); outlets are checked afterwards in SQL."""
         parts: list[dict] = []
         lo, hi = self.published_bounds()
         if self.dated:
