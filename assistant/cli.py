@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -246,37 +247,61 @@ def update(
 @app.command()
 def sources(
     source: Optional[str] = typer.Option(None, "--source", help="Only this outlet: " + OUTLET_RULE + "."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only articles published on or after this date (same forms as search --since)."),
+    sort: str = typer.Option("date", "--sort", help="date (newest first, undated last), title or outlet."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="List at most this many articles."),
     as_json: bool = JsonOpt,
 ):
-    """List the articles in the library (latest revisions)."""
+    """List the articles in the library (latest revisions); on a terminal cut to its width."""
+    if sort not in ("date", "title", "outlet"):
+        fail(UsageError(f"unknown sort {sort!r}", "use date, title or outlet"), as_json)
 
     def body():
         from . import service
 
         arts = service.sources(settings(), source)
-        if as_json:
-            emit_json({"articles": [{k: a[k] for k in ("article_id", "title", "source", "url", "published", "date_precision", "author", "revision", "sentence_count", "chunk_count", "copies", "story")} for a in arts]})
-            return
-        if not arts:
-            print("The library is empty. Add articles with: assistant ingest PATH  (or: assistant ingest --seeds)")
-            return
-        from rich.table import Table
-
-        table = Table(show_edge=False, pad_edge=False, box=None)
-        sizes: dict = {}
+        total = len(arts)
+        sizes: dict = {}  # story sizes over the whole listing, not just the lines shown
         for a in arts:
             sizes[a["story"]] = sizes.get(a["story"], 0) + 1
-        for col in ("id", "date", "outlet", "title", "rev", "sents", "chunks", "story"):
-            table.add_column(col, overflow="fold", no_wrap=col in ("id", "date"))
-        for a in arts:
-            story = f"{a['story']} ({sizes[a['story']]})" if a["story"] and sizes.get(a["story"], 0) > 1 else "-"
-            if a["copies"]:
-                story += f" copies: {', '.join(a['copies'])}"
-            table.add_row(a["article_id"], a["published"] or "undated", a["source"] or "-", a["title"] or "(untitled)", str(a["revision"]), str(a["sentence_count"]), str(a["chunk_count"]), story)
-        _stdout_console().print(table)
-        print(f"{len(arts)} article(s)")
+        if since:
+            from .dates import parse_date_bound
+
+            lo = parse_date_bound(since).timestamp
+            arts = [a for a in arts if a.get("published_ts") is not None and a["published_ts"] >= lo]
+        if sort == "title":
+            arts.sort(key=lambda a: ((a["title"] or "").casefold(), a["article_id"]))
+        elif sort == "outlet":
+            arts.sort(key=lambda a: ((a["source"] or "").casefold(), -(a.get("published_ts") or float("-inf"))))
+        shown = arts[:limit] if limit else arts
+        if as_json:
+            emit_json({"articles": [{k: a[k] for k in ("article_id", "title", "source", "url", "published", "date_precision", "author", "revision", "sentence_count", "chunk_count", "copies", "story")} for a in shown]})
+            return
+        if not total:
+            print("The library is empty. Add articles with: assistant ingest PATH  (or: assistant ingest --seeds)")
+            return
+        _print_sources_table(shown, sizes)
+        more = f" of {len(arts)} (--limit {limit})" if len(shown) < len(arts) else ""
+        print(f"{len(shown)} article(s){more}" + (f"; {total - len(arts)} before --since {since} or undated" if since and total > len(arts) else ""))
 
     guarded(as_json, body)
+
+
+def _print_sources_table(arts: list, sizes: dict) -> None:
+    """One line per article: cut to the terminal's width; on a pipe whole (a script reads every field)."""
+    from .render import day, table
+
+    rows = []
+    for a in arts:
+        story = f"{a['story']} ({sizes[a['story']]})" if a["story"] and sizes.get(a["story"], 0) > 1 else "-"
+        if a["copies"]:
+            story += f" copies: {', '.join(a['copies'])}"
+        rows.append([a["article_id"], day(a["published"]), a["source"] or "-", a["title"] or "(untitled)", str(a["revision"]),
+                     str(a["sentence_count"]), str(a["chunk_count"]), story])
+    width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else None
+    # cut the story note first, then the title, then the outlet; ids and dates stay whole
+    for line in table(["id", "date", "outlet", "title", "rev", "sents", "chunks", "story"], rows, width, shrink=(7, 3, 2)):
+        print(line)
 
 
 @app.command()

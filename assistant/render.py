@@ -18,3 +18,56 @@ def render_sources(citations) -> str:
         meta = ", ".join(x for x in (c.title and f"“{c.title}”", c.source, c.published or "undated") if x)
         lines.append(f"  [{c.n}] {c.text}\n      {meta} — {c.id}")
     return "\n".join(lines)
+
+
+def day(value: str | None) -> str:
+    """A stored date as the day it names ("2022-10-25T09:00:00+00:00" -> "2022-10-25"); "undated" for none."""
+    return value[:10] if value else "undated"
+
+
+def cell_width(text: str) -> int:
+    """Columns a string takes on a terminal (wide East Asian characters take two, combining marks none)."""
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns, with an ellipsis when something was cut."""
+    text = " ".join(text.split())  # a title with a newline must not break the row
+    if cell_width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = cell_width(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def table(headers: list[str], rows: list[list[str]], width: int | None, shrink: tuple[int, ...] = (), min_width: int = 8) -> list[str]:
+    """Rows as aligned lines of at most ``width`` columns (None: no limit, one row per line whatever its length).
+
+    Only the columns in ``shrink`` (most shrinkable first) are cut, each down to ``min_width``."""
+    rows = [[" ".join(c.split()) for c in r] for r in rows]
+    widths = [max([cell_width(h)] + [cell_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    if width is not None:
+        over = sum(widths) + 2 * (len(widths) - 1) - width
+        for i in shrink:
+            if over <= 0:
+                break
+            cut = min(over, max(0, widths[i] - min_width))
+            widths[i] -= cut
+            over -= cut
+    last = len(headers) - 1
+
+    def line(cells):
+        parts = []
+        for i, c in enumerate(cells):
+            c = clip(c, widths[i])
+            parts.append(c if i == last else c + " " * (widths[i] - cell_width(c)))
+        return "  ".join(parts).rstrip()
+
+    return [line(headers)] + [line(r) for r in rows]

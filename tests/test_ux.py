@@ -226,3 +226,52 @@ def test_outlet_forms():
     assert matches("usatoday", "www.usatoday.com", None) and matches("USATODAY.com", "USA TODAY", "https://www.usatoday.com/story/x")
     assert matches("bbc", "BBC News", "https://www.bbc.co.uk/news/x") and matches("bbc.co.uk", None, "https://bbc.co.uk/")
     assert not matches("usa", "www.usatoday.com", None) and not matches("", "x", None) and not matches("news", "BBC News", None)
+
+
+# ------------------------------------------------------------------ item 15: sources fits the terminal; --limit, --sort, --since
+def test_sources_on_an_80_column_terminal_is_one_line_per_article(lib):
+    pexpect = pytest.importorskip("pexpect")
+    c = _spawn("sources", home=lib)
+    c.setwinsize(24, 80)
+    c.expect(pexpect.EOF)
+    lines = [ln for ln in c.before.replace("\r", "").split("\n") if ln]
+    assert lines[-1] == "12 article(s)", lines
+    assert len(lines) == 1 + 12 + 1, lines  # header, one line per article, the count
+    assert all(len(ln) <= 80 for ln in lines), max(lines, key=len)
+    assert any("…" in ln for ln in lines)
+    assert "T09:" not in c.before and "+00:00" not in c.before
+
+
+def test_sources_on_a_pipe_has_whole_lines_and_days(lib, cli, tmp_path):
+    from assistant.render import clip, day, table
+
+    r = run_subprocess("sources")
+    lines = r.stdout.splitlines()
+    assert len(lines) == 14 and "…" not in r.stdout
+    assert "Puerto Rico Supreme Court removes Governor Pierluisi; Wanda Vázquez becomes governor" in r.stdout
+    assert day("2022-10-25T09:00:00+00:00") == "2022-10-25" and day(None) == "undated"
+    assert clip("a long title here", 8) == "a long …" and clip("東京東京東京", 5) == "東京…"
+    assert table(["id", "title"], [["1", "x" * 50]], 20, shrink=(1,))[1] == "1   " + "x" * 15 + "…"
+
+
+def test_sources_limit_sort_and_since(lib, cli):
+    arts = cli("sources", "--json").json()["articles"]
+    newest = cli("sources", "--json", "--limit", "2").json()["articles"]
+    assert [a["article_id"] for a in newest] == [a["article_id"] for a in arts[:2]]
+    titles = [a["title"] for a in cli("sources", "--json", "--sort", "title").json()["articles"]]
+    assert titles == sorted(titles, key=str.casefold)
+    outlets = [a["source"] for a in cli("sources", "--json", "--sort", "outlet").json()["articles"]]
+    assert outlets == sorted(outlets, key=str.casefold)
+    recent = cli("sources", "--json", "--since", "2020-01-01").json()["articles"]
+    assert len(recent) == 2 and all(a["published"] >= "2020" for a in recent)
+    r = cli("sources", "--since", "2020-01-01", "--limit", "1")
+    assert r.stdout.splitlines()[-1] == "1 article(s) of 2 (--limit 1); 10 before --since 2020-01-01 or undated"
+    assert cli("sources", "--sort", "size").code == 2
+
+
+def test_chat_sources_is_limited(lib):
+    r = run_subprocess("chat", "--engine", "extractive", input="/sources 3\n/sources\n/sources all\n/sources x\n")
+    out = r.stdout.splitlines()
+    assert "3 of 12 article(s) in scope (/sources all lists every one)" in out
+    assert "12 article(s) in scope" in out
+    assert "error: /sources takes a number or all, not 'x'" in r.stderr

@@ -22,7 +22,7 @@ from ..limits import check_question
 HELP = """\
 Ask a question, or type a command:
   /help                 this list
-  /sources              the articles in scope
+  /sources [N|all]      the articles in scope, newest first (the first 20 unless N or all)
   /show N               citation N of the last answer with its neighbouring sentences
   /brief [TOPIC]        a briefing of what is in scope (or of a topic)
   /since DATE           only articles published on or after DATE (YYYY-MM-DD or 7d, 2w, 3m, 1y; "off" clears)
@@ -99,7 +99,7 @@ class ChatSession:
             return False
         fn = {
             "/help": lambda: self.out.line(HELP),
-            "/sources": self.cmd_sources,
+            "/sources": lambda: self.cmd_sources(arg),
             "/show": lambda: self.cmd_show(arg),
             "/brief": lambda: self.cmd_brief(arg or None),
             "/since": lambda: self.cmd_scope("since", arg),
@@ -159,16 +159,38 @@ class ChatSession:
         self.out.note(f"({who}" + "".join(f"; {n}" for n in result.notes if not n.startswith("refused:")) + ")")
 
     # -- commands ----------------------------------------------------------------------
-    def cmd_sources(self) -> None:
+    SOURCES_SHOWN = 20  # /sources lists the newest 20; "/sources N" or "/sources all" for more
+
+    def cmd_sources(self, arg: str = "") -> None:
+        import shutil
+
+        from ..render import clip, day
+
+        if arg.lower() == "all":
+            limit = None
+        elif arg:
+            try:
+                limit = int(arg)
+                if limit < 1:
+                    raise ValueError
+            except ValueError:
+                raise UsageError(f"/sources takes a number or all, not {arg!r}", "e.g. /sources 50, or /sources all") from None
+        else:
+            limit = self.SOURCES_SHOWN
         lib = self.a.library
         f = self.a.filters(**self.scope)
         from ..library.search import articles_with_revision_in
 
         ids = articles_with_revision_in(lib.conn, f)
         arts = [x for x in lib.list_articles() if x["article_id"] in ids]
-        for x in arts:
-            self.out.line(f"{x['article_id']}  {x['published'] or 'undated':10}  {x['source'] or '-'}: {x['title'] or '(untitled)'}")
-        self.out.note(f"{len(arts)} article(s) in scope{self.scope_text()}")
+        width = shutil.get_terminal_size((100, 24)).columns - 1 if self.out.tty else None
+        for x in arts[:limit]:
+            line = f"{x['article_id']}  {day(x['published']):10}  {x['source'] or '-'}: {x['title'] or '(untitled)'}"
+            self.out.line(clip(line, width) if width else line)
+        if limit is not None and len(arts) > limit:
+            self.out.note(f"{limit} of {len(arts)} article(s) in scope{self.scope_text()} (/sources all lists every one)")
+        else:
+            self.out.note(f"{len(arts)} article(s) in scope{self.scope_text()}")
 
     def scope_text(self) -> str:
         parts = [f"{k.replace('_', '-')} {v}" for k, v in self.scope.items() if v]

@@ -267,7 +267,7 @@ class Library:
             out.append(
                 {
                     "article_id": r["article_id"], "title": r["title"], "source": r["source"], "url": r["url"],
-                    "published": r["published"], "date_precision": r["date_precision"], "author": r["author"],
+                    "published": r["published"], "published_ts": r["published_ts"], "date_precision": r["date_precision"], "author": r["author"],
                     "revision": r["revision"], "revisions": r["revision_count"],
                     "sentence_count": r["sentence_count"], "chunk_count": r["chunk_count"],
                 }
