@@ -299,8 +299,9 @@ def _print_sources_table(arts: list, sizes: dict) -> None:
         rows.append([a["article_id"], day(a["published"]), a["source"] or "-", a["title"] or "(untitled)", str(a["revision"]),
                      str(a["sentence_count"]), str(a["chunk_count"]), story])
     width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else None
-    # cut the story note first, then the title, then the outlet; ids and dates stay whole
-    for line in table(["id", "date", "outlet", "title", "rev", "sents", "chunks", "story"], rows, width, shrink=(7, 3, 2)):
+    # too wide: cut the story note, the outlet, the title; still too wide: drop the counts (show and --json have them)
+    for line in table(["id", "date", "outlet", "title", "rev", "sents", "chunks", "story"], rows, width, shrink=(7, 2, 3),
+                      mins={7: 16, 2: 18, 3: 30}, optional=(4, 5, 6)):
         print(line)
 
 

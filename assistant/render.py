@@ -47,20 +47,22 @@ def clip(text: str, width: int) -> str:
     return "".join(out) + "…"
 
 
-def table(headers: list[str], rows: list[list[str]], width: int | None, shrink: tuple[int, ...] = (), min_width: int = 8) -> list[str]:
+def table(headers: list[str], rows: list[list[str]], width: int | None, shrink: tuple[int, ...] = (),
+          mins: dict[int, int] | None = None, optional: tuple[int, ...] = ()) -> list[str]:
     """Rows as aligned lines of at most ``width`` columns (None: no limit, one row per line whatever its length).
 
-    Only the columns in ``shrink`` (most shrinkable first) are cut, each down to ``min_width``."""
+    When too wide, the columns in ``shrink`` (most shrinkable first) are cut down to their minimum
+    (``mins``, else 8); when that is not enough, the ``optional`` columns are dropped and the cut
+    goes on down to half the minimums."""
     rows = [[" ".join(c.split()) for c in r] for r in rows]
     widths = [max([cell_width(h)] + [cell_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
     if width is not None:
-        over = sum(widths) + 2 * (len(widths) - 1) - width
-        for i in shrink:
-            if over <= 0:
-                break
-            cut = min(over, max(0, widths[i] - min_width))
-            widths[i] -= cut
-            over -= cut
+        over = _cut(widths, width, shrink, mins or {})
+        if over > 0 and optional:
+            keep = [i for i in range(len(headers)) if i not in optional]
+            remap = {old: new for new, old in enumerate(keep)}
+            return table([headers[i] for i in keep], [[r[i] for i in keep] for r in rows], width,
+                         tuple(remap[i] for i in shrink if i in remap), {remap[i]: max(6, (mins or {}).get(i, 8) // 2) for i in shrink if i in remap})
     last = len(headers) - 1
 
     def line(cells):
@@ -71,3 +73,15 @@ def table(headers: list[str], rows: list[list[str]], width: int | None, shrink: 
         return "  ".join(parts).rstrip()
 
     return [line(headers)] + [line(r) for r in rows]
+
+
+def _cut(widths: list[int], width: int, shrink: tuple[int, ...], mins: dict[int, int]) -> int:
+    """Narrow the shrinkable columns in place; returns how many columns are still too many."""
+    over = sum(widths) + 2 * (len(widths) - 1) - width
+    for i in shrink:
+        if over <= 0:
+            break
+        cut = min(over, max(0, widths[i] - mins.get(i, 8)))
+        widths[i] -= cut
+        over -= cut
+    return over
