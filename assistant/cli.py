@@ -19,6 +19,34 @@ import typer
 
 from .errors import AssistantError, UsageError
 
+def _plain_help_types() -> None:
+    """Help without programming types: flags show no value (not ``--json <bool>``) and an option
+    shows its metavar or click's plain name (``--source NAME``, ``-k INTEGER``, not ``<list[str]>``).
+
+    typer 0.29 renders the types column through display_type_rich; pyproject pins typer to the
+    0.29 series this was tested with, and an unknown typer keeps its own rendering."""
+    try:
+        from typer.core import TyperArgument, TyperOption
+    except ImportError:  # pragma: no cover
+        return
+
+    def option_type(self, ctx):
+        if self.is_flag or self.count:
+            return None
+        if self.metavar:
+            return self.metavar
+        bare = self.bare_type()
+        bare = bare[5:-1] if bare.startswith("list[") else bare
+        return {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "Path": "PATH"}.get(bare, bare.upper())
+
+    if hasattr(TyperOption, "display_type_rich"):
+        TyperOption.display_type_rich = option_type
+    if hasattr(TyperArgument, "display_type_rich"):
+        TyperArgument.display_type_rich = lambda self, ctx: None  # the argument's name is shown already
+
+
+_plain_help_types()
+
 app = typer.Typer(
     name="assistant",
     help="A news assistant: ingest articles, then search, ask and brief with sentence-level citations.",
@@ -48,7 +76,7 @@ def _day(value: Optional[str]) -> str:
     return value[:10] if value else "undated"
 
 JsonOpt = typer.Option(False, "--json", help="Print one JSON document on stdout.")
-WaitOpt = typer.Option(None, "--wait", help="Seconds to wait for another writer's lock (default: lock_timeout setting).")
+WaitOpt = typer.Option(None, "--wait", metavar="SECONDS", help="Seconds to wait for another writer's lock (default: lock_timeout setting).")
 
 
 def settings():
@@ -148,11 +176,26 @@ def _stdout_console():
     return _Console(no_color=os.environ.get("NO_COLOR") is not None, highlight=False, soft_wrap=not sys.stdout.isatty())
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from . import __version__
+
+        try:
+            v = version("news-assistant")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            v = __version__
+        print(f"assistant (news-assistant) {v}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _main(
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Library directory (default: ASSISTANT_HOME or the per-user data dir)."),
-    chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help="Use a Chroma server (e.g. http://127.0.0.1:8000) instead of the embedded store. Env: ASSISTANT_CHROMA_URL."),
-    embedder: Optional[str] = typer.Option(None, "--embedder", help="local (default), openai or hash. Env: ASSISTANT_EMBEDDER."),
+    _show_version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", metavar="DIR", help="Library directory (default: ASSISTANT_HOME or the per-user data dir)."),
+    chroma_url: Optional[str] = typer.Option(None, "--chroma-url", metavar="URL", help="Use a Chroma server (e.g. http://127.0.0.1:8000) instead of the embedded store. Env: ASSISTANT_CHROMA_URL."),
+    embedder: Optional[str] = typer.Option(None, "--embedder", metavar="NAME", help="local (default), openai or hash. Env: ASSISTANT_EMBEDDER."),
 ):
     state.data_dir, state.chroma_url, state.embedder = data_dir, chroma_url, embedder
 
@@ -162,8 +205,8 @@ def _main(
 def ingest(
     paths: List[str] = typer.Argument(None, help="Files, folders (recursive), globs, - for stdin, or http(s) URLs of pages and RSS/Atom feeds."),
     seeds: bool = typer.Option(False, "--seeds", help="Ingest the bundled sample articles."),
-    field: List[str] = typer.Option(None, "--field", help="JSON field mapping NAME=KEY, e.g. --field text=story (names: title, text, date, updated, url, source, author, id)."),
-    max_file_mb: float = typer.Option(100, "--max-file-mb", help="Refuse files larger than this."),
+    field: List[str] = typer.Option(None, "--field", metavar="NAME=KEY", help="JSON field mapping NAME=KEY, e.g. --field text=story (names: title, text, date, updated, url, source, author, id)."),
+    max_file_mb: float = typer.Option(100, "--max-file-mb", metavar="MB", help="Refuse files larger than this."),
     max_entries: int = typer.Option(200, "--max-entries", min=1, help="Take at most this many entries from each feed (the rest are reported as skipped)."),
     wait: Optional[float] = WaitOpt,
     as_json: bool = JsonOpt,
@@ -246,8 +289,8 @@ def update(
 # --------------------------------------------------------------------------- sources / show
 @app.command()
 def sources(
-    source: Optional[str] = typer.Option(None, "--source", help="Only this outlet: " + OUTLET_RULE + "."),
-    since: Optional[str] = typer.Option(None, "--since", help="Only articles published on or after this date (same forms as search --since)."),
+    source: Optional[str] = typer.Option(None, "--source", metavar="NAME", help="Only this outlet: " + OUTLET_RULE + "."),
+    since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Only articles published on or after this date (same forms as search --since)."),
     sort: str = typer.Option("date", "--sort", help="date (newest first, undated last), title or outlet."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="List at most this many articles."),
     as_json: bool = JsonOpt,
@@ -335,11 +378,11 @@ def show(
 
 
 # --------------------------------------------------------------------------- search
-SinceOpt = typer.Option(None, "--since", help="Published on or after this date: " + DATE_FORMS + ".")
-UntilOpt = typer.Option(None, "--until", help="Published on or before this date (same forms as --since).")
-AsOfOpt = typer.Option(None, "--as-of", help="Only what was published (and the revisions dated) up to this day (same forms as --since).")
-SourceOpt = typer.Option(None, "--source", help="Only this outlet (repeatable): " + OUTLET_RULE + ".")
-ArticleOpt = typer.Option(None, "--article", help="Only this article id (repeatable).")
+SinceOpt = typer.Option(None, "--since", metavar="DATE", help="Published on or after this date: " + DATE_FORMS + ".")
+UntilOpt = typer.Option(None, "--until", metavar="DATE", help="Published on or before this date (same forms as --since).")
+AsOfOpt = typer.Option(None, "--as-of", metavar="DATE", help="Only what was published (and the revisions dated) up to this day (same forms as --since).")
+SourceOpt = typer.Option(None, "--source", metavar="NAME", help="Only this outlet (repeatable): " + OUTLET_RULE + ".")
+ArticleOpt = typer.Option(None, "--article", metavar="ID", help="Only this article id (repeatable).")
 UndatedOpt = typer.Option(False, "--include-undated", help="Keep undated articles when a date filter is given.")
 
 
@@ -402,10 +445,10 @@ from .render import render_sentence, render_sources  # noqa: E402,F401  (shared 
 @app.command()
 def ask(
     question: Optional[str] = typer.Argument(None, help="The question (or --batch FILE)."),
-    batch: Optional[str] = typer.Option(None, "--batch", help="Answer one question per line of FILE (- for stdin); print JSON Lines in order."),
-    engine: Optional[str] = typer.Option(None, "--engine", help="llm or extractive (default: llm when a model is configured)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
+    batch: Optional[str] = typer.Option(None, "--batch", metavar="FILE", help="Answer one question per line of FILE (- for stdin); print JSON Lines in order."),
+    engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help="llm or extractive (default: llm when a model is configured)."),
+    model: Optional[str] = typer.Option(None, "--model", metavar="NAME", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
     k: int = typer.Option(8, "-k", help="Passages to retrieve."),
     strict: bool = typer.Option(False, "--strict", help="Remove sentences the sources do not support."),
     show_context: bool = typer.Option(False, "--show-context", help="Print the retrieved passages and the exact prompt; do not call the model."),
@@ -524,9 +567,9 @@ def brief(
     length: Optional[int] = typer.Option(None, "--length", help="Number of sentences (default 8: one point per story, then earlier reports that differ)."),
     fmt: str = typer.Option("text", "--format", help="text, markdown or json."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the briefing to this file (atomically)."),
-    engine: Optional[str] = typer.Option(None, "--engine", help="llm or extractive (default: llm when a model is configured)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Chat model for the llm engine."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
+    engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help="llm or extractive (default: llm when a model is configured)."),
+    model: Optional[str] = typer.Option(None, "--model", metavar="NAME", help="Chat model for the llm engine."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="OpenAI-compatible server URL."),
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Cap the tokens spent (prompt + completion, estimated with tiktoken)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and the token estimate; call no model."),
     since: Optional[str] = SinceOpt,
@@ -591,9 +634,9 @@ def brief(
 def chat(
     session_id: Optional[str] = typer.Argument(None, help="A saved session to resume (with --resume; default: the latest)."),
     resume: bool = typer.Option(False, "--resume", help="Resume a saved session: the one named, else the latest."),
-    engine: Optional[str] = typer.Option(None, "--engine", help="llm or extractive (default: llm when a model is configured)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
+    engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help="llm or extractive (default: llm when a model is configured)."),
+    model: Optional[str] = typer.Option(None, "--model", metavar="NAME", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
     k: int = typer.Option(8, "-k", help="Passages to retrieve per question."),
     history_tokens: Optional[int] = typer.Option(None, "--history-tokens", min=100, help="Token budget of the conversation kept for follow-ups (default 1500)."),
 ):
@@ -649,8 +692,8 @@ def eval_retrieval(
 @app.command()
 def forget(
     articles: List[str] = typer.Argument(None, help="Article ids to forget."),
-    before: Optional[str] = typer.Option(None, "--before", help="Forget articles published before this date: " + DATE_FORMS + "."),
-    source: Optional[str] = typer.Option(None, "--source", help="Forget every article from this outlet: " + OUTLET_RULE + "."),
+    before: Optional[str] = typer.Option(None, "--before", metavar="DATE", help="Forget articles published before this date: " + DATE_FORMS + "."),
+    source: Optional[str] = typer.Option(None, "--source", metavar="NAME", help="Forget every article from this outlet: " + OUTLET_RULE + "."),
     dry_run: bool = typer.Option(False, "--dry-run", help="List what would be forgotten; forget nothing."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before a bulk delete (--before, --source); needed off a terminal."),
     wait: Optional[float] = WaitOpt,

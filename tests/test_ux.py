@@ -275,3 +275,48 @@ def test_chat_sources_is_limited(lib):
     assert "3 of 12 article(s) in scope (/sources all lists every one)" in out
     assert "12 article(s) in scope" in out
     assert "error: /sources takes a number or all, not 'x'" in r.stderr
+
+
+# ------------------------------------------------------------------ item 17: help without value types, --version, pinned CLI stack
+def _all_help(cli):
+    from assistant.cli import app
+
+    out = [cli("--help").stdout]
+    for cmd in app.registered_commands:
+        out.append(cli(cmd.name or cmd.callback.__name__, "--help").stdout)
+    for group in app.registered_groups:
+        for cmd in group.typer_instance.registered_commands:
+            out.append(cli(group.name, cmd.name or cmd.callback.__name__, "--help").stdout)
+    return out
+
+
+def test_help_shows_flags_without_value_types(home, cli):
+    import re
+
+    pages = _all_help(cli)
+    assert len(pages) > 12
+    for page in pages:
+        assert not re.search(r"<(bool|str|int|float|path|list\[[a-z]+\])>", page), page
+    search = next(p for p in pages if "--per-article" in p)
+    assert re.search(r"--json\s+Print one JSON", search) and re.search(r"--since\s+DATE", search) and re.search(r"--source\s+NAME", search)
+
+
+def test_version_option():
+    from assistant import __version__
+
+    r = run_subprocess("--version")
+    assert r.code == 0 and r.stdout.strip().startswith("assistant (news-assistant) ") and r.stdout.strip().endswith(__version__), r
+
+
+def test_cli_stack_is_pinned_to_a_tested_series():
+    import re
+    import tomllib
+    from importlib.metadata import version
+
+    deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    for name in ("typer", "rich"):
+        spec = next(d for d in deps if re.match(name + r"\b", d))
+        lo = re.search(r">=([\d.]+)", spec).group(1)
+        hi = re.search(r"<([\d.]+)", spec).group(1)  # an upper bound: a new series is tried before it is allowed
+        installed = tuple(int(x) for x in version(name).split(".")[:2])
+        assert tuple(int(x) for x in lo.split(".")[:2]) <= installed < tuple(int(x) for x in hi.split(".")[:2]), (spec, installed)
