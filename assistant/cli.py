@@ -476,6 +476,11 @@ def ask(
 
     def body():
         from .api import Assistant
+        from .ingest.language import question_warning
+
+        lang_note = question_warning(question)
+        if lang_note and not as_json:
+            err(f"note: {lang_note}")
 
         with Assistant(settings=_settings_with(model, base_url)) as a:
             f = a.filters(since, until, as_of, source or None, article or None, include_undated)
@@ -496,6 +501,8 @@ def ask(
 
             stream_ok = not as_json and not strict
             result = ans.ask(question, f, engine=engine, k=k, strict=strict, on_sentence=on_sentence if stream_ok else None)
+            if lang_note and as_json:  # on a terminal it was said before the answer
+                result.notes.append(lang_note)
         if verbose:
             for m in result.prompt:
                 err(f"----- {m['role']} -----\n{m['content']}")

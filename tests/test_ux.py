@@ -320,3 +320,36 @@ def test_cli_stack_is_pinned_to_a_tested_series():
         hi = re.search(r"<([\d.]+)", spec).group(1)  # an upper bound: a new series is tried before it is allowed
         installed = tuple(int(x) for x in version(name).split(".")[:2])
         assert tuple(int(x) for x in lo.split(".")[:2]) <= installed < tuple(int(x) for x in hi.split(".")[:2]), (spec, installed)
+
+
+# ------------------------------------------------------------------ item 18: only English, said at ingest and at ask
+ARABIC = ("أعلنت الحكومة اليوم عن خطة جديدة لدعم الاقتصاد الوطني وتوفير فرص عمل للشباب في جميع أنحاء البلاد، "
+          "وقال الوزير إن الخطة ستبدأ الشهر المقبل وستشمل جميع المحافظات.")
+HEBREW = "הממשלה הודיעה היום על תוכנית חדשה לתמיכה בכלכלה הלאומית ויצירת מקומות עבודה לצעירים בכל רחבי הארץ."
+CHINESE = "政府今天宣布了一项支持国民经济和为全国青年创造就业机会的新计划，部长表示该计划将于下个月开始实施。"
+
+
+def test_non_english_articles_are_named_at_ingest(home, cli, tmp_path):
+    from tests.conftest import write
+
+    for name, text in (("ar", ARABIC), ("he", HEBREW), ("zh", CHINESE)):
+        write(tmp_path / "in" / f"{name}.txt", f"Title\n\n{text}\n")
+    r = run_subprocess("ingest", tmp_path / "in")
+    assert r.code == 0, r
+    for lang in ("Arabic", "Hebrew", "Chinese"):
+        assert f"looks like {lang}, not English; only English is supported" in r.stderr, (lang, r.stderr)
+
+
+def test_non_english_question_is_named_at_ask(lib, cli):
+    from assistant.ingest.language import question_warning
+
+    r = cli("ask", "מי הורעל בנוביצ'וק?", "--engine", "extractive")
+    assert "note: the question looks like Hebrew, not English; only English is supported" in r.stderr, r
+    doc = cli("ask", "ما هي خطة الحكومة؟", "--engine", "extractive", "--json").json()
+    assert any("Arabic, not English" in n for n in doc["notes"])
+    r = cli("ask", "Wer wurde im August mit Nowitschok vergiftet und nach Deutschland geflogen?", "--engine", "extractive")
+    assert "looks like German, not English" in r.stderr, r
+    assert question_warning("Who was poisoned with Novichok in August 2020 and flown to Germany?") is None
+    assert question_warning("Navalny Novichok Berlin Charité") is None
+    r = run_subprocess("chat", "--engine", "extractive", input="ما هي خطة الحكومة؟\n")
+    assert "looks like Arabic, not English" in r.stdout

@@ -131,6 +131,11 @@ class ChatSession:
 
     def ask(self, question: str) -> None:
         check_question(question)
+        from ..ingest.language import question_warning
+
+        lang_note = question_warning(question)
+        if lang_note:
+            self.out.note(f"({lang_note})")
         standalone = self.standalone(question)
         if standalone != question:
             self.out.note(f"(searching for: {standalone})")
