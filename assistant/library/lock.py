@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import LockedError
 
 LOCK_NAME = "write.lock"
+PID_NAME = "write.pid"  # only while a writer holds the lock (a killed writer leaves it behind)
 
 
 @contextmanager
@@ -30,8 +31,13 @@ def write_lock(home: Path, timeout: float = 10.0):
             f"another assistant process is writing to {home}",
             f"wait for it to finish, or wait longer with --wait SECONDS (waited {timeout:g} s)",
         )
+    pid_file = home / PID_NAME
     try:
-        (home / "write.pid").write_text(str(os.getpid()))
+        pid_file.write_text(str(os.getpid()))
         yield
     finally:
+        try:  # the pid says who holds the lock (benchmarks/kill_loop.py watches it); gone with the lock
+            pid_file.unlink()
+        except OSError:
+            pass
         lock.release()
