@@ -258,6 +258,8 @@ def _report_ingest(report, cfg, as_json: bool, verbose: bool) -> None:
                 err(f"{o.action:9} {o.article_id}@{o.revision}  {o.origin}")
         for f in feeds:
             err(f"feed {f['url']}: {f['status']}, {f['entries']} entries ({f['already_seen']} already seen, {f['pages_fetched']} pages fetched"
+                + (f", {f['summaries']} from the feed's summary" if f.get("summaries") else "")
+                + (f", {f['pages_rechecked']} recent pages re-checked" if f.get("pages_rechecked") else "")
                 + (f", {f['over_max_entries']} over --max-entries" if f["over_max_entries"] else "") + ")")
         if report.recovered:
             err(f"completed {report.recovered} revision(s) left by an interrupted run")

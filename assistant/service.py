@@ -154,7 +154,7 @@ def update(settings: Settings, max_entries: int | None = None, progress: Callabl
             raise NotFound("no feeds to update", "add one with: assistant ingest FEED_URL")
     with writer(settings, progress, wait) as w:
         report.recovered = w.recovered
-        web = WebSource(w.lib, report, fail, max_entries or 200)
+        web = WebSource(w.lib, report, fail, max_entries or 200, recheck_hours=settings.page_recheck_hours)
 
         def entries():
             for row in remembered_feeds(w.lib):

@@ -36,19 +36,23 @@ class FeedRun:
     already_seen: int = 0
     fetched_pages: int = 0
     failed: int = 0
+    summaries: int = 0  # entries whose page failed, ingested from the feed's summary instead
+    rechecked: int = 0  # pages of recent entries asked again (conditional GET)
     retry: bool = False  # an entry's page could not be fetched: the next update fetches the feed in full
     seen: dict = field(default_factory=dict)  # origin -> (entry_key, fingerprint)
 
     def to_dict(self) -> dict:
         return {"url": self.url, "title": self.title, "status": self.status, "entries": self.entries,
                 "already_seen": self.already_seen, "over_max_entries": self.over_cap, "pages_fetched": self.fetched_pages,
-                "failed": self.failed}
+                "failed": self.failed, "summaries": self.summaries, "pages_rechecked": self.rechecked}
 
 
 class WebSource:
     """Turns URLs into ParsedArticles for the Writer, and records feeds once the Writer is done."""
 
-    def __init__(self, lib, report, fail, max_entries: int = feedlib.DEFAULT_MAX_ENTRIES, max_bytes: int = MAX_DOWNLOAD_BYTES):
+    def __init__(self, lib, report, fail, max_entries: int = feedlib.DEFAULT_MAX_ENTRIES, max_bytes: int = MAX_DOWNLOAD_BYTES,
+                 recheck_hours: float = 0.0):
+        self.recheck_hours = recheck_hours
         self.lib = lib
         self.report = report
         self.max_entries = max_entries
@@ -110,10 +114,18 @@ class WebSource:
                     if feedlib.looks_like_feed(page.content_type, page.body):
                         raise InputError(f"{entry.link}: the entry links to another feed, not an article", "the entry was skipped")
                     art = feedlib.complete_from_entry(load_html(page.text(), entry.link, url=page.url, fetched_at=page.fetched_at), entry, feed)
+                    _keep_validators(art, page)
                 except InputError as exc:
-                    run.failed += 1
-                    run.retry = True
-                    self.fail(entry.link, exc)
+                    run.retry = True  # the next update fetches the feed in full and the page again
+                    fallback = feedlib.summary_article(entry, feed)
+                    if fallback is None:
+                        run.failed += 1
+                        self.fail(entry.link, exc)
+                        continue
+                    run.summaries += 1
+                    self._warn(entry.link, f"{exc.message}; ingested the feed's summary instead ({len(fallback.text.split())} words); "
+                                           "update tries the page again")
+                    yield fallback  # not recorded as seen: the entry counts as new until its page is read
                     continue
             else:
                 run.failed += 1
@@ -136,6 +148,7 @@ class WebSource:
         if got.not_modified:
             run.status = "not modified"
             self.feeds.append(run)
+            yield from self._recheck_pages(run, set())  # an unchanged feed says nothing about its pages
             return
         if not feedlib.looks_like_feed(got.content_type, got.body):
             run.status = "failed"
@@ -143,10 +156,61 @@ class WebSource:
             self.fail(url, InputError(f"{url}: is no longer a feed (it answered with {got.content_type or 'an unknown type'}, not RSS or Atom)",
                                       "check the feed's address on the site; its articles stay in the library"))
             return
-        yield from self._feed(url, got, run)
+        yielded: set[str] = set()
+        for art in self._feed(url, got, run):
+            yielded.add(art.origin)
+            yield art
+        yield from self._recheck_pages(run, yielded)
+
+    def _recheck_pages(self, run: FeedRun, skip: set[str]) -> Iterator[ParsedArticle]:
+        """Pages of this feed's entries first ingested within ``recheck_hours``, asked again with a conditional
+        GET: a story edited in place (its feed entry untouched) becomes a new revision; 304 costs nothing."""
+        if self.recheck_hours <= 0:
+            return
+        from datetime import datetime, timedelta, timezone
+
+        since = (datetime.now(timezone.utc) - timedelta(hours=self.recheck_hours)).isoformat(timespec="seconds")
+        rows = feed_rows.recent_page_entries(self.lib, run.url, since)
+        import json
+
+        for row in rows:
+            link = row["origin"]
+            if not link or link in skip:
+                continue
+            meta = json.loads(row["metadata"] or "{}")
+            try:
+                page = fetch(link, max_bytes=self.max_bytes, etag=meta.get("page_etag", ""), last_modified=meta.get("page_last_modified", ""))
+                run.rechecked += 1
+                if page.not_modified:
+                    continue
+                art = load_html(page.text(), link, url=page.url, fetched_at=page.fetched_at)
+            except InputError as exc:  # gone or failing now: the stored revision stays; said, not an error
+                self._warn(link, f"re-checking the page: {exc.message}; the stored revision stays")
+                continue
+            for name in ("title", "published", "updated", "author", "source"):  # where the page is silent, what was known
+                if not getattr(art, name) and row[name]:
+                    setattr(art, name, row[name])
+            art.origin = link
+            art.url = art.url or row["url"]
+            art.extra["feed"] = run.url
+            _keep_validators(art, page)
+            yield art
+
+    def _warn(self, origin: str, message: str) -> None:
+        from ..library.writer import Outcome
+
+        self.report.outcomes.append(Outcome(origin, "warning", message=message))
 
     # -- after the writer committed ----------------------------------------------------------
     def record(self, report) -> None:
         """Remember feeds and the entries whose articles are now in the library (one transaction)."""
         done = {o.origin: o.article_id for o in report.outcomes if o.action in ("added", "revised", "unchanged")}
         feed_rows.record_runs(self.lib, self.feeds, done)
+
+
+def _keep_validators(art: ParsedArticle, page: Fetched) -> None:
+    """The page's ETag / Last-Modified, kept with the revision (metadata) for the next conditional GET."""
+    if page.etag:
+        art.extra["page_etag"] = page.etag
+    if page.last_modified:
+        art.extra["page_last_modified"] = page.last_modified

@@ -38,3 +38,16 @@ def record_runs(lib, runs, done: dict[str, str]) -> None:
                 if origin in done:
                     c.execute("INSERT OR REPLACE INTO feed_entries(feed_url, entry_key, fingerprint, article_id, seen_at) VALUES (?,?,?,?,?)",
                               (run.url, key, fingerprint, done[origin], now))
+
+
+def recent_page_entries(lib, feed_url: str, since_iso: str) -> list:
+    """The latest committed revision of this feed's entries whose text came from their page (format html)
+    and whose article was first ingested at or after ``since_iso``: the pages ``update`` re-checks."""
+    return lib.conn.execute(
+        """SELECT r.article_id, r.origin, r.url, r.title, r.source, r.author, r.published, r.updated, r.metadata
+           FROM feed_entries e
+           JOIN committed_revisions r ON r.article_id = e.article_id
+            AND r.revision = (SELECT MAX(revision) FROM committed_revisions x WHERE x.article_id = r.article_id)
+           WHERE e.feed_url = ? AND r.format = 'html'
+             AND (SELECT MIN(ingested_at) FROM revisions f WHERE f.article_id = r.article_id) >= ?
+           ORDER BY r.article_id""", (feed_url, since_iso)).fetchall()
