@@ -787,6 +787,8 @@ def check(as_json: bool = JsonOpt):
             print(f"{c['articles']} articles, {c['revisions']} revisions, {c['sentences']} sentences, {c['chunks']} chunks, {result['vectors'] if result['vectors'] is not None else 0} vectors")
             for p in result["problems"]:
                 print(f"problem: {p['problem']}\n  fix: {p['fix']}")
+            for n in result.get("notes", []):
+                print(f"note: {n}")
             print("ok" if result["ok"] else "NOT ok")
         if not result["ok"]:
             raise typer.Exit(1)

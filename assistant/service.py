@@ -31,7 +31,26 @@ def open_library(settings: Settings, create: bool = False, missing_ok: bool = Tr
 def vector_index(settings: Settings, library: Library):
     from .vectors.chroma_index import ChromaIndex
 
-    return ChromaIndex(Path(settings.home), library.library_id, settings.chroma_url)
+    home = Path(settings.home)
+    if library.read_only and not settings.chroma_url:
+        home = _read_only_vectors(home)
+    return ChromaIndex(home, library.library_id, settings.chroma_url)
+
+
+def _read_only_vectors(home: Path) -> Path:
+    """The embedded Chroma store writes when it opens, so a read-only library's vectors are read from a
+    temporary copy (removed at exit); searches and answers are then the same as on a writable disk."""
+    import atexit
+    import shutil
+    import tempfile
+
+    src = home / "chroma"
+    if not src.is_dir():
+        return home
+    tmp = Path(tempfile.mkdtemp(prefix="assistant-ro-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    shutil.copytree(src, tmp / "chroma")
+    return tmp
 
 
 @contextmanager
@@ -278,7 +297,7 @@ def check(settings: Settings) -> dict:
         empty = lib.revisions_without_chunks()
         if empty:
             problems.append({"problem": f"{empty} committed revision(s) without chunks", "fix": "assistant reindex"})
-        fts = lib.fulltext_problem()
+        fts = None if lib.read_only else lib.fulltext_problem()  # the comparison is an INSERT: a read-only library cannot run it
         if fts:
             problems.append({"problem": f"the full-text index does not match the library ({fts})", "fix": "assistant reindex"})
         from .news.clusters import is_stale
@@ -296,4 +315,5 @@ def check(settings: Settings) -> dict:
                 problems.append({"problem": f"{len(missing)} chunk(s) have no vector", "fix": "assistant reindex"})
             if extra:
                 problems.append({"problem": f"{len(extra)} vector(s) belong to no chunk", "fix": "assistant reindex"})
-        return {"ok": not problems, "counts": counts, "vectors": None if vectors is None else len(vectors), "problems": problems}
+        notes = ["read-only library: the full-text index was not compared (that check writes)"] if lib.read_only else []
+        return {"ok": not problems, "counts": counts, "vectors": None if vectors is None else len(vectors), "problems": problems, "notes": notes}

@@ -379,3 +379,63 @@ def test_quickstart_venvs_upgrade_pip():
     assert len(venvs) == 2 and all("--upgrade-deps" in v for v in venvs), venvs
     ci = (REPO / ".ci" / "run").read_text()
     assert all("--upgrade-deps" in v for v in re.findall(r"python3 -m venv[^&\n]*", ci))
+
+
+# ------------------------------------------------------------------ item 6: a read-only library
+def _read_only_runner(tmp_path):
+    """Run the CLI with DIR truly read-only: a read-only bind mount in a private mount namespace when we
+    are root (root ignores permission bits), else the permission bits. None when neither can be had."""
+    if os.geteuid() != 0:
+        def run(d, *args, env=None):
+            for p in [d, *d.rglob("*")]:
+                p.chmod(p.stat().st_mode & ~0o222)
+            try:
+                return run_subprocess("--data-dir", d, *args, env=env)
+            finally:
+                for p in [d, *d.rglob("*")]:
+                    p.chmod(p.stat().st_mode | 0o200)
+        return run
+    if not shutil.which("unshare"):
+        return None
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    ok = subprocess.run(["unshare", "-m", "sh", "-c", f"mount --bind {probe} {probe} && mount -o remount,ro,bind {probe} {probe} && ! touch {probe}/x"],
+                        capture_output=True)
+    if ok.returncode != 0:
+        return None
+
+    def run(d, *args, env=None):
+        import shlex
+
+        e = dict(os.environ)
+        e.update(env or {})
+        cmd = " ".join(shlex.quote(str(a)) for a in [sys.executable, "-m", "assistant.cli", "--data-dir", d, *args])
+        p = subprocess.run(["unshare", "-m", "sh", "-c", f"mount --bind {d} {d} && mount -o remount,ro,bind {d} {d} && exec {cmd}"], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, cwd=REPO, env=e, timeout=180)
+        from tests.conftest import Result
+
+        return Result(p.returncode, p.stdout, p.stderr)
+    return run
+
+
+def test_readers_work_on_a_read_only_library_and_writers_say_where(lib, tmp_path):
+    run = _read_only_runner(tmp_path)
+    if run is None:
+        pytest.skip("no way to make a read-only directory here")
+    (lib / "write.pid").unlink(missing_ok=True)
+    r = run(lib, "sources")
+    assert r.code == 0 and r.stdout.splitlines()[-1] == "12 article(s)", r
+    r = run(lib, "search", "Navalny poisoned Novichok", "--json")
+    assert r.code == 0 and r.json()["results"], r
+    r = run(lib, "ask", "Who was poisoned with Novichok?", "--engine", "extractive", "--json")
+    assert r.code == 0 and r.json()["citations"], r
+    r = run(lib, "check")
+    assert r.code == 0 and "ok" in r.stdout.splitlines() and "note: read-only library" in r.stdout, r
+    r = run(lib, "chat", "--engine", "extractive")
+    assert r.code == 0, r
+    for r in (run(lib, "sources"), run(lib, "check")):
+        assert "not a usable library" not in r.stderr and "move this file" not in r.stderr
+    r = run(lib, "ingest", SEEDS / "news")
+    assert r.code == 1 and r.stderr.startswith(f"error: cannot write to {lib}: Read-only file system") and "internal error" not in r.stderr, r
+    r = run(lib, "forget", "--before", "2005-01-01", "--yes")
+    assert r.code == 1 and "cannot write to" in r.stderr, r

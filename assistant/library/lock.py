@@ -17,15 +17,26 @@ LOCK_NAME = "write.lock"
 PID_NAME = "write.pid"  # only while a writer holds the lock (a killed writer leaves it behind)
 
 
+def raise_unwritable(home: Path, exc: OSError):
+    from ..errors import AssistantError
+
+    reason = exc.strerror or str(exc)
+    raise AssistantError(f"cannot write to {home}: {reason}",
+                         "writing commands need a writable data directory: point --data-dir or ASSISTANT_HOME at one "
+                         "(reading commands work on a read-only library)") from None
+
+
 @contextmanager
 def write_lock(home: Path, timeout: float = 10.0):
     from filelock import FileLock, Timeout
 
     home = Path(home)
-    home.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(home / LOCK_NAME))
     try:
+        home.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=max(timeout, 0))
+    except OSError as exc:  # a read-only disk or HOME, no permission: one line naming the directory
+        raise_unwritable(home, exc)
     except Timeout:
         raise LockedError(
             f"another assistant process is writing to {home}",

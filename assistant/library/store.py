@@ -57,14 +57,22 @@ class RevisionRow:
         )
 
 
+def _writable(home: Path, path: Path) -> bool:
+    """False on a read-only file system or without write permission (os.access knows both, also for root)."""
+    import os
+
+    return os.access(home, os.W_OK) and os.access(path, os.W_OK)
+
+
 class Library:
     """The source of truth. Open with ``Library.open(home)``; close when done (or use ``with``)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path):
+    def __init__(self, conn: sqlite3.Connection, path: Path, read_only: bool = False):
         from ..outlets import register
 
         self.conn = conn
         self.path = path
+        self.read_only = read_only  # opened from a place we cannot write (see _open_read_only)
         register(conn)  # outlet_matches(): the one --source rule, used by filters and forget
 
     # -- opening -------------------------------------------------------------------------
@@ -80,6 +88,8 @@ class Library:
             raise AssistantError(f"the data directory {home} is a file, not a directory", "point --data-dir / ASSISTANT_HOME at a directory")
         if not path.exists() and not create:
             raise NotFound(f"no library at {home}", "ingest something first: assistant ingest PATH")
+        if path.exists() and not create and not _writable(home, path):
+            return cls._open_read_only(home, path)
         try:
             home.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
@@ -93,6 +103,13 @@ class Library:
             conn.execute("PRAGMA foreign_keys=ON")
             lib = cls(conn, path)
             lib._migrate(locked, lock_timeout)
+        except sqlite3.OperationalError as exc:  # read-only or unopenable: the file may be healthy, never say "move it away"
+            conn.close()
+            if "readonly" in str(exc) or "unable to open" in str(exc):
+                if not create and path.exists():
+                    return cls._open_read_only(home, path)
+                raise AssistantError(f"cannot write to the library in {home} ({exc})", "check the directory's permissions, or use another --data-dir")
+            raise AssistantError(f"{path} is not a usable library ({exc})", "point --data-dir at another directory, or move this file away")
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise AssistantError(f"{path} is not a usable library ({exc})", "point --data-dir at another directory, or move this file away")
@@ -108,6 +125,45 @@ class Library:
         conn.row_factory = sqlite3.Row
         lib = cls(conn, Path(home) / DB_NAME)
         migrations.apply(conn)
+        return lib
+
+    @classmethod
+    def _open_read_only(cls, home: Path, path: Path) -> "Library":
+        """A library on a read-only disk or in a directory we may not write: readers still work.
+
+        A WAL database cannot be opened with mode=ro when its -shm file is missing and cannot be
+        created, so then it is opened immutable (safe: nobody can write there either)."""
+        from urllib.parse import quote
+
+        base = "file:" + quote(str(path.resolve())) + "?mode=ro"
+        conn = None
+        for uri in (base, base + "&immutable=1"):
+            try:
+                conn = sqlite3.connect(uri, uri=True, timeout=30.0, isolation_level=None, check_same_thread=False)
+                conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+                break
+            except sqlite3.Error:
+                if conn is not None:
+                    conn.close()
+                conn = None
+        if conn is None:
+            raise AssistantError(f"cannot read the library at {path}: the directory {home} is read-only and the file cannot be opened",
+                                 "check its permissions, or copy the data directory somewhere writable")
+        conn.row_factory = sqlite3.Row
+        lib = cls(conn, path, read_only=True)
+        try:
+            row = conn.execute("SELECT value FROM manifest WHERE key='schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise AssistantError(f"{path} is not a usable library ({exc})", "point --data-dir at another directory")
+        have = migrations.version(conn)
+        if row is None or have != migrations.SCHEMA_VERSION:
+            conn.close()
+            if have > migrations.SCHEMA_VERSION:
+                raise NewerLibrary(f"the library at {home} was written by a newer version of the assistant (schema {have})",
+                                   "upgrade the assistant (pip install -U news-assistant)")
+            raise AssistantError(f"the library at {home} needs an upgrade this version would write, but the directory is read-only",
+                                 "open it once from a writable place, or use the version that wrote it")
         return lib
 
     def _migrate(self, locked: bool, lock_timeout: float) -> None:
