@@ -139,19 +139,37 @@ def quiet_broken_pipe() -> None:
 
 
 def progress_bar(as_json: bool, label: str):
-    """A rich progress bar on a terminal (stderr), else a no-op callback."""
+    """A rich progress bar of chunks embedded on a terminal (stderr), with a total and an ETA once the
+    writer knows them; else a callback that only passes notes on (a resumed run is never silent)."""
     from contextlib import nullcontext
 
     if as_json or not sys.stderr.isatty():
-        return nullcontext(lambda n: None)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        def tick(n):
+            pass
+
+        tick.add_total = lambda n: None
+        tick.note = (lambda msg: None) if as_json else (lambda msg: err(f"note: {msg}"))
+        return nullcontext(tick)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     class _Bar:
         def __enter__(self):
-            self.p = Progress(SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True, console=_stderr_console())
+            self.p = Progress(SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
+                              TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), transient=True, console=_stderr_console())
             self.p.__enter__()
             self.task = self.p.add_task(label, total=None)
-            return lambda n: self.p.advance(self.task, n)
+            self.total = 0
+
+            def tick(n):
+                self.p.advance(self.task, n)
+
+            def add_total(n):
+                self.total += n
+                self.p.update(self.task, total=self.total)
+
+            tick.add_total = add_total
+            tick.note = lambda msg: self.p.console.print(f"note: {msg}", highlight=False)
+            return tick
 
         def __exit__(self, *a):
             self.p.__exit__(*a)
@@ -208,6 +226,8 @@ def ingest(
     field: List[str] = typer.Option(None, "--field", metavar="NAME=KEY", help="JSON field mapping NAME=KEY, e.g. --field text=story (names: title, text, date, updated, url, source, author, id)."),
     max_file_mb: float = typer.Option(100, "--max-file-mb", metavar="MB", help="Refuse files larger than this."),
     max_entries: int = typer.Option(200, "--max-entries", min=1, help="Take at most this many entries from each feed (the rest are reported as skipped)."),
+    large_articles: str = typer.Option("warn", "--large-articles", metavar="warn|split|skip",
+                                       help="An article over 1 MB of text (news is under 0.1 MB): ingest it whole with a warning, split it into parts, or skip it."),
     wait: Optional[float] = WaitOpt,
     as_json: bool = JsonOpt,
     verbose: bool = typer.Option(False, "-v", "--verbose", help="List every input and what happened to it."),
@@ -219,6 +239,8 @@ def ingest(
         from .ingest.loaders import FIELD_ALIASES
         from .resources import seeds_dir
 
+        if large_articles not in ("warn", "split", "skip"):
+            raise UsageError(f"unknown --large-articles {large_articles!r}", "use warn, split or skip")
         targets = list(paths or [])
         if seeds:
             targets.append(str(seeds_dir()))
@@ -230,7 +252,8 @@ def ingest(
             field_map[name] = key
         cfg = settings()
         with progress_bar(as_json, "ingesting") as tick:
-            report = service.ingest(cfg, targets, field_map, int(max_file_mb * 1024 * 1024), tick, wait, max_entries=max_entries)
+            report = service.ingest(cfg, targets, field_map, int(max_file_mb * 1024 * 1024), tick, wait, max_entries=max_entries,
+                                    large_articles=large_articles)
         if seeds:  # the bundled SOURCES.md is skipped by design: no line about our own file
             bundled = str(seeds_dir())
             report.outcomes = [o for o in report.outcomes if not (o.action == "skipped" and str(o.origin).startswith(bundled))]
@@ -734,7 +757,8 @@ def forget(
                 err("nothing forgotten")
                 raise typer.Exit(1)
             only = [p["article_id"] for p in plan]
-        ids = service.forget(cfg, refs, before, source, wait, only=only)
+        with progress_bar(as_json, "forgetting") as tick:  # a run interrupted earlier is completed first, with progress
+            ids = service.forget(cfg, refs, before, source, wait, only=only, progress=tick)
         if as_json:
             emit_json({"forgotten": ids})
         else:
@@ -773,16 +797,26 @@ def reindex(wait: Optional[float] = WaitOpt, as_json: bool = JsonOpt):
 
 
 @app.command()
-def check(as_json: bool = JsonOpt):
+def check(
+    discard_pending: bool = typer.Option(False, "--discard-pending", help="Drop the revisions an interrupted ingest left unfinished instead of completing them."),
+    wait: Optional[float] = WaitOpt,
+    as_json: bool = JsonOpt,
+):
     """Verify that the library and the vector index agree, and say how to fix what does not."""
 
     def body():
         from . import service
 
-        result = service.check(settings())
+        cfg = settings()
+        dropped = service.discard_pending(cfg, wait) if discard_pending else None
+        result = service.check(cfg)
+        if dropped is not None:
+            result["discarded"] = dropped
         if as_json:
             emit_json(result)
         else:
+            if dropped is not None:
+                print(f"dropped {dropped} unfinished revision(s)")
             c = result["counts"]
             print(f"{c['articles']} articles, {c['revisions']} revisions, {c['sentences']} sentences, {c['chunks']} chunks, {result['vectors'] if result['vectors'] is not None else 0} vectors")
             for p in result["problems"]:

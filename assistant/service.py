@@ -67,7 +67,14 @@ def writer(settings: Settings, progress: Callable[[int], None] | None = None, wa
             w = Writer(lib, embedder, vector_index(settings, lib), settings, progress, Preparer(embedder, settings))
             if check:
                 w.check_manifest()
-            w.recovered = w.recover() if lib.manifest().get("vectors_state") != "rebuilding" else 0
+            w.recovered = 0
+            if lib.manifest().get("vectors_state") != "rebuilding":
+                revisions, chunks = w.pending_work()
+                note = getattr(progress, "note", None)
+                if revisions and note:  # never resume silently: it can take minutes (a huge file was interrupted)
+                    note(f"completing {revisions} revision(s) ({chunks} chunks) left unfinished by an interrupted run first; "
+                         "to drop them instead: assistant check --discard-pending")
+                w.recovered = w.recover()
             yield w
             refresh_news(w)
         finally:
@@ -92,6 +99,7 @@ def ingest(
     wait: float | None = None,
     stdin=None,
     max_entries: int | None = None,
+    large_articles: str = "warn",
 ):
     """Ingest files, folders, globs, '-' (stdin) or http(s) URLs of pages and feeds.
     Returns a pipeline Report; never raises for one bad input."""
@@ -144,7 +152,12 @@ def ingest(
         with writer(settings, progress, wait) as w:
             report.recovered = w.recovered
             web = WebSource(w.lib, report, fail, max_entries or 200, max_bytes or 0)
-            w.ingest(language.annotate(parsed(), warn), report)
+            from .ingest import large
+
+            def skip(origin, message):
+                report.outcomes.append(Outcome(origin, "skipped", message=message))
+
+            w.ingest(language.annotate(large.guard(parsed(), large_articles, warn, skip), warn), report)
             web.record(report)
             report.feeds = [f.to_dict() for f in web.feeds]
     report.seconds = time.perf_counter() - t0
@@ -263,17 +276,32 @@ def forget_plan(settings: Settings, refs: list[str], before: str | None = None, 
 
 
 def forget(settings: Settings, refs: list[str], before: str | None = None, source: str | None = None, wait: float | None = None,
-           only: list[str] | None = None) -> list[str]:
+           only: list[str] | None = None, progress: Callable[[int], None] | None = None) -> list[str]:
     """Remove articles; ``only``: the ids the user confirmed (others that match meanwhile are left alone)."""
     if not refs and not before and not source and only is None:
         raise UsageError("say what to forget", "give article ids, --before DATE or --source NAME")
-    with writer(settings, wait=wait, check=False) as w:
+    with writer(settings, progress, wait=wait, check=False) as w:
         if only is not None:
             ids = sorted(set(only) & w.lib.committed_article_ids())
         else:
             ids = _forget_selection(w.lib, refs, before, source)
         w.forget(ids)
         return ids
+
+
+def discard_pending(settings: Settings, wait: float | None = None) -> int:
+    """Drop the revisions an interrupted writer left pending (check --discard-pending), without completing them."""
+    from .embed import build_embedder
+    from .ingest.prepare import Preparer
+    from .library.writer import Writer
+
+    if not (Path(settings.home) / "library.sqlite3").exists():
+        return 0
+    with write_lock(Path(settings.home), settings.lock_timeout if wait is None else wait):
+        with Library.open(settings.home, create=False, locked=True) as lib:
+            embedder = build_embedder(settings)
+            w = Writer(lib, embedder, vector_index(settings, lib), settings, None, Preparer(embedder, settings))
+            return w.discard_pending()
 
 
 def reindex(settings: Settings, progress: Callable[[int], None] | None = None, wait: float | None = None) -> dict:
@@ -288,7 +316,7 @@ def check(settings: Settings) -> dict:
         counts = lib.counts()
         man = lib.manifest()
         if counts["pending"]:
-            problems.append({"problem": f"{counts['pending']} revision(s) left pending or half-deleted by an interrupted run", "fix": "run any writing command, e.g. assistant ingest PATH (it completes them)"})
+            problems.append({"problem": f"{counts['pending']} revision(s) left pending or half-deleted by an interrupted run", "fix": "run any writing command, e.g. assistant ingest PATH (it completes them, with progress), or drop them: assistant check --discard-pending"})
         if man.get("vectors_state") == "rebuilding":
             problems.append({"problem": "a reindex was interrupted", "fix": "assistant reindex"})
         orphans = lib.orphan_chunks()

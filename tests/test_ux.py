@@ -439,3 +439,98 @@ def test_readers_work_on_a_read_only_library_and_writers_say_where(lib, tmp_path
     assert r.code == 1 and r.stderr.startswith(f"error: cannot write to {lib}: Read-only file system") and "internal error" not in r.stderr, r
     r = run(lib, "forget", "--before", "2005-01-01", "--yes")
     assert r.code == 1 and "cannot write to" in r.stderr, r
+
+
+# ------------------------------------------------------------------ item 1: interrupted work is shown, and can be dropped
+def test_interrupted_ingest_is_resumed_with_a_note_or_discarded(home, cli, tmp_path):
+    from tests.conftest import write
+
+    big = write(tmp_path / "big.txt", "Big story\n\n" + "\n\n".join(f"Paragraph {i} says the council met again on day {i}." for i in range(400)))
+    killed = run_subprocess("ingest", big, env={"ASSISTANT_FAULT": "after_pending"})
+    assert killed.code == -9, killed
+    r = run_subprocess("check")
+    assert r.code == 1 and "assistant check --discard-pending" in r.stdout, r
+    # the next writer says what it completes first (never silently); a pipe gets the note on stderr
+    small = write(tmp_path / "small.txt", "Small story\n\nThe mayor opened the new library on Monday, the council said.\n")
+    r = run_subprocess("ingest", small)
+    assert r.code == 0 and r.stderr.startswith("note: completing 1 revision(s) (") and "left unfinished by an interrupted run" in r.stderr, r
+    assert "completed 1 revision(s) left by an interrupted run" in r.stderr
+    assert {a["title"] for a in cli("sources", "--json").json()["articles"]} == {"Big story", "Small story"}
+    # or dropped: check --discard-pending, and the library is whole again
+    other = write(tmp_path / "other.txt", "Other story\n\n" + "\n\n".join(f"Line {i}: the river rose again on day {i}." for i in range(300)))
+    killed = run_subprocess("ingest", other, env={"ASSISTANT_FAULT": "after_pending"})
+    assert killed.code == -9, killed
+    r = run_subprocess("check", "--discard-pending", "--json")
+    assert r.code == 0 and r.json()["discarded"] == 1 and r.json()["ok"], r
+    r = run_subprocess("ingest", small)
+    assert r.code == 0 and "note:" not in r.stderr and "interrupted" not in r.stderr, r
+    assert "Other story" not in {a["title"] for a in cli("sources", "--json").json()["articles"]}
+
+
+def test_recovery_moves_the_progress_bar(home, tmp_path):
+    from assistant import service
+    from assistant.settings import Settings
+    from tests.conftest import write
+
+    big = write(tmp_path / "big.txt", "Big story\n\n" + "\n\n".join(f"Paragraph {i} says the council met again on day {i}." for i in range(400)))
+    assert run_subprocess("ingest", big, env={"ASSISTANT_FAULT": "after_pending"}).code == -9
+    ticks, totals, notes = [], [], []
+
+    def tick(n):
+        ticks.append(n)
+
+    tick.add_total, tick.note = totals.append, notes.append
+    report = service.ingest(Settings.load(), [str(write(tmp_path / "s.txt", "S\n\nThe mayor opened the library on Monday.\n"))], progress=tick)
+    assert report.recovered == 1 and len(notes) == 1 and "completing 1 revision(s)" in notes[0]
+    assert sum(ticks) == sum(totals) and totals[0] > 1  # the resumed revision's chunks were counted and ticked
+
+
+# ------------------------------------------------------------------ item 2: a huge article: progress with a total, bounded slices, a warning
+def test_huge_article_progress_total_slices_and_warning(home, tmp_path, monkeypatch):
+    from assistant import service
+    from assistant.embed.hashing import HashEmbedder
+    from assistant.ingest.large import MAX_ARTICLE_CHARS
+    from assistant.library.writer import EMBED_SLICE
+    from assistant.settings import Settings
+    from tests.conftest import write
+
+    para = "The council met on Monday and agreed a budget for schools, roads and the new library after a long debate. "
+    text = "Huge file\n\n" + "\n\n".join(f"Part {i}. " + para * 3 for i in range(MAX_ARTICLE_CHARS // (len(para) * 3) + 200))  # unique: repeats are dropped
+    huge = write(tmp_path / "huge.txt", text)
+    calls = []
+    real = HashEmbedder.embed_documents
+
+    def spy(self, texts):
+        calls.append(len(texts))
+        return real(self, texts)
+
+    monkeypatch.setattr(HashEmbedder, "embed_documents", spy)
+    ticks, totals = [], []
+
+    def tick(n):
+        ticks.append(n)
+
+    tick.add_total, tick.note = totals.append, lambda m: None
+    report = service.ingest(Settings.load(), [str(huge)], progress=tick)
+    assert report.count("added") == 1
+    warning = [o.message for o in report.outcomes if o.action == "warning"]
+    assert len(warning) == 1 and "MB of text in one article, far more than a news article" in warning[0] and "--large-articles split" in warning[0]
+    assert sum(totals) == report.chunks_embedded > EMBED_SLICE and sum(ticks) == sum(totals) and len(ticks) > 1
+    assert max(calls) <= EMBED_SLICE  # never the whole article's chunks at once: memory stays bounded
+
+
+def test_huge_article_split_or_skip(home, cli, tmp_path):
+    from assistant.ingest.large import MAX_ARTICLE_CHARS, split_text
+    from tests.conftest import write
+
+    para = "The council met on Monday and agreed a budget for schools and roads after a long debate. "
+    huge = write(tmp_path / "huge.txt", "Huge file\n\n" + "\n\n".join(f"Part {i}. " + para * 4 for i in range(int(2.5 * MAX_ARTICLE_CHARS) // (len(para) * 4))))
+    r = cli("ingest", huge, "--large-articles", "skip", "--json")
+    assert r.code == 0 and r.json()["skipped"] == 1 and r.json()["added"] == 0, r
+    r = cli("ingest", huge, "--large-articles", "split", "--json")
+    assert r.code == 0 and r.json()["added"] == 3, r
+    titles = sorted(a["title"] for a in cli("sources", "--json").json()["articles"])
+    assert titles == ["Huge file (part 1 of 3)", "Huge file (part 2 of 3)", "Huge file (part 3 of 3)"]
+    parts = split_text("a" * 10 + "\n\n" + "b" * 10, 15)
+    assert parts == ["a" * 10, "b" * 10]
+    assert cli("ingest", huge, "--large-articles", "maybe").code == 2

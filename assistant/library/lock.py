@@ -35,13 +35,13 @@ def write_lock(home: Path, timeout: float = 10.0):
     try:
         home.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=max(timeout, 0))
-    except OSError as exc:  # a read-only disk or HOME, no permission: one line naming the directory
-        raise_unwritable(home, exc)
-    except Timeout:
+    except Timeout:  # before OSError: filelock's Timeout is a TimeoutError, an OSError
         raise LockedError(
             f"another assistant process is writing to {home}",
             f"wait for it to finish, or wait longer with --wait SECONDS (waited {timeout:g} s)",
         )
+    except OSError as exc:  # a read-only disk or HOME, no permission: one line naming the directory
+        raise_unwritable(home, exc)
     pid_file = home / PID_NAME
     try:
         pid_file.write_text(str(os.getpid()))

@@ -34,6 +34,9 @@ from .store import Library, now_iso
 BATCH_ARTICLES = 32
 
 
+EMBED_SLICE = 256  # chunks embedded and upserted at a time (memory stays bounded, progress moves)
+
+
 @dataclass
 class Outcome:
     origin: str
@@ -91,7 +94,10 @@ class Writer:
         self.settings = settings
         self.preparer = preparer  # ingest.prepare.Preparer: needed by ingest and reindex
         self.run_id = uuid.uuid4().hex[:12]
+        # progress counts chunks embedded; a progress callable may also take the total as it becomes
+        # known (progress.add_total(n)), so a bar can show N/M and an ETA (cli.progress_bar does)
         self.progress = progress or (lambda n: None)
+        self.add_total = getattr(progress, "add_total", None) or (lambda n: None)
 
     # -- manifest -------------------------------------------------------------------------
     def wanted_manifest(self) -> dict[str, str]:
@@ -122,6 +128,23 @@ class Writer:
         self.lib.set_manifest(conn, **values)
 
     # -- recovery -------------------------------------------------------------------------
+    def pending_work(self) -> tuple[int, int]:
+        """(revisions, chunks) an interrupted writer left pending: what recover() would embed."""
+        pending = self.lib.revisions_with_status("pending")
+        return len(pending), sum(len(self.lib.chunk_ids_of(a, r)) for a, r in pending)
+
+    def discard_pending(self) -> int:
+        """Drop the revisions an interrupted writer left pending instead of completing them (crash-safe:
+        they go through the same deleting state as forget). Returns how many were dropped."""
+        pending = self.lib.revisions_with_status("pending")
+        if not pending:
+            return 0
+        with self.lib.transaction() as c:
+            for article_id, rev in pending:
+                _set_status(c, article_id, rev, "deleting", only_from="pending")
+                self.lib.journal(c, self.run_id, "discard", "deleting", article_id, rev)
+        return self.recover_deletions()
+
     def recover(self) -> int:
         """Finish what an interrupted writer left: complete pending revisions, finish deletions."""
         done = self.recover_deletions(journal=True)
@@ -173,7 +196,6 @@ class Writer:
             revs = self.lib.revisions_of(article_id, statuses=("committed",))
             if revs and revs[-1]["content_hash"] == chash:
                 report.outcomes.append(Outcome(art.origin, "unchanged", article_id, revs[-1]["revision"], art.title))
-                self.progress(1)
                 return None
             revision = self.lib.max_revision(article_id) + 1
         sents = self.preparer.sentences(art)
@@ -209,7 +231,6 @@ class Writer:
                 self.lib.journal(c, self.run_id, "ingest", action, p.article_id, p.revision, p.art.origin)
                 report.outcomes.append(Outcome(p.art.origin, action, p.article_id, p.revision, p.art.title))
         fault_point("after_commit")
-        self.progress(len(batch))
 
     def _insert_pending(self, c, p: _Prepared, now: str) -> None:
         art = p.art
@@ -263,16 +284,22 @@ class Writer:
             meta = self.lib.conn.execute("SELECT published_ts, source FROM revisions WHERE article_id=? AND revision=?", (article_id, rev)).fetchone()
             for r in self.lib.conn.execute("SELECT chunk_id, idx, text FROM chunks WHERE article_id=? AND revision=? ORDER BY idx", (article_id, rev)):
                 rows.append((r["chunk_id"], article_id, rev, r["idx"], r["text"], meta["published_ts"], meta["source"]))
-        vectors = self.embed_texts([r[4] for r in rows])
-        metadatas = [
-            {
-                "article_id": a, "revision": rev, "chunk": idx, "source": src or "",
-                # Chroma compares numbers only and stores no nulls: -1 marks an undated article
-                "published_ts": float(ts) if ts is not None else -1.0,
-            }
-            for (_, a, rev, idx, _, ts, src) in rows
-        ]
-        self.index.upsert([r[0] for r in rows], vectors, metadatas)
+        self.add_total(len(rows))
+        # in slices: a 50 MB text is ~100,000 chunks, and their vectors as Python lists would take
+        # gigabytes at once; a slice bounds memory and moves the progress bar as it goes
+        for i in range(0, len(rows), EMBED_SLICE):
+            part = rows[i : i + EMBED_SLICE]
+            vectors = self.embed_texts([r[4] for r in part])
+            metadatas = [
+                {
+                    "article_id": a, "revision": rev, "chunk": idx, "source": src or "",
+                    # Chroma compares numbers only and stores no nulls: -1 marks an undated article
+                    "published_ts": float(ts) if ts is not None else -1.0,
+                }
+                for (_, a, rev, idx, _, ts, src) in part
+            ]
+            self.index.upsert([r[0] for r in part], vectors, metadatas)
+            self.progress(len(part))
         return len(rows)
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
@@ -329,7 +356,6 @@ class Writer:
                     _insert_chunks(c, r["article_id"], r["revision"], chunks)
             total_chunks += self._embed_and_upsert([(r["article_id"], r["revision"]) for r in part])
             fault_point("reindex_batch")
-            self.progress(len(part))
         with self.lib.transaction() as c:
             c.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
             self._record_manifest(c)
