@@ -343,5 +343,7 @@ def check(settings: Settings) -> dict:
                 problems.append({"problem": f"{len(missing)} chunk(s) have no vector", "fix": "assistant reindex"})
             if extra:
                 problems.append({"problem": f"{len(extra)} vector(s) belong to no chunk", "fix": "assistant reindex"})
-        notes = ["read-only library: the full-text index was not compared (that check writes)"] if lib.read_only else []
-        return {"ok": not problems, "counts": counts, "vectors": None if vectors is None else len(vectors), "problems": problems, "notes": notes}
+        result = {"ok": not problems, "counts": counts, "vectors": None if vectors is None else len(vectors), "problems": problems}
+        if lib.read_only:
+            result["notes"] = ["read-only library: the full-text index was not compared (that check writes)"]
+        return result

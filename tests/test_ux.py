@@ -176,8 +176,9 @@ def _spawn(*args, home):
     pexpect = pytest.importorskip("pexpect")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env.update({"ASSISTANT_HOME": str(home), "ASSISTANT_EMBEDDER": "hash", "NO_COLOR": "1", "TERM": "xterm"})
+    # use_poll: late in a full run this process has over 1,024 descriptors open, and select() cannot watch those
     return pexpect.spawn(sys.executable, ["-m", "assistant.cli", *args], env=env, cwd=str(REPO), encoding="utf-8", timeout=60,
-                         dimensions=(40, 200))
+                         dimensions=(40, 200), use_poll=True)
 
 
 def test_bulk_forget_asks_on_a_terminal(lib, cli):
