@@ -117,7 +117,7 @@ def test_check_forget_reindex(pair):
     assert isinstance(f, ForgetResult) and f.forgotten == [victim]
     assert f.to_dict() == cli("forget", victim, "--json").json()
     outlet = a.sources()[0].source
-    assert a.forget(source=outlet).to_dict() == cli("forget", "--source", outlet, "--json").json()
+    assert a.forget(source=outlet).to_dict() == cli("forget", "--source", outlet, "--yes", "--json").json()  # a bulk delete: --yes off a terminal
     assert len(a.sources()) == len(cli("sources", "--json").json()["articles"]) < 11
     assert a.search("Navalny", mode="lexical").to_dict() == cli("search", "Navalny", "--mode", "lexical", "--json").json()
 
