@@ -1,23 +1,40 @@
-"""The Python API: ``Assistant(...)`` opens a library and answers search (and later ask/brief) calls.
+"""The Python API: ``Assistant(...)`` is the one door to a library.
 
     from assistant import Assistant
     with Assistant(data_dir="~/news") as a:
+        a.ingest(["articles/"])
         for p in a.search("Who became governor of Puerto Rico?", k=3):
             print(p.title, p.sentence_ids)
 
-Every model or store can be passed in explicitly; otherwise settings build them lazily.
+Every method returns a typed result (assistant.results, assistant.types) whose ``to_dict()``
+is the document ``assistant <command> --json`` prints. Every model or store can be passed in
+explicitly; otherwise settings build them lazily. Writing methods (ingest, update, forget,
+reindex) take the library's write lock and build their own embedder from the settings.
 """
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 
+from . import registry
+from .errors import UsageError
+from .results import (AnswerContext, ArticleDetail, ArticleInfo, ArticleList, Briefing, CheckResult, ForgetResult, IngestResult,
+                      ReindexResult, SearchResults)
 from .settings import Settings
+
+_UNSET = object()  # tells "on_sentence not given" from on_sentence=None
 
 
 class Assistant:
     def __init__(self, data_dir: str | Path | None = None, *, settings: Settings | None = None, embedder=None, index=None, **overrides):
+        """``overrides`` are settings (model="...", base_url=..., chroma_url=...; None ignored) over
+        the config file and ASSISTANT_* variables. ``embedder`` is an Embedder object, or the name of
+        one (the ``embedder`` setting: local, openai, hash)."""
+        if isinstance(embedder, str):
+            overrides["embedder"], embedder = embedder, None
+        self._own_index = index is None  # ours to drop when a write makes it stale
         self.settings = settings or Settings.load(data_dir, **overrides)
         self._embedder = embedder
         self._index = index
@@ -26,7 +43,7 @@ class Assistant:
     def library(self):
         from .service import open_library
 
-        return open_library(self.settings)
+        return open_library(self.settings, missing_ok=False)  # NotFound: no library at that place
 
     @property
     def embedder(self):
@@ -44,6 +61,76 @@ class Assistant:
             self._index = vector_index(self.settings, self.library)
         return self._index
 
+    # -- writing ----------------------------------------------------------------------------
+    def ingest(self, paths=(), *, seeds: bool = False, fields: dict[str, str] | None = None, max_bytes: int | None = None,
+               max_entries: int | None = None, wait: float | None = None, progress=None, stdin=None):
+        """Add files, folders, globs, "-" (stdin) or http(s) URLs of pages and feeds; ``seeds`` adds the
+        bundled sample articles. ``fields`` maps JSON keys (e.g. {"text": "story"}). Returns an
+        IngestResult; one bad input is an outcome with action "failed", never an exception."""
+        from . import service
+        from .ingest.loaders import FIELD_ALIASES
+
+        targets = [str(paths)] if isinstance(paths, (str, os.PathLike)) else [str(p) for p in paths]
+        if seeds:
+            from .resources import seeds_dir
+
+            targets.append(str(seeds_dir()))
+        for name in fields or {}:
+            if name not in FIELD_ALIASES or not fields[name]:
+                raise UsageError(f"bad field mapping {name!r}={fields[name]!r}", "use NAME=KEY with NAME one of " + ", ".join(FIELD_ALIASES))
+        report = service.ingest(self.settings, targets, dict(fields or {}), max_bytes, progress, wait, stdin=stdin, max_entries=max_entries)
+        self._written()
+        return IngestResult.from_report(report, self.settings.home)
+
+    def update(self, *, max_entries: int | None = None, wait: float | None = None, progress=None):
+        """Fetch every remembered feed again and ingest new or changed entries (an IngestResult)."""
+        from . import service
+
+        report = service.update(self.settings, max_entries, progress, wait)
+        self._written()
+        return IngestResult.from_report(report, self.settings.home)
+
+    def forget(self, articles=(), *, before: str | None = None, source: str | None = None, wait: float | None = None):
+        """Remove articles (ids, --before DATE, or every article of an outlet): a ForgetResult."""
+        from . import service
+
+        ids = service.forget(self.settings, _listify(articles), before, source, wait)
+        self._written()
+        return ForgetResult(ids)
+
+    def reindex(self, *, wait: float | None = None, progress=None):
+        """Rebuild chunks and vectors from the library: a ReindexResult."""
+        from . import service
+
+        r = service.reindex(self.settings, progress, wait)
+        self._written()
+        return ReindexResult(r["revisions"], r["chunks"], r["seconds"])
+
+    def _written(self) -> None:
+        # a reindex drops and recreates the vector collection: a cached handle would be stale
+        if not self._own_index:
+            return
+        self._index = None
+
+    # -- reading ----------------------------------------------------------------------------
+    def sources(self, source: str | None = None):
+        """The library's articles (latest revisions, newest first): a list of ArticleInfo."""
+        from . import service
+
+        return ArticleList(ArticleInfo.from_dict(d) for d in service.sources(self.settings, source))
+
+    def show(self, article: str, revision: int | None = None):
+        """An article (id, unique prefix, ID@REVISION or a sentence id) with its sentences: an ArticleDetail."""
+        from . import service
+
+        return ArticleDetail.from_dict(service.show(self.settings, article, revision))
+
+    def check(self):
+        """Whether the library and the vector index agree, with the fix for each problem: a CheckResult."""
+        from . import service
+
+        return CheckResult.from_dict(service.check(self.settings))
+
     def retriever(self, mode: str = "hybrid"):
         from .retrieve import Retriever
 
@@ -55,7 +142,7 @@ class Assistant:
                source=None, article=None, include_undated: bool = False, per_article: int = 2):
         """Passages (typed objects) for a query, best first; an empty list when nothing matches."""
         filters = self.filters(since, until, as_of, source, article, include_undated)
-        return self.retriever(mode).search(query, k=k, mode=mode, filters=filters, per_article=per_article)
+        return SearchResults(self.retriever(mode).search(query, k=k, mode=mode, filters=filters, per_article=per_article), query, mode)
 
     def filters(self, since=None, until=None, as_of=None, source=None, article=None, include_undated: bool = False):
         from .retrieve import Filters
@@ -77,11 +164,32 @@ class Assistant:
 
         return Answerer(self.library, self.retriever("hybrid"), self.embedder, self.settings, self.llm())
 
-    def ask(self, question: str, *, engine: str | None = None, k: int = 8, strict: bool = False, since=None, until=None,
-            as_of=None, source=None, article=None, include_undated: bool = False, on_sentence=None):
-        """An Answer whose every sentence cites source sentence ids; ``refused`` when the sources do not support one."""
+    def context(self, question: str, *, k: int = 8, since=None, until=None, as_of=None, source=None, article=None,
+                include_undated: bool = False):
+        """What ``ask`` would send, without calling a model: passages and messages (an AnswerContext)."""
         f = self.filters(since, until, as_of, source, article, include_undated)
-        return self.answerer().ask(question, f, engine=engine, k=k, strict=strict, on_sentence=on_sentence)
+        plan = self.answerer().plan(question, f, k)
+        return AnswerContext(question, plan.passages, plan.messages)
+
+    def ask(self, question: str, *, engine: str | None = None, k: int = 8, strict: bool = False, since=None, until=None,
+            as_of=None, source=None, article=None, include_undated: bool = False, stream: bool = False, on_sentence=None):
+        """An Answer whose every sentence cites source sentence ids; ``refused`` when the sources do not support one.
+
+        ``stream=True`` returns an AnswerStream instead: iterate it for each checked sentence as it
+        passes; ``.answer`` is then the whole Answer. (``on_sentence(sentence, citations)`` is the
+        older callback form of the same thing.)"""
+        from .limits import check_question
+
+        check_question(question)
+        if stream:
+            _one_way_to_stream(on_sentence)
+        f = self.filters(since, until, as_of, source, article, include_undated)
+        answerer = self.answerer()
+        if stream:
+            from .streaming import AnswerStream
+
+            return AnswerStream(lambda cb: answerer.ask(question, f, engine=engine, k=k, strict=strict, on_sentence=cb))
+        return answerer.ask(question, f, engine=engine, k=k, strict=strict, on_sentence=on_sentence)
 
     def briefer(self):
         from .brief.pipeline import Briefer
@@ -90,11 +198,46 @@ class Assistant:
 
     def brief(self, topic: str | None = None, *, length: int | None = None, engine: str | None = None, since=None, until=None,
               as_of=None, source=None, article=None, include_undated: bool = False, max_tokens: int | None = None,
-              dry_run: bool = False, on_sentence=None):
-        """A briefing (an Answer with the topic as its question) whose every sentence cites source sentences.
-        Raises NothingToBrief (exit code 3) when nothing is in scope."""
+              dry_run: bool = False, stream: bool = False, on_sentence=_UNSET):
+        """A Briefing whose every sentence cites source sentences. With nothing to brief (nothing in
+        scope, or nothing worth reporting) it is ``empty``, with ``reason`` and ``hint``.
+        ``stream=True`` returns a BriefingStream: iterate it for the points, then read ``.briefing``."""
+        if stream:
+            _one_way_to_stream(None if on_sentence is _UNSET else on_sentence)
         f = self.filters(since, until, as_of, source, article, include_undated)
-        return self.briefer().brief(topic, f, length=length, engine=engine, max_tokens=max_tokens, dry_run=dry_run, on_sentence=on_sentence)
+        briefer = self.briefer()
+
+        def run(cb, legacy=False):
+            from .brief.pipeline import NothingToBrief
+
+            try:
+                answer = briefer.brief(topic, f, length=length, engine=engine, max_tokens=max_tokens, dry_run=dry_run, on_sentence=cb)
+            except NothingToBrief as exc:
+                if legacy:
+                    raise
+                return Briefing.nothing(topic, registry.engine(engine, self.settings).name, f.as_of, exc.message, exc.hint)
+            return Briefing.from_answer(answer, topic, dry_run)
+
+        if stream:
+            from .streaming import BriefingStream
+
+            return BriefingStream(run)
+        # TEMPORARY: callers written before Briefing.empty (cli.py, chat) pass on_sentence and expect
+        # NothingToBrief (exit 3); they keep getting it until they check .empty themselves.
+        legacy = on_sentence is not _UNSET
+        return run(on_sentence if legacy else None, legacy)
+
+    def chat(self, *, engine: str | None = None, k: int = 8, budget: int | None = None, resume: str | None = None):
+        """A chat session (assistant.chat.scripted.Chat): ``ask`` follow-ups, ``brief``, slash ``command``s.
+        ``resume``: "latest" or a saved session id; ``budget``: tokens of conversation kept."""
+        from .chat.history import DEFAULT_BUDGET
+        from .chat.scripted import Chat, Transcript
+        from .chat.session import ChatSession
+
+        session = ChatSession(self, Transcript(), engine=engine, k=k, budget=budget or DEFAULT_BUDGET)
+        if resume is not None:
+            session.resume(None if resume in ("", "latest") else resume)
+        return Chat(session)
 
     def close(self) -> None:
         if "library" in self.__dict__:
@@ -106,6 +249,11 @@ class Assistant:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _one_way_to_stream(on_sentence) -> None:
+    if on_sentence is not None:
+        raise UsageError("give stream=True or on_sentence, not both", "iterate the stream to get each sentence as it is checked")
 
 
 def _listify(value) -> list[str]:

@@ -12,9 +12,8 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .errors import AssistantError, InputError, UsageError
-
-MAX_QUESTION_CHARS = 4000
+from .errors import AssistantError, InputError
+from .limits import MAX_QUESTION_CHARS, check_question
 
 
 def read_lines(source: str) -> list[tuple[int, bytes]]:
@@ -47,10 +46,7 @@ def decode(n: int, raw: bytes) -> str:
         text = raw.decode("utf-8").strip()
     except UnicodeDecodeError:
         raise InputError(f"line {n} is not UTF-8 text", "save the file as UTF-8") from None
-    if len(text) > MAX_QUESTION_CHARS:
-        raise UsageError(f"the question on line {n} is {len(text):,} characters long; questions are limited to {MAX_QUESTION_CHARS:,}",
-                         "ask about one thing at a time")
-    return text
+    return check_question(text, f"the question on line {n}")
 
 
 def run(lines: list[tuple[int, bytes]], ask: Callable[[str], object], emit: Callable[[dict], None]) -> dict:

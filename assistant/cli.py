@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -17,6 +18,34 @@ from typing import List, Optional
 import typer
 
 from .errors import AssistantError, UsageError
+
+def _plain_help_types() -> None:
+    """Help without programming types: flags show no value (not ``--json <bool>``) and an option
+    shows its metavar or click's plain name (``--source NAME``, ``-k INTEGER``, not ``<list[str]>``).
+
+    typer 0.29 renders the types column through display_type_rich; pyproject pins typer to the
+    0.29 series this was tested with, and an unknown typer keeps its own rendering."""
+    try:
+        from typer.core import TyperArgument, TyperOption
+    except ImportError:  # pragma: no cover
+        return
+
+    def option_type(self, ctx):
+        if self.is_flag or self.count:
+            return None
+        if self.metavar:
+            return self.metavar
+        bare = self.bare_type()
+        bare = bare[5:-1] if bare.startswith("list[") else bare
+        return {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "Path": "PATH"}.get(bare, bare.upper())
+
+    if hasattr(TyperOption, "display_type_rich"):
+        TyperOption.display_type_rich = option_type
+    if hasattr(TyperArgument, "display_type_rich"):
+        TyperArgument.display_type_rich = lambda self, ctx: None  # the argument's name is shown already
+
+
+_plain_help_types()
 
 app = typer.Typer(
     name="assistant",
@@ -37,8 +66,17 @@ class State:
 
 state = State()
 
+DATE_FORMS = ("YYYY-MM-DD (or YYYY-MM, YYYY), a written date such as '8 Aug 2019', a relative 7d, 2w, 3m or 1y, "
+              "or words such as yesterday or '3 days ago'; 10/05/2022 is refused as ambiguous")
+OUTLET_RULE = "its name or its site, with or without www. and the ending (usatoday, usatoday.com, www.usatoday.com), any case"
+
+
+def _day(value: Optional[str]) -> str:
+    """A date as the day it names ("2022-10-25T09:00:00+00:00" -> "2022-10-25"), "undated" for none."""
+    return value[:10] if value else "undated"
+
 JsonOpt = typer.Option(False, "--json", help="Print one JSON document on stdout.")
-WaitOpt = typer.Option(None, "--wait", help="Seconds to wait for another writer's lock (default: lock_timeout setting).")
+WaitOpt = typer.Option(None, "--wait", metavar="SECONDS", help="Seconds to wait for another writer's lock (default: lock_timeout setting).")
 
 
 def settings():
@@ -73,6 +111,8 @@ def guarded(as_json: bool, fn):
     except KeyboardInterrupt:
         err("interrupted")
         raise typer.Exit(130)
+    except BrokenPipeError:
+        quiet_broken_pipe()
     except (typer.Exit, typer.Abort):
         raise
     except Exception as exc:  # a bug: one line, the traceback only on request
@@ -83,20 +123,53 @@ def guarded(as_json: bool, fn):
         fail(AssistantError(redact(f"internal error: {exc.__class__.__name__}: {exc}"), "rerun with ASSISTANT_DEBUG=1 for a traceback, and report it"), as_json)
 
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a Unix tool whose reader went away
+
+
+def quiet_broken_pipe() -> None:
+    """The reader of stdout went away (`assistant sources | head`): stop without a word, as Unix tools do.
+
+    stdout is pointed at /dev/null first, so the interpreter's final flush cannot raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (in-process test runner)
+        pass
+    raise typer.Exit(EXIT_BROKEN_PIPE)
+
+
 def progress_bar(as_json: bool, label: str):
-    """A rich progress bar on a terminal (stderr), else a no-op callback."""
+    """A rich progress bar of chunks embedded on a terminal (stderr), with a total and an ETA once the
+    writer knows them; else a callback that only passes notes on (a resumed run is never silent)."""
     from contextlib import nullcontext
 
-    if as_json or not sys.stderr.isatty() or os.environ.get("NO_COLOR") is not None and False:
-        return nullcontext(lambda n: None)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    if as_json or not sys.stderr.isatty():
+        def tick(n):
+            pass
+
+        tick.add_total = lambda n: None
+        tick.note = (lambda msg: None) if as_json else (lambda msg: err(f"note: {msg}"))
+        return nullcontext(tick)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     class _Bar:
         def __enter__(self):
-            self.p = Progress(SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True, console=_stderr_console())
+            self.p = Progress(SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
+                              TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), transient=True, console=_stderr_console())
             self.p.__enter__()
             self.task = self.p.add_task(label, total=None)
-            return lambda n: self.p.advance(self.task, n)
+            self.total = 0
+
+            def tick(n):
+                self.p.advance(self.task, n)
+
+            def add_total(n):
+                self.total += n
+                self.p.update(self.task, total=self.total)
+
+            tick.add_total = add_total
+            tick.note = lambda msg: self.p.console.print(f"note: {msg}", highlight=False)
+            return tick
 
         def __exit__(self, *a):
             self.p.__exit__(*a)
@@ -113,14 +186,34 @@ def _stderr_console():
 def _stdout_console():
     from rich.console import Console
 
-    return Console(no_color=os.environ.get("NO_COLOR") is not None, highlight=False, soft_wrap=not sys.stdout.isatty())
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:  # rich would exit 1 by itself; the CLI decides (quietly, 141)
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(no_color=os.environ.get("NO_COLOR") is not None, highlight=False, soft_wrap=not sys.stdout.isatty())
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from . import __version__
+
+        try:
+            v = version("news-assistant")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            v = __version__
+        print(f"assistant (news-assistant) {v}")
+        raise typer.Exit(0)
 
 
 @app.callback()
 def _main(
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Library directory (default: ASSISTANT_HOME or the per-user data dir)."),
-    chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help="Use a Chroma server (e.g. http://127.0.0.1:8000) instead of the embedded store. Env: ASSISTANT_CHROMA_URL."),
-    embedder: Optional[str] = typer.Option(None, "--embedder", help="local (default), openai or hash. Env: ASSISTANT_EMBEDDER."),
+    _show_version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", metavar="DIR", help="Library directory (default: ASSISTANT_HOME or the per-user data dir)."),
+    chroma_url: Optional[str] = typer.Option(None, "--chroma-url", metavar="URL", help="Use a Chroma server (e.g. http://127.0.0.1:8000) instead of the embedded store. Env: ASSISTANT_CHROMA_URL."),
+    embedder: Optional[str] = typer.Option(None, "--embedder", metavar="NAME", help="local (default), openai or hash. Env: ASSISTANT_EMBEDDER."),
 ):
     state.data_dir, state.chroma_url, state.embedder = data_dir, chroma_url, embedder
 
@@ -130,9 +223,11 @@ def _main(
 def ingest(
     paths: List[str] = typer.Argument(None, help="Files, folders (recursive), globs, - for stdin, or http(s) URLs of pages and RSS/Atom feeds."),
     seeds: bool = typer.Option(False, "--seeds", help="Ingest the bundled sample articles."),
-    field: List[str] = typer.Option(None, "--field", help="JSON field mapping NAME=KEY, e.g. --field text=story (names: title, text, date, updated, url, source, author, id)."),
-    max_file_mb: float = typer.Option(100, "--max-file-mb", help="Refuse files larger than this."),
+    field: List[str] = typer.Option(None, "--field", metavar="NAME=KEY", help="JSON field mapping NAME=KEY, e.g. --field text=story (names: title, text, date, updated, url, source, author, id)."),
+    max_file_mb: float = typer.Option(100, "--max-file-mb", metavar="MB", help="Refuse files larger than this."),
     max_entries: int = typer.Option(200, "--max-entries", min=1, help="Take at most this many entries from each feed (the rest are reported as skipped)."),
+    large_articles: str = typer.Option("warn", "--large-articles", metavar="warn|split|skip",
+                                       help="An article over 1 MB of text (news is under 0.1 MB): ingest it whole with a warning, split it into parts, or skip it."),
     wait: Optional[float] = WaitOpt,
     as_json: bool = JsonOpt,
     verbose: bool = typer.Option(False, "-v", "--verbose", help="List every input and what happened to it."),
@@ -144,6 +239,8 @@ def ingest(
         from .ingest.loaders import FIELD_ALIASES
         from .resources import seeds_dir
 
+        if large_articles not in ("warn", "split", "skip"):
+            raise UsageError(f"unknown --large-articles {large_articles!r}", "use warn, split or skip")
         targets = list(paths or [])
         if seeds:
             targets.append(str(seeds_dir()))
@@ -155,7 +252,11 @@ def ingest(
             field_map[name] = key
         cfg = settings()
         with progress_bar(as_json, "ingesting") as tick:
-            report = service.ingest(cfg, targets, field_map, int(max_file_mb * 1024 * 1024), tick, wait, max_entries=max_entries)
+            report = service.ingest(cfg, targets, field_map, int(max_file_mb * 1024 * 1024), tick, wait, max_entries=max_entries,
+                                    large_articles=large_articles)
+        if seeds:  # the bundled SOURCES.md is skipped by design: no line about our own file
+            bundled = str(seeds_dir())
+            report.outcomes = [o for o in report.outcomes if not (o.action == "skipped" and str(o.origin).startswith(bundled))]
         _report_ingest(report, cfg, as_json, verbose)
 
     guarded(as_json, body)
@@ -180,6 +281,8 @@ def _report_ingest(report, cfg, as_json: bool, verbose: bool) -> None:
                 err(f"{o.action:9} {o.article_id}@{o.revision}  {o.origin}")
         for f in feeds:
             err(f"feed {f['url']}: {f['status']}, {f['entries']} entries ({f['already_seen']} already seen, {f['pages_fetched']} pages fetched"
+                + (f", {f['summaries']} from the feed's summary" if f.get("summaries") else "")
+                + (f", {f['pages_rechecked']} recent pages re-checked" if f.get("pages_rechecked") else "")
                 + (f", {f['over_max_entries']} over --max-entries" if f["over_max_entries"] else "") + ")")
         if report.recovered:
             err(f"completed {report.recovered} revision(s) left by an interrupted run")
@@ -214,38 +317,63 @@ def update(
 # --------------------------------------------------------------------------- sources / show
 @app.command()
 def sources(
-    source: Optional[str] = typer.Option(None, "--source", help="Only articles whose outlet contains this."),
+    source: Optional[str] = typer.Option(None, "--source", metavar="NAME", help="Only this outlet: " + OUTLET_RULE + "."),
+    since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Only articles published on or after this date (same forms as search --since)."),
+    sort: str = typer.Option("date", "--sort", help="date (newest first, undated last), title or outlet."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="List at most this many articles."),
     as_json: bool = JsonOpt,
 ):
-    """List the articles in the library (latest revisions)."""
+    """List the articles in the library (latest revisions); on a terminal cut to its width."""
+    if sort not in ("date", "title", "outlet"):
+        fail(UsageError(f"unknown sort {sort!r}", "use date, title or outlet"), as_json)
 
     def body():
         from . import service
 
         arts = service.sources(settings(), source)
-        if as_json:
-            emit_json({"articles": [{k: a[k] for k in ("article_id", "title", "source", "url", "published", "date_precision", "author", "revision", "sentence_count", "chunk_count", "copies", "story")} for a in arts]})
-            return
-        if not arts:
-            print("The library is empty. Add articles with: assistant ingest PATH  (or: assistant ingest --seeds)")
-            return
-        from rich.table import Table
-
-        table = Table(show_edge=False, pad_edge=False, box=None)
-        sizes: dict = {}
+        total = len(arts)
+        sizes: dict = {}  # story sizes over the whole listing, not just the lines shown
         for a in arts:
             sizes[a["story"]] = sizes.get(a["story"], 0) + 1
-        for col in ("id", "date", "outlet", "title", "rev", "sents", "chunks", "story"):
-            table.add_column(col, overflow="fold", no_wrap=col in ("id", "date"))
-        for a in arts:
-            story = f"{a['story']} ({sizes[a['story']]})" if a["story"] and sizes.get(a["story"], 0) > 1 else "-"
-            if a["copies"]:
-                story += f" copies: {', '.join(a['copies'])}"
-            table.add_row(a["article_id"], a["published"] or "undated", a["source"] or "-", a["title"] or "(untitled)", str(a["revision"]), str(a["sentence_count"]), str(a["chunk_count"]), story)
-        _stdout_console().print(table)
-        print(f"{len(arts)} article(s)")
+        if since:
+            from .dates import parse_date_bound
+
+            lo = parse_date_bound(since).timestamp
+            arts = [a for a in arts if a.get("published_ts") is not None and a["published_ts"] >= lo]
+        if sort == "title":
+            arts.sort(key=lambda a: ((a["title"] or "").casefold(), a["article_id"]))
+        elif sort == "outlet":
+            arts.sort(key=lambda a: ((a["source"] or "").casefold(), -(a.get("published_ts") or float("-inf"))))
+        shown = arts[:limit] if limit else arts
+        if as_json:
+            emit_json({"articles": [{k: a[k] for k in ("article_id", "title", "source", "url", "published", "date_precision", "author", "revision", "sentence_count", "chunk_count", "copies", "story")} for a in shown]})
+            return
+        if not total:
+            print("The library is empty. Add articles with: assistant ingest PATH  (or: assistant ingest --seeds)")
+            return
+        _print_sources_table(shown, sizes)
+        more = f" of {len(arts)} (--limit {limit})" if len(shown) < len(arts) else ""
+        print(f"{len(shown)} article(s){more}" + (f"; {total - len(arts)} before --since {since} or undated" if since and total > len(arts) else ""))
 
     guarded(as_json, body)
+
+
+def _print_sources_table(arts: list, sizes: dict) -> None:
+    """One line per article: cut to the terminal's width; on a pipe whole (a script reads every field)."""
+    from .render import day, table
+
+    rows = []
+    for a in arts:
+        story = f"{a['story']} ({sizes[a['story']]})" if a["story"] and sizes.get(a["story"], 0) > 1 else "-"
+        if a["copies"]:
+            story += f" copies: {', '.join(a['copies'])}"
+        rows.append([a["article_id"], day(a["published"]), a["source"] or "-", a["title"] or "(untitled)", str(a["revision"]),
+                     str(a["sentence_count"]), str(a["chunk_count"]), story])
+    width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else None
+    # too wide: cut the story note, the outlet, the title; still too wide: drop the counts (show and --json have them)
+    for line in table(["id", "date", "outlet", "title", "rev", "sents", "chunks", "story"], rows, width, shrink=(7, 2, 3),
+                      mins={7: 16, 2: 18, 3: 30}, optional=(4, 5, 6)):
+        print(line)
 
 
 @app.command()
@@ -278,11 +406,11 @@ def show(
 
 
 # --------------------------------------------------------------------------- search
-SinceOpt = typer.Option(None, "--since", help="Published on or after: YYYY-MM-DD or relative (7d, 2w, 3m, 1y).")
-UntilOpt = typer.Option(None, "--until", help="Published on or before this date.")
-AsOfOpt = typer.Option(None, "--as-of", help="Only what was published (and the revisions dated) up to this day.")
-SourceOpt = typer.Option(None, "--source", help="Only this outlet (substring; repeatable).")
-ArticleOpt = typer.Option(None, "--article", help="Only this article id (repeatable).")
+SinceOpt = typer.Option(None, "--since", metavar="DATE", help="Published on or after this date: " + DATE_FORMS + ".")
+UntilOpt = typer.Option(None, "--until", metavar="DATE", help="Published on or before this date (same forms as --since).")
+AsOfOpt = typer.Option(None, "--as-of", metavar="DATE", help="Only what was published (and the revisions dated) up to this day (same forms as --since).")
+SourceOpt = typer.Option(None, "--source", metavar="NAME", help="Only this outlet (repeatable): " + OUTLET_RULE + ".")
+ArticleOpt = typer.Option(None, "--article", metavar="ID", help="Only this article id (repeatable).")
 UndatedOpt = typer.Option(False, "--include-undated", help="Keep undated articles when a date filter is given.")
 
 
@@ -345,10 +473,10 @@ from .render import render_refusal, render_sentence, render_sources  # noqa: E40
 @app.command()
 def ask(
     question: Optional[str] = typer.Argument(None, help="The question (or --batch FILE)."),
-    batch: Optional[str] = typer.Option(None, "--batch", help="Answer one question per line of FILE (- for stdin); print JSON Lines in order."),
-    engine: Optional[str] = typer.Option(None, "--engine", help="llm or extractive (default: llm when a model is configured)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
+    batch: Optional[str] = typer.Option(None, "--batch", metavar="FILE", help="Answer one question per line of FILE (- for stdin); print JSON Lines in order."),
+    engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help="llm or extractive (default: llm when a model is configured)."),
+    model: Optional[str] = typer.Option(None, "--model", metavar="NAME", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
     k: int = typer.Option(8, "-k", help="Passages to retrieve."),
     strict: bool = typer.Option(False, "--strict", help="Remove sentences the sources do not support."),
     show_context: bool = typer.Option(False, "--show-context", help="Print the retrieved passages and the exact prompt; do not call the model."),
@@ -367,9 +495,20 @@ def ask(
         return _ask_batch(batch, question, engine, model, base_url, k, strict, show_context, since, until, as_of, source, article, include_undated)
     if question is None:
         fail(UsageError("give a question, or --batch FILE", 'e.g. assistant ask "Who is the governor of Puerto Rico?"'), as_json)
+    from .limits import check_question
+
+    try:
+        check_question(question)
+    except UsageError as exc:
+        fail(exc, as_json)
 
     def body():
         from .api import Assistant
+        from .ingest.language import question_warning
+
+        lang_note = question_warning(question)
+        if lang_note and not as_json:
+            err(f"note: {lang_note}")
 
         with Assistant(settings=_settings_with(model, base_url)) as a:
             f = a.filters(since, until, as_of, source or None, article or None, include_undated)
@@ -390,6 +529,8 @@ def ask(
 
             stream_ok = not as_json and not strict
             result = ans.ask(question, f, engine=engine, k=k, strict=strict, on_sentence=on_sentence if stream_ok else None)
+            if lang_note and as_json:  # on a terminal it was said before the answer
+                result.notes.append(lang_note)
         if verbose:
             for m in result.prompt:
                 err(f"----- {m['role']} -----\n{m['content']}")
@@ -461,9 +602,9 @@ def brief(
     length: Optional[int] = typer.Option(None, "--length", help="Number of sentences (default 8: one point per story, then earlier reports that differ)."),
     fmt: str = typer.Option("text", "--format", help="text, markdown or json."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the briefing to this file (atomically)."),
-    engine: Optional[str] = typer.Option(None, "--engine", help="llm or extractive (default: llm when a model is configured)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Chat model for the llm engine."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
+    engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help="llm or extractive (default: llm when a model is configured)."),
+    model: Optional[str] = typer.Option(None, "--model", metavar="NAME", help="Chat model for the llm engine."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="OpenAI-compatible server URL."),
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Cap the tokens spent (prompt + completion, estimated with tiktoken)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and the token estimate; call no model."),
     since: Optional[str] = SinceOpt,
@@ -483,11 +624,9 @@ def brief(
         from .api import Assistant
         from .util import atomic_write_text
 
-        streamed = []
         stream_ok = fmt_ == "text" and output is None and not dry_run
 
         def on_sentence(sent, citations):
-            streamed.append(sent)
             print(render_sentence(sent, citations), flush=True)
 
         with Assistant(settings=_settings_with(model, base_url)) as a:
@@ -530,9 +669,9 @@ def brief(
 def chat(
     session_id: Optional[str] = typer.Argument(None, help="A saved session to resume (with --resume; default: the latest)."),
     resume: bool = typer.Option(False, "--resume", help="Resume a saved session: the one named, else the latest."),
-    engine: Optional[str] = typer.Option(None, "--engine", help="llm or extractive (default: llm when a model is configured)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
+    engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help="llm or extractive (default: llm when a model is configured)."),
+    model: Optional[str] = typer.Option(None, "--model", metavar="NAME", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
     k: int = typer.Option(8, "-k", help="Passages to retrieve per question."),
     history_tokens: Optional[int] = typer.Option(None, "--history-tokens", min=100, help="Token budget of the conversation kept for follow-ups (default 1500)."),
 ):
@@ -543,6 +682,7 @@ def chat(
         from .chat.repl import run
 
         with Assistant(settings=_settings_with(model, base_url)) as a:
+            a.library  # no library there: say so before the first question
             rid = (session_id or "latest") if (resume or session_id) else None
             return run(a, engine=engine, resume=rid, k=k, budget=history_tokens)
 
@@ -587,23 +727,56 @@ def eval_retrieval(
 @app.command()
 def forget(
     articles: List[str] = typer.Argument(None, help="Article ids to forget."),
-    before: Optional[str] = typer.Option(None, "--before", help="Forget articles published before this date."),
-    source: Optional[str] = typer.Option(None, "--source", help="Forget every article from this outlet."),
+    before: Optional[str] = typer.Option(None, "--before", metavar="DATE", help="Forget articles published before this date: " + DATE_FORMS + "."),
+    source: Optional[str] = typer.Option(None, "--source", metavar="NAME", help="Forget every article from this outlet: " + OUTLET_RULE + "."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List what would be forgotten; forget nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before a bulk delete (--before, --source); needed off a terminal."),
     wait: Optional[float] = WaitOpt,
     as_json: bool = JsonOpt,
 ):
-    """Remove articles (all their revisions, sentences, chunks and vectors)."""
+    """Remove articles (all their revisions, sentences, chunks and vectors). --before and --source ask first."""
 
     def body():
         from . import service
 
-        ids = service.forget(settings(), list(articles or []), before, source, wait)
+        cfg = settings()
+        refs = list(articles or [])
+        bulk = bool(before or source)
+        only = None
+        if dry_run or (bulk and not yes):
+            plan = service.forget_plan(cfg, refs, before, source)
+            if dry_run:
+                if as_json:
+                    emit_json({"forgotten": [], "dry_run": True, "would_forget": [p["article_id"] for p in plan]})
+                else:
+                    for p in plan:
+                        print(f"{p['article_id']}  {_day(p['published'])}  {p['source'] or '-'}  {p['title'] or '(untitled)'}")
+                    print(f"would forget {len(plan)} article(s) (dry run: nothing was forgotten)")
+                return
+            if plan and not _confirm_bulk(plan, as_json):
+                err("nothing forgotten")
+                raise typer.Exit(1)
+            only = [p["article_id"] for p in plan]
+        with progress_bar(as_json, "forgetting") as tick:  # a run interrupted earlier is completed first, with progress
+            ids = service.forget(cfg, refs, before, source, wait, only=only, progress=tick)
         if as_json:
             emit_json({"forgotten": ids})
         else:
             print(f"forgot {len(ids)} article(s)" + (": " + ", ".join(ids) if ids and len(ids) <= 10 else ""))
 
     guarded(as_json, body)
+
+
+def _confirm_bulk(plan: list, as_json: bool) -> bool:
+    """Ask on a terminal; off one (a script, a pipe, --json) a bulk delete needs --yes."""
+    if as_json or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise UsageError(f"this would forget {len(plan)} article(s); add --yes to confirm",
+                         "list them first with --dry-run")
+    for p in plan[:10]:
+        err(f"  {p['article_id']}  {_day(p['published'])}  {p['source'] or '-'}  {p['title'] or '(untitled)'}")
+    if len(plan) > 10:
+        err(f"  ... and {len(plan) - 10} more")
+    return typer.confirm(f"Forget these {len(plan)} article(s)?", default=False, err=True)
 
 
 @app.command()
@@ -624,20 +797,32 @@ def reindex(wait: Optional[float] = WaitOpt, as_json: bool = JsonOpt):
 
 
 @app.command()
-def check(as_json: bool = JsonOpt):
+def check(
+    discard_pending: bool = typer.Option(False, "--discard-pending", help="Drop the revisions an interrupted ingest left unfinished instead of completing them."),
+    wait: Optional[float] = WaitOpt,
+    as_json: bool = JsonOpt,
+):
     """Verify that the library and the vector index agree, and say how to fix what does not."""
 
     def body():
         from . import service
 
-        result = service.check(settings())
+        cfg = settings()
+        dropped = service.discard_pending(cfg, wait) if discard_pending else None
+        result = service.check(cfg)
+        if dropped is not None:
+            result["discarded"] = dropped
         if as_json:
             emit_json(result)
         else:
+            if dropped is not None:
+                print(f"dropped {dropped} unfinished revision(s)")
             c = result["counts"]
             print(f"{c['articles']} articles, {c['revisions']} revisions, {c['sentences']} sentences, {c['chunks']} chunks, {result['vectors'] if result['vectors'] is not None else 0} vectors")
             for p in result["problems"]:
                 print(f"problem: {p['problem']}\n  fix: {p['fix']}")
+            for n in result.get("notes", []):
+                print(f"note: {n}")
             print("ok" if result["ok"] else "NOT ok")
         if not result["ok"]:
             raise typer.Exit(1)
@@ -682,6 +867,23 @@ def config_set(key: str, value: str, as_json: bool = JsonOpt):
 
 def main() -> None:
     """Entry point: usage errors under --json still produce a JSON error document."""
+    code = _run()
+    try:  # output still buffered must reach the reader now, while a broken pipe can still be handled quietly
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _broken_pipe_code()
+    sys.exit(code)
+
+
+def _broken_pipe_code() -> int:
+    try:
+        quiet_broken_pipe()
+    except typer.Exit as exc:
+        return exc.exit_code
+    return EXIT_BROKEN_PIPE  # pragma: no cover - quiet_broken_pipe always raises
+
+
+def _run() -> int:
     try:  # recent typer vendors click as typer._click
         from typer import _click as click
     except ImportError:  # pragma: no cover - older typer
@@ -690,25 +892,27 @@ def main() -> None:
     try:
         rv = app(standalone_mode=False)
     except click.exceptions.NoSuchOption as exc:
-        _usage_error(exc)
+        return _usage_error(exc)
     except click.exceptions.UsageError as exc:  # typer._click exports it only under .exceptions
-        _usage_error(exc)
+        return _usage_error(exc)
     except typer.Abort:
         err("aborted")
-        sys.exit(130)
+        return 130
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except KeyboardInterrupt:
         err("interrupted")
-        sys.exit(130)
-    sys.exit(rv if isinstance(rv, int) else 0)
+        return 130
+    except BrokenPipeError:
+        return _broken_pipe_code()
+    return rv if isinstance(rv, int) else 0
 
 
-def _usage_error(exc) -> None:
+def _usage_error(exc) -> int:
     if "--json" in sys.argv[1:]:
         emit_json({"error": {"message": exc.format_message(), "hint": "see --help"}})
     exc.show()
-    sys.exit(2)
+    return 2
 
 
 if __name__ == "__main__":

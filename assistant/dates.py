@@ -148,7 +148,32 @@ def parse_date_bound(value: str, *, now: datetime | None = None) -> ParsedDate:
         except (OverflowError, ValueError):
             raise UsageError(f"the date {value!r} is too far back", "use a smaller number, or an ISO date such as 1990-01-01")
         return ParsedDate(dt.date().isoformat(), "day", dt.timestamp())
+    numeric = _NUMERIC_DMY.fullmatch(value or "")
+    if numeric:
+        return _numeric_bound(value, *numeric.groups())
     parsed = parse_date(value)
     if parsed is None:
         raise UsageError(f"cannot read the date {value!r}", "use YYYY-MM-DD, e.g. 2019-08-08, or a relative form such as 7d, 2w, 3m, 1y")
     return parsed
+
+
+# 10/05/2022, 10.05.22, 10-05-2022: day and month in an order that differs between countries
+_NUMERIC_DMY = re.compile(r"\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\s*")
+
+
+def _numeric_bound(value: str, a: str, b: str, year: str) -> ParsedDate:
+    """A numeric date read only when it cannot be misread: 25/10/2022 (a day over 12 first) or
+    10/25/2022; 10/05/2022 is refused, since it is 10 May in most of the world and October 5 in the US."""
+    from .errors import UsageError
+
+    first, second = int(a), int(b)
+    y = int(year) + (2000 if len(year) == 2 else 0)
+    if first != second and first <= 12 and second <= 12:
+        raise UsageError(f"the date {value!r} is ambiguous (day and month could be either way round)",
+                         f"use YYYY-MM-DD: {y:04d}-{second:02d}-{first:02d} or {y:04d}-{first:02d}-{second:02d}")
+    day, month = (first, second) if first > 12 or first == second else (second, first)
+    try:
+        dt = datetime(y, month, day)
+    except ValueError:
+        raise UsageError(f"cannot read the date {value!r}", "use YYYY-MM-DD, e.g. 2019-08-08") from None
+    return ParsedDate(dt.date().isoformat(), "day", _ts(dt))

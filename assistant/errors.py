@@ -46,3 +46,25 @@ class VectorStoreError(AssistantError):
 
 class ConfigError(AssistantError):
     """The config file or a setting is invalid."""
+
+
+class LLMError(AssistantError):
+    """The chat model's server failed or answered with something unusable."""
+
+
+class ContextTooLong(AssistantError):
+    """The prompt exceeded the model's context window."""
+
+
+class CorruptSession(AssistantError):
+    """A saved chat session cannot be read."""
+
+
+class NothingToBrief(AssistantError):
+    """No article passes the briefing's filters (exit code 3, like a refused answer)."""
+
+    exit_code = 3
+
+
+class NewerLibrary(AssistantError):
+    """The library was written by a newer version of the assistant (a higher schema version)."""

@@ -13,31 +13,68 @@ from .library.store import Library
 from .settings import Settings
 
 
-def open_library(settings: Settings, create: bool = False) -> Library:
-    if not create and not (Path(settings.home) / "library.sqlite3").exists():
-        return Library.open(settings.home, create=True)  # an empty library reads as empty, not as an error
-    return Library.open(settings.home, create=create)
+def open_library(settings: Settings, create: bool = False, missing_ok: bool = True) -> Library:
+    """Open the library for reading. Reading never creates one: where none exists, an empty
+    in-memory library stands in (``sources`` lists nothing), or with ``missing_ok=False`` the
+    user is told (``ask``/``search``/``brief`` on a mistyped --data-dir must not answer from nothing)."""
+    home = Path(settings.home)
+    if not create and not (home / "library.sqlite3").exists():
+        if home.exists() and not home.is_dir():
+            return Library.open(home, create=False)  # raises: the data directory is a file
+        if not missing_ok:
+            raise NotFound(f"no library at {home}: ingest articles first",
+                           "e.g. assistant ingest --seeds, or check --data-dir / ASSISTANT_HOME")
+        return Library.empty(home)
+    return Library.open(home, create=create, lock_timeout=settings.lock_timeout)
 
 
 def vector_index(settings: Settings, library: Library):
     from .vectors.chroma_index import ChromaIndex
 
-    return ChromaIndex(Path(settings.home), library.library_id, settings.chroma_url)
+    home = Path(settings.home)
+    if library.read_only and not settings.chroma_url:
+        home = _read_only_vectors(home)
+    return ChromaIndex(home, library.library_id, settings.chroma_url)
+
+
+def _read_only_vectors(home: Path) -> Path:
+    """The embedded Chroma store writes when it opens, so a read-only library's vectors are read from a
+    temporary copy (removed at exit); searches and answers are then the same as on a writable disk."""
+    import atexit
+    import shutil
+    import tempfile
+
+    src = home / "chroma"
+    if not src.is_dir():
+        return home
+    tmp = Path(tempfile.mkdtemp(prefix="assistant-ro-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    shutil.copytree(src, tmp / "chroma")
+    return tmp
 
 
 @contextmanager
 def writer(settings: Settings, progress: Callable[[int], None] | None = None, wait: float | None = None, check: bool = True):
     """Take the write lock, open everything, finish interrupted work, yield a Writer."""
     from .embed import build_embedder
-    from .ingest.pipeline import Writer
+    from .ingest.prepare import Preparer
+    from .library.writer import Writer
 
     with write_lock(Path(settings.home), settings.lock_timeout if wait is None else wait):
-        lib = Library.open(settings.home, create=True)
+        lib = Library.open(settings.home, create=True, locked=True)
         try:
-            w = Writer(lib, build_embedder(settings), vector_index(settings, lib), settings, progress)
+            embedder = build_embedder(settings)
+            w = Writer(lib, embedder, vector_index(settings, lib), settings, progress, Preparer(embedder, settings))
             if check:
                 w.check_manifest()
-            w.recovered = w.recover() if lib.manifest().get("vectors_state") != "rebuilding" else 0
+            w.recovered = 0
+            if lib.manifest().get("vectors_state") != "rebuilding":
+                revisions, chunks = w.pending_work()
+                note = getattr(progress, "note", None)
+                if revisions and note:  # never resume silently: it can take minutes (a huge file was interrupted)
+                    note(f"completing {revisions} revision(s) ({chunks} chunks) left unfinished by an interrupted run first; "
+                         "to drop them instead: assistant check --discard-pending")
+                w.recovered = w.recover()
             yield w
             refresh_news(w)
         finally:
@@ -62,19 +99,28 @@ def ingest(
     wait: float | None = None,
     stdin=None,
     max_entries: int | None = None,
+    large_articles: str = "warn",
 ):
     """Ingest files, folders, globs, '-' (stdin) or http(s) URLs of pages and feeds.
     Returns a pipeline Report; never raises for one bad input."""
     from .ingest import inputs, language, loaders
     from .ingest.fetch import is_url
-    from .ingest.pipeline import Outcome, Report
+    from .library.writer import Outcome, Report
 
     if not paths:
         raise UsageError("no paths given", "e.g. assistant ingest seeds/  (files, folders, globs, URLs or - for stdin)")
-    urls = [p for p in paths if is_url(p)]
-    files, skipped, missing = inputs.expand([p for p in paths if not is_url(p)])
+    from .ingest.fetch import unsupported_scheme
+
     report = Report()
     t0 = time.perf_counter()
+    for p in paths:
+        scheme = unsupported_scheme(p)
+        if scheme and not Path(p).exists():
+            hint = "give a local path instead, e.g. " + p[len("file://"):] if scheme == "file" else "ingest fetches http:// and https:// URLs; download it and give the file"
+            report.outcomes.append(Outcome(p, "failed", message=f"{p}: unsupported URL scheme {scheme}://", hint=hint))
+    paths = [p for p in paths if not (unsupported_scheme(p) and not Path(p).exists())]
+    urls = [p for p in paths if is_url(p)]
+    files, skipped, missing = inputs.expand([p for p in paths if not is_url(p)])
     for s in skipped:
         report.outcomes.append(Outcome(s.label, "skipped", message=s.reason))
     for m in missing:
@@ -106,7 +152,12 @@ def ingest(
         with writer(settings, progress, wait) as w:
             report.recovered = w.recovered
             web = WebSource(w.lib, report, fail, max_entries or 200, max_bytes or 0)
-            w.ingest(language.annotate(parsed(), warn), report)
+            from .ingest import large
+
+            def skip(origin, message):
+                report.outcomes.append(Outcome(origin, "skipped", message=message))
+
+            w.ingest(language.annotate(large.guard(parsed(), large_articles, warn, skip), warn), report)
             web.record(report)
             report.feeds = [f.to_dict() for f in web.feeds]
     report.seconds = time.perf_counter() - t0
@@ -116,8 +167,9 @@ def ingest(
 def update(settings: Settings, max_entries: int | None = None, progress: Callable[[int], None] | None = None, wait: float | None = None):
     """Fetch every remembered feed again (conditional GET) and ingest new or changed entries."""
     from .ingest import language
-    from .ingest.pipeline import Outcome, Report
-    from .ingest.web import WebSource, remembered_feeds
+    from .library.writer import Outcome, Report
+    from .ingest.web import WebSource
+    from .library.feeds import remembered_feeds
 
     report = Report()
     report.feeds = []
@@ -134,7 +186,7 @@ def update(settings: Settings, max_entries: int | None = None, progress: Callabl
             raise NotFound("no feeds to update", "add one with: assistant ingest FEED_URL")
     with writer(settings, progress, wait) as w:
         report.recovered = w.recovered
-        web = WebSource(w.lib, report, fail, max_entries or 200)
+        web = WebSource(w.lib, report, fail, max_entries or 200, recheck_hours=settings.page_recheck_hours)
 
         def entries():
             for row in remembered_feeds(w.lib):
@@ -148,7 +200,7 @@ def update(settings: Settings, max_entries: int | None = None, progress: Callabl
 
 
 def sources(settings: Settings, source: str | None = None) -> list[dict]:
-    from .news.clusters import groups_for
+    from .library.news import groups_for
 
     with open_library(settings) as lib:
         arts = lib.list_articles(source)
@@ -188,24 +240,68 @@ def show(settings: Settings, ref: str, revision: int | None = None) -> dict:
         }
 
 
-def forget(settings: Settings, refs: list[str], before: str | None = None, source: str | None = None, wait: float | None = None) -> list[str]:
+def _forget_selection(lib: Library, refs: list[str], before: str | None, source: str | None) -> list[str]:
+    """The article ids that refs, --before and --source name (their union); NotFound for an outlet that matches nothing."""
     from .dates import parse_date_bound
 
+    ids: list[str] = [lib.resolve_article(r) for r in refs]
+    if before:
+        ids += lib.articles_published_before(parse_date_bound(before).timestamp)
+    if source:
+        found = lib.articles_from_source(source)  # the one outlet rule (outlets.py)
+        if not found:
+            raise NotFound(f"no outlet matches {source!r}: nothing forgotten", _outlet_hint(lib, source))
+        ids += found
+    return sorted(set(ids))
+
+
+def _outlet_hint(lib: Library, name: str) -> str:
+    """Outlets whose name or site contains NAME (what the user probably meant), else where to look."""
+    from .outlets import forms, normalise
+
+    n = normalise(name)
+    near = sorted({src for src, url in lib.outlets() if src and any(n in f for f in forms(src, url))} if n else set())
+    if near:
+        return "outlets that contain it: " + ", ".join(near[:5]) + (" ..." if len(near) > 5 else "")
+    return "list the outlets with: assistant sources"
+
+
+def forget_plan(settings: Settings, refs: list[str], before: str | None = None, source: str | None = None) -> list[dict]:
+    """What forget would remove (id, title, outlet, date), without removing anything."""
     if not refs and not before and not source:
         raise UsageError("say what to forget", "give article ids, --before DATE or --source NAME")
-    with writer(settings, wait=wait, check=False) as w:
-        lib = w.lib
-        ids: list[str] = [lib.resolve_article(r) for r in refs]
-        if before:
-            bound = parse_date_bound(before)
-            ids += [r[0] for r in lib.conn.execute(
-                "SELECT DISTINCT article_id FROM revisions WHERE status='committed' AND published_ts IS NOT NULL AND published_ts < ?", (bound.timestamp,))]
-        if source:
-            ids += [r[0] for r in lib.conn.execute(
-                "SELECT DISTINCT article_id FROM revisions WHERE status='committed' AND lower(source)=lower(?)", (source,))]
-        ids = sorted(set(ids))
+    with open_library(settings) as lib:
+        ids = set(_forget_selection(lib, refs, before, source))
+        return [{k: a[k] for k in ("article_id", "title", "source", "published")} for a in lib.list_articles() if a["article_id"] in ids]
+
+
+def forget(settings: Settings, refs: list[str], before: str | None = None, source: str | None = None, wait: float | None = None,
+           only: list[str] | None = None, progress: Callable[[int], None] | None = None) -> list[str]:
+    """Remove articles; ``only``: the ids the user confirmed (others that match meanwhile are left alone)."""
+    if not refs and not before and not source and only is None:
+        raise UsageError("say what to forget", "give article ids, --before DATE or --source NAME")
+    with writer(settings, progress, wait=wait, check=False) as w:
+        if only is not None:
+            ids = sorted(set(only) & w.lib.committed_article_ids())
+        else:
+            ids = _forget_selection(w.lib, refs, before, source)
         w.forget(ids)
         return ids
+
+
+def discard_pending(settings: Settings, wait: float | None = None) -> int:
+    """Drop the revisions an interrupted writer left pending (check --discard-pending), without completing them."""
+    from .embed import build_embedder
+    from .ingest.prepare import Preparer
+    from .library.writer import Writer
+
+    if not (Path(settings.home) / "library.sqlite3").exists():
+        return 0
+    with write_lock(Path(settings.home), settings.lock_timeout if wait is None else wait):
+        with Library.open(settings.home, create=False, locked=True) as lib:
+            embedder = build_embedder(settings)
+            w = Writer(lib, embedder, vector_index(settings, lib), settings, None, Preparer(embedder, settings))
+            return w.discard_pending()
 
 
 def reindex(settings: Settings, progress: Callable[[int], None] | None = None, wait: float | None = None) -> dict:
@@ -220,27 +316,24 @@ def check(settings: Settings) -> dict:
         counts = lib.counts()
         man = lib.manifest()
         if counts["pending"]:
-            problems.append({"problem": f"{counts['pending']} revision(s) left pending or half-deleted by an interrupted run", "fix": "run any writing command, e.g. assistant ingest PATH (it completes them)"})
+            problems.append({"problem": f"{counts['pending']} revision(s) left pending or half-deleted by an interrupted run", "fix": "run any writing command, e.g. assistant ingest PATH (it completes them, with progress), or drop them: assistant check --discard-pending"})
         if man.get("vectors_state") == "rebuilding":
             problems.append({"problem": "a reindex was interrupted", "fix": "assistant reindex"})
-        orphans = lib.conn.execute(
-            "SELECT COUNT(*) FROM chunks c LEFT JOIN revisions r USING(article_id, revision) WHERE r.article_id IS NULL").fetchone()[0]
+        orphans = lib.orphan_chunks()
         if orphans:
             problems.append({"problem": f"{orphans} chunk(s) without a revision", "fix": "assistant reindex"})
-        empty = lib.conn.execute(
-            "SELECT COUNT(*) FROM revisions r WHERE status='committed' AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.article_id=r.article_id AND c.revision=r.revision)").fetchone()[0]
+        empty = lib.revisions_without_chunks()
         if empty:
             problems.append({"problem": f"{empty} committed revision(s) without chunks", "fix": "assistant reindex"})
-        try:  # with rank=1, FTS5 also compares the index against the chunks table it mirrors
-            lib.conn.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
-        except Exception as exc:
-            problems.append({"problem": f"the full-text index does not match the library ({exc})", "fix": "assistant reindex"})
+        fts = None if lib.read_only else lib.fulltext_problem()  # the comparison is an INSERT: a read-only library cannot run it
+        if fts:
+            problems.append({"problem": f"the full-text index does not match the library ({fts})", "fix": "assistant reindex"})
         from .news.clusters import is_stale
 
         if is_stale(lib):
             problems.append({"problem": "copies and stories are out of date (an interrupted run?)", "fix": "run any writing command, e.g. assistant update or assistant ingest PATH (it recomputes them)"})
-        committed_ids = {r[0] for r in lib.conn.execute("SELECT c.chunk_id FROM chunks c JOIN revisions r USING(article_id, revision) WHERE r.status='committed'")}
-        all_ids = {r[0] for r in lib.conn.execute("SELECT chunk_id FROM chunks")}
+        committed_ids = lib.chunk_ids(committed_only=True)
+        all_ids = lib.chunk_ids(committed_only=False)
         vectors = None
         if "embedder" in man:
             vectors = vector_index(settings, lib).ids()
@@ -250,4 +343,7 @@ def check(settings: Settings) -> dict:
                 problems.append({"problem": f"{len(missing)} chunk(s) have no vector", "fix": "assistant reindex"})
             if extra:
                 problems.append({"problem": f"{len(extra)} vector(s) belong to no chunk", "fix": "assistant reindex"})
-        return {"ok": not problems, "counts": counts, "vectors": None if vectors is None else len(vectors), "problems": problems}
+        result = {"ok": not problems, "counts": counts, "vectors": None if vectors is None else len(vectors), "problems": problems}
+        if lib.read_only:
+            result["notes"] = ["read-only library: the full-text index was not compared (that check writes)"]
+        return result

@@ -53,6 +53,9 @@ class Settings:
     llm_retries: int = 2
     # Seconds a writer waits for another writer's lock before refusing.
     lock_timeout: float = 10.0
+    # update re-checks (conditional GET) the pages of feed entries first seen this many hours ago or less:
+    # news sites edit developing stories without touching the feed entry. 0 turns it off.
+    page_recheck_hours: float = 48.0
 
     @property
     def config_path(self) -> Path:

@@ -94,7 +94,8 @@ def main() -> None:
 
     from assistant import service
     from assistant.embed import build_embedder
-    from assistant.ingest.pipeline import Writer
+    from assistant.library import news as news_rows
+    from assistant.library.writer import Writer
     from assistant.news import clusters as C
     from assistant.settings import Settings
 
@@ -108,10 +109,10 @@ def main() -> None:
     t0 = time.perf_counter()
     info = C.refresh(lib, w.embed_texts, embedder.name, force=True)
     print(f"signatures with {embedder.name}: {info}, {time.perf_counter() - t0:.1f} s")
-    print("groups:", C.summary(lib.conn))
+    print("groups:", news_rows.summary(lib.conn))
     from collections import Counter
 
-    sizes = Counter(Counter(r[0] for r in lib.conn.execute("SELECT story_id FROM stories")).values())
+    sizes = news_rows.story_sizes(lib.conn)
     print("story sizes (size: count):", dict(sorted(sizes.items())))
 
     sigs = C.load_signatures(lib)

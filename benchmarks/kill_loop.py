@@ -42,7 +42,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
-BATCH = 32  # assistant.ingest.pipeline.BATCH_ARTICLES
+BATCH = 32  # assistant.library.writer.BATCH_ARTICLES
 
 WORDS = ("council minister river bridge election storm harbour court vaccine budget strike festival museum railway senator "
          "governor mayor police ministry parliament treaty summit market factory drought flood wildfire airport stadium "

@@ -37,7 +37,12 @@ def test_extractive_refuses_with_exit_3(seeded):
     assert r.code == 3 and "do not contain enough evidence" in r.stdout
 
 
-def test_empty_library_and_empty_question(cli):
+def test_empty_library_and_empty_question(cli, home):
+    r = cli("ask", Q_NAVALNY)
+    assert r.code == 1 and "no library at" in r.stderr  # none there: never answered from nothing
+    from assistant.library.store import Library
+
+    Library.open(home).close()
     assert cli("ask", Q_NAVALNY).code == 3
     r = cli("ask", "  ", "--json")
     assert r.code == 2 and r.json()["error"]["message"] == "the question is empty"

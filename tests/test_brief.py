@@ -81,7 +81,12 @@ def test_nothing_to_brief_and_bad_lengths(cli, seeded):
     assert r.code == 2
 
 
-def test_empty_library_has_nothing_to_brief(cli):
+def test_empty_library_has_nothing_to_brief(cli, home):
+    r = cli("brief")
+    assert r.code == 1 and "no library at" in r.stderr
+    from assistant.library.store import Library
+
+    Library.open(home).close()
     r = cli("brief")
     assert r.code == 3
 
@@ -136,11 +141,12 @@ def test_max_tokens_caps_the_spend(seeded, llm, monkeypatch):
 
 
 def test_python_api_brief(seeded, home):
-    from assistant import Assistant
-    from assistant.brief.pipeline import NothingToBrief
+    from assistant import Assistant, Briefing
 
     with Assistant() as a:
         b = a.brief("asteroid", length=2)
-        assert b.sentences and b.citations and b.to_dict(topic=True)["topic"] == "asteroid"
-        with pytest.raises(NothingToBrief):
-            a.brief("no such topic whatsoever xyzzy")
+        assert isinstance(b, Briefing) and not b.empty and b.topic == "asteroid"
+        assert b.sentences and b.citations and b.to_dict()["topic"] == "asteroid"
+        nothing = a.brief("no such topic whatsoever xyzzy")  # a result that says so, not an exception
+        assert nothing.empty and nothing.refused and not nothing.sentences and "nothing to brief" in nothing.reason
+        assert nothing.error().exit_code == 3 and nothing.error().message == nothing.reason

@@ -46,7 +46,7 @@ def spawn(home, *args, env=None, color=False, size=(40, 140)):
     if not color:
         e["NO_COLOR"] = "1"
     e.update(env or {})
-    c = pexpect.spawn(sys.executable, ["-m", "assistant.cli", "chat", *args], env=e, cwd=str(REPO), encoding="utf-8",
+    c = pexpect.spawn(sys.executable, ["-m", "assistant.cli", "chat", *args], env=e, cwd=str(REPO), encoding="utf-8", use_poll=True,
                       codec_errors="replace", timeout=30, dimensions=size)
     c.transcript = []
     c.logfile_read = _Tee(c.transcript)

@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-import time
 
 from tests.conftest import REPO, SEEDS
 
@@ -72,9 +71,7 @@ def test_environment_beats_config_file_and_options_beat_both(cli, home, monkeypa
     assert cli("--embedder", "local", "config", "show", "--json").json()["embedder"] == "local"
 
 
-def test_help_is_fast():
-    # a smoke bound only; the measured cold start is in docs/performance.md
-    t0 = time.perf_counter()
+def test_help_runs_as_a_process():
+    # how fast is measured, not asserted (docs/performance.md); what keeps it fast is test_help_imports_no_heavy_library
     out = subprocess.run([sys.executable, "-m", "assistant.cli", "--help"], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0 and "ingest" in out.stdout
-    assert time.perf_counter() - t0 < 5

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import service
+from assistant.library import news as news_rows
 from assistant.news import clusters
 from assistant.settings import Settings
 from tests.conftest import SEEDS, write
@@ -81,9 +82,9 @@ def test_copies_across_outlets_are_kept_and_grouped(cli, tmp_path):
     storm = [a for a in cli("sources", "--json").json()["articles"] if a["title"] == "Storm closes harbour"][0]
     assert storm["copies"] == [] and storm["story"] == storm["article_id"]
     with service.open_library(Settings.load()) as lib:  # the functions retrieval and briefings use
-        assert clusters.copies_of(lib.conn, post["article_id"]) == [star["article_id"]]
-        assert clusters.story_of(lib.conn, star["article_id"]) == post["story"]
-        assert clusters.groups_for(lib.conn, [storm["article_id"]]) == {storm["article_id"]: ([], storm["article_id"])}
+        assert news_rows.copies_of(lib.conn, post["article_id"]) == [star["article_id"]]
+        assert news_rows.story_of(lib.conn, star["article_id"]) == post["story"]
+        assert news_rows.groups_for(lib.conn, [storm["article_id"]]) == {storm["article_id"]: ([], storm["article_id"])}
     # forgetting one copy updates the groups
     cli("forget", star["article_id"])
     post2 = [a for a in cli("sources", "--json").json()["articles"] if a["article_id"] == post["article_id"]][0]

@@ -165,7 +165,8 @@ def serve_feed(server, items):
     server.routes["/feed.xml"] = (200, "application/rss+xml", body, {"ETag": f'"{hash(body)}"', "Last-Modified": formatdate(usegmt=True)})
 
 
-def test_feed_ingest_then_update_with_new_and_changed_entries(cli, server):
+def test_feed_ingest_then_update_with_new_and_changed_entries(cli, server, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_PAGE_RECHECK_HOURS", "0")  # feed-level behaviour only; page re-checks: test_update_rechecks_...
     school = [WORDS.replace("bridge", "school roof"), "Pupils return on Monday after the repairs, the head teacher said."]
     server.routes["/news/school"] = (200, "text/html", article_page("School roof repaired after storm", school, published="2024-05-02T10:00:00Z"))
     serve_feed(server, feed_items())
@@ -231,3 +232,73 @@ def test_feed_entry_page_failures_are_retried_by_update(cli, server):
 def test_update_without_feeds_says_what_to_do(cli):
     r = cli("update", "--json")
     assert r.code == 1 and "no feeds to update" in r.json()["error"]["message"]
+
+
+# --------------------------------------------------------------------------- issue 14 items 13 and 14
+SUMMARY = "The council approved the new budget for schools on Tuesday, with more money for teachers and repairs."
+
+
+def test_entry_whose_page_is_gone_falls_back_to_its_summary(cli, server):
+    """Item 14: a 404 for one entry's page does not fail the ingest when the entry carries a summary."""
+    items = [{"title": "Budget approved", "link": "/news/gone", "guid": "g-gone", "date": "Wed, 01 May 2024 09:00:00 GMT", "text": SUMMARY},
+             {"title": "Teaser only", "link": "/news/gone-too", "guid": "g-short", "text": "Short."},
+             {"title": "Bridge opens", "guid": "g-bridge", "text": "<p>" + " ".join([WORDS] * 3) + "</p>"}]
+    serve_feed(server, items)
+    r = cli("ingest", server.url("/feed.xml"), "--json")
+    doc = r.json()
+    assert doc["added"] == 2 and doc["failed"] == 1, r  # the summary and the bridge; "Short." is no article
+    assert r.code == 1  # one entry could not be ingested at all, and the exit code says so
+    warn = [o for o in doc["outcomes"] if o["action"] == "warning"]
+    assert len(warn) == 1 and "HTTP 404" in warn[0]["message"] and "ingested the feed's summary instead" in warn[0]["message"]
+    assert doc["feeds"][0]["summaries"] == 1
+    arts = {a["title"]: a for a in cli("sources", "--json").json()["articles"]}
+    assert arts["Budget approved"]["url"] == server.url("/news/gone") and arts["Budget approved"]["published"].startswith("2024-05-01")
+    # only the summary-backed and full entries: exit 0 with the warning on stderr
+    serve_feed(server, [items[0], items[2]])
+    server.routes["/feed2.xml"] = server.routes.pop("/feed.xml")
+    human = cli("ingest", server.url("/feed2.xml"))
+    assert human.code == 0 and "warning:" in human.stderr and "summary instead" in human.stderr, human
+    # the page comes back: the next update reads it, and the article gets its full text as a new revision
+    server.routes["/news/gone"] = (200, "text/html", article_page("Budget approved", [SUMMARY, WORDS, WORDS.replace("bridge", "school")]))
+    up = cli("update", "--json").json()
+    assert up["revised"] == 1 and not [o for o in up["outcomes"] if o["action"] == "warning"], up
+    assert cli("show", arts["Budget approved"]["article_id"], "--json").json()["revision"] == 2
+
+
+def test_update_rechecks_recent_pages_that_changed_in_place(cli, server, monkeypatch):
+    """Item 13: the page of a recent entry is asked again with a conditional GET, also when the feed answers 304."""
+    state = {"etag": '"v1"', "paras": [WORDS, "Officials expect the first cars on Monday."]}
+
+    def page(handler):
+        if handler.headers.get("If-None-Match") == state["etag"]:
+            handler.send_response(304)
+            handler.send_header("ETag", state["etag"])
+            handler.end_headers()
+            return None
+        body = article_page("Bridge to open", state["paras"]).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("ETag", state["etag"])
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+        return None
+
+    server.routes["/news/bridge"] = (200, "text/html", page)
+    serve_feed(server, [{"title": "Bridge", "link": "/news/bridge", "guid": "g1", "text": "Teaser."}])
+    assert cli("ingest", server.url("/feed.xml"), "--json").json()["added"] == 1
+    assert server.hits["/news/bridge"] == 1
+    up = cli("update", "--json").json()  # feed 304, page 304: nothing new, but the page was asked
+    assert up["feeds"][0]["status"] == "not modified" and up["feeds"][0]["pages_rechecked"] == 1 and up["revised"] == 0, up
+    assert server.hits["/news/bridge"] == 2
+    state.update(etag='"v2"', paras=[WORDS, "Officials now expect the first cars on Friday, after a safety check."])
+    up = cli("update", "--json").json()  # the feed is still 304; the page changed in place
+    assert up["revised"] == 1 and up["feeds"][0]["status"] == "not modified", up
+    art = cli("sources", "--json").json()["articles"][0]
+    shown = cli("show", art["article_id"], "--json").json()
+    assert shown["revision"] == 2 and any("Friday" in s["text"] for s in shown["sentences"])
+    assert cli("update", "--json").json()["revised"] == 0  # v2 again: 304
+    # configurable: 0 turns it off
+    monkeypatch.setenv("ASSISTANT_PAGE_RECHECK_HOURS", "0")
+    hits = server.hits["/news/bridge"]
+    assert cli("update", "--json").json()["feeds"][0].get("pages_rechecked", 0) == 0 and server.hits["/news/bridge"] == hits

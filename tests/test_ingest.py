@@ -102,9 +102,9 @@ def test_forget_by_id_date_and_source(cli):
     arts = cli("sources", "--json").json()["articles"]
     one = arts[0]["article_id"]
     assert cli("forget", one, "--json").json()["forgotten"] == [one]
-    gone = cli("forget", "--before", "2005-01-01", "--json").json()["forgotten"]
+    gone = cli("forget", "--before", "2005-01-01", "--yes", "--json").json()["forgotten"]
     assert len(gone) == 4  # the four 2004 articles
-    gone = cli("forget", "--source", "DailyMail.co.uk", "--json").json()["forgotten"]
+    gone = cli("forget", "--source", "DailyMail.co.uk", "--yes", "--json").json()["forgotten"]
     assert len(gone) == 1
     left = cli("sources", "--json").json()["articles"]
     assert len(left) == 12 - 6 and one not in {a["article_id"] for a in left}

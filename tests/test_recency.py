@@ -48,7 +48,9 @@ def test_this_week_prefers_the_latest_eruption_anchored_at_the_library_not_the_c
         _md(tmp_path, "etna", "2017-03-16", "The volcano Mount Etna erupted in Sicily, injuring ten people near the crater, officials said."),
         _md(tmp_path, "stromboli", "2022-10-10", "The volcano Stromboli erupted on the island of Stromboli, sending lava into the sea, officials said."))
     for extra in ([], ["--as-of", "2022-10-13"]):
-        doc = cli("ask", "Which volcano erupted this week?", "--json", *extra).json()
+        r = cli("ask", "Which volcano erupted this week?", "--json", *extra)
+        doc = r.json()
+        assert "refused" in doc, r
         assert not doc["refused"], doc
         assert doc["citations"][0]["published"].startswith("2022-10-10"), doc
     # as of a date before the 2022 report, "this week" means March 2017

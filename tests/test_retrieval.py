@@ -76,7 +76,7 @@ def test_date_filters_and_undated(cli):
 
 def test_nothing_matched_is_empty_with_exit_0_and_bad_input_is_clear(cli):
     r = cli("search", "anything", "--json")
-    assert r.code == 0 and r.json()["results"] == []  # empty library
+    assert r.code == 1 and r.json()["error"]["message"].startswith("no library at ")  # none there yet: never searched as empty
     cli("ingest", SEEDS)
     r = cli("search", "asteroid", "--since", "2030-01-01", "--json")
     assert r.code == 0 and r.json()["results"] == []

@@ -260,6 +260,9 @@ def test_atomic_write_survives_sigkill_mid_write(tmp_path):
 
 def test_brief_output_file_untouched_when_the_command_fails(cli, home, tmp_path):
     out = write(tmp_path / "brief.md", "yesterday's briefing\n")
+    from assistant.library.store import Library
+
+    Library.open(home).close()
     r = cli("brief", "-o", out)  # empty library: nothing to brief
     assert r.code == 3
     assert out.read_text() == "yesterday's briefing\n"

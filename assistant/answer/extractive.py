@@ -13,7 +13,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from ..retrieve.lexical import STOP_WORDS
+from ..text import ANSWER_SUFFIXES, SEARCH_STOP_WORDS, suffix_stem
+from ..text import cosine as _cos
 
 MAX_WORDS = 60
 # Below these scores the engine refuses. The score mixes lexical coverage with embedding
@@ -44,22 +45,11 @@ _IRREGULAR = {"won": "win", "paid": "pay", "bought": "buy", "sold": "sell", "sai
 
 
 def _stem(w: str) -> str:
-    if w in _IRREGULAR:
-        return _IRREGULAR[w]
-    for suf in ("ings", "ing", "ies", "ied", "es", "ed", "s"):
-        if w.endswith(suf) and len(w) - len(suf) >= 3:
-            return w[: -len(suf)]
-    return w
+    return _IRREGULAR.get(w) or suffix_stem(w, ANSWER_SUFFIXES)
 
 
 def content(text: str) -> list[str]:
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOP_WORDS and w not in QUESTION_WORDS and len(w) > 1]
-
-
-def _cos(a, b) -> float:
-    num = sum(x * y for x, y in zip(a, b))
-    den = math.sqrt(sum(x * x for x in a) * sum(y * y for y in b)) or 1.0
-    return num / den
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in SEARCH_STOP_WORDS and w not in QUESTION_WORDS and len(w) > 1]
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .. import prompts
+from .. import prompts, registry
 from ..citations import SupportChecker, parse_citations
 from ..errors import UsageError
 from ..types import Answer, AnswerSentence, Citation
@@ -76,18 +76,15 @@ class Answerer:
     # -- answering ----------------------------------------------------------------------
     def ask(self, question: str, filters=None, engine: str | None = None, k: int = DEFAULT_K, strict: bool = False,
             on_sentence: Callable[[AnswerSentence, list[Citation]], None] | None = None) -> Answer:
-        engine = engine or ("llm" if self.settings.model else "extractive")
-        if engine not in ("llm", "extractive"):
-            raise UsageError(f"unknown engine {engine!r}", "use llm or extractive")
-        if engine == "llm" and self.llm is None:
-            raise UsageError("the llm engine needs a model", "set one: assistant config set model NAME, or --model NAME")
+        spec = registry.engine(engine, self.settings, have_model=self.llm is not None)
+        engine = spec.name
         plan = self.plan(question, filters, k)
         as_of = filters.as_of if filters else None
         answer = Answer(question=plan.question, answer="", refused=False, engine=engine,
-                        model=self.llm.model if engine == "llm" else None, as_of=as_of, prompt=plan.messages)
+                        model=self.llm.model if spec.uses_model else None, as_of=as_of, prompt=plan.messages)
         if not plan.context.items:
             return self._refuse(answer, "no article in scope matched the question")
-        if engine == "extractive":
+        if not spec.uses_model:
             return self._extractive(answer, plan, on_sentence)
         return self._llm(answer, plan, filters, k, strict, on_sentence)
 
@@ -141,7 +138,7 @@ class Answerer:
         return answer
 
     def _llm(self, answer: Answer, plan: Plan, filters, k: int, strict: bool, on_sentence) -> Answer:
-        from ..llm.client import ContextTooLong
+        from ..errors import ContextTooLong
 
         stream = on_sentence is not None and not strict
         try:

@@ -37,6 +37,8 @@ from typing import Sequence
 
 import numpy as np
 
+from ..text import BRIEF_STOP_WORDS, BRIEF_SUFFIXES, suffix_stem
+
 DEFAULT_SENTENCES = 6
 # MMR trade-off; 0.9 was best on the tuning half among values < 1 (1.0, no soft penalty, was
 # marginally better there but the multi-article briefing needs the soft penalty)
@@ -97,28 +99,11 @@ def is_fragment(text: str, min_words: int = DEFAULT_WEIGHTS.min_words) -> bool:
 
 # --- words and TF-IDF -------------------------------------------------------------------
 
-_STOP = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it its
-    itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own said same says she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves
-    s t n nt ll re ve d m""".split()
-)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-def _stem(w: str) -> str:
-    for suf, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if w.endswith(suf) and len(w) - len(suf) >= 3:
-            return w[: len(w) - len(suf)] + keep
-    return w
-
-
 def content_words(text: str) -> list[str]:
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
+    return [suffix_stem(w, BRIEF_SUFFIXES) for w in _WORD.findall(text.lower()) if w not in BRIEF_STOP_WORDS]
 
 
 def n_words(text: str) -> int:

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import prompts
+from .. import prompts, registry
 from ..citations import SupportChecker
-from ..errors import AssistantError, UsageError
-from ..retrieve.filters import visible_revisions_sql
+from ..errors import NothingToBrief, UsageError
+from ..library import search as store_search
+from ..library.news import groups_for
 from ..tokens import count_tokens
 from ..types import Answer, AnswerSentence, Citation, Sentence
 from . import extractive
@@ -29,10 +30,6 @@ from . import extractive
 DEFAULT_LENGTH = 8
 MAX_LENGTH = 50
 MAX_SENTENCES_PER_ARTICLE = 30  # news puts what matters first; the tail rarely makes a briefing
-
-
-class NothingToBrief(AssistantError):
-    exit_code = 3
 
 
 @dataclass
@@ -78,15 +75,7 @@ class Briefer:
     # -- scope --------------------------------------------------------------------------
     def scope(self, topic: str | None, filters) -> list[Doc]:
         conn = self.lib.conn
-        vis_sql, vis_args = visible_revisions_sql(filters)
-        where, args = filters.sql("r")
-        rows = conn.execute(
-            f"""WITH vis AS ({vis_sql})
-                SELECT r.article_id, r.revision, r.title, r.source, r.url, r.published, r.published_ts
-                FROM vis JOIN revisions r USING (article_id, revision) WHERE {where}
-                ORDER BY r.published_ts IS NULL, r.published_ts DESC, r.article_id""",
-            [*vis_args, *args],
-        ).fetchall()
+        rows = store_search.searchable_revisions(conn, filters)
         if topic:
             # articles that mention the topic (full-text match), best first
             from ..retrieve.lexical import search as lexical_search
@@ -99,9 +88,7 @@ class Briefer:
                     order.append(a)
             rank = {a: i for i, a in enumerate(order)}
             rows = sorted([r for r in rows if r["article_id"] in rank], key=lambda r: rank[r["article_id"]])
-        from ..retrieve.retriever import _groups_from_library
-
-        groups = _groups_from_library(conn, [r["article_id"] for r in rows])
+        groups = groups_for(conn, [r["article_id"] for r in rows])
         docs: list[Doc] = []
         representative: dict[str, Doc] = {}
         for r in rows:
@@ -123,18 +110,15 @@ class Briefer:
         length = DEFAULT_LENGTH if length is None else length
         if not 1 <= length <= MAX_LENGTH:
             raise UsageError(f"--length must be between 1 and {MAX_LENGTH} sentences, got {length}", "e.g. --length 8")
-        engine = engine or ("llm" if self.settings.model else "extractive")
-        if engine not in ("llm", "extractive"):
-            raise UsageError(f"unknown engine {engine!r}", "use llm or extractive")
-        if engine == "llm" and self.llm is None:
-            raise UsageError("the llm engine needs a model", "set one: assistant config set model NAME, or --model NAME")
+        spec = registry.engine(engine, self.settings, have_model=self.llm is not None)
+        engine = spec.name
         docs = self.scope(topic, filters)
         if not docs:
             what = f"about {topic!r} " if topic else ""
             raise NothingToBrief(f"nothing to brief: no article {what}in scope", "widen the date window, change the topic, or ingest articles")
         answer = Answer(question=topic or None, answer="", refused=False, engine=engine,
-                        model=self.llm.model if engine == "llm" else None, as_of=filters.as_of)
-        if engine == "extractive":
+                        model=self.llm.model if spec.uses_model else None, as_of=filters.as_of)
+        if not spec.uses_model:
             if dry_run:
                 answer.notes.append(f"dry run: {len(docs)} article(s) in scope; the extractive engine makes no model calls")
                 answer.usage = {"prompt_tokens": 0, "completion_tokens": 0, "estimate": Estimate(0, 0, 0, 1, False).to_dict()}
@@ -333,7 +317,7 @@ class Briefer:
         return "\n\n".join(blocks)
 
     def _complete(self, answer: Answer, messages) -> str:
-        from ..llm.client import ContextTooLong
+        from ..errors import ContextTooLong
 
         try:
             c = self.llm.complete(messages, max_tokens=self.settings.max_answer_tokens)

@@ -19,6 +19,7 @@ class Output:
         self.tty = tty
         self.color = tty and os.environ.get("NO_COLOR") is None if color is None else color
         self._console = None
+        self.errors = 0  # errors shown; a chat off a terminal exits 1 when there were any
         if self.color:
             from rich.console import Console
 
@@ -39,6 +40,7 @@ class Output:
         self.line(text, "dim")
 
     def error(self, message: str, hint: str | None = None) -> None:
+        self.errors += 1
         if self.tty:
             self.line(f"error: {message}", "bold red")
             if hint:

@@ -106,4 +106,6 @@ def run(assistant, *, engine: str | None = None, resume: str | None = None, k: i
             out.error(exc.message, exc.hint)
     if interactive:
         out.note(f"session saved as {session.id} (resume: assistant chat --resume {session.id})" if session.history.turns else "bye")
-    return 0
+        return 0
+    # off a terminal a script reads the exit code: a line that failed makes the chat fail (as ask --batch does)
+    return 1 if out.errors else 0

@@ -11,17 +11,18 @@ import time
 import unicodedata
 from pathlib import Path
 
-from ..errors import AssistantError, UsageError
+from ..errors import AssistantError, CorruptSession, UsageError
 from . import store
 from .condense import llm_rewrite, rule_rewrite
 from .history import DEFAULT_BUDGET, History, Turn
+from .. import registry
 
-MAX_QUESTION_CHARS = 4000
+from ..limits import check_question
 
 HELP = """\
 Ask a question, or type a command:
   /help                 this list
-  /sources              the articles in scope
+  /sources [N|all]      the articles in scope, newest first (the first 20 unless N or all)
   /show N               citation N of the last answer with its neighbouring sentences
   /brief [TOPIC]        a briefing of what is in scope (or of a topic)
   /since DATE           only articles published on or after DATE (YYYY-MM-DD or 7d, 2w, 3m, 1y; "off" clears)
@@ -69,13 +70,10 @@ class ChatSession:
         return Path(self.a.settings.home)
 
     def engine_name(self) -> str:
-        return self.engine or ("llm" if self.a.settings.model else "extractive")
+        return self.engine or registry.default_engine(self.a.settings).name
 
     def _check_engine(self, name: str) -> None:
-        if name not in ("llm", "extractive"):
-            raise UsageError(f"unknown engine {name!r}", "use llm or extractive")
-        if name == "llm" and not self.a.settings.model:
-            raise UsageError("the llm engine needs a model", "set one: assistant config set model NAME, or ASSISTANT_MODEL")
+        registry.engine(name, self.a.settings)  # a UsageError for an unknown engine, or one whose model is missing
 
     # -- the loop body -----------------------------------------------------------------
     def handle(self, line: str) -> bool:
@@ -101,7 +99,7 @@ class ChatSession:
             return False
         fn = {
             "/help": lambda: self.out.line(HELP),
-            "/sources": self.cmd_sources,
+            "/sources": lambda: self.cmd_sources(arg),
             "/show": lambda: self.cmd_show(arg),
             "/brief": lambda: self.cmd_brief(arg or None),
             "/since": lambda: self.cmd_scope("since", arg),
@@ -124,7 +122,7 @@ class ChatSession:
         asks = [t for t in self.history.turns if t.kind == "ask"]
         if not asks:
             return question
-        if self.engine_name() == "llm":
+        if registry.engine(self.engine_name(), self.a.settings).uses_model:
             from .. import prompts
 
             template = prompts.load("condense", self.a.settings.prompts_dir or None)
@@ -133,9 +131,12 @@ class ChatSession:
         return rule_rewrite(question, asks[-1].standalone, asks[-1].answer, getattr(last, "short_answer", None) if last else None)
 
     def ask(self, question: str) -> None:
-        if len(question) > MAX_QUESTION_CHARS:
-            raise UsageError(f"the question is {len(question):,} characters long; questions are limited to {MAX_QUESTION_CHARS:,}",
-                             "ask about one thing at a time; to summarise many articles use /brief")
+        check_question(question)
+        from ..ingest.language import question_warning
+
+        lang_note = question_warning(question)
+        if lang_note:
+            self.out.note(f"({lang_note})")
         standalone = self.standalone(question)
         if standalone != question:
             self.out.note(f"(searching for: {standalone})")
@@ -166,15 +167,38 @@ class ChatSession:
         self.out.note(f"({who}" + "".join(f"; {n}" for n in result.notes if not n.startswith("refused:")) + ")")
 
     # -- commands ----------------------------------------------------------------------
-    def cmd_sources(self) -> None:
+    SOURCES_SHOWN = 20  # /sources lists the newest 20; "/sources N" or "/sources all" for more
+
+    def cmd_sources(self, arg: str = "") -> None:
+        import shutil
+
+        from ..render import clip, day
+
+        if arg.lower() == "all":
+            limit = None
+        elif arg:
+            try:
+                limit = int(arg)
+                if limit < 1:
+                    raise ValueError
+            except ValueError:
+                raise UsageError(f"/sources takes a number or all, not {arg!r}", "e.g. /sources 50, or /sources all") from None
+        else:
+            limit = self.SOURCES_SHOWN
         lib = self.a.library
         f = self.a.filters(**self.scope)
-        where, args = f.sql("r")
-        ids = {r[0] for r in lib.conn.execute(f"SELECT DISTINCT r.article_id FROM revisions r WHERE r.status='committed' AND {where}", args)}
+        from ..library.search import articles_with_revision_in
+
+        ids = articles_with_revision_in(lib.conn, f)
         arts = [x for x in lib.list_articles() if x["article_id"] in ids]
-        for x in arts:
-            self.out.line(f"{x['article_id']}  {x['published'] or 'undated':10}  {x['source'] or '-'}: {x['title'] or '(untitled)'}")
-        self.out.note(f"{len(arts)} article(s) in scope{self.scope_text()}")
+        width = shutil.get_terminal_size((100, 24)).columns - 1 if self.out.tty else None
+        for x in arts[:limit]:
+            line = f"{x['article_id']}  {day(x['published']):10}  {x['source'] or '-'}: {x['title'] or '(untitled)'}"
+            self.out.line(clip(line, width) if width else line)
+        if limit is not None and len(arts) > limit:
+            self.out.note(f"{limit} of {len(arts)} article(s) in scope{self.scope_text()} (/sources all lists every one)")
+        else:
+            self.out.note(f"{len(arts)} article(s) in scope{self.scope_text()}")
 
     def scope_text(self) -> str:
         parts = [f"{k.replace('_', '-')} {v}" for k, v in self.scope.items() if v]
@@ -237,7 +261,7 @@ class ChatSession:
         if arg:
             self._check_engine(arg)
             self.engine = arg
-        model = self.a.settings.model if self.engine_name() == "llm" else None
+        model = self.a.settings.model if registry.engine(self.engine_name(), self.a.settings).uses_model else None
         self.out.line(f"engine: {self.engine_name()}" + (f" (model {model})" if model else ""))
         self.autosave()
 
@@ -313,7 +337,7 @@ class ChatSession:
             doc = store.load(self.home, sid)
             turns = [Turn.from_dict(t) for t in doc["turns"]]
         except AssistantError as exc:  # corrupt, unreadable or unknown: one clear line, a fresh session
-            self.out.error(exc.message, exc.hint if isinstance(exc, store.CorruptSession) else "starting a new session")
+            self.out.error(exc.message, exc.hint if isinstance(exc, CorruptSession) else "starting a new session")
             return False
         except (TypeError, ValueError, AttributeError) as exc:
             self.out.error(f"the chat session {sid} is damaged ({exc})", "starting a new session")
@@ -327,7 +351,7 @@ class ChatSession:
             if isinstance(v, str) and v:
                 self.scope[key] = v
         eng = doc.get("engine")
-        if eng in ("llm", "extractive"):
+        if eng in registry.engine_names():
             try:
                 self._check_engine(eng)
                 self.engine = eng

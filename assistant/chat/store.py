@@ -14,14 +14,10 @@ import secrets
 import time
 from pathlib import Path
 
-from ..errors import AssistantError, NotFound
+from ..errors import CorruptSession, NotFound
 
 FORMAT = "news-assistant-chat/1"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
-
-
-class CorruptSession(AssistantError):
-    pass
 
 
 def sessions_dir(home: Path) -> Path:

@@ -6,27 +6,10 @@ from .base import Embedder
 
 
 def build_embedder(settings) -> Embedder:
-    """The embedder named by settings.embedder; imports its heavy parts lazily."""
-    from ..errors import ConfigError
+    """The embedder named by settings.embedder (the factories live in assistant.registry)."""
+    from ..registry import build_embedder as build
 
-    kind = settings.embedder
-    if kind == "local":
-        from .local import LocalEmbedder
-
-        return LocalEmbedder()
-    if kind == "hash":
-        from .hashing import HashEmbedder
-
-        return HashEmbedder()
-    if kind == "openai":
-        from .openai_compat import OpenAIEmbedder
-
-        return OpenAIEmbedder(
-            model=settings.embed_model,
-            base_url=settings.embed_base_url or None,
-            api_key_env=settings.embed_api_key_env,
-        )
-    raise ConfigError(f"unknown embedder {kind!r}", "use local, openai or hash: assistant config set embedder local")
+    return build(settings)
 
 
 def embedder_named(name: str) -> Embedder | None:

@@ -93,8 +93,9 @@ def prepare(dataset: str, data: Path | None, work_dir: Path, embedder: str, chun
         ingest_seconds = time.perf_counter() - t0
         log(f"ingested in {ingest_seconds:.0f} s")
     with service.open_library(cfg) as lib:
-        keys = {r[0]: gold_key(r[1], r[2] or "") for r in lib.conn.execute(
-            "SELECT a.article_id, a.identity, r.origin FROM articles a JOIN revisions r USING(article_id) WHERE r.status='committed'")}
+        from ..library.search import identities
+
+        keys = {r[0]: gold_key(r[1], r[2] or "") for r in identities(lib.conn)}
         chunks = lib.counts()["chunks"]
     return cfg, questions, keys, ingest_seconds, chunks
 
@@ -189,12 +190,9 @@ def run(dataset: str = "seeds", data: Path | None = None, work_dir: Path = Path(
 
 
 def _candidate_counts(lib, f: Filters, q: EvalQuestion, gold_key) -> tuple[int, int]:
-    from ..retrieve.filters import visible_revisions_sql
+    from ..library.search import searchable_revisions
 
-    vis_sql, vis_args = visible_revisions_sql(f)
-    where, args = f.sql("r")
-    ids = [r[0] for r in lib.conn.execute(
-        f"WITH vis AS ({vis_sql}) SELECT r.article_id FROM vis JOIN revisions r USING(article_id, revision) WHERE {where}", [*vis_args, *args])]
+    ids = [r["article_id"] for r in searchable_revisions(lib.conn, f)]
     return len(ids), sum(1 for a in ids if gold_key.get(a, "") in q.gold)
 
 

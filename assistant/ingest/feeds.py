@@ -31,6 +31,7 @@ class Entry:
     article: ParsedArticle | None  # None: the text must come from the link
     link: str = ""
     meta: dict = field(default_factory=dict)  # title, published, updated, author as the feed gives them
+    text: str = ""  # the entry's own text (content or summary), however short: the fallback when its page fails
 
 
 @dataclass
@@ -117,8 +118,22 @@ def parse_feed(body: bytes, url: str, max_entries: int = DEFAULT_MAX_ENTRIES) ->
                 art.explicit_id = f"{url}#{key}"
             art.extra["feed"] = url
         meta = {"title": entry_title, "published": published, "updated": updated, "author": " ".join((e.get("author") or "").split())}
-        feed.entries.append(Entry(key, fingerprint, art, link, meta))
+        feed.entries.append(Entry(key, fingerprint, art, link, meta, text))
     return feed
+
+
+MIN_FALLBACK_WORDS = 8  # a summary shorter than this ("Short.", "Read more") is no article
+
+
+def summary_article(entry: Entry, feed: Feed) -> ParsedArticle | None:
+    """The entry's own summary as the article, for when its page cannot be fetched; None if it is too short."""
+    if len(entry.text.split()) < MIN_FALLBACK_WORDS:
+        return None
+    art = ParsedArticle(text=entry.text, title=entry.meta.get("title", ""), url=entry.link, source=feed.title, author=entry.meta.get("author", ""),
+                        published=entry.meta.get("published", ""), updated=entry.meta.get("updated", ""), origin=entry.link, fmt="feed")
+    art.extra["feed"] = feed.url
+    art.extra["summary_only"] = True
+    return art
 
 
 def complete_from_entry(page: ParsedArticle, entry: Entry, feed: Feed) -> ParsedArticle:

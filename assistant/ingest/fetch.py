@@ -28,6 +28,17 @@ def is_url(arg: str) -> bool:
     return arg.lower().startswith(("http://", "https://"))
 
 
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")  # file://, ftp://, s3:// ...
+
+
+def unsupported_scheme(arg: str) -> str | None:
+    """The scheme of a URL that ingest cannot fetch (file://, ftp://, ...), else None (a path or http(s))."""
+    m = _SCHEME.match(arg)
+    if not m or is_url(arg):
+        return None
+    return m.group(1).lower()
+
+
 @dataclass
 class Fetched:
     url: str  # after redirects

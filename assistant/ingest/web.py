@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from ..errors import InputError
-from ..library.store import now_iso
+from ..library import feeds as feed_rows
 from ..types import ParsedArticle
 from . import feeds as feedlib
 from .fetch import MAX_DOWNLOAD_BYTES, Fetched, fetch
@@ -36,19 +36,23 @@ class FeedRun:
     already_seen: int = 0
     fetched_pages: int = 0
     failed: int = 0
+    summaries: int = 0  # entries whose page failed, ingested from the feed's summary instead
+    rechecked: int = 0  # pages of recent entries asked again (conditional GET)
     retry: bool = False  # an entry's page could not be fetched: the next update fetches the feed in full
     seen: dict = field(default_factory=dict)  # origin -> (entry_key, fingerprint)
 
     def to_dict(self) -> dict:
         return {"url": self.url, "title": self.title, "status": self.status, "entries": self.entries,
                 "already_seen": self.already_seen, "over_max_entries": self.over_cap, "pages_fetched": self.fetched_pages,
-                "failed": self.failed}
+                "failed": self.failed, "summaries": self.summaries, "pages_rechecked": self.rechecked}
 
 
 class WebSource:
     """Turns URLs into ParsedArticles for the Writer, and records feeds once the Writer is done."""
 
-    def __init__(self, lib, report, fail, max_entries: int = feedlib.DEFAULT_MAX_ENTRIES, max_bytes: int = MAX_DOWNLOAD_BYTES):
+    def __init__(self, lib, report, fail, max_entries: int = feedlib.DEFAULT_MAX_ENTRIES, max_bytes: int = MAX_DOWNLOAD_BYTES,
+                 recheck_hours: float = 0.0):
+        self.recheck_hours = recheck_hours
         self.lib = lib
         self.report = report
         self.max_entries = max_entries
@@ -92,11 +96,11 @@ class WebSource:
         run.entries, run.over_cap = feed.total, max(0, feed.total - len(feed.entries))
         self.feeds.append(run)
         if run.over_cap:
-            from .pipeline import Outcome
+            from ..library.writer import Outcome
 
             self.report.outcomes.append(Outcome(url, "skipped", message=f"{run.over_cap} of {feed.total} feed entries not ingested (over --max-entries {self.max_entries})",
                                                 hint="raise --max-entries to take more"))
-        known = {r[0]: r[1] for r in self.lib.conn.execute("SELECT entry_key, fingerprint FROM feed_entries WHERE feed_url=?", (url,))}
+        known = feed_rows.known_entries(self.lib, url)
         for entry in feed.entries:
             if known.get(entry.key) == entry.fingerprint:
                 run.already_seen += 1
@@ -110,10 +114,18 @@ class WebSource:
                     if feedlib.looks_like_feed(page.content_type, page.body):
                         raise InputError(f"{entry.link}: the entry links to another feed, not an article", "the entry was skipped")
                     art = feedlib.complete_from_entry(load_html(page.text(), entry.link, url=page.url, fetched_at=page.fetched_at), entry, feed)
+                    _keep_validators(art, page)
                 except InputError as exc:
-                    run.failed += 1
-                    run.retry = True
-                    self.fail(entry.link, exc)
+                    run.retry = True  # the next update fetches the feed in full and the page again
+                    fallback = feedlib.summary_article(entry, feed)
+                    if fallback is None:
+                        run.failed += 1
+                        self.fail(entry.link, exc)
+                        continue
+                    run.summaries += 1
+                    self._warn(entry.link, f"{exc.message}; ingested the feed's summary instead ({len(fallback.text.split())} words); "
+                                           "update tries the page again")
+                    yield fallback  # not recorded as seen: the entry counts as new until its page is read
                     continue
             else:
                 run.failed += 1
@@ -136,6 +148,7 @@ class WebSource:
         if got.not_modified:
             run.status = "not modified"
             self.feeds.append(run)
+            yield from self._recheck_pages(run, set())  # an unchanged feed says nothing about its pages
             return
         if not feedlib.looks_like_feed(got.content_type, got.body):
             run.status = "failed"
@@ -143,32 +156,61 @@ class WebSource:
             self.fail(url, InputError(f"{url}: is no longer a feed (it answered with {got.content_type or 'an unknown type'}, not RSS or Atom)",
                                       "check the feed's address on the site; its articles stay in the library"))
             return
-        yield from self._feed(url, got, run)
+        yielded: set[str] = set()
+        for art in self._feed(url, got, run):
+            yielded.add(art.origin)
+            yield art
+        yield from self._recheck_pages(run, yielded)
+
+    def _recheck_pages(self, run: FeedRun, skip: set[str]) -> Iterator[ParsedArticle]:
+        """Pages of this feed's entries first ingested within ``recheck_hours``, asked again with a conditional
+        GET: a story edited in place (its feed entry untouched) becomes a new revision; 304 costs nothing."""
+        if self.recheck_hours <= 0:
+            return
+        from datetime import datetime, timedelta, timezone
+
+        since = (datetime.now(timezone.utc) - timedelta(hours=self.recheck_hours)).isoformat(timespec="seconds")
+        rows = feed_rows.recent_page_entries(self.lib, run.url, since)
+        import json
+
+        for row in rows:
+            link = row["origin"]
+            if not link or link in skip:
+                continue
+            meta = json.loads(row["metadata"] or "{}")
+            try:
+                page = fetch(link, max_bytes=self.max_bytes, etag=meta.get("page_etag", ""), last_modified=meta.get("page_last_modified", ""))
+                run.rechecked += 1
+                if page.not_modified:
+                    continue
+                art = load_html(page.text(), link, url=page.url, fetched_at=page.fetched_at)
+            except InputError as exc:  # gone or failing now: the stored revision stays; said, not an error
+                self._warn(link, f"re-checking the page: {exc.message}; the stored revision stays")
+                continue
+            for name in ("title", "published", "updated", "author", "source"):  # where the page is silent, what was known
+                if not getattr(art, name) and row[name]:
+                    setattr(art, name, row[name])
+            art.origin = link
+            art.url = art.url or row["url"]
+            art.extra["feed"] = run.url
+            _keep_validators(art, page)
+            yield art
+
+    def _warn(self, origin: str, message: str) -> None:
+        from ..library.writer import Outcome
+
+        self.report.outcomes.append(Outcome(origin, "warning", message=message))
 
     # -- after the writer committed ----------------------------------------------------------
     def record(self, report) -> None:
         """Remember feeds and the entries whose articles are now in the library (one transaction)."""
         done = {o.origin: o.article_id for o in report.outcomes if o.action in ("added", "revised", "unchanged")}
-        now = now_iso()
-        with self.lib.transaction() as c:
-            for run in self.feeds:
-                if run.status == "failed":
-                    c.execute("UPDATE feeds SET last_checked=?, last_status='failed' WHERE url=?", (now, run.url))
-                    continue
-                # a feed with entries whose pages failed forgets its validators, so the next update fetches it in full
-                etag, modified = (run.etag, run.last_modified) if not run.retry else ("", "")
-                c.execute(
-                    "INSERT INTO feeds(url, title, etag, last_modified, added_at, last_checked, last_status) VALUES (?,?,?,?,?,?,?)"
-                    " ON CONFLICT(url) DO UPDATE SET title=CASE WHEN excluded.title!='' THEN excluded.title ELSE feeds.title END,"
-                    " etag=excluded.etag, last_modified=excluded.last_modified, last_checked=excluded.last_checked, last_status=excluded.last_status",
-                    (run.url, run.title, etag, modified, now, now, run.status) if run.status != "not modified"
-                    else (run.url, run.title, run.etag, run.last_modified, now, now, run.status),
-                )
-                for origin, (key, fingerprint) in run.seen.items():
-                    if origin in done:
-                        c.execute("INSERT OR REPLACE INTO feed_entries(feed_url, entry_key, fingerprint, article_id, seen_at) VALUES (?,?,?,?,?)",
-                                  (run.url, key, fingerprint, done[origin], now))
+        feed_rows.record_runs(self.lib, self.feeds, done)
 
 
-def remembered_feeds(lib) -> list:
-    return lib.conn.execute("SELECT url, title, etag, last_modified FROM feeds ORDER BY url").fetchall()
+def _keep_validators(art: ParsedArticle, page: Fetched) -> None:
+    """The page's ETag / Last-Modified, kept with the revision (metadata) for the next conditional GET."""
+    if page.etag:
+        art.extra["page_etag"] = page.etag
+    if page.last_modified:
+        art.extra["page_last_modified"] = page.last_modified

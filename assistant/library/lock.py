@@ -14,6 +14,16 @@ from pathlib import Path
 from ..errors import LockedError
 
 LOCK_NAME = "write.lock"
+PID_NAME = "write.pid"  # only while a writer holds the lock (a killed writer leaves it behind)
+
+
+def raise_unwritable(home: Path, exc: OSError):
+    from ..errors import AssistantError
+
+    reason = exc.strerror or str(exc)
+    raise AssistantError(f"cannot write to {home}: {reason}",
+                         "writing commands need a writable data directory: point --data-dir or ASSISTANT_HOME at one "
+                         "(reading commands work on a read-only library)") from None
 
 
 @contextmanager
@@ -21,17 +31,24 @@ def write_lock(home: Path, timeout: float = 10.0):
     from filelock import FileLock, Timeout
 
     home = Path(home)
-    home.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(home / LOCK_NAME))
     try:
+        home.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=max(timeout, 0))
-    except Timeout:
+    except Timeout:  # before OSError: filelock's Timeout is a TimeoutError, an OSError
         raise LockedError(
             f"another assistant process is writing to {home}",
             f"wait for it to finish, or wait longer with --wait SECONDS (waited {timeout:g} s)",
         )
+    except OSError as exc:  # a read-only disk or HOME, no permission: one line naming the directory
+        raise_unwritable(home, exc)
+    pid_file = home / PID_NAME
     try:
-        (home / "write.pid").write_text(str(os.getpid()))
+        pid_file.write_text(str(os.getpid()))
         yield
     finally:
+        try:  # the pid says who holds the lock (benchmarks/kill_loop.py watches it); gone with the lock
+            pid_file.unlink()
+        except OSError:
+            pass
         lock.release()

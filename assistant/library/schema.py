@@ -1,11 +1,9 @@
-"""The library's schema.
+"""The library's schema as first released (schema version 1).
 
-Every statement is idempotent (IF NOT EXISTS) and runs each time a library is opened, so
-adding a table or index needs no migration. Bump SCHEMA_VERSION and add a migration step in
-store.py only for changes to existing tables.
+This text is step 1 of migrations.py and is frozen: a new library runs it and then every later
+step, an existing library only the steps it has not had. Change the schema by adding a step to
+migrations.py, never by editing this text.
 """
-
-SCHEMA_VERSION = 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS manifest (
@@ -21,7 +19,8 @@ CREATE TABLE IF NOT EXISTS articles (
     created_at    TEXT NOT NULL
 );
 
--- Every version of an article's content. Only 'committed' rows are visible to readers;
+-- Every version of an article's content. Only 'committed' rows are visible to readers
+-- (through the view committed_revisions, migration step 2);
 -- 'pending' rows are an ingest in flight (or interrupted), 'deleting' a forget in flight.
 CREATE TABLE IF NOT EXISTS revisions (
     article_id     TEXT NOT NULL REFERENCES articles(article_id),
@@ -79,7 +78,7 @@ CREATE INDEX IF NOT EXISTS chunks_revision ON chunks(article_id, revision);
 
 -- Full-text index over chunk text, kept in step with chunks by triggers, so it is exactly as
 -- transactional as the rows it indexes (pending chunks are indexed too; queries join on
--- revisions.status = 'committed'). Porter stemming measured best on realtimeqa (ENVIRONMENT.md).
+-- the committed_revisions view). Porter stemming measured best on realtimeqa (ENVIRONMENT.md).
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, content='chunks', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
 );

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import AssistantError, NotFound
-from ..types import Chunk, Sentence, sentence_id
-from .schema import SCHEMA, SCHEMA_VERSION
+from ..errors import AssistantError, NewerLibrary, NotFound
+from ..types import Chunk, Sentence
+from . import migrations
 
 DB_NAME = "library.sqlite3"
 
@@ -58,22 +57,39 @@ class RevisionRow:
         )
 
 
+def _writable(home: Path, path: Path) -> bool:
+    """False on a read-only file system or without write permission (os.access knows both, also for root)."""
+    import os
+
+    return os.access(home, os.W_OK) and os.access(path, os.W_OK)
+
+
 class Library:
     """The source of truth. Open with ``Library.open(home)``; close when done (or use ``with``)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path):
+    def __init__(self, conn: sqlite3.Connection, path: Path, read_only: bool = False):
+        from ..outlets import register
+
         self.conn = conn
         self.path = path
+        self.read_only = read_only  # opened from a place we cannot write (see _open_read_only)
+        register(conn)  # outlet_matches(): the one --source rule, used by filters and forget
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, home: Path | str, create: bool = True) -> "Library":
+    def open(cls, home: Path | str, create: bool = True, locked: bool = False, lock_timeout: float = 10.0) -> "Library":
+        """Open (or create) the library in ``home`` and bring its schema up to date.
+
+        ``locked``: the caller already holds the write lock (a writer); otherwise the lock is
+        taken only when a migration is pending (never for an up-to-date library)."""
         home = Path(home)
         path = home / DB_NAME
         if home.exists() and not home.is_dir():
             raise AssistantError(f"the data directory {home} is a file, not a directory", "point --data-dir / ASSISTANT_HOME at a directory")
         if not path.exists() and not create:
             raise NotFound(f"no library at {home}", "ingest something first: assistant ingest PATH")
+        if path.exists() and not create and not _writable(home, path):
+            return cls._open_read_only(home, path)
         try:
             home.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
@@ -81,40 +97,92 @@ class Library:
             raise AssistantError(f"cannot open the library at {path}: {exc}", "check --data-dir / ASSISTANT_HOME and its permissions")
         conn.row_factory = sqlite3.Row
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             lib = cls(conn, path)
-            lib._ensure_schema()
+            lib._migrate(locked, lock_timeout)
+        except sqlite3.OperationalError as exc:  # read-only or unopenable: the file may be healthy, never say "move it away"
+            conn.close()
+            if "readonly" in str(exc) or "unable to open" in str(exc):
+                if not create and path.exists():
+                    return cls._open_read_only(home, path)
+                raise AssistantError(f"cannot write to the library in {home} ({exc})", "check the directory's permissions, or use another --data-dir")
+            raise AssistantError(f"{path} is not a usable library ({exc})", "point --data-dir at another directory, or move this file away")
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise AssistantError(f"{path} is not a usable library ({exc})", "point --data-dir at another directory, or move this file away")
+        except BaseException:
+            conn.close()
+            raise
         return lib
 
-    def _ensure_schema(self) -> None:
-        row = None
-        try:
-            row = self.conn.execute("SELECT value FROM manifest WHERE key='schema_version'").fetchone()
-        except sqlite3.OperationalError:
-            pass
-        if row is not None and int(row[0]) > SCHEMA_VERSION:
-            raise AssistantError(
-                f"this library was written by a newer version (schema {row[0]})",
-                "upgrade the assistant: pip install -U news-assistant",
-            )
-        if row is not None and self._schema_current():
-            return
-        with self.transaction():
-            for statement in _statements(SCHEMA):
-                self.conn.execute(statement)
-            self.conn.execute("INSERT OR IGNORE INTO manifest VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            self.conn.execute("INSERT OR IGNORE INTO manifest VALUES ('library_id', ?)", (uuid.uuid4().hex,))
-            self.conn.execute("INSERT OR IGNORE INTO manifest VALUES ('created_at', ?)", (now_iso(), ))
+    @classmethod
+    def empty(cls, home: Path | str) -> "Library":
+        """An empty library in memory, for reading where none exists: nothing is created on disk."""
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        lib = cls(conn, Path(home) / DB_NAME)
+        migrations.apply(conn)
+        return lib
 
-    def _schema_current(self) -> bool:
-        """True when every table, index and trigger of SCHEMA exists (cheap: one query)."""
-        have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
-        return all(name in have for name in _schema_names())
+    @classmethod
+    def _open_read_only(cls, home: Path, path: Path) -> "Library":
+        """A library on a read-only disk or in a directory we may not write: readers still work.
+
+        A WAL database cannot be opened with mode=ro when its -shm file is missing and cannot be
+        created, so then it is opened immutable (safe: nobody can write there either)."""
+        from urllib.parse import quote
+
+        base = "file:" + quote(str(path.resolve())) + "?mode=ro"
+        conn = None
+        for uri in (base, base + "&immutable=1"):
+            try:
+                conn = sqlite3.connect(uri, uri=True, timeout=30.0, isolation_level=None, check_same_thread=False)
+                conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+                break
+            except sqlite3.Error:
+                if conn is not None:
+                    conn.close()
+                conn = None
+        if conn is None:
+            raise AssistantError(f"cannot read the library at {path}: the directory {home} is read-only and the file cannot be opened",
+                                 "check its permissions, or copy the data directory somewhere writable")
+        conn.row_factory = sqlite3.Row
+        lib = cls(conn, path, read_only=True)
+        try:
+            row = conn.execute("SELECT value FROM manifest WHERE key='schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise AssistantError(f"{path} is not a usable library ({exc})", "point --data-dir at another directory")
+        have = migrations.version(conn)
+        if row is None or have != migrations.SCHEMA_VERSION:
+            conn.close()
+            if have > migrations.SCHEMA_VERSION:
+                raise NewerLibrary(f"the library at {home} was written by a newer version of the assistant (schema {have})",
+                                   "upgrade the assistant (pip install -U news-assistant)")
+            raise AssistantError(f"the library at {home} needs an upgrade this version would write, but the directory is read-only",
+                                 "open it once from a writable place, or use the version that wrote it")
+        return lib
+
+    def _migrate(self, locked: bool, lock_timeout: float) -> None:
+        have = migrations.version(self.conn)
+        if have > migrations.SCHEMA_VERSION:
+            raise NewerLibrary(
+                f"the library at {self.path.parent} was written by a newer version of the assistant "
+                f"(schema {have}; this version reads up to schema {migrations.SCHEMA_VERSION})",
+                "upgrade the assistant (pip install -U news-assistant), or point --data-dir at another directory",
+            )
+        if have == migrations.SCHEMA_VERSION:
+            return  # up to date: nothing is written and no lock is taken
+        if locked:
+            migrations.apply(self.conn)
+            return
+        from .lock import write_lock
+
+        with write_lock(self.path.parent, lock_timeout):
+            migrations.apply(self.conn)  # re-reads the version: another process may have migrated meanwhile
 
     def close(self) -> None:
         self.conn.close()
@@ -155,6 +223,10 @@ class Library:
         r = self.conn.execute("SELECT article_id FROM articles WHERE identity=?", (identity,)).fetchone()
         return r[0] if r else None
 
+    def article_exists(self, article_id: str) -> bool:
+        """Whether the id is taken (by any revision, committed or not)."""
+        return self.conn.execute("SELECT 1 FROM articles WHERE article_id=?", (article_id,)).fetchone() is not None
+
     def revisions_of(self, article_id: str, statuses=("committed",)) -> list[sqlite3.Row]:
         q = f"SELECT revision, status, content_hash FROM revisions WHERE article_id=? AND status IN ({','.join('?' * len(statuses))}) ORDER BY revision"
         return self.conn.execute(q, (article_id, *statuses)).fetchall()
@@ -170,13 +242,13 @@ class Library:
         if not base:
             raise NotFound("empty article id", "list ids with: assistant sources")
         exact = self.conn.execute(
-            "SELECT article_id FROM articles a WHERE article_id=? AND EXISTS (SELECT 1 FROM revisions r WHERE r.article_id=a.article_id AND r.status='committed')",
+            "SELECT article_id FROM articles a WHERE article_id=? AND EXISTS (SELECT 1 FROM committed_revisions r WHERE r.article_id=a.article_id)",
             (base,),
         ).fetchone()
         if exact:
             return exact[0]
         rows = self.conn.execute(
-            "SELECT article_id FROM articles a WHERE article_id LIKE ? ESCAPE '\\' AND EXISTS (SELECT 1 FROM revisions r WHERE r.article_id=a.article_id AND r.status='committed') LIMIT 3",
+            "SELECT article_id FROM articles a WHERE article_id LIKE ? ESCAPE '\\' AND EXISTS (SELECT 1 FROM committed_revisions r WHERE r.article_id=a.article_id) LIMIT 3",
             (base.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
         ).fetchall()
         if len(rows) == 1:
@@ -187,7 +259,7 @@ class Library:
 
     def latest_revision(self, article_id: str) -> int | None:
         r = self.conn.execute(
-            "SELECT MAX(revision) FROM revisions WHERE article_id=? AND status='committed'", (article_id,)
+            "SELECT MAX(revision) FROM committed_revisions WHERE article_id=?", (article_id,)
         ).fetchone()
         return r[0]
 
@@ -195,7 +267,7 @@ class Library:
         if revision is None:
             revision = self.latest_revision(article_id)
         r = self.conn.execute(
-            "SELECT * FROM revisions WHERE article_id=? AND revision=? AND status='committed'", (article_id, revision)
+            "SELECT * FROM committed_revisions WHERE article_id=? AND revision=?", (article_id, revision)
         ).fetchone()
         if r is None:
             raise NotFound(f"article {article_id} has no revision {revision}", f"see its revisions with: assistant show {article_id}")
@@ -215,8 +287,8 @@ class Library:
         except ValueError as exc:
             raise NotFound(str(exc), "sentence ids look like <article>@<revision>#<index>")
         r = self.conn.execute(
-            "SELECT s.start, s.end, s.text FROM sentences s JOIN revisions r USING (article_id, revision)"
-            " WHERE s.article_id=? AND s.revision=? AND s.idx=? AND r.status='committed'",
+            "SELECT s.start, s.end, s.text FROM sentences s JOIN committed_revisions r USING (article_id, revision)"
+            " WHERE s.article_id=? AND s.revision=? AND s.idx=?",
             (a, rev, idx),
         ).fetchone()
         if r is None:
@@ -235,22 +307,23 @@ class Library:
         q = """
         SELECT r.*, (SELECT COUNT(*) FROM sentences s WHERE s.article_id=r.article_id AND s.revision=r.revision) AS sentence_count,
                (SELECT COUNT(*) FROM chunks c WHERE c.article_id=r.article_id AND c.revision=r.revision) AS chunk_count,
-               (SELECT COUNT(*) FROM revisions r2 WHERE r2.article_id=r.article_id AND r2.status='committed') AS revision_count
-        FROM revisions r
-        WHERE r.status='committed'
-          AND r.revision=(SELECT MAX(revision) FROM revisions r3 WHERE r3.article_id=r.article_id AND r3.status='committed')
+               (SELECT COUNT(*) FROM committed_revisions r2 WHERE r2.article_id=r.article_id) AS revision_count
+        FROM committed_revisions r
+        WHERE r.revision=(SELECT MAX(revision) FROM committed_revisions r3 WHERE r3.article_id=r.article_id)
         """
         args: list = []
         if source:
-            q += " AND lower(r.source) LIKE ?"
-            args.append("%" + source.lower() + "%")
+            from ..outlets import sql
+
+            q += " AND " + sql("r")
+            args.append(source)
         q += " ORDER BY r.published_ts IS NULL, r.published_ts DESC, r.title"
         out = []
         for r in self.conn.execute(q, args):
             out.append(
                 {
                     "article_id": r["article_id"], "title": r["title"], "source": r["source"], "url": r["url"],
-                    "published": r["published"], "date_precision": r["date_precision"], "author": r["author"],
+                    "published": r["published"], "published_ts": r["published_ts"], "date_precision": r["date_precision"], "author": r["author"],
                     "revision": r["revision"], "revisions": r["revision_count"],
                     "sentence_count": r["sentence_count"], "chunk_count": r["chunk_count"],
                 }
@@ -259,7 +332,7 @@ class Library:
 
     def revision_list(self, article_id: str) -> list[dict]:
         rows = self.conn.execute(
-            "SELECT revision, revised_at, content_hash, ingested_at FROM revisions WHERE article_id=? AND status='committed' ORDER BY revision",
+            "SELECT revision, revised_at, content_hash, ingested_at FROM committed_revisions WHERE article_id=? ORDER BY revision",
             (article_id,),
         ).fetchall()
         return [dict(r) for r in rows]
@@ -267,12 +340,53 @@ class Library:
     def counts(self) -> dict[str, int]:
         c = self.conn
         return {
-            "articles": c.execute("SELECT COUNT(DISTINCT article_id) FROM revisions WHERE status='committed'").fetchone()[0],
-            "revisions": c.execute("SELECT COUNT(*) FROM revisions WHERE status='committed'").fetchone()[0],
-            "sentences": c.execute("SELECT COUNT(*) FROM sentences s JOIN revisions r USING(article_id, revision) WHERE r.status='committed'").fetchone()[0],
-            "chunks": c.execute("SELECT COUNT(*) FROM chunks c JOIN revisions r USING(article_id, revision) WHERE r.status='committed'").fetchone()[0],
+            "articles": c.execute("SELECT COUNT(DISTINCT article_id) FROM committed_revisions").fetchone()[0],
+            "revisions": c.execute("SELECT COUNT(*) FROM committed_revisions").fetchone()[0],
+            "sentences": c.execute("SELECT COUNT(*) FROM sentences s JOIN committed_revisions r USING(article_id, revision)").fetchone()[0],
+            "chunks": c.execute("SELECT COUNT(*) FROM chunks c JOIN committed_revisions r USING(article_id, revision)").fetchone()[0],
             "pending": c.execute("SELECT COUNT(*) FROM revisions WHERE status!='committed'").fetchone()[0],
         }
+
+    # -- forget and check ---------------------------------------------------------------
+    def articles_published_before(self, timestamp: float) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT article_id FROM committed_revisions WHERE published_ts IS NOT NULL AND published_ts < ?", (timestamp,))]
+
+    def articles_from_source(self, source: str) -> list[str]:
+        """Articles whose outlet is NAME by the one outlet rule (outlets.py)."""
+        from ..outlets import sql
+
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT article_id FROM committed_revisions r WHERE " + sql("r"), (source,))]
+
+    def outlets(self) -> list[tuple[str, str]]:
+        """Every (outlet name, url) pair of the committed revisions."""
+        return [(r[0], r[1]) for r in self.conn.execute("SELECT DISTINCT source, url FROM committed_revisions")]
+
+    def committed_article_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT article_id FROM committed_revisions")}
+
+    def orphan_chunks(self) -> int:
+        """Chunks whose revision is gone."""
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM chunks c LEFT JOIN revisions r USING(article_id, revision) WHERE r.article_id IS NULL").fetchone()[0]
+
+    def revisions_without_chunks(self) -> int:
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM committed_revisions r WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.article_id=r.article_id AND c.revision=r.revision)").fetchone()[0]
+
+    def fulltext_problem(self) -> str | None:
+        """Why the full-text index does not match the chunks it mirrors, or None when it does."""
+        try:  # with rank=1, FTS5 also compares the index against the chunks table it mirrors
+            self.conn.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
+        except Exception as exc:
+            return str(exc)
+        return None
+
+    def chunk_ids(self, committed_only: bool) -> set[str]:
+        if committed_only:
+            return {r[0] for r in self.conn.execute("SELECT c.chunk_id FROM chunks c JOIN committed_revisions r USING(article_id, revision)")}
+        return {r[0] for r in self.conn.execute("SELECT chunk_id FROM chunks")}
 
     # -- writing (callers hold the write lock) -------------------------------------------
     def journal(self, conn, run_id: str, action: str, status: str, article_id=None, revision=None, origin=None, message="") -> None:
@@ -306,32 +420,3 @@ class Library:
     def store_vectors(self, embedder: str, items: list[tuple[str, bytes]]) -> None:
         with self.transaction() as c:
             c.executemany("INSERT OR REPLACE INTO embed_cache(embedder, text_hash, vector) VALUES (?, ?, ?)", [(embedder, h, v) for h, v in items])
-
-
-def _statements(script: str) -> list[str]:
-    """Split the schema script into statements (executescript would COMMIT our transaction).
-
-    A statement ends at a line ending in ';' outside a trigger body (which ends with 'END;')."""
-    out, buf, in_trigger = [], [], False
-    for line in script.splitlines():
-        if line.strip().startswith("--"):
-            continue
-        buf.append(line)
-        if line.lstrip().upper().startswith("CREATE TRIGGER"):
-            in_trigger = True
-        if line.rstrip().endswith(";") and (not in_trigger or line.strip().upper() == "END;"):
-            stmt = "\n".join(buf).strip()
-            if stmt:
-                out.append(stmt)
-            buf, in_trigger = [], False
-    return out
-
-
-def _schema_names() -> list[str]:
-    import re
-
-    return re.findall(r"CREATE (?:VIRTUAL )?(?:TABLE|INDEX|TRIGGER) IF NOT EXISTS (\w+)", SCHEMA)
-
-
-def sentence_ref(article_id: str, revision: int, idx: int) -> str:
-    return sentence_id(article_id, revision, idx)

@@ -13,15 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from ..errors import AssistantError, ConfigError
-
-
-class ContextTooLong(AssistantError):
-    """The prompt exceeded the model's context window."""
-
-
-class LLMError(AssistantError):
-    pass
+from ..errors import AssistantError, ConfigError, ContextTooLong, LLMError  # noqa: F401  (re-exported)
 
 
 @dataclass

@@ -11,7 +11,7 @@
   names, distinctive capitalised words) and numbers found by rules; copies are always the same
   story. Groups are the connected components (union-find) of the pairs that pass.
 
-Everything here is derived data: a per-article signature (``news_signatures``) is computed
+Everything here is derived data (its rows are read and written by library/news.py): a per-article signature (``news_signatures``) is computed
 for each article's latest committed revision, and the memberships (``copy_groups``,
 ``stories``) are recomputed from all signatures in one transaction (cheap: no text is read).
 ``refresh`` is idempotent; any writing command calls it, so a crash at any point is repaired
@@ -24,6 +24,8 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+
+from ..library import news as rows_
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
@@ -161,8 +163,8 @@ class Signature:
 
 def _stale(lib, embedder_name: str | None) -> tuple[list[tuple[str, int]], list[str]]:
     """(latest revisions lacking an up-to-date signature, signatures of articles that are gone)."""
-    latest = {r[0]: r[1] for r in lib.conn.execute("SELECT article_id, MAX(revision) FROM revisions WHERE status='committed' GROUP BY article_id")}
-    have = {r[0]: (r[1], r[2]) for r in lib.conn.execute("SELECT article_id, revision, embedder FROM news_signatures")}
+    latest = rows_.latest_committed(lib)
+    have = rows_.signature_keys(lib)
     todo = [(a, rev) for a, rev in sorted(latest.items()) if a not in have or have[a][0] != rev or (embedder_name and have[a][1] != embedder_name)]
     gone = sorted(a for a in have if a not in latest)
     return todo, gone
@@ -173,9 +175,7 @@ def is_stale(lib) -> bool:
     todo, gone = _stale(lib, None)
     if todo or gone:
         return True
-    sig = {r[0] for r in lib.conn.execute("SELECT article_id FROM news_signatures")}
-    stories = {r[0] for r in lib.conn.execute("SELECT article_id FROM stories")}
-    copies = {r[0] for r in lib.conn.execute("SELECT article_id FROM copy_groups")}
+    sig, stories, copies = rows_.grouped_ids(lib)
     return sig != stories or sig != copies
 
 
@@ -184,13 +184,15 @@ def refresh(lib, embed_texts=None, embedder_name: str | None = None, force: bool
     library's embedding cache) gives the lead vectors; without it, stories use the rules only."""
     import numpy as np
 
+    from ..registry import embedder_is_semantic
+
     todo, gone = _stale(lib, embedder_name if embed_texts else None)
     if not todo and not gone and not force and not is_stale(lib):
         return {"signatures": 0, "changed": False}
     rows = []
     for i in range(0, len(todo), 200):
         part = todo[i : i + 200]
-        revs = [lib.conn.execute("SELECT title, text, published_ts, date_precision FROM revisions WHERE article_id=? AND revision=?", key).fetchone() for key in part]
+        revs = rows_.revision_texts(lib, part)
         leads = [lead_text(r["title"], r["text"]) for r in revs]
         vectors = embed_texts(leads) if embed_texts else [None] * len(leads)
         for (a, rev), r, vec in zip(part, revs, vectors):
@@ -204,19 +206,13 @@ def refresh(lib, embed_texts=None, embedder_name: str | None = None, force: bool
             lo, hi = date_span(r["published_ts"], r["date_precision"])
             rows.append((a, rev, embedder_name or "", mh.hashvalues.astype(np.uint32).tobytes(), len(sh),
                          json.dumps(names_in(r["title"], r["text"]), ensure_ascii=False), json.dumps(numbers_in(r["title"], r["text"])), blob, lo, hi))
-    with lib.transaction() as c:
-        c.executemany("INSERT OR REPLACE INTO news_signatures(article_id, revision, embedder, minhash, shingles, names, numbers, vector, lo_ts, hi_ts) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-        c.executemany("DELETE FROM news_signatures WHERE article_id=?", [(a,) for a in gone])
+    rows_.save_signatures(lib, rows, gone)
     sigs = load_signatures(lib)
     copy_pairs = find_copies(sigs)
-    story_pairs = find_story_pairs(sigs, copy_pairs, lexical=bool(embedder_name and embedder_name.startswith("hash")) or not embed_texts)
+    story_pairs = find_story_pairs(sigs, copy_pairs, lexical=not embedder_is_semantic(embedder_name) or not embed_texts)
     copy_of = components([s.article_id for s in sigs], copy_pairs)
     story_of_ = linked_components([s.article_id for s in sigs], [(2.0, a, b) for a, b in copy_pairs] + story_pairs)
-    with lib.transaction() as c:
-        c.execute("DELETE FROM copy_groups")
-        c.execute("DELETE FROM stories")
-        c.executemany("INSERT INTO copy_groups(article_id, group_id) VALUES (?,?)", sorted(copy_of.items()))
-        c.executemany("INSERT INTO stories(article_id, story_id) VALUES (?,?)", sorted(story_of_.items()))
+    rows_.replace_groups(lib, copy_of, story_of_)
     return {"signatures": len(rows), "changed": True, "copy_pairs": len(copy_pairs), "story_pairs": len(story_pairs)}
 
 
@@ -224,7 +220,7 @@ def load_signatures(lib) -> list[Signature]:
     import numpy as np
 
     out = []
-    for r in lib.conn.execute("SELECT * FROM news_signatures ORDER BY article_id"):
+    for r in rows_.signature_rows(lib):
         vec = np.frombuffer(r["vector"], dtype=np.float32) if r["vector"] else None
         out.append(Signature(r["article_id"], _minhash_from(r["minhash"]), r["shingles"], set(json.loads(r["names"])),
                              set(json.loads(r["numbers"])), vec, r["lo_ts"], r["hi_ts"]))
@@ -412,47 +408,3 @@ def components(ids: list[str], pairs: list[tuple[str, str]]) -> dict[str, str]:
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
     return {i: find(i) for i in ids}
-
-
-# --------------------------------------------------------------------------- reading
-def copies_of(conn, article_id: str) -> list[str]:
-    """The other articles in this article's copy group (empty when it has no copies)."""
-    return [r[0] for r in conn.execute(
-        "SELECT g2.article_id FROM copy_groups g1 JOIN copy_groups g2 ON g1.group_id=g2.group_id "
-        "WHERE g1.article_id=? AND g2.article_id!=? ORDER BY g2.article_id", (article_id, article_id))]
-
-
-def story_of(conn, article_id: str) -> str | None:
-    """The story id of an article (the smallest article id in its story), None before it is computed."""
-    r = conn.execute("SELECT story_id FROM stories WHERE article_id=?", (article_id,)).fetchone()
-    return r[0] if r else None
-
-
-def story_members(conn, story_id: str) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT article_id FROM stories WHERE story_id=? ORDER BY article_id", (story_id,))]
-
-
-def groups_for(conn, article_ids: list[str]) -> dict[str, tuple[list[str], str | None]]:
-    """{article_id: (copies, story)} for retrieval and briefings; articles not yet grouped are left out."""
-    out = {}
-    try:
-        for a in article_ids:
-            story = story_of(conn, a)
-            if story is not None:
-                out[a] = (copies_of(conn, a), story)
-    except Exception as exc:  # a library from before this feature: no tables yet
-        if "no such table" in str(exc):
-            return {}
-        raise
-    return out
-
-
-def summary(conn) -> dict:
-    stories = Counter(r[0] for r in conn.execute("SELECT story_id FROM stories"))
-    copies = Counter(r[0] for r in conn.execute("SELECT group_id FROM copy_groups"))
-    return {
-        "copy_groups": sum(1 for n in copies.values() if n > 1),
-        "articles_in_copy_groups": sum(n for n in copies.values() if n > 1),
-        "stories": sum(1 for n in stories.values() if n > 1),
-        "articles_in_stories": sum(n for n in stories.values() if n > 1),
-    }

@@ -75,8 +75,10 @@ class Filters:
             clauses.append(cond)
             args += date_args
         if self.sources:
-            clauses.append("(" + " OR ".join(f"lower({alias}.source) LIKE ?" for _ in self.sources) + ")")
-            args += ["%" + s.lower() + "%" for s in self.sources]
+            from ..outlets import sql
+
+            clauses.append("(" + " OR ".join(sql(alias) for _ in self.sources) + ")")  # the one --source rule (outlets.py)
+            args += list(self.sources)
         if self.article_ids:
             clauses.append(f"{alias}.article_id IN ({','.join('?' * len(self.article_ids))})")
             args += list(self.article_ids)
@@ -86,7 +88,7 @@ class Filters:
         return (" AND ".join(clauses) if clauses else "1=1"), args
 
     def chroma_where(self, article_ids: list[str] | None = None) -> dict | None:
-        """What Chroma can pre-filter (numbers and exact ids); outlet substrings are checked afterwards."""
+        """What Chroma can pre-filter (numbers and exact ids); outlets are checked afterwards in SQL."""
         parts: list[dict] = []
         lo, hi = self.published_bounds()
         if self.dated:
@@ -109,18 +111,3 @@ class Filters:
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else {"$and": parts}
-
-
-def visible_revisions_sql(filters: Filters) -> tuple[str, list]:
-    """A CTE body selecting the one searchable revision of each article.
-
-    The latest committed revision; with as-of, the latest one dated on or before that day
-    (an undated article's revision counts when undated articles are included)."""
-    if filters.as_of_ts is None:
-        return "SELECT article_id, MAX(revision) AS revision FROM revisions WHERE status='committed' GROUP BY article_id", []
-    undated = " OR published_ts IS NULL" if filters.include_undated else ""
-    return (
-        "SELECT article_id, MAX(revision) AS revision FROM revisions WHERE status='committed' "
-        f"AND (revised_ts < ?{undated}) GROUP BY article_id",
-        [filters.as_of_ts],
-    )

@@ -9,15 +9,8 @@ from __future__ import annotations
 
 import re
 
-STOP_WORDS = frozenset(
-    """a about above after again against all am an and any are aren't as at be because been before being below
-    between both but by can cannot could did do does doing down during each few for from further had has have
-    having he her here hers herself him himself his how i if in into is it its itself just let me more most my
-    myself no nor not of off on once only or other ought our ours ourselves out over own same she should so some
-    such than that the their theirs them themselves then there these they this those through to too under until
-    up very was we were what when where which while who whom why will with would you your yours yourself
-    yourselves s t don now also says said say according new one two many much""".split()
-)
+from ..text import SEARCH_STOP_WORDS as STOP_WORDS
+
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 MAX_TERMS = 64
 
@@ -43,23 +36,10 @@ def fts_query(text: str) -> str:
 
 def search(conn, text: str, filters, limit: int) -> list[tuple[str, float]]:
     """(chunk_id, bm25 score: higher is better) of the best chunks in searchable revisions."""
-    from .filters import visible_revisions_sql
+    from ..library.search import fts_chunks
 
     match = fts_query(text)
     if not match:
         return []
-    vis_sql, vis_args = visible_revisions_sql(filters)
-    where, args = filters.sql("r")
-    rows = conn.execute(
-        f"""WITH vis AS ({vis_sql})
-            SELECT c.chunk_id, bm25(chunks_fts) AS score
-            FROM chunks_fts
-            JOIN chunks c ON c.rowid = chunks_fts.rowid
-            JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
-            JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
-            WHERE chunks_fts MATCH ? AND {where}
-            ORDER BY score LIMIT ?""",
-        [*vis_args, match, *args, limit],
-    ).fetchall()
     # bm25() is smaller for better matches; flip the sign so every retriever says "higher is better"
-    return [(r[0], -r[1]) for r in rows]
+    return [(cid, -score) for cid, score in fts_chunks(conn, match, filters, limit)]

@@ -60,16 +60,10 @@ def anchor_ts(filters, conn) -> float | None:
     """--as-of (the end of that day), else the newest publication time in scope, else None."""
     if filters is not None and filters.as_of_ts is not None:
         return filters.as_of_ts
-    from .filters import Filters, visible_revisions_sql
+    from ..library.search import newest_published_ts
+    from .filters import Filters
 
-    f = filters or Filters()
-    vis_sql, vis_args = visible_revisions_sql(f)
-    where, args = f.sql("r")
-    row = conn.execute(
-        f"WITH vis AS ({vis_sql}) SELECT MAX(r.published_ts) FROM vis JOIN revisions r USING (article_id, revision) WHERE {where}",
-        [*vis_args, *args],
-    ).fetchone()
-    return float(row[0]) if row and row[0] is not None else None
+    return newest_published_ts(conn, filters or Filters())
 
 
 def _ts(published: str | None) -> float | None:

@@ -14,9 +14,11 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from ..errors import EmbedderMismatch, UsageError
-from ..types import Sentence, sentence_id
+from ..library import search as store_search
+from ..library.news import groups_for
+from ..types import Sentence
 from . import lexical
-from .filters import Filters, visible_revisions_sql
+from .filters import Filters
 from .fusion import rrf
 
 MODES = ("dense", "lexical", "hybrid")
@@ -83,7 +85,7 @@ class Retriever:
         self.tuning = tuning or Tuning()
         self.reranker = reranker
         # groups(conn, article_ids) -> {article_id: (copies, story)}; news ingestion provides it
-        self.groups = groups or _groups_from_library
+        self.groups = groups or groups_for
         self.timings: dict[str, float] = {}
 
     # -- candidates ---------------------------------------------------------------------
@@ -126,23 +128,7 @@ class Retriever:
         return out[:n]
 
     def _visible_chunks(self, chunk_ids: list[str], filters: Filters) -> set[str]:
-        if not chunk_ids:
-            return set()
-        vis_sql, vis_args = visible_revisions_sql(filters)
-        where, args = filters.sql("r")
-        out: set[str] = set()
-        for i in range(0, len(chunk_ids), 500):
-            part = chunk_ids[i : i + 500]
-            rows = self.lib.conn.execute(
-                f"""WITH vis AS ({vis_sql})
-                    SELECT c.chunk_id FROM chunks c
-                    JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
-                    JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
-                    WHERE c.chunk_id IN ({','.join('?' * len(part))}) AND {where}""",
-                [*vis_args, *part, *args],
-            )
-            out.update(r[0] for r in rows)
-        return out
+        return store_search.visible_chunks(self.lib.conn, chunk_ids, filters)
 
     # -- search -------------------------------------------------------------------------
     def ranked_chunks(self, query: str, mode: str = "hybrid", filters: Filters | None = None, vector=None) -> list[tuple[str, float]]:
@@ -179,8 +165,7 @@ class Retriever:
         ranked = self.ranked_chunks(query, mode, filters, vector)
         if self.reranker is not None and ranked:
             head, tail = ranked[: self.reranker.depth], ranked[self.reranker.depth :]
-            texts = dict(self.lib.conn.execute(
-                f"SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({','.join('?' * len(head))})", [c for c, _ in head]).fetchall())
+            texts = store_search.chunk_texts(self.lib.conn, [c for c, _ in head])
             ranked = self.reranker.rerank(query, [(c, texts.get(c, ""), sc) for c, sc in head]) + tail
         passages = self._diversify(ranked, k, per_article)
         self.timings["total_ms"] = (time.perf_counter() - t0) * 1000
@@ -213,7 +198,7 @@ class Retriever:
             copies, story = groups.get(article_id, ([], None))
             if copies:
                 p.copies = list(copies)
-                p.copy_sources = _sources_of(self.lib.conn, copies)
+                p.copy_sources = store_search.sources_of(self.lib.conn, copies)
                 collapsed.update(copies)
             p.story = story
             seen_sentences.update(p.sentence_ids)
@@ -223,24 +208,14 @@ class Retriever:
         return out
 
     def _passage(self, chunk_id: str, score: float) -> Passage | None:
-        row = self.lib.conn.execute(
-            """SELECT c.article_id, c.revision, c.first_sentence, c.last_sentence, r.title, r.published, r.date_precision, r.source, r.url
-               FROM chunks c JOIN revisions r USING (article_id, revision) WHERE c.chunk_id = ? AND r.status = 'committed'""",
-            (chunk_id,),
-        ).fetchone()
-        if row is None:
+        found = store_search.chunk_with_sentences(self.lib.conn, chunk_id)
+        if found is None:
             return None
-        sents = [
-            Sentence(row["article_id"], row["revision"], r[0], r[1], r[2], r[3])
-            for r in self.lib.conn.execute(
-                "SELECT idx, start, end, text FROM sentences WHERE article_id=? AND revision=? AND idx BETWEEN ? AND ? ORDER BY idx",
-                (row["article_id"], row["revision"], row["first_sentence"], row["last_sentence"]),
-            )
-        ]
+        row, sents = found
         return Passage(
             article_id=row["article_id"], revision=row["revision"], chunk_id=chunk_id, title=row["title"],
             published=row["published"], date_precision=row["date_precision"], source=row["source"], url=row["url"],
-            score=score, text=" ".join(s.text for s in sents), sentence_ids=[sentence_id(s.article_id, s.revision, s.index) for s in sents],
+            score=score, text=" ".join(s.text for s in sents), sentence_ids=[s.id for s in sents],
             sentences=sents,
         )
 
@@ -254,21 +229,3 @@ def _article_order(ranked: list[tuple[str, float]]) -> list[str]:
 
 def _norm(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
-
-
-def _sources_of(conn, article_ids: list[str]) -> list[str]:
-    out = []
-    for a in article_ids:
-        r = conn.execute("SELECT source FROM revisions WHERE article_id=? AND status='committed' ORDER BY revision DESC LIMIT 1", (a,)).fetchone()
-        if r and r[0] and r[0] not in out:
-            out.append(r[0])
-    return out
-
-
-def _groups_from_library(conn, article_ids: list[str]) -> dict:
-    """Copies and story of each article, when news ingestion has computed them."""
-    try:
-        from ..news.clusters import groups_for  # provided by news ingestion
-    except ImportError:
-        return {}
-    return groups_for(conn, article_ids)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from ..text import cosine as _cos
 from . import rules
 from .text import content_stems, stem_match
 
@@ -27,13 +28,6 @@ class Support:
     embedding: float | None = None  # raw cosine, None without an embedder
     facts: dict = field(default_factory=dict)  # {"number": (n, missing), ...}, "negation": bool
     rules_factor: float = 1.0  # product of the rule penalties applied to the base score
-
-
-def _cos(a, b) -> float:
-    dot = sum(x * y for x, y in zip(a, b))
-    na = math.sqrt(sum(x * x for x in a)) or 1.0
-    nb = math.sqrt(sum(y * y for y in b)) or 1.0
-    return dot / (na * nb)
 
 
 def lexical_recall(claim_stems: list[str], cited_text: str, weights: dict | None = None) -> float:

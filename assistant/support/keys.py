@@ -15,6 +15,7 @@ MAX_RANGE = 10  # a range such as [1-999] yields at most this many keys
 _ITEM = r"\d{1,4}(?:\s*[-\u2013\u2014]\s*\d{1,4})?"
 # One or more opening brackets, key items separated by commas/semicolons/spaces, closing brackets.
 GROUP = re.compile(r"\[+\s*(" + _ITEM + r"(?:\s*[,;\s]\s*" + _ITEM + r")*)\s*\]+")
+_ITEM_RE = re.compile(_ITEM)
 _RANGE = re.compile(r"(\d{1,4})\s*[-\u2013\u2014]\s*(\d{1,4})")
 
 
@@ -31,9 +32,10 @@ class Segment:
 
 def _expand(inner: str) -> list[str]:
     keys: list[str] = []
-    for item in re.split(r"\s*[,;]\s*|\s+(?=\d)", inner.strip()):
-        if not item:
-            continue
+    # items found by the same pattern GROUP matched them with, so "1- 2" stays one range
+    # (splitting on spaces first made it "1-" and "2", and int("1-") raised)
+    for found in _ITEM_RE.finditer(inner):
+        item = found.group(0)
         m = _RANGE.fullmatch(item)
         if m:
             a, b = int(m.group(1)), int(m.group(2))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from .text import STOP, stem
+from ..text import SUPPORT_STOP_WORDS as STOP
+from ..text import stem
 
 _SMALL = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
 WRITTEN = {w: float(i) for i, w in enumerate(_SMALL)}

@@ -1,41 +1,13 @@
-"""Words, stop words and a light stemmer for the lexical scores (no model, no download)."""
+"""Words for the support check's lexical scores (stop words and stemmer: assistant/text.py)."""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from ..text import SUPPORT_STOP_WORDS as STOP
+from ..text import stem
 
 WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:['\u2019][A-Za-z]+)?")
-
-STOP = frozenset(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each few
-    for from further had has have having he her here hers herself him himself his how i if in
-    into is it its itself just me more most my myself of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself
-    yourselves s t said says say according one's mr mrs ms dr new also well many much may
-    might must shall whose upon within via per among around across""".split()
-)
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """Lower-case and strip common English suffixes: enough to match 'elected'/'elects'."""
-    w = word.lower().replace("\u2019", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    w = w.rstrip("'")
-    for suf, rep in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
-        if w.endswith(suf) and len(w) - len(suf) >= 3 and not w.endswith("ss"):
-            w = w[: -len(suf)] + rep
-            break
-    if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeiouls":  # stopped -> stopp -> stop
-        w = w[:-1]
-    if len(w) > 4 and w.endswith("e"):
-        w = w[:-1]
-    return w
 
 
 def words(text: str) -> list[str]:

@@ -1,0 +1,93 @@
+"""Rows of copies and stories (news/clusters.py computes them): signatures and memberships.
+
+Everything here is derived data, recomputed from the committed revisions; see news/clusters.py.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+
+# --------------------------------------------------------------------------- for refresh
+def latest_committed(lib) -> dict[str, int]:
+    """{article_id: its latest committed revision}."""
+    return {r[0]: r[1] for r in lib.conn.execute("SELECT article_id, MAX(revision) FROM committed_revisions GROUP BY article_id")}
+
+
+def signature_keys(lib) -> dict[str, tuple[int, str]]:
+    """{article_id: (revision, embedder)} of the stored signatures."""
+    return {r[0]: (r[1], r[2]) for r in lib.conn.execute("SELECT article_id, revision, embedder FROM news_signatures")}
+
+
+def revision_texts(lib, keys: list[tuple[str, int]]) -> list:
+    """Rows (title, text, published_ts, date_precision) of these revisions, in order."""
+    return [lib.conn.execute("SELECT title, text, published_ts, date_precision FROM revisions WHERE article_id=? AND revision=?", key).fetchone() for key in keys]
+
+
+def save_signatures(lib, rows: list[tuple], gone: list[str]) -> None:
+    """Store signatures (article_id, revision, embedder, minhash, shingles, names, numbers, vector, lo_ts, hi_ts); drop those of gone articles."""
+    with lib.transaction() as c:
+        c.executemany("INSERT OR REPLACE INTO news_signatures(article_id, revision, embedder, minhash, shingles, names, numbers, vector, lo_ts, hi_ts) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        c.executemany("DELETE FROM news_signatures WHERE article_id=?", [(a,) for a in gone])
+
+
+def signature_rows(lib) -> list:
+    return lib.conn.execute("SELECT * FROM news_signatures ORDER BY article_id").fetchall()
+
+
+def grouped_ids(lib) -> tuple[set[str], set[str], set[str]]:
+    """(articles with a signature, articles with a story, articles with a copy group)."""
+    c = lib.conn
+    return ({r[0] for r in c.execute("SELECT article_id FROM news_signatures")},
+            {r[0] for r in c.execute("SELECT article_id FROM stories")},
+            {r[0] for r in c.execute("SELECT article_id FROM copy_groups")})
+
+
+def replace_groups(lib, copy_of: dict[str, str], story_of: dict[str, str]) -> None:
+    """Replace every membership in one transaction."""
+    with lib.transaction() as c:
+        c.execute("DELETE FROM copy_groups")
+        c.execute("DELETE FROM stories")
+        c.executemany("INSERT INTO copy_groups(article_id, group_id) VALUES (?,?)", sorted(copy_of.items()))
+        c.executemany("INSERT INTO stories(article_id, story_id) VALUES (?,?)", sorted(story_of.items()))
+
+
+# --------------------------------------------------------------------------- reading
+def copies_of(conn, article_id: str) -> list[str]:
+    """The other articles in this article's copy group (empty when it has no copies)."""
+    return [r[0] for r in conn.execute(
+        "SELECT g2.article_id FROM copy_groups g1 JOIN copy_groups g2 ON g1.group_id=g2.group_id "
+        "WHERE g1.article_id=? AND g2.article_id!=? ORDER BY g2.article_id", (article_id, article_id))]
+
+
+def story_of(conn, article_id: str) -> str | None:
+    """The story id of an article (the smallest article id in its story), None before it is computed."""
+    r = conn.execute("SELECT story_id FROM stories WHERE article_id=?", (article_id,)).fetchone()
+    return r[0] if r else None
+
+
+def groups_for(conn, article_ids: list[str]) -> dict[str, tuple[list[str], str | None]]:
+    """{article_id: (copies, story)} for retrieval and briefings; articles not yet grouped are left out."""
+    out = {}
+    for a in article_ids:
+        story = story_of(conn, a)
+        if story is not None:
+            out[a] = (copies_of(conn, a), story)
+    return out
+
+
+def summary(conn) -> dict:
+    """How many copy groups and stories hold more than one article (benchmarks)."""
+    stories = Counter(r[0] for r in conn.execute("SELECT story_id FROM stories"))
+    copies = Counter(r[0] for r in conn.execute("SELECT group_id FROM copy_groups"))
+    return {
+        "copy_groups": sum(1 for n in copies.values() if n > 1),
+        "articles_in_copy_groups": sum(n for n in copies.values() if n > 1),
+        "stories": sum(1 for n in stories.values() if n > 1),
+        "articles_in_stories": sum(n for n in stories.values() if n > 1),
+    }
+
+
+def story_sizes(conn) -> Counter:
+    """{story size: how many stories have it} (benchmarks)."""
+    return Counter(Counter(r[0] for r in conn.execute("SELECT story_id FROM stories")).values())

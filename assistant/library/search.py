@@ -1,0 +1,137 @@
+"""The queries of search, answers and briefings: which revision of each article is searchable,
+full-text candidates, the chunks that pass a filter, passages with their sentences.
+
+``filters`` is a retrieve.filters.Filters: its ``sql(alias)`` gives a WHERE fragment over a
+revisions row and ``as_of_ts`` / ``include_undated`` choose the searchable revision.
+"""
+
+from __future__ import annotations
+
+from ..types import Sentence
+
+
+def visible_revisions_sql(filters) -> tuple[str, list]:
+    """A CTE body selecting the one searchable revision of each article.
+
+    The latest committed revision; with as-of, the latest one dated on or before that day
+    (an undated article's revision counts when undated articles are included)."""
+    if filters.as_of_ts is None:
+        return "SELECT article_id, MAX(revision) AS revision FROM committed_revisions GROUP BY article_id", []
+    undated = " OR published_ts IS NULL" if filters.include_undated else ""
+    return (
+        "SELECT article_id, MAX(revision) AS revision FROM committed_revisions "
+        f"WHERE (revised_ts < ?{undated}) GROUP BY article_id",
+        [filters.as_of_ts],
+    )
+
+
+def fts_chunks(conn, match: str, filters, limit: int) -> list[tuple[str, float]]:
+    """(chunk_id, bm25) for an FTS5 MATCH expression over the searchable revisions; lower bm25 is better."""
+    vis_sql, vis_args = visible_revisions_sql(filters)
+    where, args = filters.sql("r")
+    rows = conn.execute(
+        f"""WITH vis AS ({vis_sql})
+            SELECT c.chunk_id, bm25(chunks_fts) AS score
+            FROM chunks_fts
+            JOIN chunks c ON c.rowid = chunks_fts.rowid
+            JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
+            JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
+            WHERE chunks_fts MATCH ? AND {where}
+            ORDER BY score LIMIT ?""",
+        [*vis_args, match, *args, limit],
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def visible_chunks(conn, chunk_ids: list[str], filters) -> set[str]:
+    """Those of these chunks that belong to a searchable revision passing the filters."""
+    if not chunk_ids:
+        return set()
+    vis_sql, vis_args = visible_revisions_sql(filters)
+    where, args = filters.sql("r")
+    out: set[str] = set()
+    for i in range(0, len(chunk_ids), 500):
+        part = chunk_ids[i : i + 500]
+        rows = conn.execute(
+            f"""WITH vis AS ({vis_sql})
+                SELECT c.chunk_id FROM chunks c
+                JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
+                JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
+                WHERE c.chunk_id IN ({','.join('?' * len(part))}) AND {where}""",
+            [*vis_args, *part, *args],
+        )
+        out.update(r[0] for r in rows)
+    return out
+
+
+def searchable_revisions(conn, filters) -> list:
+    """Rows (article_id, revision, title, source, url, published, published_ts) of the searchable
+    revision of every article passing the filters, newest first (undated last)."""
+    vis_sql, vis_args = visible_revisions_sql(filters)
+    where, args = filters.sql("r")
+    return conn.execute(
+        f"""WITH vis AS ({vis_sql})
+            SELECT r.article_id, r.revision, r.title, r.source, r.url, r.published, r.published_ts
+            FROM vis JOIN revisions r USING (article_id, revision) WHERE {where}
+            ORDER BY r.published_ts IS NULL, r.published_ts DESC, r.article_id""",
+        [*vis_args, *args],
+    ).fetchall()
+
+
+def newest_published_ts(conn, filters) -> float | None:
+    """The latest publication time among the searchable revisions passing the filters (what "this
+    week" is anchored at without --as-of), or None when nothing in scope is dated."""
+    vis_sql, vis_args = visible_revisions_sql(filters)
+    where, args = filters.sql("r")
+    row = conn.execute(
+        f"WITH vis AS ({vis_sql}) SELECT MAX(r.published_ts) FROM vis JOIN revisions r USING (article_id, revision) WHERE {where}",
+        [*vis_args, *args],
+    ).fetchone()
+    return float(row[0]) if row and row[0] is not None else None
+
+
+def articles_with_revision_in(conn, filters) -> set[str]:
+    """Articles with any committed revision passing the filters (chat's /sources)."""
+    where, args = filters.sql("r")
+    return {r[0] for r in conn.execute(f"SELECT DISTINCT r.article_id FROM committed_revisions r WHERE {where}", args)}
+
+
+def chunk_texts(conn, chunk_ids: list[str]) -> dict[str, str]:
+    if not chunk_ids:
+        return {}
+    return dict(conn.execute(f"SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({','.join('?' * len(chunk_ids))})", chunk_ids).fetchall())
+
+
+def chunk_with_sentences(conn, chunk_id: str):
+    """(row with the chunk's article, revision and metadata, its sentences), or None when the
+    chunk is not in a committed revision."""
+    row = conn.execute(
+        """SELECT c.article_id, c.revision, c.first_sentence, c.last_sentence, r.title, r.published, r.date_precision, r.source, r.url
+           FROM chunks c JOIN committed_revisions r USING (article_id, revision) WHERE c.chunk_id = ?""",
+        (chunk_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    sents = [
+        Sentence(row["article_id"], row["revision"], r[0], r[1], r[2], r[3])
+        for r in conn.execute(
+            "SELECT idx, start, end, text FROM sentences WHERE article_id=? AND revision=? AND idx BETWEEN ? AND ? ORDER BY idx",
+            (row["article_id"], row["revision"], row["first_sentence"], row["last_sentence"]),
+        )
+    ]
+    return row, sents
+
+
+def sources_of(conn, article_ids: list[str]) -> list[str]:
+    """The outlets of these articles (latest committed revision), each once, in order."""
+    out = []
+    for a in article_ids:
+        r = conn.execute("SELECT source FROM committed_revisions WHERE article_id=? ORDER BY revision DESC LIMIT 1", (a,)).fetchone()
+        if r and r[0] and r[0] not in out:
+            out.append(r[0])
+    return out
+
+
+def identities(conn) -> list:
+    """Rows (article_id, identity, origin) of every committed revision (evaluations map them to gold ids)."""
+    return conn.execute("SELECT a.article_id, a.identity, r.origin FROM articles a JOIN committed_revisions r USING(article_id)").fetchall()

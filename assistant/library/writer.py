@@ -1,0 +1,381 @@
+"""The library's writer: ingest, forget and reindex, crash-safe by construction.
+
+Order of writes for new content:
+  1. revision, sentences and chunks are inserted with status 'pending' (one transaction);
+  2. chunk vectors are upserted into Chroma (idempotent: ids are deterministic);
+  3. the revisions are marked 'committed' (one transaction).
+Readers only see committed rows. A process killed anywhere leaves pending rows that the
+next writer completes (steps 2 and 3 again) before doing anything else, so there are no
+duplicates and no orphans. ``forget`` marks rows 'deleting', removes vectors, then rows.
+
+What to store for an article (identity, content hash, sentences, chunks) is computed by the
+``preparer`` handed in (ingest/prepare.py); this module only writes it. Vectors go through the
+embedding cache (``embed_texts``). The fault points (util.fault_point) are where the crash
+tests and benchmarks/kill_loop.py kill a run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ..dates import ParsedDate, parse_date
+from ..errors import AssistantError, EmbedderMismatch, InputError
+from ..types import ParsedArticle, chunk_id
+from ..util import fault_point, sha256_text, short_id
+from .store import Library, now_iso
+
+BATCH_ARTICLES = 32
+
+
+EMBED_SLICE = 256  # chunks embedded and upserted at a time (memory stays bounded, progress moves)
+
+
+@dataclass
+class Outcome:
+    origin: str
+    action: str  # added | revised | unchanged | failed | skipped
+    article_id: str = ""
+    revision: int = 0
+    title: str = ""
+    message: str = ""
+    hint: str = ""
+
+    def to_dict(self) -> dict:
+        d = {"origin": self.origin, "action": self.action}
+        if self.article_id:
+            d.update(article_id=self.article_id, revision=self.revision, title=self.title)
+        if self.message:
+            d.update(message=self.message, hint=self.hint)
+        return d
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+    recovered: int = 0
+    seconds: float = 0.0
+    chunks_embedded: int = 0
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.action == "failed"]
+
+
+@dataclass
+class _Prepared:
+    art: ParsedArticle
+    article_id: str
+    identity: str
+    kind: str
+    revision: int
+    is_new_article: bool
+    chash: str
+    sents: list[tuple[int, int, str]]
+    chunks: list[tuple[int, int, str, int]]
+
+
+class Writer:
+    """Everything that writes to the library and the vector index. Hold the write lock while using it."""
+
+    def __init__(self, library: Library, embedder, index, settings, progress: Callable[[int], None] | None = None, preparer=None):
+        self.lib = library
+        self.embedder = embedder
+        self.index = index
+        self.settings = settings
+        self.preparer = preparer  # ingest.prepare.Preparer: needed by ingest and reindex
+        self.run_id = uuid.uuid4().hex[:12]
+        # progress counts chunks embedded; a progress callable may also take the total as it becomes
+        # known (progress.add_total(n)), so a bar can show N/M and an ETA (cli.progress_bar does)
+        self.progress = progress or (lambda n: None)
+        self.add_total = getattr(progress, "add_total", None) or (lambda n: None)
+
+    # -- manifest -------------------------------------------------------------------------
+    def wanted_manifest(self) -> dict[str, str]:
+        return {
+            "embedder": self.embedder.name,
+            "chunk_tokens": str(self.settings.chunk_tokens),
+            "chunk_overlap": str(self.settings.chunk_overlap),
+        }
+
+    def check_manifest(self) -> None:
+        """Refuse to mix vectors of two embedders or chunks of two settings in one library."""
+        have = self.lib.manifest()
+        if "embedder" not in have:
+            return
+        if have.get("vectors_state") == "rebuilding":
+            raise EmbedderMismatch("the vector index was being rebuilt when a previous run stopped", "run: assistant reindex")
+        for key, want in self.wanted_manifest().items():
+            if have.get(key) != want:
+                raise EmbedderMismatch(
+                    f"this library was built with {key}={have.get(key)}, but {key}={want} is configured",
+                    "run 'assistant reindex' to rebuild it with the new settings, or change the setting back",
+                )
+
+    def _record_manifest(self, conn) -> None:
+        values = self.wanted_manifest()
+        if self.embedder.dimensions:
+            values["dimensions"] = str(self.embedder.dimensions)
+        self.lib.set_manifest(conn, **values)
+
+    # -- recovery -------------------------------------------------------------------------
+    def pending_work(self) -> tuple[int, int]:
+        """(revisions, chunks) an interrupted writer left pending: what recover() would embed."""
+        pending = self.lib.revisions_with_status("pending")
+        return len(pending), sum(len(self.lib.chunk_ids_of(a, r)) for a, r in pending)
+
+    def discard_pending(self) -> int:
+        """Drop the revisions an interrupted writer left pending instead of completing them (crash-safe:
+        they go through the same deleting state as forget). Returns how many were dropped."""
+        pending = self.lib.revisions_with_status("pending")
+        if not pending:
+            return 0
+        with self.lib.transaction() as c:
+            for article_id, rev in pending:
+                _set_status(c, article_id, rev, "deleting", only_from="pending")
+                self.lib.journal(c, self.run_id, "discard", "deleting", article_id, rev)
+        return self.recover_deletions()
+
+    def recover(self) -> int:
+        """Finish what an interrupted writer left: complete pending revisions, finish deletions."""
+        done = self.recover_deletions(journal=True)
+        pending = self.lib.revisions_with_status("pending")
+        if pending:
+            self._embed_and_upsert(pending)
+            with self.lib.transaction() as c:
+                self._record_manifest(c)
+                for article_id, rev in pending:
+                    _set_status(c, article_id, rev, "committed", only_from="pending")
+                    self.lib.journal(c, self.run_id, "recover", "committed", article_id, rev)
+            done += len(pending)
+        return done
+
+    # -- ingest ---------------------------------------------------------------------------
+    def ingest(self, articles: Iterable[ParsedArticle], report: Report) -> None:
+        batch: list[_Prepared] = []
+        identities: set[str] = set()
+        for art in articles:
+            try:
+                prep = self._prepare(art, report)
+            except InputError as exc:
+                report.outcomes.append(Outcome(art.origin, "failed", message=exc.message, hint=exc.hint))
+                continue
+            if prep is None:
+                continue
+            if prep.identity in identities:  # the same article twice in one batch: settle the first one
+                self._flush(batch, report)
+                batch, identities = [], set()
+                prep = self._prepare(art, report)
+                if prep is None:
+                    continue
+            batch.append(prep)
+            identities.add(prep.identity)
+            if len(batch) >= BATCH_ARTICLES:
+                self._flush(batch, report)
+                batch, identities = [], set()
+        self._flush(batch, report)
+
+    def _prepare(self, art: ParsedArticle, report: Report) -> _Prepared | None:
+        identity, kind = self.preparer.identity(art)
+        chash = self.preparer.content_hash(art)
+        article_id = self.lib.article_by_identity(identity)
+        is_new = article_id is None
+        if is_new:
+            article_id = self._new_article_id(identity)
+            revision = 1
+        else:
+            revs = self.lib.revisions_of(article_id, statuses=("committed",))
+            if revs and revs[-1]["content_hash"] == chash:
+                report.outcomes.append(Outcome(art.origin, "unchanged", article_id, revs[-1]["revision"], art.title))
+                return None
+            revision = self.lib.max_revision(article_id) + 1
+        sents = self.preparer.sentences(art)
+        pub = parse_date(art.published)
+        chunks = self.preparer.chunks([s[2] for s in sents], art.title, pub.iso if pub else "", art.source)
+        return _Prepared(art, article_id, identity, kind, revision, is_new, chash, sents, chunks)
+
+    def _new_article_id(self, identity: str) -> str:
+        for length in (12, 16, 24, 40):
+            candidate = short_id(identity, length)
+            if not self.lib.article_exists(candidate):
+                return candidate
+        raise AssistantError("could not allocate an article id", "report this as a bug")
+
+    def _flush(self, batch: list[_Prepared], report: Report) -> None:
+        if not batch:
+            return
+        now = now_iso()
+        with self.lib.transaction() as c:
+            for p in batch:
+                self._insert_pending(c, p, now)
+        fault_point("after_pending")
+        keys = [(p.article_id, p.revision) for p in batch]
+        report.chunks_embedded += self._embed_and_upsert(keys)
+        fault_point("after_vectors")
+        with self.lib.transaction() as c:
+            # the manifest is written with the first commit (dimensions are known by then),
+            # so a run that failed before committing anything does not pin its settings
+            self._record_manifest(c)
+            for p in batch:
+                _set_status(c, p.article_id, p.revision, "committed")
+                action = "added" if p.revision == 1 else "revised"
+                self.lib.journal(c, self.run_id, "ingest", action, p.article_id, p.revision, p.art.origin)
+                report.outcomes.append(Outcome(p.art.origin, action, p.article_id, p.revision, p.art.title))
+        fault_point("after_commit")
+
+    def _insert_pending(self, c, p: _Prepared, now: str) -> None:
+        art = p.art
+        if p.is_new_article:
+            c.execute("INSERT INTO articles(article_id, identity, identity_kind, created_at) VALUES (?,?,?,?)", (p.article_id, p.identity, p.kind, now))
+        pub = parse_date(art.published)
+        upd = parse_date(art.updated)
+        if not p.is_new_article:
+            # an updated story keeps its original publication date: a later revision without one,
+            # or with a later one (feeds and pages often move "published" to the update time), keeps the first
+            first = c.execute(
+                "SELECT published, published_ts, date_precision FROM committed_revisions WHERE article_id=? AND published_ts IS NOT NULL ORDER BY revision LIMIT 1",
+                (p.article_id,),
+            ).fetchone()
+            if first is not None and (pub is None or pub.timestamp > first["published_ts"]):
+                if pub is not None and upd is None and pub.timestamp > first["published_ts"]:
+                    upd = pub  # the moved "published" time is really the update time
+                pub = ParsedDate(first["published"], first["date_precision"], first["published_ts"])
+        # a revision is dated by the article's update time when it has one, else by when we saw it
+        revised = upd or (pub if p.revision == 1 and pub else None)
+        revised_at = revised.iso if revised else now
+        revised_ts = revised.timestamp if revised else datetime.now(timezone.utc).timestamp()
+        meta = dict(art.extra)
+        if art.notes:
+            meta["dropped"] = art.notes
+        c.execute(
+            """INSERT INTO revisions(article_id, revision, status, content_hash, title, source, url, author, language,
+                   published, published_ts, date_precision, updated, revised_at, revised_ts, highlights, raw_text, text,
+                   origin, format, metadata, ingested_at)
+               VALUES (?,?,'pending',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+            (
+                p.article_id, p.revision, p.chash, art.title, art.source, art.url, art.author, art.language,
+                pub.iso if pub else None, pub.timestamp if pub else None, pub.precision if pub else None,
+                upd.iso if upd else None, revised_at, revised_ts, json.dumps(art.highlights, ensure_ascii=False),
+                art.raw, art.text, art.origin, art.fmt, json.dumps(meta, ensure_ascii=False), now,
+            ),
+        )
+        c.executemany(
+            "INSERT INTO sentences(article_id, revision, idx, start, end, text) VALUES (?,?,?,?,?,?)",
+            [(p.article_id, p.revision, i, s, e, t) for i, (s, e, t) in enumerate(p.sents)],
+        )
+        _insert_chunks(c, p.article_id, p.revision, p.chunks)
+
+    # -- vectors --------------------------------------------------------------------------
+    def _embed_and_upsert(self, keys: list[tuple[str, int]]) -> int:
+        """Embed (through the cache) and upsert the chunks of these revisions. Returns chunks embedded."""
+        if not keys:
+            return 0
+        rows = []
+        for article_id, rev in keys:
+            meta = self.lib.conn.execute("SELECT published_ts, source FROM revisions WHERE article_id=? AND revision=?", (article_id, rev)).fetchone()
+            for r in self.lib.conn.execute("SELECT chunk_id, idx, text FROM chunks WHERE article_id=? AND revision=? ORDER BY idx", (article_id, rev)):
+                rows.append((r["chunk_id"], article_id, rev, r["idx"], r["text"], meta["published_ts"], meta["source"]))
+        self.add_total(len(rows))
+        # in slices: a 50 MB text is ~100,000 chunks, and their vectors as Python lists would take
+        # gigabytes at once; a slice bounds memory and moves the progress bar as it goes
+        for i in range(0, len(rows), EMBED_SLICE):
+            part = rows[i : i + EMBED_SLICE]
+            vectors = self.embed_texts([r[4] for r in part])
+            metadatas = [
+                {
+                    "article_id": a, "revision": rev, "chunk": idx, "source": src or "",
+                    # Chroma compares numbers only and stores no nulls: -1 marks an undated article
+                    "published_ts": float(ts) if ts is not None else -1.0,
+                }
+                for (_, a, rev, idx, _, ts, src) in part
+            ]
+            self.index.upsert([r[0] for r in part], vectors, metadatas)
+            self.progress(len(part))
+        return len(rows)
+
+    def embed_texts(self, texts: list[str]) -> list[list[float]]:
+        """Vectors for texts, from the cache where possible; new ones are stored in the cache."""
+        hashes = [sha256_text(t) for t in texts]
+        cached = self.lib.cached_vectors(self.embedder.name, list(set(hashes)))
+        missing = sorted({h: t for h, t in zip(hashes, texts) if h not in cached}.items())
+        if missing:
+            fresh = self.embedder.embed_documents([t for _, t in missing])
+            items = [(h, np.asarray(v, dtype=np.float32).tobytes()) for (h, _), v in zip(missing, fresh)]
+            self.lib.store_vectors(self.embedder.name, items)
+            cached.update(dict(items))
+        return [np.frombuffer(cached[h], dtype=np.float32).tolist() for h in hashes]
+
+    # -- forget ---------------------------------------------------------------------------
+    def forget(self, article_ids: list[str]) -> int:
+        if not article_ids:
+            return 0
+        with self.lib.transaction() as c:
+            for a in article_ids:
+                _set_status(c, a, None, "deleting")
+                self.lib.journal(c, self.run_id, "forget", "deleting", a)
+        fault_point("forget_marked")
+        return self.recover_deletions()
+
+    def recover_deletions(self, journal: bool = False) -> int:
+        """Finish deletions: vectors first, then rows (a forget journals when it marks, recovery here)."""
+        n = 0
+        for article_id, rev in self.lib.revisions_with_status("deleting"):
+            self.index.delete(self.lib.chunk_ids_of(article_id, rev))
+            with self.lib.transaction() as c:
+                self.lib.delete_revision_rows(c, article_id, rev)
+                if journal:
+                    self.lib.journal(c, self.run_id, "recover", "deleted", article_id, rev)
+            n += 1
+        return n
+
+    # -- reindex --------------------------------------------------------------------------
+    def reindex(self) -> dict:
+        """Re-chunk every committed revision with the current settings and rebuild all vectors."""
+        t0 = time.perf_counter()
+        with self.lib.transaction() as c:
+            self.lib.set_manifest(c, vectors_state="rebuilding")
+        self.index.drop()
+        revs = self.lib.conn.execute("SELECT article_id, revision, title, published, source FROM committed_revisions ORDER BY article_id, revision").fetchall()
+        total_chunks = 0
+        for i in range(0, len(revs), BATCH_ARTICLES):
+            part = revs[i : i + BATCH_ARTICLES]
+            with self.lib.transaction() as c:
+                for r in part:
+                    sents = [s.text for s in self.lib.sentences(r["article_id"], r["revision"])]
+                    chunks = self.preparer.chunks(sents, r["title"], r["published"] or "", r["source"])
+                    c.execute("DELETE FROM chunks WHERE article_id=? AND revision=?", (r["article_id"], r["revision"]))
+                    _insert_chunks(c, r["article_id"], r["revision"], chunks)
+            total_chunks += self._embed_and_upsert([(r["article_id"], r["revision"]) for r in part])
+            fault_point("reindex_batch")
+        with self.lib.transaction() as c:
+            c.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
+            self._record_manifest(c)
+            self.lib.set_manifest(c, vectors_state="ok")
+            self.lib.journal(c, self.run_id, "reindex", "done", message=f"{len(revs)} revisions, {total_chunks} chunks")
+        return {"revisions": len(revs), "chunks": total_chunks, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def _set_status(c, article_id: str, revision: int | None, status: str, only_from: str | None = None) -> None:
+    """Move a revision (or, with revision None, every revision of the article) to a status."""
+    q, args = "UPDATE revisions SET status=? WHERE article_id=?", [status, article_id]
+    if revision is not None:
+        q, args = q + " AND revision=?", args + [revision]
+    if only_from is not None:
+        q, args = q + " AND status=?", args + [only_from]
+    c.execute(q, args)
+
+
+def _insert_chunks(c, article_id: str, revision: int, chunks: list[tuple[int, int, str, int]]) -> None:
+    c.executemany(
+        "INSERT INTO chunks(chunk_id, article_id, revision, idx, first_sentence, last_sentence, text, token_count) VALUES (?,?,?,?,?,?,?,?)",
+        [(chunk_id(article_id, revision, i), article_id, revision, i, f, l, t, n) for i, (f, l, t, n) in enumerate(chunks)],
+    )

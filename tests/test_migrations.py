@@ -1,0 +1,120 @@
+"""Schema migrations: a library written before them (tests/fixtures/library_v1, made by commit
+4268f05) is opened, migrated and answers as it did; a newer library is refused; reading an
+up-to-date library writes nothing and takes no lock; a failed step leaves the earlier version."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import LockedError, NewerLibrary
+from assistant.library import migrations
+from assistant.library.lock import write_lock
+from assistant.library.store import Library
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+V1 = FIXTURES / "library_v1"
+EXPECTED = json.loads((FIXTURES / "library_v1.expected.json").read_text())
+
+
+@pytest.fixture
+def v1(tmp_path, home):
+    """A copy of the schema-1 library (migrating writes to it)."""
+    d = tmp_path / "v1"
+    shutil.copytree(V1, d)
+    return d
+
+
+def schema_version(d: Path) -> int:
+    with sqlite3.connect(d / "library.sqlite3") as c:
+        return int(c.execute("SELECT value FROM manifest WHERE key='schema_version'").fetchone()[0])
+
+
+def test_the_fixture_is_schema_1():
+    assert schema_version(V1) == 1
+    with sqlite3.connect(V1 / "library.sqlite3") as c:
+        assert c.execute("SELECT 1 FROM sqlite_master WHERE name='committed_revisions'").fetchone() is None
+
+
+def test_an_old_library_is_migrated_and_answers_the_same(cli, v1):
+    r = cli("--data-dir", v1, "sources", "--json")
+    assert r.code == 0, r
+    assert schema_version(v1) == migrations.SCHEMA_VERSION > 1
+    got = [{k: a[k] for k in ("article_id", "title", "revision", "sentence_count", "chunk_count", "story")} for a in r.json()["articles"]]
+    assert got == EXPECTED["sources"]
+    for q, want in EXPECTED["ask"].items():
+        r = cli("--data-dir", v1, "ask", q, "--json")
+        assert r.code == want["code"], (q, r)
+        d = r.json()
+        assert d["refused"] == want["refused"]
+        assert [{"text": s["text"], "citations": s["citations"]} for s in d["sentences"]] == want["sentences"], q
+    for q, want in EXPECTED["search"].items():
+        r = cli("--data-dir", v1, "search", q, "-k", "3", "--json")
+        assert [p["sentence_ids"] for p in r.json()["results"]] == want, q
+    # and it still takes writes: a new article, then check
+    assert cli("--data-dir", v1, "ingest", Path(__file__).resolve().parent.parent / "seeds" / "000_dd9860ece21027d1.txt", "--json").json()["added"] == 1
+    assert cli("--data-dir", v1, "check", "--json").json()["ok"] is True
+
+
+def test_migrating_needs_the_write_lock_and_reading_an_up_to_date_library_does_not(v1):
+    with write_lock(v1):
+        with pytest.raises(LockedError):
+            Library.open(v1, lock_timeout=0)  # a migration is pending, and a writer holds the lock
+    assert schema_version(v1) == 1
+    Library.open(v1, lock_timeout=0).close()  # migrates
+    assert schema_version(v1) == migrations.SCHEMA_VERSION
+    with write_lock(v1):  # a writer at work does not stop a reader
+        with Library.open(v1, lock_timeout=0) as lib:
+            assert lib.conn.total_changes == 0
+            assert lib.counts()["articles"] == 4
+
+
+def test_a_library_from_a_newer_version_is_refused(cli, v1):
+    with sqlite3.connect(v1 / "library.sqlite3") as c:
+        c.execute("UPDATE manifest SET value=? WHERE key='schema_version'", (str(migrations.SCHEMA_VERSION + 1),))
+    with pytest.raises(NewerLibrary, match="newer version of the assistant"):
+        Library.open(v1)
+    r = cli("--data-dir", v1, "sources", "--json")
+    assert r.code == 1
+    err = r.json()["error"]
+    assert "newer version of the assistant" in err["message"] and f"schema {migrations.SCHEMA_VERSION + 1}" in err["message"]
+    assert "upgrade" in err["hint"]
+    assert schema_version(v1) == migrations.SCHEMA_VERSION + 1  # untouched
+
+
+def test_a_new_step_runs_once_in_order_and_a_failing_one_leaves_the_earlier_version(v1, monkeypatch):
+    ran = []
+
+    def m_add_column(conn):
+        ran.append("add")
+        conn.execute("ALTER TABLE feeds ADD COLUMN note TEXT NOT NULL DEFAULT ''")
+
+    def m_broken(conn):
+        ran.append("broken")
+        conn.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("step failed")
+
+    base = migrations.SCHEMA_VERSION
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m_add_column, m_broken])
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", base + 2)
+    with pytest.raises(RuntimeError, match="step failed"):
+        Library.open(v1)
+    assert ran == ["add", "broken"]
+    assert schema_version(v1) == base + 1  # the steps before the failing one stay applied
+    with sqlite3.connect(v1 / "library.sqlite3") as c:
+        assert c.execute("SELECT 1 FROM sqlite_master WHERE name='half_done'").fetchone() is None  # rolled back
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS[:-1], lambda conn: ran.append("fixed")])
+    Library.open(v1).close()
+    assert ran == ["add", "broken", "fixed"] and schema_version(v1) == base + 2
+    Library.open(v1).close()
+    assert ran == ["add", "broken", "fixed"]  # nothing runs twice
+
+
+def test_a_new_library_gets_every_step(tmp_path):
+    with Library.open(tmp_path / "new") as lib:
+        assert lib.manifest()["schema_version"] == str(migrations.SCHEMA_VERSION)
+        assert lib.conn.execute("SELECT COUNT(*) FROM committed_revisions").fetchone()[0] == 0
