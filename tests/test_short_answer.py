@@ -95,3 +95,9 @@ def test_names_stop_at_a_sentence_end_and_lose_weekdays_and_sentence_openers():
     assert subject_names("Approximately 1 billion people had their data leaked. Where did the leak occur?") == []
     runs = [n for _, n in _cap_runs("NFL owners approved the sale of the Denver Broncos Tuesday. We’re happy, said Rep. Liz Cheney.")]
     assert runs == ["NFL", "Denver Broncos", "Rep. Liz Cheney"]
+
+
+def test_a_person_the_question_names_is_not_the_answer_to_who():
+    q = "Who became governor of Puerto Rico after Rosselló resigned?"
+    assert short_answer(q, ["On Friday, Ricardo Rosselló Nevares resigned as the governor of Puerto Rico."]) is None
+    assert short_answer(q, ["Pedro Pierluisi was sworn in after Ricardo Rosselló Nevares resigned."]) == "Pedro Pierluisi"

@@ -377,6 +377,8 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             phrase = _digits(phrase.strip(" ,.;:"))
             if not phrase or len(phrase.split()) > MAX_WORDS or _in_question(phrase, qwords):
                 continue
+            if asked.kind == "person" and any(w in qwords for w in _words(phrase) if w not in _STOP and len(w) > 2):
+                continue  # "Who became governor after Rosselló resigned?" is not answered by Rosselló
             # nearer the words the sentence shares with the question, earlier sentences first
             dist = min((abs(pos - a) for a in anchors), default=200)
             sw = weights[si] if weights is not None else 1.0 / (1 + si)

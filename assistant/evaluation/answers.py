@@ -36,6 +36,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from .. import registry
 from .metrics import write_json
 
 MAX_SHORT_WORDS = 8
@@ -137,7 +138,8 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
     from .retrieval import prepare
 
     cfg, questions, gold_key, _, _ = prepare("realtimeqa", data, work_dir, "local", chunk_tokens, log)
-    if engine == "llm":
+    uses_model = registry.ENGINES[engine].uses_model  # (engines are known by name in assistant/registry.py only)
+    if uses_model:
         os.environ.setdefault("OPENAI_API_KEY", "not-needed")  # local servers take any key
         cfg = replace(cfg, model=model or cfg.model, base_url=base_url or cfg.base_url)
     else:
@@ -150,7 +152,7 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
     # sentence vectors are kept between the asks of one question (whole library, gold removed, the
     # threshold replay): the seconds per answer are those of the first ask, which computes them
     ans.embedder = _CachedEmbedder(ans.embedder) if ans.embedder is not None else None
-    if threshold is not None and engine == "extractive":
+    if threshold is not None and not uses_model:
         for name in list(extractive.TUNED_MIN_SCORE):
             extractive.TUNED_MIN_SCORE[name] = threshold
         extractive.LEXICAL_MIN_SCORE = threshold
@@ -178,7 +180,7 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
                 if setting == "answerable":
                     rec["seconds"] = took
                 rec[setting] = judge(out, qi.choices, correct)
-                if engine == "extractive" and split == "tuning" and sweep:
+                if not uses_model and split == "tuning" and sweep:
                     sweep_inputs.append({"qid": q.qid, "setting": setting, "choices": qi.choices, "correct": correct,
                                          **_replayable(ans, q.text, f, k)})
             rows.append(rec)
@@ -186,12 +188,12 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
                 f"refused={rec['answerable']['refused']}/{rec['gold_removed']['refused']} ({qi.answer_text})")
     assistant.close()
     result = {
-        "engine": engine, "model": model if engine == "llm" else None, "k": k,
+        "engine": engine, "model": model if uses_model else None, "k": k,
         "left_out_content_free_gold": left_out,
         "by_split": {s: rates([r for r in rows if r["split"] == s]) for s in splits},
         "rows": rows,
     }
-    if engine == "extractive":
+    if not uses_model:
         _, default = extractive.settings_for(ans.embedder)
         result["threshold"] = default
         if sweep_inputs:
@@ -266,7 +268,7 @@ def main():
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--work-dir", type=Path, default=Path(".eval-work"))
     ap.add_argument("--chunk-tokens", type=int, default=256)
-    ap.add_argument("--engine", choices=("extractive", "llm"), default="extractive")
+    ap.add_argument("--engine", choices=registry.engine_names(), default="extractive")
     ap.add_argument("--base-url", help="OpenAI-compatible server for the llm engine")
     ap.add_argument("--model", help="model name for the llm engine")
     ap.add_argument("--split", choices=("tuning", "report", "both"), default="both")
@@ -275,7 +277,7 @@ def main():
     ap.add_argument("--threshold", type=float, help="extractive refusal threshold (default: the engine's)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
-    if args.engine == "llm" and not args.model:
+    if registry.ENGINES[args.engine].uses_model and not args.model:
         ap.error("--engine llm needs --model (and --base-url)")
     splits = ("tuning", "report") if args.split == "both" else (args.split,)
     res = run(args.data, args.work_dir, args.engine, args.base_url, args.model, splits, args.questions, args.k, args.threshold,
