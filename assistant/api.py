@@ -24,8 +24,6 @@ from .results import (AnswerContext, ArticleDetail, ArticleInfo, ArticleList, Br
                       ReindexResult, SearchResults)
 from .settings import Settings
 
-_UNSET = object()  # tells "on_sentence not given" from on_sentence=None
-
 
 class Assistant:
     def __init__(self, data_dir: str | Path | None = None, *, settings: Settings | None = None, embedder=None, index=None, **overrides):
@@ -198,23 +196,19 @@ class Assistant:
 
     def brief(self, topic: str | None = None, *, length: int | None = None, engine: str | None = None, since=None, until=None,
               as_of=None, source=None, article=None, include_undated: bool = False, max_tokens: int | None = None,
-              dry_run: bool = False, stream: bool = False, on_sentence=_UNSET):
+              dry_run: bool = False, stream: bool = False):
         """A Briefing whose every sentence cites source sentences. With nothing to brief (nothing in
         scope, or nothing worth reporting) it is ``empty``, with ``reason`` and ``hint``.
         ``stream=True`` returns a BriefingStream: iterate it for the points, then read ``.briefing``."""
-        if stream:
-            _one_way_to_stream(None if on_sentence is _UNSET else on_sentence)
         f = self.filters(since, until, as_of, source, article, include_undated)
         briefer = self.briefer()
 
-        def run(cb, legacy=False):
-            from .brief.pipeline import NothingToBrief
+        def run(cb):
+            from .errors import NothingToBrief
 
             try:
                 answer = briefer.brief(topic, f, length=length, engine=engine, max_tokens=max_tokens, dry_run=dry_run, on_sentence=cb)
             except NothingToBrief as exc:
-                if legacy:
-                    raise
                 return Briefing.nothing(topic, registry.engine(engine, self.settings).name, f.as_of, exc.message, exc.hint)
             return Briefing.from_answer(answer, topic, dry_run)
 
@@ -222,10 +216,7 @@ class Assistant:
             from .streaming import BriefingStream
 
             return BriefingStream(run)
-        # TEMPORARY: callers written before Briefing.empty (cli.py, chat) pass on_sentence and expect
-        # NothingToBrief (exit 3); they keep getting it until they check .empty themselves.
-        legacy = on_sentence is not _UNSET
-        return run(on_sentence if legacy else None, legacy)
+        return run(None)
 
     def chat(self, *, engine: str | None = None, k: int = 8, budget: int | None = None, resume: str | None = None):
         """A chat session (assistant.chat.scripted.Chat): ``ask`` follow-ups, ``brief``, slash ``command``s.

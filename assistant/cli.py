@@ -8,10 +8,13 @@ onnxruntime, openai) are imported inside commands, never at start-up.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import shutil
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
@@ -58,13 +61,30 @@ config_app = typer.Typer(help="Show or change settings (stored in <data dir>/con
 app.add_typer(config_app, name="config")
 
 
-class State:
-    data_dir: Optional[Path] = None
-    chroma_url: Optional[str] = None
-    embedder: Optional[str] = None
+class Session:
+    """What the global options chose, carried in the typer context (``ctx.obj``) to every command:
+    it builds the one Assistant a command talks to, and closes it when the command ends."""
+
+    def __init__(self, data_dir: Optional[Path] = None, chroma_url: Optional[str] = None, embedder: Optional[str] = None):
+        self.data_dir, self.chroma_url, self.embedder = data_dir, chroma_url, embedder
+        self._assistant = None
+
+    def assistant(self, model: Optional[str] = None, base_url: Optional[str] = None):
+        """The command's Assistant (built on first use, inside the command's error handling:
+        a broken config file is one clear line); ``model``/``base_url`` from ask, brief and chat."""
+        if self._assistant is None:
+            from .api import Assistant
+
+            self._assistant = Assistant(self.data_dir, chroma_url=self.chroma_url, embedder=self.embedder, model=model, base_url=base_url)
+        return self._assistant
+
+    def close(self) -> None:
+        if self._assistant is not None:
+            self._assistant.close()
 
 
-state = State()
+def assistant(ctx: typer.Context, model: Optional[str] = None, base_url: Optional[str] = None):
+    return ctx.ensure_object(Session).assistant(model, base_url)
 
 DATE_FORMS = ("YYYY-MM-DD (or YYYY-MM, YYYY), a written date such as '8 Aug 2019', a relative 7d, 2w, 3m or 1y, "
               "or words such as yesterday or '3 days ago'; 10/05/2022 is refused as ambiguous")
@@ -77,12 +97,6 @@ def _day(value: Optional[str]) -> str:
 
 JsonOpt = typer.Option(False, "--json", help="Print one JSON document on stdout.")
 WaitOpt = typer.Option(None, "--wait", metavar="SECONDS", help="Seconds to wait for another writer's lock (default: lock_timeout setting).")
-
-
-def settings():
-    from .settings import Settings
-
-    return Settings.load(state.data_dir, chroma_url=state.chroma_url, embedder=state.embedder)
 
 
 def emit_json(doc) -> None:
@@ -210,17 +224,20 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     _show_version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", metavar="DIR", help="Library directory (default: ASSISTANT_HOME or the per-user data dir)."),
     chroma_url: Optional[str] = typer.Option(None, "--chroma-url", metavar="URL", help="Use a Chroma server (e.g. http://127.0.0.1:8000) instead of the embedded store. Env: ASSISTANT_CHROMA_URL."),
     embedder: Optional[str] = typer.Option(None, "--embedder", metavar="NAME", help="local (default), openai or hash. Env: ASSISTANT_EMBEDDER."),
 ):
-    state.data_dir, state.chroma_url, state.embedder = data_dir, chroma_url, embedder
+    ctx.obj = Session(data_dir, chroma_url, embedder)
+    ctx.call_on_close(ctx.obj.close)
 
 
 # --------------------------------------------------------------------------- ingest
 @app.command()
 def ingest(
+    ctx: typer.Context,
     paths: List[str] = typer.Argument(None, help="Files, folders (recursive), globs, - for stdin, or http(s) URLs of pages and RSS/Atom feeds."),
     seeds: bool = typer.Option(False, "--seeds", help="Ingest the bundled sample articles."),
     field: List[str] = typer.Option(None, "--field", metavar="NAME=KEY", help="JSON field mapping NAME=KEY, e.g. --field text=story (names: title, text, date, updated, url, source, author, id)."),
@@ -250,7 +267,7 @@ def ingest(
             if not sep or name not in FIELD_ALIASES or not key:
                 raise UsageError(f"bad --field {spec!r}", "use NAME=KEY with NAME one of " + ", ".join(FIELD_ALIASES))
             field_map[name] = key
-        cfg = settings()
+        cfg = assistant(ctx).settings
         with progress_bar(as_json, "ingesting") as tick:
             report = service.ingest(cfg, targets, field_map, int(max_file_mb * 1024 * 1024), tick, wait, max_entries=max_entries,
                                     large_articles=large_articles)
@@ -296,6 +313,7 @@ def _report_ingest(report, cfg, as_json: bool, verbose: bool) -> None:
 
 @app.command()
 def update(
+    ctx: typer.Context,
     max_entries: int = typer.Option(200, "--max-entries", min=1, help="Take at most this many entries from each feed."),
     wait: Optional[float] = WaitOpt,
     as_json: bool = JsonOpt,
@@ -306,7 +324,7 @@ def update(
     def body():
         from . import service
 
-        cfg = settings()
+        cfg = assistant(ctx).settings
         with progress_bar(as_json, "updating") as tick:
             report = service.update(cfg, max_entries, tick, wait)
         _report_ingest(report, cfg, as_json, verbose)
@@ -317,6 +335,7 @@ def update(
 # --------------------------------------------------------------------------- sources / show
 @app.command()
 def sources(
+    ctx: typer.Context,
     source: Optional[str] = typer.Option(None, "--source", metavar="NAME", help="Only this outlet: " + OUTLET_RULE + "."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Only articles published on or after this date (same forms as search --since)."),
     sort: str = typer.Option("date", "--sort", help="date (newest first, undated last), title or outlet."),
@@ -330,7 +349,7 @@ def sources(
     def body():
         from . import service
 
-        arts = service.sources(settings(), source)
+        arts = service.sources(assistant(ctx).settings, source)
         total = len(arts)
         sizes: dict = {}  # story sizes over the whole listing, not just the lines shown
         for a in arts:
@@ -378,6 +397,7 @@ def _print_sources_table(arts: list, sizes: dict) -> None:
 
 @app.command()
 def show(
+    ctx: typer.Context,
     article: str = typer.Argument(..., help="Article id (or a unique prefix, or ID@REVISION, or a sentence id)."),
     revision: Optional[int] = typer.Option(None, "--revision", "-r", help="Show this revision instead of the latest."),
     as_json: bool = JsonOpt,
@@ -387,7 +407,7 @@ def show(
     def body():
         from . import service
 
-        doc = service.show(settings(), article, revision)
+        doc = service.show(assistant(ctx).settings, article, revision)
         if as_json:
             emit_json({k: v for k, v in doc.items() if k != "text"})
             return
@@ -406,41 +426,79 @@ def show(
 
 
 # --------------------------------------------------------------------------- search
-SinceOpt = typer.Option(None, "--since", metavar="DATE", help="Published on or after this date: " + DATE_FORMS + ".")
-UntilOpt = typer.Option(None, "--until", metavar="DATE", help="Published on or before this date (same forms as --since).")
-AsOfOpt = typer.Option(None, "--as-of", metavar="DATE", help="Only what was published (and the revisions dated) up to this day (same forms as --since).")
-SourceOpt = typer.Option(None, "--source", metavar="NAME", help="Only this outlet (repeatable): " + OUTLET_RULE + ".")
-ArticleOpt = typer.Option(None, "--article", metavar="ID", help="Only this article id (repeatable).")
-UndatedOpt = typer.Option(False, "--include-undated", help="Keep undated articles when a date filter is given.")
+@dataclass
+class Scope:
+    """The filter options of search, ask and brief (defined once, added by ``@scoped``)."""
+
+    since: Optional[str] = None
+    until: Optional[str] = None
+    as_of: Optional[str] = None
+    source: List[str] = field(default_factory=list)
+    article: List[str] = field(default_factory=list)
+    include_undated: bool = False
+
+    @property
+    def dated(self) -> bool:
+        return bool(self.since or self.until or self.as_of)
+
+    def kwargs(self) -> dict:
+        """As keyword arguments of Assistant.search/context/ask/brief."""
+        return {"since": self.since, "until": self.until, "as_of": self.as_of, "source": self.source or None,
+                "article": self.article or None, "include_undated": self.include_undated}
+
+
+_SCOPE_OPTIONS = [  # (name, type, typer option): what --help lists, in this order, where a command has ``scope``
+    ("since", Optional[str], typer.Option(None, "--since", metavar="DATE", help="Published on or after this date: " + DATE_FORMS + ".")),
+    ("until", Optional[str], typer.Option(None, "--until", metavar="DATE", help="Published on or before this date (same forms as --since).")),
+    ("as_of", Optional[str], typer.Option(None, "--as-of", metavar="DATE", help="Only what was published (and the revisions dated) up to this day (same forms as --since).")),
+    ("source", List[str], typer.Option(None, "--source", metavar="NAME", help="Only this outlet (repeatable): " + OUTLET_RULE + ".")),
+    ("article", List[str], typer.Option(None, "--article", metavar="ID", help="Only this article id (repeatable).")),
+    ("include_undated", bool, typer.Option(False, "--include-undated", help="Keep undated articles when a date filter is given.")),
+]
+
+
+def scoped(fn):
+    """Give a command the filter options in place of its ``scope`` parameter, and call it with them
+    gathered into one Scope. (typer has no option groups; it reads the signature we present.)"""
+    sig = inspect.signature(fn, eval_str=True)
+    params = []
+    for p in sig.parameters.values():
+        if p.name == "scope":
+            params += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=opt, annotation=t) for n, t, opt in _SCOPE_OPTIONS]
+        else:
+            params.append(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if p.kind is not inspect.Parameter.KEYWORD_ONLY else p)
+
+    @functools.wraps(fn)
+    def command(**kw):
+        scope = Scope(**{n: kw.pop(n) for n, _, _ in _SCOPE_OPTIONS})
+        scope.source, scope.article = list(scope.source or []), list(scope.article or [])
+        return fn(scope=scope, **kw)
+
+    command.__signature__ = sig.replace(parameters=params)
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    return command
 
 
 @app.command()
+@scoped
 def search(
+    ctx: typer.Context,
     query: str = typer.Argument(..., help="What to look for."),
     k: int = typer.Option(5, "-k", help="Number of passages."),
     mode: str = typer.Option("hybrid", "--mode", help="dense, lexical or hybrid."),
-    since: Optional[str] = SinceOpt,
-    until: Optional[str] = UntilOpt,
-    as_of: Optional[str] = AsOfOpt,
-    source: List[str] = SourceOpt,
-    article: List[str] = ArticleOpt,
-    include_undated: bool = UndatedOpt,
+    scope: Scope = None,
     per_article: int = typer.Option(2, "--per-article", help="At most this many passages from one article."),
     as_json: bool = JsonOpt,
 ):
     """Find the passages that match a query: title, date, outlet, score and sentences with their ids."""
 
     def body():
-        from .api import Assistant
-
-        with Assistant(settings=settings()) as a:
-            passages = a.search(query, k=k, mode=mode, since=since, until=until, as_of=as_of, source=source or None,
-                                article=article or None, include_undated=include_undated, per_article=per_article)
+        passages = assistant(ctx).search(query, k=k, mode=mode, per_article=per_article, **scope.kwargs())
         if as_json:
-            emit_json({"query": query, "mode": mode, "results": [p.to_dict() for p in passages]})
+            emit_json(passages.to_dict())
             return
         if not passages:
-            print("No passages matched." + (" (Date filters exclude undated articles; add --include-undated to keep them.)" if (since or until or as_of) and not include_undated else ""))
+            print("No passages matched." + (" (Date filters exclude undated articles; add --include-undated to keep them.)" if scope.dated and not scope.include_undated else ""))
             return
         for i, p in enumerate(passages, 1):
             outlets = ", ".join([p.source] + [s for s in p.copy_sources if s != p.source]) or "unknown outlet"
@@ -456,22 +514,13 @@ def search(
 EXIT_REFUSED = 3
 
 
-def _settings_with(model=None, base_url=None):
-    from dataclasses import replace
-
-    cfg = settings()
-    if model:
-        cfg = replace(cfg, model=model)
-    if base_url:
-        cfg = replace(cfg, base_url=base_url)
-    return cfg
-
-
 from .render import render_sentence, render_sources  # noqa: E402,F401  (shared with chat)
 
 
 @app.command()
+@scoped
 def ask(
+    ctx: typer.Context,
     question: Optional[str] = typer.Argument(None, help="The question (or --batch FILE)."),
     batch: Optional[str] = typer.Option(None, "--batch", metavar="FILE", help="Answer one question per line of FILE (- for stdin); print JSON Lines in order."),
     engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help="llm or extractive (default: llm when a model is configured)."),
@@ -481,18 +530,13 @@ def ask(
     strict: bool = typer.Option(False, "--strict", help="Remove sentences the sources do not support."),
     show_context: bool = typer.Option(False, "--show-context", help="Print the retrieved passages and the exact prompt; do not call the model."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Also log the context and prompt to stderr."),
-    since: Optional[str] = SinceOpt,
-    until: Optional[str] = UntilOpt,
-    as_of: Optional[str] = AsOfOpt,
-    source: List[str] = SourceOpt,
-    article: List[str] = ArticleOpt,
-    include_undated: bool = UndatedOpt,
+    scope: Scope = None,
     as_json: bool = JsonOpt,
 ):
     """Answer from the library only; every sentence cites the source sentences that support it (exit 3: refused)."""
 
     if batch is not None:
-        return _ask_batch(batch, question, engine, model, base_url, k, strict, show_context, since, until, as_of, source, article, include_undated)
+        return _ask_batch(ctx, batch, question, engine, model, base_url, k, strict, show_context, scope)
     if question is None:
         fail(UsageError("give a question, or --batch FILE", 'e.g. assistant ask "Who is the governor of Puerto Rico?"'), as_json)
     from .limits import check_question
@@ -503,34 +547,32 @@ def ask(
         fail(exc, as_json)
 
     def body():
-        from .api import Assistant
         from .ingest.language import question_warning
 
         lang_note = question_warning(question)
         if lang_note and not as_json:
             err(f"note: {lang_note}")
 
-        with Assistant(settings=_settings_with(model, base_url)) as a:
-            f = a.filters(since, until, as_of, source or None, article or None, include_undated)
-            ans = a.answerer()
-            if show_context:
-                plan = ans.plan(question, f, k)
-                if as_json:
-                    emit_json({"question": question, "passages": [p.to_dict() for p in plan.passages], "messages": plan.messages})
-                else:
-                    for m in plan.messages:
-                        print(f"----- {m['role']} -----\n{m['content']}")
-                return
-            streamed = []
-
-            def on_sentence(sent, citations):
-                streamed.append(sent)
-                print(render_sentence(sent, citations), flush=True)
-
-            stream_ok = not as_json and not strict
-            result = ans.ask(question, f, engine=engine, k=k, strict=strict, on_sentence=on_sentence if stream_ok else None)
-            if lang_note and as_json:  # on a terminal it was said before the answer
-                result.notes.append(lang_note)
+        a = assistant(ctx, model, base_url)
+        if show_context:
+            context = a.context(question, k=k, **scope.kwargs())
+            if as_json:
+                emit_json(context.to_dict())
+            else:
+                for m in context.messages:
+                    print(f"----- {m['role']} -----\n{m['content']}")
+            return
+        streamed = False
+        if not as_json and not strict:  # print each checked sentence as it passes
+            response = a.ask(question, engine=engine, k=k, strict=strict, stream=True, **scope.kwargs())
+            for sent in response:
+                streamed = True
+                print(render_sentence(sent, response.citations), flush=True)
+            result = response.answer
+        else:
+            result = a.ask(question, engine=engine, k=k, strict=strict, **scope.kwargs())
+        if lang_note and as_json:  # on a terminal it was said before the answer
+            result.notes.append(lang_note)
         if verbose:
             for m in result.prompt:
                 err(f"----- {m['role']} -----\n{m['content']}")
@@ -552,14 +594,13 @@ def ask(
     guarded(as_json, body)
 
 
-def _ask_batch(batch, question, engine, model, base_url, k, strict, show_context, since, until, as_of, source, article, include_undated):
+def _ask_batch(ctx, batch, question, engine, model, base_url, k, strict, show_context, scope: Scope):
     """ask --batch: JSON Lines on stdout, one summary line on stderr; exit 1 if any failed, else 3 if any refused."""
     if question is not None or show_context:
         fail(UsageError("--batch takes no question argument and no --show-context", "put the questions in the file, one per line"), True)
 
     def body():
         from . import batch as batchmod
-        from .api import Assistant
 
         lines = batchmod.read_lines(batch)
 
@@ -567,10 +608,9 @@ def _ask_batch(batch, question, engine, model, base_url, k, strict, show_context
             sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
             sys.stdout.flush()
 
-        with Assistant(settings=_settings_with(model, base_url)) as a:
-            f = a.filters(since, until, as_of, source or None, article or None, include_undated)
-            ans = a.answerer()
-            counts = batchmod.run(lines, lambda q: ans.ask(q, f, engine=engine, k=k, strict=strict), emit)
+        a = assistant(ctx, model, base_url)
+        a.filters(**scope.kwargs())  # a bad date or article fails the batch once, before any question
+        counts = batchmod.run(lines, lambda q: a.ask(q, engine=engine, k=k, strict=strict, **scope.kwargs()), emit)
         err(f"{len(lines)} question(s): {counts['answered']} answered, {counts['refused']} refused, {counts['failed']} failed")
         if counts["exit_code"]:
             raise typer.Exit(counts["exit_code"])
@@ -597,7 +637,9 @@ def render_markdown(result, topic: Optional[str]) -> str:
 
 
 @app.command()
+@scoped
 def brief(
+    ctx: typer.Context,
     topic: Optional[str] = typer.Argument(None, help="What to brief on (default: everything in scope)."),
     length: Optional[int] = typer.Option(None, "--length", help="Number of sentences (default 8: one point per story, then earlier reports that differ)."),
     fmt: str = typer.Option("text", "--format", help="text, markdown or json."),
@@ -607,12 +649,7 @@ def brief(
     base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="OpenAI-compatible server URL."),
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Cap the tokens spent (prompt + completion, estimated with tiktoken)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and the token estimate; call no model."),
-    since: Optional[str] = SinceOpt,
-    until: Optional[str] = UntilOpt,
-    as_of: Optional[str] = AsOfOpt,
-    source: List[str] = SourceOpt,
-    article: List[str] = ArticleOpt,
-    include_undated: bool = UndatedOpt,
+    scope: Scope = None,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ):
     """A briefing of the library's news (or a topic) in which every sentence cites its sources (exit 3: nothing to brief)."""
@@ -621,22 +658,23 @@ def brief(
         fail(UsageError(f"unknown format {fmt_!r}", "use text, markdown or json"), as_json)
 
     def body():
-        from .api import Assistant
         from .util import atomic_write_text
 
         stream_ok = fmt_ == "text" and output is None and not dry_run
-
-        def on_sentence(sent, citations):
-            print(render_sentence(sent, citations), flush=True)
-
-        with Assistant(settings=_settings_with(model, base_url)) as a:
-            result = a.brief(topic, length=length, engine=engine, since=since, until=until, as_of=as_of, source=source or None,
-                             article=article or None, include_undated=include_undated, max_tokens=max_tokens, dry_run=dry_run,
-                             on_sentence=on_sentence if stream_ok else None)
+        a = assistant(ctx, model, base_url)
+        args = dict(length=length, engine=engine, max_tokens=max_tokens, dry_run=dry_run, **scope.kwargs())
+        if stream_ok:  # print each point as it passes
+            response = a.brief(topic, stream=True, **args)
+            for sent in response:
+                print(render_sentence(sent, response.citations), flush=True)
+            result = response.briefing
+        else:
+            result = a.brief(topic, **args)
+        if result.empty:
+            raise result.error()  # nothing to brief: exit 3
         if dry_run:
-            doc = {"topic": topic, "engine": result.engine, "model": result.model, "estimate": result.usage.get("estimate"), "notes": result.notes}
             if fmt_ == "json":
-                emit_json(doc)
+                emit_json(result.to_dict())
             else:
                 for n in result.notes:
                     print(n)
@@ -667,6 +705,7 @@ def brief(
 # --------------------------------------------------------------------------- chat
 @app.command()
 def chat(
+    ctx: typer.Context,
     session_id: Optional[str] = typer.Argument(None, help="A saved session to resume (with --resume; default: the latest)."),
     resume: bool = typer.Option(False, "--resume", help="Resume a saved session: the one named, else the latest."),
     engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help="llm or extractive (default: llm when a model is configured)."),
@@ -678,13 +717,12 @@ def chat(
     """An interactive session: questions, follow-ups, /commands (/help). Ctrl-C cancels an answer, Ctrl-D leaves."""
 
     def body():
-        from .api import Assistant
         from .chat.repl import run
 
-        with Assistant(settings=_settings_with(model, base_url)) as a:
-            a.library  # no library there: say so before the first question
-            rid = (session_id or "latest") if (resume or session_id) else None
-            return run(a, engine=engine, resume=rid, k=k, budget=history_tokens)
+        a = assistant(ctx, model, base_url)
+        a.library  # no library there: say so before the first question
+        rid = (session_id or "latest") if (resume or session_id) else None
+        return run(a, engine=engine, resume=rid, k=k, budget=history_tokens)
 
     code = guarded(False, body)
     if code:
@@ -698,6 +736,7 @@ app.add_typer(eval_app, name="eval")
 
 @eval_app.command("retrieval")
 def eval_retrieval(
+    ctx: typer.Context,
     dataset: str = typer.Option("seeds", "--dataset", help="realtimeqa (needs --data) or seeds (built in)."),
     data: Optional[Path] = typer.Option(None, "--data", help="Dataset directory, e.g. ../shared/data/realtimeqa."),
     work_dir: Path = typer.Option(Path(".eval-work"), "--work-dir", help="Where the ingested corpora are kept between runs."),
@@ -726,6 +765,7 @@ def eval_retrieval(
 # --------------------------------------------------------------------------- forget / reindex / check
 @app.command()
 def forget(
+    ctx: typer.Context,
     articles: List[str] = typer.Argument(None, help="Article ids to forget."),
     before: Optional[str] = typer.Option(None, "--before", metavar="DATE", help="Forget articles published before this date: " + DATE_FORMS + "."),
     source: Optional[str] = typer.Option(None, "--source", metavar="NAME", help="Forget every article from this outlet: " + OUTLET_RULE + "."),
@@ -739,7 +779,7 @@ def forget(
     def body():
         from . import service
 
-        cfg = settings()
+        cfg = assistant(ctx).settings
         refs = list(articles or [])
         bulk = bool(before or source)
         only = None
@@ -780,14 +820,14 @@ def _confirm_bulk(plan: list, as_json: bool) -> bool:
 
 
 @app.command()
-def reindex(wait: Optional[float] = WaitOpt, as_json: bool = JsonOpt):
+def reindex(ctx: typer.Context, wait: Optional[float] = WaitOpt, as_json: bool = JsonOpt):
     """Rebuild chunks and vectors from the library (new embedder or chunk settings, lost Chroma data)."""
 
     def body():
         from . import service
 
         with progress_bar(as_json, "reindexing") as tick:
-            result = service.reindex(settings(), tick, wait)
+            result = service.reindex(assistant(ctx).settings, tick, wait)
         if as_json:
             emit_json(result)
         else:
@@ -798,6 +838,7 @@ def reindex(wait: Optional[float] = WaitOpt, as_json: bool = JsonOpt):
 
 @app.command()
 def check(
+    ctx: typer.Context,
     discard_pending: bool = typer.Option(False, "--discard-pending", help="Drop the revisions an interrupted ingest left unfinished instead of completing them."),
     wait: Optional[float] = WaitOpt,
     as_json: bool = JsonOpt,
@@ -807,7 +848,7 @@ def check(
     def body():
         from . import service
 
-        cfg = settings()
+        cfg = assistant(ctx).settings
         dropped = service.discard_pending(cfg, wait) if discard_pending else None
         result = service.check(cfg)
         if dropped is not None:
@@ -832,11 +873,11 @@ def check(
 
 # --------------------------------------------------------------------------- config
 @config_app.command("show")
-def config_show(as_json: bool = JsonOpt):
+def config_show(ctx: typer.Context, as_json: bool = JsonOpt):
     """Print the effective settings (defaults < config file < ASSISTANT_* env < options)."""
 
     def body():
-        cfg = settings()
+        cfg = assistant(ctx).settings
         doc = cfg.public_dict()
         doc["config_file"] = str(cfg.config_path)
         if as_json:
@@ -849,13 +890,13 @@ def config_show(as_json: bool = JsonOpt):
 
 
 @config_app.command("set")
-def config_set(key: str, value: str, as_json: bool = JsonOpt):
+def config_set(ctx: typer.Context, key: str, value: str, as_json: bool = JsonOpt):
     """Set KEY to VALUE in the config file. Keys are never stored: name the variable that holds one (api_key_env)."""
 
     def body():
         from .settings import write_config
 
-        cfg = settings()
+        cfg = assistant(ctx).settings
         data = write_config(cfg.config_path, key, value)
         if as_json:
             emit_json({"config_file": str(cfg.config_path), "settings": data})
