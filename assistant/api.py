@@ -61,13 +61,16 @@ class Assistant:
 
     # -- writing ----------------------------------------------------------------------------
     def ingest(self, paths=(), *, seeds: bool = False, fields: dict[str, str] | None = None, max_bytes: int | None = None,
-               max_entries: int | None = None, wait: float | None = None, progress=None, stdin=None):
+               max_entries: int | None = None, large_articles: str = "warn", wait: float | None = None, progress=None, stdin=None):
         """Add files, folders, globs, "-" (stdin) or http(s) URLs of pages and feeds; ``seeds`` adds the
-        bundled sample articles. ``fields`` maps JSON keys (e.g. {"text": "story"}). Returns an
+        bundled sample articles. ``fields`` maps JSON keys (e.g. {"text": "story"}); ``large_articles``
+        (warn, split or skip) says what to do with an article over 1 MB of text. Returns an
         IngestResult; one bad input is an outcome with action "failed", never an exception."""
         from . import service
         from .ingest.loaders import FIELD_ALIASES
 
+        if large_articles not in ("warn", "split", "skip"):
+            raise UsageError(f"unknown --large-articles {large_articles!r}", "use warn, split or skip")
         targets = [str(paths)] if isinstance(paths, (str, os.PathLike)) else [str(p) for p in paths]
         if seeds:
             from .resources import seeds_dir
@@ -76,7 +79,8 @@ class Assistant:
         for name in fields or {}:
             if name not in FIELD_ALIASES or not fields[name]:
                 raise UsageError(f"bad field mapping {name!r}={fields[name]!r}", "use NAME=KEY with NAME one of " + ", ".join(FIELD_ALIASES))
-        report = service.ingest(self.settings, targets, dict(fields or {}), max_bytes, progress, wait, stdin=stdin, max_entries=max_entries)
+        report = service.ingest(self.settings, targets, dict(fields or {}), max_bytes, progress, wait, stdin=stdin, max_entries=max_entries,
+                                large_articles=large_articles)
         self._written()
         return IngestResult.from_report(report, self.settings.home)
 
@@ -88,11 +92,18 @@ class Assistant:
         self._written()
         return IngestResult.from_report(report, self.settings.home)
 
-    def forget(self, articles=(), *, before: str | None = None, source: str | None = None, wait: float | None = None):
-        """Remove articles (ids, --before DATE, or every article of an outlet): a ForgetResult."""
+    def forget(self, articles=(), *, before: str | None = None, source: str | None = None, wait: float | None = None,
+               dry_run: bool = False, only=None, progress=None):
+        """Remove articles (ids, --before DATE, or every article of an outlet): a ForgetResult.
+
+        ``dry_run``: remove nothing; ``.planned`` lists what would go (id, title, outlet, date).
+        ``only``: remove just these ids of a plan a user confirmed (articles that match meanwhile stay)."""
         from . import service
 
-        ids = service.forget(self.settings, _listify(articles), before, source, wait)
+        if dry_run:
+            return ForgetResult([], dry_run=True, planned=service.forget_plan(self.settings, _listify(articles), before, source))
+        ids = service.forget(self.settings, _listify(articles), before, source, wait,
+                             only=None if only is None else _listify(only), progress=progress)
         self._written()
         return ForgetResult(ids)
 
@@ -111,11 +122,30 @@ class Assistant:
         self._index = None
 
     # -- reading ----------------------------------------------------------------------------
-    def sources(self, source: str | None = None):
-        """The library's articles (latest revisions, newest first): a list of ArticleInfo."""
+    def sources(self, source: str | None = None, *, since: str | None = None, sort: str = "date"):
+        """The library's articles (latest revisions): a list of ArticleInfo sorted by ``sort`` (date:
+        newest first, undated last; title; outlet), only those published on or after ``since``
+        when given. ``.total`` counts the outlet's articles before ``since``; ``.story_sizes`` maps
+        each story to its size over them all."""
         from . import service
 
-        return ArticleList(ArticleInfo.from_dict(d) for d in service.sources(self.settings, source))
+        if sort not in ("date", "title", "outlet"):
+            raise UsageError(f"unknown sort {sort!r}", "use date, title or outlet")
+        arts = [ArticleInfo.from_dict(d) for d in service.sources(self.settings, source)]
+        listing = ArticleList(arts)
+        if since:
+            from .dates import parse_date_bound
+
+            lo = parse_date_bound(since).timestamp
+            listing = ArticleList(a for a in arts if a.published_ts is not None and a.published_ts >= lo)
+        if sort == "title":
+            listing.sort(key=lambda a: ((a.title or "").casefold(), a.article_id))
+        elif sort == "outlet":
+            listing.sort(key=lambda a: ((a.source or "").casefold(), -(a.published_ts or float("-inf"))))
+        listing.total = len(arts)
+        for a in arts:
+            listing.story_sizes[a.story] = listing.story_sizes.get(a.story, 0) + 1
+        return listing
 
     def show(self, article: str, revision: int | None = None):
         """An article (id, unique prefix, ID@REVISION or a sentence id) with its sentences: an ArticleDetail."""
@@ -123,11 +153,15 @@ class Assistant:
 
         return ArticleDetail.from_dict(service.show(self.settings, article, revision))
 
-    def check(self):
-        """Whether the library and the vector index agree, with the fix for each problem: a CheckResult."""
+    def check(self, *, discard_pending: bool = False, wait: float | None = None):
+        """Whether the library and the vector index agree, with the fix for each problem: a CheckResult.
+        ``discard_pending`` first drops the revisions an interrupted writer left unfinished (``.discarded``)."""
         from . import service
 
-        return CheckResult.from_dict(service.check(self.settings))
+        dropped = service.discard_pending(self.settings, wait) if discard_pending else None
+        result = CheckResult.from_dict(service.check(self.settings))
+        result.discarded = dropped
+        return result
 
     def retriever(self, mode: str = "hybrid"):
         from .retrieve import Retriever

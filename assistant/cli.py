@@ -252,40 +252,33 @@ def ingest(
     """Add articles to the library: split into sentences, chunk, embed. Re-ingesting is safe. A feed URL is remembered for `update`."""
 
     def body():
-        from . import service
         from .ingest.loaders import FIELD_ALIASES
         from .resources import seeds_dir
 
-        if large_articles not in ("warn", "split", "skip"):
-            raise UsageError(f"unknown --large-articles {large_articles!r}", "use warn, split or skip")
-        targets = list(paths or [])
-        if seeds:
-            targets.append(str(seeds_dir()))
         field_map = {}
         for spec in field or []:
             name, sep, key = spec.partition("=")
             if not sep or name not in FIELD_ALIASES or not key:
                 raise UsageError(f"bad --field {spec!r}", "use NAME=KEY with NAME one of " + ", ".join(FIELD_ALIASES))
             field_map[name] = key
-        cfg = assistant(ctx).settings
+        a = assistant(ctx)
         with progress_bar(as_json, "ingesting") as tick:
-            report = service.ingest(cfg, targets, field_map, int(max_file_mb * 1024 * 1024), tick, wait, max_entries=max_entries,
-                                    large_articles=large_articles)
+            result = a.ingest(list(paths or []), seeds=seeds, fields=field_map, max_bytes=int(max_file_mb * 1024 * 1024), max_entries=max_entries,
+                              large_articles=large_articles, wait=wait, progress=tick)
         if seeds:  # the bundled SOURCES.md is skipped by design: no line about our own file
             bundled = str(seeds_dir())
-            report.outcomes = [o for o in report.outcomes if not (o.action == "skipped" and str(o.origin).startswith(bundled))]
-        _report_ingest(report, cfg, as_json, verbose)
+            result.outcomes = [o for o in result.outcomes if not (o.action == "skipped" and str(o.origin).startswith(bundled))]
+            result.skipped = sum(o.action == "skipped" for o in result.outcomes)
+        _report_ingest(result, as_json, verbose)
 
     guarded(as_json, body)
 
 
-def _report_ingest(report, cfg, as_json: bool, verbose: bool) -> None:
-    """Print an ingest/update report (one JSON document, or lines); exit 1 when an input failed."""
-    summary = {k: report.count(k) for k in ("added", "revised", "unchanged", "failed", "skipped")}
-    feeds = getattr(report, "feeds", None) or []
+def _report_ingest(report, as_json: bool, verbose: bool) -> None:
+    """Print an ingest/update result (one JSON document, or lines); exit 1 when an input failed."""
+    feeds = report.feeds
     if as_json:
-        emit_json({**summary, "warnings": report.count("warning"), "recovered": report.recovered, "chunks_embedded": report.chunks_embedded,
-                   "seconds": round(report.seconds, 2), "data_dir": str(cfg.home), "feeds": feeds, "outcomes": [o.to_dict() for o in report.outcomes]})
+        emit_json(report.to_dict())
     else:
         for o in report.outcomes:
             if o.action == "failed":
@@ -304,10 +297,10 @@ def _report_ingest(report, cfg, as_json: bool, verbose: bool) -> None:
         if report.recovered:
             err(f"completed {report.recovered} revision(s) left by an interrupted run")
         print(
-            f"{summary['added']} added, {summary['revised']} revised, {summary['unchanged']} unchanged, "
-            f"{summary['failed']} failed ({report.chunks_embedded} chunks embedded in {report.seconds:.1f} s) -> {cfg.home}"
+            f"{report.added} added, {report.revised} revised, {report.unchanged} unchanged, "
+            f"{report.failed} failed ({report.chunks_embedded} chunks embedded in {report.seconds:.1f} s) -> {report.data_dir}"
         )
-    if summary["failed"]:
+    if not report.ok:
         raise typer.Exit(1)
 
 
@@ -322,12 +315,10 @@ def update(
     """Fetch every remembered feed again and ingest new or changed entries (changed ones become revisions)."""
 
     def body():
-        from . import service
-
-        cfg = assistant(ctx).settings
+        a = assistant(ctx)
         with progress_bar(as_json, "updating") as tick:
-            report = service.update(cfg, max_entries, tick, wait)
-        _report_ingest(report, cfg, as_json, verbose)
+            result = a.update(max_entries=max_entries, wait=wait, progress=tick)
+        _report_ingest(result, as_json, verbose)
 
     guarded(as_json, body)
 
@@ -343,34 +334,17 @@ def sources(
     as_json: bool = JsonOpt,
 ):
     """List the articles in the library (latest revisions); on a terminal cut to its width."""
-    if sort not in ("date", "title", "outlet"):
-        fail(UsageError(f"unknown sort {sort!r}", "use date, title or outlet"), as_json)
-
     def body():
-        from . import service
-
-        arts = service.sources(assistant(ctx).settings, source)
-        total = len(arts)
-        sizes: dict = {}  # story sizes over the whole listing, not just the lines shown
-        for a in arts:
-            sizes[a["story"]] = sizes.get(a["story"], 0) + 1
-        if since:
-            from .dates import parse_date_bound
-
-            lo = parse_date_bound(since).timestamp
-            arts = [a for a in arts if a.get("published_ts") is not None and a["published_ts"] >= lo]
-        if sort == "title":
-            arts.sort(key=lambda a: ((a["title"] or "").casefold(), a["article_id"]))
-        elif sort == "outlet":
-            arts.sort(key=lambda a: ((a["source"] or "").casefold(), -(a.get("published_ts") or float("-inf"))))
+        arts = assistant(ctx).sources(source, since=since, sort=sort)
+        total = arts.total
         shown = arts[:limit] if limit else arts
         if as_json:
-            emit_json({"articles": [{k: a[k] for k in ("article_id", "title", "source", "url", "published", "date_precision", "author", "revision", "sentence_count", "chunk_count", "copies", "story")} for a in shown]})
+            emit_json({"articles": [a.to_dict() for a in shown]})
             return
         if not total:
             print("The library is empty. Add articles with: assistant ingest PATH  (or: assistant ingest --seeds)")
             return
-        _print_sources_table(shown, sizes)
+        _print_sources_table(shown, arts.story_sizes)
         more = f" of {len(arts)} (--limit {limit})" if len(shown) < len(arts) else ""
         print(f"{len(shown)} article(s){more}" + (f"; {total - len(arts)} before --since {since} or undated" if since and total > len(arts) else ""))
 
@@ -383,11 +357,11 @@ def _print_sources_table(arts: list, sizes: dict) -> None:
 
     rows = []
     for a in arts:
-        story = f"{a['story']} ({sizes[a['story']]})" if a["story"] and sizes.get(a["story"], 0) > 1 else "-"
-        if a["copies"]:
-            story += f" copies: {', '.join(a['copies'])}"
-        rows.append([a["article_id"], day(a["published"]), a["source"] or "-", a["title"] or "(untitled)", str(a["revision"]),
-                     str(a["sentence_count"]), str(a["chunk_count"]), story])
+        story = f"{a.story} ({sizes[a.story]})" if a.story and sizes.get(a.story, 0) > 1 else "-"
+        if a.copies:
+            story += f" copies: {', '.join(a.copies)}"
+        rows.append([a.article_id, day(a.published), a.source or "-", a.title or "(untitled)", str(a.revision),
+                     str(a.sentence_count), str(a.chunk_count), story])
     width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else None
     # too wide: cut the story note, the outlet, the title; still too wide: drop the counts (show and --json have them)
     for line in table(["id", "date", "outlet", "title", "rev", "sents", "chunks", "story"], rows, width, shrink=(7, 2, 3),
@@ -405,22 +379,20 @@ def show(
     """Show an article with its sentence ids."""
 
     def body():
-        from . import service
-
-        doc = service.show(assistant(ctx).settings, article, revision)
+        doc = assistant(ctx).show(article, revision)
         if as_json:
-            emit_json({k: v for k, v in doc.items() if k != "text"})
+            emit_json(doc.to_dict())
             return
-        print(doc["title"] or "(untitled)")
-        meta = " · ".join(x for x in (doc["source"], doc["published"] or "undated", doc["author"], doc["url"]) if x)
+        print(doc.title or "(untitled)")
+        meta = " · ".join(x for x in (doc.source, doc.published or "undated", doc.author, doc.url) if x)
         print(meta)
-        revs = doc["revisions"]
-        print(f"article {doc['article_id']}, revision {doc['revision']} of {len(revs)}" + (f" (revisions: {', '.join(str(r['revision']) + ' ' + r['revised_at'] for r in revs)})" if len(revs) > 1 else ""))
-        for h in doc["highlights"]:
+        revs = doc.revisions
+        print(f"article {doc.article_id}, revision {doc.revision} of {len(revs)}" + (f" (revisions: {', '.join(str(r.revision) + ' ' + r.revised_at for r in revs)})" if len(revs) > 1 else ""))
+        for h in doc.highlights:
             print(f"  • {h}")
         print()
-        for s in doc["sentences"]:
-            print(f"[{s['id']}] {s['text']}")
+        for s in doc.sentences:
+            print(f"[{s.id}] {s.text}")
 
     guarded(as_json, body)
 
@@ -777,17 +749,16 @@ def forget(
     """Remove articles (all their revisions, sentences, chunks and vectors). --before and --source ask first."""
 
     def body():
-        from . import service
-
-        cfg = assistant(ctx).settings
+        a = assistant(ctx)
         refs = list(articles or [])
         bulk = bool(before or source)
         only = None
         if dry_run or (bulk and not yes):
-            plan = service.forget_plan(cfg, refs, before, source)
+            planned = a.forget(refs, before=before, source=source, dry_run=True)
+            plan = planned.planned
             if dry_run:
                 if as_json:
-                    emit_json({"forgotten": [], "dry_run": True, "would_forget": [p["article_id"] for p in plan]})
+                    emit_json(planned.to_dict())
                 else:
                     for p in plan:
                         print(f"{p['article_id']}  {_day(p['published'])}  {p['source'] or '-'}  {p['title'] or '(untitled)'}")
@@ -798,9 +769,10 @@ def forget(
                 raise typer.Exit(1)
             only = [p["article_id"] for p in plan]
         with progress_bar(as_json, "forgetting") as tick:  # a run interrupted earlier is completed first, with progress
-            ids = service.forget(cfg, refs, before, source, wait, only=only, progress=tick)
+            result = a.forget(refs, before=before, source=source, wait=wait, only=only, progress=tick)
+        ids = result.forgotten
         if as_json:
-            emit_json({"forgotten": ids})
+            emit_json(result.to_dict())
         else:
             print(f"forgot {len(ids)} article(s)" + (": " + ", ".join(ids) if ids and len(ids) <= 10 else ""))
 
@@ -824,14 +796,13 @@ def reindex(ctx: typer.Context, wait: Optional[float] = WaitOpt, as_json: bool =
     """Rebuild chunks and vectors from the library (new embedder or chunk settings, lost Chroma data)."""
 
     def body():
-        from . import service
-
+        a = assistant(ctx)
         with progress_bar(as_json, "reindexing") as tick:
-            result = service.reindex(assistant(ctx).settings, tick, wait)
+            result = a.reindex(wait=wait, progress=tick)
         if as_json:
-            emit_json(result)
+            emit_json(result.to_dict())
         else:
-            print(f"reindexed {result['revisions']} revision(s), {result['chunks']} chunks in {result['seconds']} s")
+            print(f"reindexed {result.revisions} revision(s), {result.chunks} chunks in {result.seconds} s")
 
     guarded(as_json, body)
 
@@ -846,26 +817,20 @@ def check(
     """Verify that the library and the vector index agree, and say how to fix what does not."""
 
     def body():
-        from . import service
-
-        cfg = assistant(ctx).settings
-        dropped = service.discard_pending(cfg, wait) if discard_pending else None
-        result = service.check(cfg)
-        if dropped is not None:
-            result["discarded"] = dropped
+        result = assistant(ctx).check(discard_pending=discard_pending, wait=wait)
         if as_json:
-            emit_json(result)
+            emit_json(result.to_dict())
         else:
-            if dropped is not None:
-                print(f"dropped {dropped} unfinished revision(s)")
-            c = result["counts"]
-            print(f"{c['articles']} articles, {c['revisions']} revisions, {c['sentences']} sentences, {c['chunks']} chunks, {result['vectors'] if result['vectors'] is not None else 0} vectors")
-            for p in result["problems"]:
-                print(f"problem: {p['problem']}\n  fix: {p['fix']}")
-            for n in result.get("notes", []):
+            if result.discarded is not None:
+                print(f"dropped {result.discarded} unfinished revision(s)")
+            c = result.counts
+            print(f"{c['articles']} articles, {c['revisions']} revisions, {c['sentences']} sentences, {c['chunks']} chunks, {result.vectors if result.vectors is not None else 0} vectors")
+            for p in result.problems:
+                print(f"problem: {p.problem}\n  fix: {p.fix}")
+            for n in result.notes:
                 print(f"note: {n}")
-            print("ok" if result["ok"] else "NOT ok")
-        if not result["ok"]:
+            print("ok" if result.ok else "NOT ok")
+        if not result.ok:
             raise typer.Exit(1)
 
     guarded(as_json, body)
