@@ -39,7 +39,7 @@ class Assistant:
 
     @cached_property
     def library(self):
-        from .service import open_library
+        from .library.access import open_library
 
         return open_library(self.settings, missing_ok=False)  # NotFound: no library at that place
 
@@ -54,7 +54,7 @@ class Assistant:
     @property
     def index(self):
         if self._index is None:
-            from .service import vector_index
+            from .vectors.access import vector_index
 
             self._index = vector_index(self.settings, self.library)
         return self._index
@@ -66,7 +66,7 @@ class Assistant:
         bundled sample articles. ``fields`` maps JSON keys (e.g. {"text": "story"}); ``large_articles``
         (warn, split or skip) says what to do with an article over 1 MB of text. Returns an
         IngestResult; one bad input is an outcome with action "failed", never an exception."""
-        from . import service
+        from . import _operations as ops
         from .ingest.loaders import FIELD_ALIASES
 
         if large_articles not in ("warn", "split", "skip"):
@@ -79,16 +79,16 @@ class Assistant:
         for name in fields or {}:
             if name not in FIELD_ALIASES or not fields[name]:
                 raise UsageError(f"bad field mapping {name!r}={fields[name]!r}", "use NAME=KEY with NAME one of " + ", ".join(FIELD_ALIASES))
-        report = service.ingest(self.settings, targets, dict(fields or {}), max_bytes, progress, wait, stdin=stdin, max_entries=max_entries,
+        report = ops.ingest(self.settings, targets, dict(fields or {}), max_bytes, progress, wait, stdin=stdin, max_entries=max_entries,
                                 large_articles=large_articles)
         self._written()
         return IngestResult.from_report(report, self.settings.home)
 
     def update(self, *, max_entries: int | None = None, wait: float | None = None, progress=None):
         """Fetch every remembered feed again and ingest new or changed entries (an IngestResult)."""
-        from . import service
+        from . import _operations as ops
 
-        report = service.update(self.settings, max_entries, progress, wait)
+        report = ops.update(self.settings, max_entries, progress, wait)
         self._written()
         return IngestResult.from_report(report, self.settings.home)
 
@@ -98,20 +98,20 @@ class Assistant:
 
         ``dry_run``: remove nothing; ``.planned`` lists what would go (id, title, outlet, date).
         ``only``: remove just these ids of a plan a user confirmed (articles that match meanwhile stay)."""
-        from . import service
+        from . import _operations as ops
 
         if dry_run:
-            return ForgetResult([], dry_run=True, planned=service.forget_plan(self.settings, _listify(articles), before, source))
-        ids = service.forget(self.settings, _listify(articles), before, source, wait,
+            return ForgetResult([], dry_run=True, planned=ops.forget_plan(self.settings, _listify(articles), before, source))
+        ids = ops.forget(self.settings, _listify(articles), before, source, wait,
                              only=None if only is None else _listify(only), progress=progress)
         self._written()
         return ForgetResult(ids)
 
     def reindex(self, *, wait: float | None = None, progress=None):
         """Rebuild chunks and vectors from the library: a ReindexResult."""
-        from . import service
+        from . import _operations as ops
 
-        r = service.reindex(self.settings, progress, wait)
+        r = ops.reindex(self.settings, progress, wait)
         self._written()
         return ReindexResult(r["revisions"], r["chunks"], r["seconds"])
 
@@ -127,11 +127,11 @@ class Assistant:
         newest first, undated last; title; outlet), only those published on or after ``since``
         when given. ``.total`` counts the outlet's articles before ``since``; ``.story_sizes`` maps
         each story to its size over them all."""
-        from . import service
+        from . import _operations as ops
 
         if sort not in ("date", "title", "outlet"):
             raise UsageError(f"unknown sort {sort!r}", "use date, title or outlet")
-        arts = [ArticleInfo.from_dict(d) for d in service.sources(self.settings, source)]
+        arts = [ArticleInfo.from_dict(d) for d in ops.sources(self.settings, source)]
         listing = ArticleList(arts)
         if since:
             from .dates import parse_date_bound
@@ -149,17 +149,17 @@ class Assistant:
 
     def show(self, article: str, revision: int | None = None):
         """An article (id, unique prefix, ID@REVISION or a sentence id) with its sentences: an ArticleDetail."""
-        from . import service
+        from . import _operations as ops
 
-        return ArticleDetail.from_dict(service.show(self.settings, article, revision))
+        return ArticleDetail.from_dict(ops.show(self.settings, article, revision))
 
     def check(self, *, discard_pending: bool = False, wait: float | None = None):
         """Whether the library and the vector index agree, with the fix for each problem: a CheckResult.
         ``discard_pending`` first drops the revisions an interrupted writer left unfinished (``.discarded``)."""
-        from . import service
+        from . import _operations as ops
 
-        dropped = service.discard_pending(self.settings, wait) if discard_pending else None
-        result = CheckResult.from_dict(service.check(self.settings))
+        dropped = ops.discard_pending(self.settings, wait) if discard_pending else None
+        result = CheckResult.from_dict(ops.check(self.settings))
         result.discarded = dropped
         return result
 

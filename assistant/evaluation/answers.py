@@ -26,7 +26,8 @@ from .realtimeqa import normalise_answer
 
 
 def run(data: Path, work_dir: Path, chunk_tokens: int = 256, log=print) -> dict:
-    from .. import service
+    from ..library.access import open_library
+    from ..vectors.access import vector_index
     from ..answer import extractive
     from ..answer.pipeline import Answerer
     from ..embed import build_embedder
@@ -38,9 +39,9 @@ def run(data: Path, work_dir: Path, chunk_tokens: int = 256, log=print) -> dict:
 
     ds = realtimeqa.load(data)
     qinfo = {q.qid: q for q in ds.questions}
-    lib = service.open_library(cfg)
+    lib = open_library(cfg)
     emb = build_embedder(cfg)
-    ans = Answerer(lib, Retriever(lib, emb, service.vector_index(cfg, lib)), emb, cfg)
+    ans = Answerer(lib, Retriever(lib, emb, vector_index(cfg, lib)), emb, cfg)
     rows = []
     t0 = time.perf_counter()
     for q in questions:
