@@ -230,10 +230,14 @@ class Assistant:
 
     def brief(self, topic: str | None = None, *, length: int | None = None, engine: str | None = None, since=None, until=None,
               as_of=None, source=None, article=None, include_undated: bool = False, max_tokens: int | None = None,
-              dry_run: bool = False, stream: bool = False):
+              dry_run: bool = False, stream: bool = False, on_sentence=None):
         """A Briefing whose every sentence cites source sentences. With nothing to brief (nothing in
         scope, or nothing worth reporting) it is ``empty``, with ``reason`` and ``hint``.
-        ``stream=True`` returns a BriefingStream: iterate it for the points, then read ``.briefing``."""
+        ``stream=True`` returns a BriefingStream: iterate it for the points, then read ``.briefing``.
+        (``on_sentence(sentence, citations)`` is the callback form, as for ``ask``: it runs in the
+        caller's thread, so Ctrl-C stops a slow model call at once; the chat uses it.)"""
+        if stream:
+            _one_way_to_stream(on_sentence)
         f = self.filters(since, until, as_of, source, article, include_undated)
         briefer = self.briefer()
 
@@ -250,7 +254,7 @@ class Assistant:
             from .streaming import BriefingStream
 
             return BriefingStream(run)
-        return run(None)
+        return run(on_sentence)
 
     def chat(self, *, engine: str | None = None, k: int = 8, budget: int | None = None, resume: str | None = None):
         """A chat session (assistant.chat.scripted.Chat): ``ask`` follow-ups, ``brief``, slash ``command``s.

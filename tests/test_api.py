@@ -225,12 +225,19 @@ def test_the_cli_options_are_api_arguments(pair):
     assert "discarded" not in a.check().to_dict()
 
 
-def test_a_briefing_streams_only_as_a_stream(pair):
-    """The callback shim is gone from brief: stream=True is the one way; an empty briefing is a result."""
+def test_an_empty_briefing_is_a_result_in_every_form(pair):
+    """No NothingToBrief escapes brief: plain, with the callback or streamed, nothing to brief is an
+    ``empty`` Briefing, and the CLI prints its error document with exit 3."""
+    from assistant.errors import UsageError
+
     cli, a = pair
-    with pytest.raises(TypeError):
-        a.brief("Navalny", on_sentence=lambda s, c: None)
-    nothing = a.brief("Navalny", since="2030-01-01")
-    assert nothing.empty and nothing.error().exit_code == 3
+    seen = []
+    nothing = a.brief("Navalny", since="2030-01-01", on_sentence=lambda s, c: seen.append(s))
+    assert nothing.empty and seen == [] and nothing.error().exit_code == 3
+    assert a.brief("Navalny", since="2030-01-01", stream=True).briefing.empty
+    with pytest.raises(UsageError):
+        a.brief("Navalny", stream=True, on_sentence=print)
+    points = a.brief("Navalny", on_sentence=lambda s, c: seen.append(s))
+    assert not points.empty and seen == points.sentences
     r = cli("brief", "Navalny", "--since", "2030-01-01", "--json")
     assert r.code == 3 and r.json() == nothing.to_dict()

@@ -229,13 +229,14 @@ class ChatSession:
             raise result.error()  # said as the error it is (exit 3 off a terminal); the session goes on
 
     def brief(self, topic: str | None):
-        """Brief (streaming each point), render and remember it; an ``empty`` Briefing is returned untouched."""
+        """Brief (each point shown as it passes), render and remember it; an ``empty`` Briefing is returned untouched."""
         streamed: list = []
-        response = self.a.brief(topic, engine=self.engine, stream=True, **self.scope)
-        for sent in response:
+
+        def on_sentence(sent, citations):  # in this thread, as for ask: Ctrl-C cancels a slow model call at once
             streamed.append(sent)
-            self.out.sentence(sent, response.citations)
-        result = response.briefing
+            self.out.sentence(sent, citations)
+
+        result = self.a.brief(topic, engine=self.engine, on_sentence=on_sentence, **self.scope)
         if result.empty:
             return result
         self._render(result, streamed)
