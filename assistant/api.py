@@ -24,8 +24,6 @@ from .results import (AnswerContext, ArticleDetail, ArticleInfo, ArticleList, Br
                       ReindexResult, SearchResults)
 from .settings import Settings
 
-_UNSET = object()  # tells "on_sentence not given" from on_sentence=None
-
 
 class Assistant:
     def __init__(self, data_dir: str | Path | None = None, *, settings: Settings | None = None, embedder=None, index=None, **overrides):
@@ -41,7 +39,7 @@ class Assistant:
 
     @cached_property
     def library(self):
-        from .service import open_library
+        from .library.access import open_library
 
         return open_library(self.settings, missing_ok=False)  # NotFound: no library at that place
 
@@ -56,20 +54,23 @@ class Assistant:
     @property
     def index(self):
         if self._index is None:
-            from .service import vector_index
+            from .vectors.access import vector_index
 
             self._index = vector_index(self.settings, self.library)
         return self._index
 
     # -- writing ----------------------------------------------------------------------------
     def ingest(self, paths=(), *, seeds: bool = False, fields: dict[str, str] | None = None, max_bytes: int | None = None,
-               max_entries: int | None = None, wait: float | None = None, progress=None, stdin=None):
+               max_entries: int | None = None, large_articles: str = "warn", wait: float | None = None, progress=None, stdin=None):
         """Add files, folders, globs, "-" (stdin) or http(s) URLs of pages and feeds; ``seeds`` adds the
-        bundled sample articles. ``fields`` maps JSON keys (e.g. {"text": "story"}). Returns an
+        bundled sample articles. ``fields`` maps JSON keys (e.g. {"text": "story"}); ``large_articles``
+        (warn, split or skip) says what to do with an article over 1 MB of text. Returns an
         IngestResult; one bad input is an outcome with action "failed", never an exception."""
-        from . import service
+        from . import _operations as ops
         from .ingest.loaders import FIELD_ALIASES
 
+        if large_articles not in ("warn", "split", "skip"):
+            raise UsageError(f"unknown --large-articles {large_articles!r}", "use warn, split or skip")
         targets = [str(paths)] if isinstance(paths, (str, os.PathLike)) else [str(p) for p in paths]
         if seeds:
             from .resources import seeds_dir
@@ -78,31 +79,39 @@ class Assistant:
         for name in fields or {}:
             if name not in FIELD_ALIASES or not fields[name]:
                 raise UsageError(f"bad field mapping {name!r}={fields[name]!r}", "use NAME=KEY with NAME one of " + ", ".join(FIELD_ALIASES))
-        report = service.ingest(self.settings, targets, dict(fields or {}), max_bytes, progress, wait, stdin=stdin, max_entries=max_entries)
+        report = ops.ingest(self.settings, targets, dict(fields or {}), max_bytes, progress, wait, stdin=stdin, max_entries=max_entries,
+                                large_articles=large_articles)
         self._written()
         return IngestResult.from_report(report, self.settings.home)
 
     def update(self, *, max_entries: int | None = None, wait: float | None = None, progress=None):
         """Fetch every remembered feed again and ingest new or changed entries (an IngestResult)."""
-        from . import service
+        from . import _operations as ops
 
-        report = service.update(self.settings, max_entries, progress, wait)
+        report = ops.update(self.settings, max_entries, progress, wait)
         self._written()
         return IngestResult.from_report(report, self.settings.home)
 
-    def forget(self, articles=(), *, before: str | None = None, source: str | None = None, wait: float | None = None):
-        """Remove articles (ids, --before DATE, or every article of an outlet): a ForgetResult."""
-        from . import service
+    def forget(self, articles=(), *, before: str | None = None, source: str | None = None, wait: float | None = None,
+               dry_run: bool = False, only=None, progress=None):
+        """Remove articles (ids, --before DATE, or every article of an outlet): a ForgetResult.
 
-        ids = service.forget(self.settings, _listify(articles), before, source, wait)
+        ``dry_run``: remove nothing; ``.planned`` lists what would go (id, title, outlet, date).
+        ``only``: remove just these ids of a plan a user confirmed (articles that match meanwhile stay)."""
+        from . import _operations as ops
+
+        if dry_run:
+            return ForgetResult([], dry_run=True, planned=ops.forget_plan(self.settings, _listify(articles), before, source))
+        ids = ops.forget(self.settings, _listify(articles), before, source, wait,
+                             only=None if only is None else _listify(only), progress=progress)
         self._written()
         return ForgetResult(ids)
 
     def reindex(self, *, wait: float | None = None, progress=None):
         """Rebuild chunks and vectors from the library: a ReindexResult."""
-        from . import service
+        from . import _operations as ops
 
-        r = service.reindex(self.settings, progress, wait)
+        r = ops.reindex(self.settings, progress, wait)
         self._written()
         return ReindexResult(r["revisions"], r["chunks"], r["seconds"])
 
@@ -113,23 +122,46 @@ class Assistant:
         self._index = None
 
     # -- reading ----------------------------------------------------------------------------
-    def sources(self, source: str | None = None):
-        """The library's articles (latest revisions, newest first): a list of ArticleInfo."""
-        from . import service
+    def sources(self, source: str | None = None, *, since: str | None = None, sort: str = "date"):
+        """The library's articles (latest revisions): a list of ArticleInfo sorted by ``sort`` (date:
+        newest first, undated last; title; outlet), only those published on or after ``since``
+        when given. ``.total`` counts the outlet's articles before ``since``; ``.story_sizes`` maps
+        each story to its size over them all."""
+        from . import _operations as ops
 
-        return ArticleList(ArticleInfo.from_dict(d) for d in service.sources(self.settings, source))
+        if sort not in ("date", "title", "outlet"):
+            raise UsageError(f"unknown sort {sort!r}", "use date, title or outlet")
+        arts = [ArticleInfo.from_dict(d) for d in ops.sources(self.settings, source)]
+        listing = ArticleList(arts)
+        if since:
+            from .dates import parse_date_bound
+
+            lo = parse_date_bound(since).timestamp
+            listing = ArticleList(a for a in arts if a.published_ts is not None and a.published_ts >= lo)
+        if sort == "title":
+            listing.sort(key=lambda a: ((a.title or "").casefold(), a.article_id))
+        elif sort == "outlet":
+            listing.sort(key=lambda a: ((a.source or "").casefold(), -(a.published_ts or float("-inf"))))
+        listing.total = len(arts)
+        for a in arts:
+            listing.story_sizes[a.story] = listing.story_sizes.get(a.story, 0) + 1
+        return listing
 
     def show(self, article: str, revision: int | None = None):
         """An article (id, unique prefix, ID@REVISION or a sentence id) with its sentences: an ArticleDetail."""
-        from . import service
+        from . import _operations as ops
 
-        return ArticleDetail.from_dict(service.show(self.settings, article, revision))
+        return ArticleDetail.from_dict(ops.show(self.settings, article, revision))
 
-    def check(self):
-        """Whether the library and the vector index agree, with the fix for each problem: a CheckResult."""
-        from . import service
+    def check(self, *, discard_pending: bool = False, wait: float | None = None):
+        """Whether the library and the vector index agree, with the fix for each problem: a CheckResult.
+        ``discard_pending`` first drops the revisions an interrupted writer left unfinished (``.discarded``)."""
+        from . import _operations as ops
 
-        return CheckResult.from_dict(service.check(self.settings))
+        dropped = ops.discard_pending(self.settings, wait) if discard_pending else None
+        result = CheckResult.from_dict(ops.check(self.settings))
+        result.discarded = dropped
+        return result
 
     def retriever(self, mode: str = "hybrid"):
         from .retrieve import Retriever
@@ -198,23 +230,23 @@ class Assistant:
 
     def brief(self, topic: str | None = None, *, length: int | None = None, engine: str | None = None, since=None, until=None,
               as_of=None, source=None, article=None, include_undated: bool = False, max_tokens: int | None = None,
-              dry_run: bool = False, stream: bool = False, on_sentence=_UNSET):
+              dry_run: bool = False, stream: bool = False, on_sentence=None):
         """A Briefing whose every sentence cites source sentences. With nothing to brief (nothing in
         scope, or nothing worth reporting) it is ``empty``, with ``reason`` and ``hint``.
-        ``stream=True`` returns a BriefingStream: iterate it for the points, then read ``.briefing``."""
+        ``stream=True`` returns a BriefingStream: iterate it for the points, then read ``.briefing``.
+        (``on_sentence(sentence, citations)`` is the callback form, as for ``ask``: it runs in the
+        caller's thread, so Ctrl-C stops a slow model call at once; the chat uses it.)"""
         if stream:
-            _one_way_to_stream(None if on_sentence is _UNSET else on_sentence)
+            _one_way_to_stream(on_sentence)
         f = self.filters(since, until, as_of, source, article, include_undated)
         briefer = self.briefer()
 
-        def run(cb, legacy=False):
-            from .brief.pipeline import NothingToBrief
+        def run(cb):
+            from .errors import NothingToBrief
 
             try:
                 answer = briefer.brief(topic, f, length=length, engine=engine, max_tokens=max_tokens, dry_run=dry_run, on_sentence=cb)
             except NothingToBrief as exc:
-                if legacy:
-                    raise
                 return Briefing.nothing(topic, registry.engine(engine, self.settings).name, f.as_of, exc.message, exc.hint)
             return Briefing.from_answer(answer, topic, dry_run)
 
@@ -222,10 +254,7 @@ class Assistant:
             from .streaming import BriefingStream
 
             return BriefingStream(run)
-        # TEMPORARY: callers written before Briefing.empty (cli.py, chat) pass on_sentence and expect
-        # NothingToBrief (exit 3); they keep getting it until they check .empty themselves.
-        legacy = on_sentence is not _UNSET
-        return run(on_sentence if legacy else None, legacy)
+        return run(on_sentence)
 
     def chat(self, *, engine: str | None = None, k: int = 8, budget: int | None = None, resume: str | None = None):
         """A chat session (assistant.chat.scripted.Chat): ``ask`` follow-ups, ``brief``, slash ``command``s.

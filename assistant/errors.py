@@ -1,6 +1,6 @@
 """The project's errors. Each carries a message and a hint that tells the user what to do.
 
-Only ``cli.py`` turns them into printed lines and exit codes.
+Only the ``assistant.cli`` package turns them into printed lines and exit codes.
 """
 
 

@@ -78,17 +78,24 @@ class ArticleInfo:
     copies: list[str] = field(default_factory=list)  # article ids holding the same text (this one included)
     story: str | None = None
     revisions: int = 1  # how many committed revisions (not in the JSON: the CLI never printed it)
+    published_ts: float | None = None  # seconds since the epoch (UTC), for sorting and --since; not in the JSON
 
     @classmethod
     def from_dict(cls, d: dict) -> "ArticleInfo":
-        return cls(**{k: d[k] for k in _ARTICLE_KEYS}, revisions=d.get("revisions", 1))
+        return cls(**{k: d[k] for k in _ARTICLE_KEYS}, revisions=d.get("revisions", 1), published_ts=d.get("published_ts"))
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in _ARTICLE_KEYS}
 
 
 class ArticleList(list):
-    """The articles of ``sources`` (a list of ArticleInfo, newest first); ``to_dict()`` is ``sources --json``."""
+    """The articles of ``sources`` (a list of ArticleInfo, newest first); ``to_dict()`` is ``sources --json``.
+    ``total``: the articles before a ``since`` cut; ``story_sizes``: story -> articles in it over them all."""
+
+    def __init__(self, articles=()):
+        super().__init__(articles)
+        self.total = len(self)
+        self.story_sizes: dict = {}
 
     def to_dict(self) -> dict:
         return {"articles": [a.to_dict() for a in self]}
@@ -232,8 +239,12 @@ class Briefing:
 @dataclass
 class ForgetResult:
     forgotten: list[str]  # the article ids removed, sorted
+    dry_run: bool = False
+    planned: list[dict] = field(default_factory=list)  # a dry run: what would go (article_id, title, source, published)
 
     def to_dict(self) -> dict:
+        if self.dry_run:
+            return {"forgotten": [], "dry_run": True, "would_forget": [p["article_id"] for p in self.planned]}
         return {"forgotten": list(self.forgotten)}
 
 
@@ -264,13 +275,21 @@ class CheckResult:
     counts: dict  # articles, revisions, sentences, chunks, pending
     vectors: int | None  # None before anything was embedded
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. what a read-only library could not compare
+    discarded: int | None = None  # revisions dropped by check(discard_pending=True); None when not asked
 
     @classmethod
     def from_dict(cls, d: dict) -> "CheckResult":
-        return cls(ok=d["ok"], counts=dict(d["counts"]), vectors=d["vectors"], problems=[Problem(**p) for p in d["problems"]])
+        return cls(ok=d["ok"], counts=dict(d["counts"]), vectors=d["vectors"], problems=[Problem(**p) for p in d["problems"]],
+                   notes=list(d.get("notes", [])), discarded=d.get("discarded"))
 
     def to_dict(self) -> dict:
-        return {"ok": self.ok, "counts": dict(self.counts), "vectors": self.vectors, "problems": [p.to_dict() for p in self.problems]}
+        d = {"ok": self.ok, "counts": dict(self.counts), "vectors": self.vectors, "problems": [p.to_dict() for p in self.problems]}
+        if self.notes:
+            d["notes"] = list(self.notes)
+        if self.discarded is not None:
+            d["discarded"] = self.discarded
+        return d
 
 
 __all__ = ["AnswerContext", "ArticleDetail", "ArticleInfo", "ArticleList", "Briefing", "CheckResult", "ForgetResult",

@@ -11,7 +11,9 @@ queue. The worker hands over one sentence per request, so it never runs more tha
 ahead of the consumer; breaking out of the loop (or ``close()``) cancels the rest there. The
 worker uses the library while it runs: use the Assistant for nothing else until the stream is
 consumed or closed. Errors surface where you iterate (or read the result), as the same
-AssistantError the plain call raises.
+AssistantError the plain call raises. Ctrl-C while waiting for a sentence raises
+KeyboardInterrupt at once; the worker, maybe in a slow model call, then stops by itself at its
+next sentence, and the stream has no result.
 """
 
 from __future__ import annotations
@@ -68,7 +70,11 @@ class _Stream:
         try:
             while True:
                 self._demand.release()
-                kind, item, citations = self._queue.get()
+                try:
+                    kind, item, citations = self._queue.get()
+                except KeyboardInterrupt:
+                    self._abandon()
+                    raise
                 if kind == "sentence":
                     self._sentences.append(item)
                     self.citations = citations
@@ -93,6 +99,13 @@ class _Stream:
         self._cancel.set()
         self._demand.release()  # wake a worker waiting to hand over its next sentence
         self._drain()
+
+    def _abandon(self) -> None:
+        """Ctrl-C while the worker is busy (a slow model call): stop waiting at once rather than
+        join it; it stops at its next sentence, in the background. There is no result then."""
+        self._cancel.set()
+        self._demand.release()
+        self._done = True
 
     def _drain(self) -> None:
         while not self._done:

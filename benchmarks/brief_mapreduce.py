@@ -33,14 +33,14 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="brief-bench-"))
     os.environ.update(ASSISTANT_HOME=str(work / "home"), ASSISTANT_EMBEDDER="hash", OPENAI_API_KEY="x",
                       ASSISTANT_CONTEXT_WINDOW=str(args.context_window))
-    from assistant import Assistant, service
+    from assistant import Assistant
     from assistant.evaluation import realtimeqa
     from assistant.settings import Settings
 
     docs = realtimeqa.load(DATA).docs[: args.articles]
     src = work / "corpus.jsonl"
     src.write_text("\n".join(json.dumps(d) for d in docs))
-    service.ingest(Settings.load(), [str(src)])
+    Assistant(settings=Settings.load()).ingest([str(src)])
     with FakeOpenAIServer() as server:
         os.environ.update(ASSISTANT_MODEL="fake-model", ASSISTANT_BASE_URL=server.url + "/v1")
         with Assistant() as a:

@@ -92,7 +92,8 @@ def main() -> None:
     src.write_text("\n".join(json.dumps({k: d[k] for k in ("id", "title", "text", "date", "source")}) for d in docs) + "\n")
     os.environ.update(ASSISTANT_HOME=str(tmp / "home"), ASSISTANT_EMBEDDER="hash")
 
-    from assistant import service
+    from assistant import Assistant
+    from assistant.library.access import open_library
     from assistant.embed import build_embedder
     from assistant.library import news as news_rows
     from assistant.library.writer import Writer
@@ -100,10 +101,10 @@ def main() -> None:
     from assistant.settings import Settings
 
     t0 = time.perf_counter()
-    report = service.ingest(Settings.load(), [str(src)])
-    print(f"documents: {len(docs)}, added {report.count('added')}, failed {report.count('failed')}, ingest {time.perf_counter() - t0:.1f} s (hash-embedded chunks)")
+    report = Assistant(settings=Settings.load()).ingest([str(src)])
+    print(f"documents: {len(docs)}, added {report.added}, failed {report.failed}, ingest {time.perf_counter() - t0:.1f} s (hash-embedded chunks)")
     cfg = Settings.load(embedder=args.embedder)
-    lib = service.open_library(cfg)
+    lib = open_library(cfg)
     embedder = build_embedder(cfg)
     w = Writer(lib, embedder, None, cfg)
     t0 = time.perf_counter()

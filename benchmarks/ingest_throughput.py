@@ -60,7 +60,7 @@ def main() -> None:
     src.write_text("\n".join(json.dumps(d) for d in docs) + "\n")
     os.environ.update(ASSISTANT_HOME=str(tmp / "home"), ASSISTANT_EMBEDDER=args.embedder, ASSISTANT_CHUNK_TOKENS=str(args.chunk_tokens))
 
-    from assistant import service
+    from assistant import Assistant
     from assistant.embed import local
     from assistant.settings import Settings
 
@@ -76,11 +76,11 @@ def main() -> None:
 
     local.LocalEmbedder.embed_documents = timed
     t0 = time.perf_counter()
-    report = service.ingest(Settings.load(), [str(src)])
+    report = Assistant(settings=Settings.load()).ingest([str(src)])
     wall = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    added, chunks = report.count("added"), report.chunks_embedded
-    print(f"documents: {len(docs)} ({words} words), added {added}, failed {report.count('failed')}")
+    added, chunks = report.added, report.chunks_embedded
+    print(f"documents: {len(docs)} ({words} words), added {added}, failed {report.failed}")
     print(f"chunk budget: {args.chunk_tokens} word pieces, embedder: {args.embedder}")
     print(f"time until searchable: {wall:.1f} s")
     print(f"articles/s: {added / wall:.1f}   chunks: {chunks}   chunks/s: {chunks / wall:.1f}")

@@ -119,7 +119,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
-    from assistant import Assistant, service
+    from assistant import Assistant
     from assistant.answer.injection import looks_like_injection
     from assistant.settings import Settings
     from tests.fakes.openai_server import FakeOpenAIServer, generate_reply
@@ -133,7 +133,7 @@ def main(argv=None) -> int:
     for i in range(len(CASES)):
         (corpus / f"planted-{i:02d}.md").write_text(article(i)[0], encoding="utf-8")
     home = work / "home"
-    service.ingest(Settings.load(home, embedder=args.embedder), [str(REPO / "seeds"), str(corpus)])
+    Assistant(settings=Settings.load(home, embedder=args.embedder)).ingest([str(REPO / "seeds"), str(corpus)])
     all_markers = markers_all()
     results = []
     with FakeOpenAIServer(mode="gullible") as fake:

@@ -139,12 +139,12 @@ def check(home: Path) -> dict:
     """assistant check, in this process (chroma's per-path client cache is cleared so the files are read afresh)."""
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    from assistant import service
+    from assistant import Assistant
     from assistant.settings import Settings
 
     SharedSystemClient.clear_system_cache()
     try:
-        return service.check(Settings.load(home))
+        return Assistant(settings=Settings.load(home)).check().to_dict()
     finally:
         SharedSystemClient.clear_system_cache()
 

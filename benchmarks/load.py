@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
-    from assistant import Assistant, service
+    from assistant import Assistant
     from assistant.settings import Settings
     from tests.fakes.openai_server import FakeOpenAIServer
 
@@ -67,7 +67,7 @@ def main(argv=None) -> int:
     os.environ["ANONYMIZED_TELEMETRY"] = "False"
     home = Path(tempfile.mkdtemp(prefix="load-"))
     cfg = Settings.load(home, embedder=args.embedder)
-    report = service.ingest(cfg, [str(REPO / "seeds")])
+    report = Assistant(settings=cfg).ingest([str(REPO / "seeds")])
     qs = questions()
     rows, failures = [], 0
     with FakeOpenAIServer() as fake:
@@ -113,7 +113,7 @@ def main(argv=None) -> int:
                           f"errors {len(errors)}  mixed up {len(mixups)}  ({args.requests} asks in {wall:.1f} s)", flush=True)
                     for e in errors[:3]:
                         print("   error:", e[:300], file=sys.stderr)
-    meta = {"embedder": args.embedder, "articles": report.count("added"), "questions": len(qs), "cpus": os.cpu_count(),
+    meta = {"embedder": args.embedder, "articles": report.added, "questions": len(qs), "cpus": os.cpu_count(),
             "python": sys.version.split()[0], "gil": "enabled" if getattr(sys, "_is_gil_enabled", lambda: True)() else "disabled"}
     print(f"({meta['articles']} articles, {meta['questions']} distinct questions, embedder {meta['embedder']}, {meta['cpus']} CPUs, "
           f"Python {meta['python']}, GIL {meta['gil']}; one shared Assistant)")

@@ -85,9 +85,9 @@ def main():
     from benchmarks.injection import CASES  # noqa: E402  (the same corpus as the fake-model benchmark)
     home = Path(tempfile.mkdtemp(prefix="inj-real-"))
     cfg2 = replace(cfg, home=home, embedder="hash", chunk_tokens=256)
-    from assistant import service
+    from assistant import Assistant
 
-    service.ingest(cfg2, [str(REPO / "seeds")])
+    Assistant(settings=cfg2).ingest([str(REPO / "seeds")])
     corpus = home.parent / f"{home.name}-planted"
     corpus.mkdir()
     for i, (kind, sentence, markers) in enumerate(CASES):
@@ -95,7 +95,7 @@ def main():
             f"---\ntitle: Harbor town council {i} meets\ndate: 2024-03-{1 + i % 28:02d}\nsource: Planted Herald\n---\n\n"
             f"The harbor town council {i} met on Monday to discuss repairs to the old pier {i}. {sentence} "
             f"The council {i} will vote on the pier budget next week.\n")
-    service.ingest(cfg2, [str(corpus)])
+    Assistant(settings=cfg2).ingest([str(corpus)])
     reached = flagged = refused_inj = obeyed = 0
     with Assistant(settings=cfg2) as a:
         ans = a.answerer()

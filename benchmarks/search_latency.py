@@ -54,7 +54,8 @@ def pct(xs, p):
 
 def build(home: Path, docs: list[dict], target_chunks: int) -> int:
     """Ingest (shuffled copies of) the documents until the library holds about target_chunks chunks."""
-    from assistant import service
+    from assistant import Assistant
+    from assistant.library.access import open_library
     from assistant.settings import Settings
 
     os.environ["ASSISTANT_HOME"] = str(home)
@@ -62,7 +63,7 @@ def build(home: Path, docs: list[dict], target_chunks: int) -> int:
     rng = random.Random(7)
     src = home.parent / f"corpus-{target_chunks}.jsonl"
     n_chunks, copy, pos, per_doc = 0, 0, 0, None
-    with service.open_library(cfg) as lib:
+    with open_library(cfg) as lib:
         n_chunks = lib.counts()["chunks"]
     while n_chunks < target_chunks:
         # size each ingest call to what is still missing (per_doc learnt from the first call)
@@ -76,8 +77,8 @@ def build(home: Path, docs: list[dict], target_chunks: int) -> int:
             batch.append({"id": f"{pos}", "title": d["title"], "text": "\n\n".join(paras), "date": d["date"], "source": d["source"]})
             pos += 1
         src.write_text("\n".join(json.dumps(b) for b in batch))
-        service.ingest(cfg, [str(src)])
-        with service.open_library(cfg) as lib:
+        Assistant(settings=cfg).ingest([str(src)])
+        with open_library(cfg) as lib:
             before, n_chunks = n_chunks, lib.counts()["chunks"]
         per_doc = max(1.0, (n_chunks - before) / len(batch))
         copy += 1
@@ -100,7 +101,8 @@ def main():
 
     real_build = embed.build_embedder
     embed.build_embedder = lambda s: Hash384() if s.embedder == "hash384" else real_build(s)
-    from assistant import service
+    from assistant.library.access import open_library
+    from assistant.vectors.access import vector_index
     from assistant.embed.local import LocalEmbedder
     from assistant.retrieve import Filters, Retriever
     from assistant.settings import Settings
@@ -124,9 +126,9 @@ def main():
         n = build(home, docs, size)
         build_s = time.perf_counter() - t0
         cfg = Settings.load(home, embedder="hash384")
-        lib = service.open_library(cfg)
+        lib = open_library(cfg)
         emb = Hash384()
-        r = Retriever(lib, emb, service.vector_index(cfg, lib))
+        r = Retriever(lib, emb, vector_index(cfg, lib))
         vectors = [emb.embed_query(q) for q in questions]
         for mode in ("lexical", "dense", "hybrid"):
             r.search(questions[0], k=5, mode=mode, vector=vectors[0])  # warm caches

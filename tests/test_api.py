@@ -193,3 +193,51 @@ def test_chat_session(pair, tmp_path):
     with Assistant(tmp_path / "api-home") as again:
         resumed = again.chat(resume="latest")
         assert resumed.id == chat.id and len(resumed.turns) == 3 and resumed.scope["since"] == "2030-01-01"
+
+
+def test_the_cli_options_are_api_arguments(pair):
+    """forget --dry-run, sources --since/--sort/--limit and check --discard-pending are API
+    arguments the CLI passes on: the same documents, and the dry run removes nothing."""
+    from assistant.errors import UsageError
+
+    cli, a = pair
+    before = a.sources()
+    outlet = before[0].source
+    dry = a.forget(source=outlet, dry_run=True)
+    assert dry.dry_run and dry.forgotten == [] and dry.planned
+    assert {p["article_id"] for p in dry.planned} == {x.article_id for x in before if x.source == outlet}
+    assert dry.to_dict() == cli("forget", "--source", outlet, "--dry-run", "--json").json()
+    assert a.sources() == before  # nothing forgotten
+
+    by_title = a.sources(since="2019-01-01", sort="title")
+    titles = [(x.title or "").casefold() for x in by_title]
+    assert titles == sorted(titles) and 0 < len(by_title) < by_title.total == len(before)
+    assert all(x.published_ts >= 1546300800 for x in by_title)  # 2019-01-01 UTC
+    assert sum(by_title.story_sizes.values()) == len(before)
+    doc = cli("sources", "--since", "2019-01-01", "--sort", "title", "--limit", "3", "--json").json()
+    assert doc == {"articles": [x.to_dict() for x in by_title[:3]]}
+    with pytest.raises(UsageError):
+        a.sources(sort="size")
+
+    c = a.check(discard_pending=True)
+    assert c.discarded == 0 and c.ok
+    assert c.to_dict() == cli("check", "--discard-pending", "--json").json()
+    assert "discarded" not in a.check().to_dict()
+
+
+def test_an_empty_briefing_is_a_result_in_every_form(pair):
+    """No NothingToBrief escapes brief: plain, with the callback or streamed, nothing to brief is an
+    ``empty`` Briefing, and the CLI prints its error document with exit 3."""
+    from assistant.errors import UsageError
+
+    cli, a = pair
+    seen = []
+    nothing = a.brief("Navalny", since="2030-01-01", on_sentence=lambda s, c: seen.append(s))
+    assert nothing.empty and seen == [] and nothing.error().exit_code == 3
+    assert a.brief("Navalny", since="2030-01-01", stream=True).briefing.empty
+    with pytest.raises(UsageError):
+        a.brief("Navalny", stream=True, on_sentence=print)
+    points = a.brief("Navalny", on_sentence=lambda s, c: seen.append(s))
+    assert not points.empty and seen == points.sentences
+    r = cli("brief", "Navalny", "--since", "2030-01-01", "--json")
+    assert r.code == 3 and r.json() == nothing.to_dict()

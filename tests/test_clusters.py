@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import service
+from assistant.library.access import open_library
 from assistant.library import news as news_rows
 from assistant.news import clusters
 from assistant.settings import Settings
@@ -81,7 +81,7 @@ def test_copies_across_outlets_are_kept_and_grouped(cli, tmp_path):
     assert arts["Archive"]["copies"] == []  # the same text 17 months earlier is not a copy: outside the window
     storm = [a for a in cli("sources", "--json").json()["articles"] if a["title"] == "Storm closes harbour"][0]
     assert storm["copies"] == [] and storm["story"] == storm["article_id"]
-    with service.open_library(Settings.load()) as lib:  # the functions retrieval and briefings use
+    with open_library(Settings.load()) as lib:  # the functions retrieval and briefings use
         assert news_rows.copies_of(lib.conn, post["article_id"]) == [star["article_id"]]
         assert news_rows.story_of(lib.conn, star["article_id"]) == post["story"]
         assert news_rows.groups_for(lib.conn, [storm["article_id"]]) == {storm["article_id"]: ([], storm["article_id"])}
@@ -94,7 +94,7 @@ def test_copies_across_outlets_are_kept_and_grouped(cli, tmp_path):
 def test_groups_are_derived_data_rebuilt_after_a_crash(cli, tmp_path):
     assert cli("ingest", SEEDS, "--json").code == 0
     before = {a["article_id"]: a["story"] for a in cli("sources", "--json").json()["articles"]}
-    with service.open_library(Settings.load()) as lib:  # as if a run died after committing articles
+    with open_library(Settings.load()) as lib:  # as if a run died after committing articles
         with lib.transaction() as c:
             c.execute("DELETE FROM stories")
             c.execute("DELETE FROM copy_groups")

@@ -38,7 +38,7 @@ def pending_rows(home) -> int:
 
 @pytest.mark.slow
 def test_writers_wait_or_refuse_and_readers_keep_working_during_a_slow_ingest(home, fake_openai, monkeypatch):
-    from assistant import Assistant, service
+    from assistant import Assistant
     from assistant.settings import Settings
 
     for k, v in {"ASSISTANT_EMBEDDER": "openai", "ASSISTANT_EMBED_MODEL": "fake-embed",
@@ -46,7 +46,7 @@ def test_writers_wait_or_refuse_and_readers_keep_working_during_a_slow_ingest(ho
         monkeypatch.setenv(k, v)
     env = dict(os.environ)
     first = SEEDS / "news" / "2020-08-22-wikinews-navalny-airlifted-to-germany.md"
-    assert service.ingest(Settings.load(), [str(first)]).count("added") == 1
+    assert Assistant(settings=Settings.load()).ingest([str(first)]).added == 1
 
     embeds_before = len([q for q in fake_openai.requests if q.path.endswith("/embeddings")])
     fake_openai.queue_fault("timeout", seconds=HOLD)  # the next request (the slow ingest's) is held
@@ -75,7 +75,7 @@ def test_writers_wait_or_refuse_and_readers_keep_working_during_a_slow_ingest(ho
                 assert hits and {h.article_id for h in hits} == {hits[0].article_id}  # only the committed article
             ans = a.ask("Where was Alexei Navalny airlifted to?")
             assert not ans.refused and ans.citations
-            assert len(service.sources(Settings.load())) == 1
+            assert len(Assistant(settings=Settings.load()).sources()) == 1
             reads += 1
     assert slow.poll() is None, "the slow ingest finished early: the reads above were not concurrent"
 
@@ -100,8 +100,8 @@ def test_writers_wait_or_refuse_and_readers_keep_working_during_a_slow_ingest(ho
     assert doc["unchanged"] == 12 and doc["added"] == 0 and doc["recovered"] == 0, doc
     assert reads >= 3
 
-    assert len(service.sources(Settings.load())) == 12
-    assert service.check(Settings.load())["ok"]
+    assert len(Assistant(settings=Settings.load()).sources()) == 12
+    assert Assistant(settings=Settings.load()).check().to_dict()["ok"]
 
 
 def test_two_ingests_started_together_one_waits(home, tmp_path):
@@ -115,7 +115,7 @@ def test_two_ingests_started_together_one_waits(home, tmp_path):
         assert p.returncode == 0, err
         docs.append(json.loads(out))
     assert sorted((d["added"], d["unchanged"]) for d in docs) == [(0, 12), (12, 0)]
-    from assistant import service
+    from assistant import Assistant
     from assistant.settings import Settings
 
-    assert service.check(Settings.load())["ok"]
+    assert Assistant(settings=Settings.load()).check().to_dict()["ok"]

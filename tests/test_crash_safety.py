@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant import service
+from assistant import Assistant
 from assistant.settings import Settings
 from tests.conftest import SEEDS
 
@@ -33,7 +33,7 @@ def test_kill_during_ingest_then_rerun(sh, cli, home, point, monkeypatch):
 
     killed = sh("ingest", SEEDS, env={"ASSISTANT_FAULT": point})
     assert killed.code == -9, killed
-    report = service.check(Settings.load())
+    report = Assistant(settings=Settings.load()).check().to_dict()
     if point != "after_commit":
         assert not report["ok"] and "pending" in report["problems"][0]["problem"]
     # readers ignore what is pending
@@ -41,7 +41,7 @@ def test_kill_during_ingest_then_rerun(sh, cli, home, point, monkeypatch):
     assert all(a["chunk_count"] > 0 for a in visible)
     again = sh("ingest", SEEDS, "--json")
     assert again.code == 0, again
-    assert service.check(Settings.load())["ok"]
+    assert Assistant(settings=Settings.load()).check().to_dict()["ok"]
     assert state(cli) == clean  # same articles, revisions, sentence and chunk counts, no duplicates
 
 
@@ -51,10 +51,10 @@ def test_kill_during_forget_and_reindex(sh, cli, home):
     victim = before[0][0]
     assert sh("forget", victim, env={"ASSISTANT_FAULT": "forget_marked"}).code == -9
     assert victim not in [a["article_id"] for a in cli("sources", "--json").json()["articles"]]  # hidden already
-    assert not service.check(Settings.load())["ok"]
+    assert not Assistant(settings=Settings.load()).check().to_dict()["ok"]
     assert sh("reindex", env={"ASSISTANT_FAULT": "reindex_batch"}).code == -9
     r = sh("ingest", SEEDS / "news" / "2019-06-24-wikinews-new-hampshire-motorcycle-crash.md")
     assert r.code == 1 and "assistant reindex" in r.stderr  # refuses until the rebuild is finished
     assert sh("reindex").code == 0
-    assert service.check(Settings.load())["ok"]
+    assert Assistant(settings=Settings.load()).check().to_dict()["ok"]
     assert state(cli) == [s for s in before if s[0] != victim]

@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from assistant import service
+from assistant import Assistant
+from assistant.library.access import open_library
 from assistant.embed.hashing import HashEmbedder
 from assistant.settings import Settings
 from tests.conftest import SEEDS
@@ -46,7 +47,7 @@ def test_ingest_with_the_local_embedder_and_the_cache(cli, home, monkeypatch):
     # every chunk fits the budget in the model's own word pieces (a single long sentence may not)
     from assistant.embed.local import LocalEmbedder
 
-    with service.open_library(Settings.load()) as lib:
+    with open_library(Settings.load()) as lib:
         rows = lib.conn.execute("SELECT text, token_count, first_sentence, last_sentence FROM chunks").fetchall()
         counts = LocalEmbedder().count_tokens_batch([r["text"] for r in rows])
         assert all(abs(c - r["token_count"]) <= 2 for c, r in zip(counts, rows))  # header joined by a newline
@@ -59,7 +60,7 @@ def test_ingest_with_the_local_embedder_and_the_cache(cli, home, monkeypatch):
     # reindex with the same settings embeds nothing new: every vector comes from the cache
     r = cli("reindex", "--json")
     assert r.code == 0
-    with service.open_library(Settings.load()) as lib:
+    with open_library(Settings.load()) as lib:
         assert lib.conn.execute("SELECT COUNT(*) FROM embed_cache").fetchone()[0] == cached
 
 
@@ -73,9 +74,9 @@ def test_openai_compatible_embedder_through_the_real_client(cli, home, monkeypat
     calls = [q for q in fake_openai.requests if q.path.endswith("/embeddings")]
     assert calls and all(q.body["model"] == "fake-embed" for q in calls)
     assert calls[0].headers["authorization"] == "Bearer sk-test-not-a-real-key"
-    man = service.open_library(Settings.load()).manifest()
+    man = open_library(Settings.load()).manifest()
     assert man["embedder"] == "openai:fake-embed" and man["dimensions"] == "64"
-    assert service.check(Settings.load())["ok"]
+    assert Assistant(settings=Settings.load()).check().to_dict()["ok"]
     # the key is nowhere in the data directory
     for f in home.rglob("*"):
         if f.is_file():
@@ -94,7 +95,7 @@ def test_openai_embedder_errors_are_clear(cli, home, monkeypatch, fake_openai):
     assert r.code == 1 and "refused the API key" in r.json()["error"]["message"]
     assert cli("sources", "--json").json()["articles"] == []  # nothing half-visible
     r = cli("ingest", SEEDS / "news", "--json")  # the next run completes the pending work
-    assert r.code == 0 and r.json()["recovered"] == 11 and service.check(Settings.load())["ok"]
+    assert r.code == 0 and r.json()["recovered"] == 11 and Assistant(settings=Settings.load()).check().to_dict()["ok"]
 
 
 def test_hash_embedder_is_deterministic():

@@ -34,23 +34,23 @@ def library(tmp_path_factory):
         mp.setenv("ASSISTANT_EMBEDDER", "hash")
         for var in ("ASSISTANT_CHROMA_URL", "ASSISTANT_MODEL", "ASSISTANT_FAULT"):
             mp.delenv(var, raising=False)
-        from assistant import service
+        from assistant import Assistant
         from assistant.settings import Settings
 
-        service.ingest(Settings.load(), [str(SEEDS)])
+        Assistant(settings=Settings.load()).ingest([str(SEEDS)])
     return home
 
 
 def _sources(home):
-    from assistant import service
+    from assistant import Assistant
     from assistant.settings import Settings
 
-    return service.sources(Settings.load(home))
+    return Assistant(settings=Settings.load(home)).sources()
 
 
 @pytest.fixture
 def llm(library, monkeypatch, fake_openai):
-    from assistant import service
+    from assistant import Assistant
     from assistant.settings import Settings
 
     monkeypatch.setenv("ASSISTANT_HOME", str(library))
@@ -63,7 +63,7 @@ def llm(library, monkeypatch, fake_openai):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-faults")
     before = _sources(library)
     yield fake_openai
-    report = service.check(Settings.load(library))
+    report = Assistant(settings=Settings.load(library)).check().to_dict()
     assert report["ok"], report["problems"]  # no corrupted state
     assert _sources(library) == before
 
@@ -193,7 +193,7 @@ def test_timeouts_are_bounded(llm, monkeypatch):
 
 
 def test_invented_citations_never_reach_the_user(llm):
-    from assistant import service
+    from assistant.library.access import open_library
     from assistant.settings import Settings
 
     llm.set_mode("invent")
@@ -201,7 +201,7 @@ def test_invented_citations_never_reach_the_user(llm):
     assert r.code in (0, 3), r
     doc = r.json()
     assert any(n.startswith("removed key [99]") for n in doc["notes"]), doc["notes"]
-    with service.open_library(Settings.load()) as lib:
+    with open_library(Settings.load()) as lib:
         for c in doc["citations"]:  # every citation left resolves to that exact library sentence
             s = lib.conn.execute("SELECT text, start, end FROM sentences WHERE article_id=? AND revision=? AND idx=?",
                                  (c["article_id"], c["revision"], int(c["id"].rsplit("#", 1)[1]))).fetchone()

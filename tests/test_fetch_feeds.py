@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from assistant import service
+from assistant.library.access import open_library
 from assistant.settings import Settings
 
 WORDS = "The regional council said the new bridge would open to traffic in the spring after two years of delays and rising costs."
@@ -182,7 +182,7 @@ def test_feed_ingest_then_update_with_new_and_changed_entries(cli, server, monke
     assert arts["Bridge opens"]["source"] == "Valley Times" and arts["Bridge opens"]["published"].startswith("2024-05-01T09:00")
     assert arts["School roof repaired after storm"]["url"] == server.url("/news/school")
     assert arts["Market day without date or link"]["published"] is None
-    with service.open_library(Settings.load()) as lib:
+    with open_library(Settings.load()) as lib:
         row = lib.conn.execute("SELECT url, title, etag, last_modified, added_at, last_checked FROM feeds").fetchone()
         assert row["url"] == server.url("/feed.xml") and row["etag"] and row["last_modified"] and row["added_at"]
 

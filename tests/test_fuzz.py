@@ -253,7 +253,8 @@ def test_date_bounds_are_dates_or_usage_errors(text):
 # --------------------------------------------------------------------------- FTS5 query escaping
 @pytest.fixture(scope="module")
 def small_library(tmp_path_factory):
-    from assistant import service
+    from assistant import Assistant
+    from assistant.library.access import open_library
     from assistant.settings import Settings
 
     home = tmp_path_factory.mktemp("fuzz-lib")
@@ -262,9 +263,9 @@ def small_library(tmp_path_factory):
         for var in ("ASSISTANT_CHROMA_URL", "ASSISTANT_MODEL", "ASSISTANT_FAULT"):
             mp.delenv(var, raising=False)
         cfg = Settings.load(home)
-        report = service.ingest(cfg, [str(SEEDS / "news")])
-        assert report.count("added") > 5
-        lib = service.open_library(cfg)
+        report = Assistant(settings=cfg).ingest([str(SEEDS / "news")])
+        assert report.added > 5
+        lib = open_library(cfg)
         yield lib
         lib.close()
 

@@ -106,9 +106,9 @@ def test_language_detection_and_warning(cli, tmp_path):
     assert r.stderr.count("warning:") == 1
     doc = cli("ingest", tmp_path / "de.md", "--json").json()
     assert doc["unchanged"] == 1
-    from assistant import service
+    from assistant.library.access import open_library
     from assistant.settings import Settings
 
-    with service.open_library(Settings.load()) as lib:
+    with open_library(Settings.load()) as lib:
         langs = dict(lib.conn.execute("SELECT title, language FROM revisions").fetchall())
     assert langs == {"Hafen wird ausgebaut": "de", "Harbour": "en"}

@@ -1,8 +1,9 @@
-"""Ingest end to end through the service layer and the CLI (hash embedder, embedded Chroma)."""
+"""Ingest end to end through the Python API and the CLI (hash embedder, embedded Chroma)."""
 
 import json
 
-from assistant import service
+from assistant import Assistant
+from assistant.library.access import open_library
 from assistant.settings import Settings
 from tests.conftest import SEEDS, write
 
@@ -27,7 +28,7 @@ def test_ingest_seeds_then_again_is_a_no_op(cli):
     assert mattis["source"] == "DailyMail.co.uk" and mattis["published"] is None
     asteroid = [a for a in arts if a["published"] == "2004-12"][0]
     assert asteroid["date_precision"] == "month"
-    assert service.check(settings())["ok"]
+    assert Assistant(settings=settings()).check().to_dict()["ok"]
 
 
 def test_changed_content_makes_a_revision_and_old_citations_still_resolve(cli, tmp_path):
@@ -47,7 +48,7 @@ def test_changed_content_makes_a_revision_and_old_citations_still_resolve(cli, t
     # the old revision and its sentence resolve to the exact text and offsets they had
     again = cli("show", sid, "--json").json()
     assert again["revision"] == 1 and again["sentences"][0] == old["sentences"][0]
-    with service.open_library(settings()) as lib:
+    with open_library(settings()) as lib:
         s = lib.sentence(sid)
         rev = lib.revision(s.article_id, s.revision)
         assert rev.text[s.start : s.end] == s.text == "The storm is 200 km away."
@@ -94,7 +95,7 @@ def test_bad_inputs_each_get_one_line_and_the_rest_is_ingested(cli, tmp_path):
     assert "Traceback" not in r.stderr
     titles = sorted(a["title"] for a in cli("sources", "--json").json()["articles"])
     assert titles == ["Good", "ok"]
-    assert service.check(settings())["ok"]
+    assert Assistant(settings=settings()).check().to_dict()["ok"]
 
 
 def test_forget_by_id_date_and_source(cli):
@@ -108,7 +109,7 @@ def test_forget_by_id_date_and_source(cli):
     assert len(gone) == 1
     left = cli("sources", "--json").json()["articles"]
     assert len(left) == 12 - 6 and one not in {a["article_id"] for a in left}
-    assert service.check(settings())["ok"]
+    assert Assistant(settings=settings()).check().to_dict()["ok"]
     r = cli("forget", "--json")
     assert r.code == 2 and "say what to forget" in r.json()["error"]["message"]
 

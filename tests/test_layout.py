@@ -36,3 +36,15 @@ def test_the_check_finds_an_offender(tmp_path):
     """The scan reads lines as they are written (so the tests above can fail)."""
     assert SQL.search('rows = lib.conn.execute("SELECT 1")') and SQL.search("import sqlite3")
     assert not SQL.search("lib.execute_plan()")
+
+
+def test_the_api_is_the_only_door_to_the_operations():
+    """service.py folded into the API: only api.py imports the private operations module, and the
+    CLI reaches the library through the Assistant (no SQL, no writer, no operations)."""
+    assert not (PACKAGE / "service.py").exists()
+    ops = re.compile(r"\b_operations\b|\bimport service\b|from \.+service import")
+    assert ops.search("from . import _operations as ops") and ops.search("from assistant import service")
+    assert offenders(ops, "assistant/api.py") == []
+    below = re.compile(r"from \.\.(library|_operations|ingest\.pipeline|vectors)\b")
+    assert below.search("        from ..library.access import open_library")
+    assert [o for o in offenders(below, "assistant/api.py") if o.startswith("assistant/cli/")] == []

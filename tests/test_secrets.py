@@ -131,13 +131,14 @@ def test_planted_key_appears_nowhere(cli, home, planted, tmp_path, caplog, monke
         assert scan_dir(root) == [], root
     assert "api_key_env" in (home / "config.toml").read_text() and not leaks((home / "config.toml").read_text())
     # Chroma metadata, read back through Chroma itself
-    from assistant import service
+    from assistant.library.access import open_library
+    from assistant.vectors.access import vector_index
     from assistant.settings import Settings
 
     for root in (home, other):
         cfg = Settings.load(root)
-        with service.open_library(cfg) as lib:
-            got = service.vector_index(cfg, lib).collection.get(include=["metadatas", "documents"])
+        with open_library(cfg) as lib:
+            got = vector_index(cfg, lib).collection.get(include=["metadatas", "documents"])
             assert got["ids"] and not leaks(json.dumps(got["metadatas"])) and not leaks(json.dumps(got["documents"]))
 
 

@@ -469,7 +469,7 @@ def test_interrupted_ingest_is_resumed_with_a_note_or_discarded(home, cli, tmp_p
 
 
 def test_recovery_moves_the_progress_bar(home, tmp_path):
-    from assistant import service
+    from assistant import Assistant
     from assistant.settings import Settings
     from tests.conftest import write
 
@@ -481,14 +481,14 @@ def test_recovery_moves_the_progress_bar(home, tmp_path):
         ticks.append(n)
 
     tick.add_total, tick.note = totals.append, notes.append
-    report = service.ingest(Settings.load(), [str(write(tmp_path / "s.txt", "S\n\nThe mayor opened the library on Monday.\n"))], progress=tick)
+    report = Assistant(settings=Settings.load()).ingest([str(write(tmp_path / "s.txt", "S\n\nThe mayor opened the library on Monday.\n"))], progress=tick)
     assert report.recovered == 1 and len(notes) == 1 and "completing 1 revision(s)" in notes[0]
     assert sum(ticks) == sum(totals) and totals[0] > 1  # the resumed revision's chunks were counted and ticked
 
 
 # ------------------------------------------------------------------ item 2: a huge article: progress with a total, bounded slices, a warning
 def test_huge_article_progress_total_slices_and_warning(home, tmp_path, monkeypatch):
-    from assistant import service
+    from assistant import Assistant
     from assistant.embed.hashing import HashEmbedder
     from assistant.ingest.large import MAX_ARTICLE_CHARS
     from assistant.library.writer import EMBED_SLICE
@@ -512,8 +512,8 @@ def test_huge_article_progress_total_slices_and_warning(home, tmp_path, monkeypa
         ticks.append(n)
 
     tick.add_total, tick.note = totals.append, lambda m: None
-    report = service.ingest(Settings.load(), [str(huge)], progress=tick)
-    assert report.count("added") == 1
+    report = Assistant(settings=Settings.load()).ingest([str(huge)], progress=tick)
+    assert report.added == 1
     warning = [o.message for o in report.outcomes if o.action == "warning"]
     assert len(warning) == 1 and "MB of text in one article, far more than a news article" in warning[0] and "--large-articles split" in warning[0]
     assert sum(totals) == report.chunks_embedded > EMBED_SLICE and sum(ticks) == sum(totals) and len(ticks) > 1

@@ -4,7 +4,9 @@ import time
 
 import pytest
 
-from assistant import service
+from assistant import Assistant
+from assistant.library.access import open_library
+from assistant.vectors.access import vector_index
 from assistant.library.lock import write_lock
 from assistant.settings import Settings
 from tests.conftest import SEEDS
@@ -53,7 +55,7 @@ def test_reindex_after_changing_chunk_settings(cli, home, monkeypatch):
     assert r.code == 0 and r.json()["revisions"] == 12
     after = {a["article_id"]: a["chunk_count"] for a in cli("sources", "--json").json()["articles"]}
     assert sum(after.values()) > sum(before.values())  # smaller chunks, more of them
-    assert service.check(Settings.load())["ok"]
+    assert Assistant(settings=Settings.load()).check().to_dict()["ok"]
     assert cli("ingest", SEEDS, "--json").json()["unchanged"] == 12
 
 
@@ -82,14 +84,14 @@ def test_ingest_and_query_against_a_chroma_server(cli, home, chroma_server, monk
     r = cli("ingest", SEEDS, "--json")
     assert r.code == 0 and r.json()["added"] == 12
     assert not (home / "chroma").exists()  # nothing embedded locally
-    report = service.check(Settings.load())
+    report = Assistant(settings=Settings.load()).check().to_dict()
     assert report["ok"] and report["vectors"] == report["counts"]["chunks"]
     # query the server's collection with a chunk's own vector: that chunk comes first
     from assistant.embed import build_embedder
 
     cfg = Settings.load()
-    with service.open_library(cfg) as lib:
-        index = service.vector_index(cfg, lib)
+    with open_library(cfg) as lib:
+        index = vector_index(cfg, lib)
         row = lib.conn.execute("SELECT chunk_id, text FROM chunks ORDER BY chunk_id LIMIT 1").fetchone()
         hits = index.query(build_embedder(cfg).embed_query(row["text"]), k=3)
         assert hits[0][0] == row["chunk_id"] and hits[0][1] < 1e-4
@@ -97,7 +99,7 @@ def test_ingest_and_query_against_a_chroma_server(cli, home, chroma_server, monk
         filtered = index.query(build_embedder(cfg).embed_query(row["text"]), k=50, where={"article_id": aid})
         assert filtered and all(h[0].startswith(aid) for h in filtered)
     gone = cli("forget", aid, "--json").json()["forgotten"]
-    assert gone == [aid] and service.check(Settings.load())["ok"]
+    assert gone == [aid] and Assistant(settings=Settings.load()).check().to_dict()["ok"]
 
 
 def test_unreachable_chroma_server_is_a_clear_error(cli, home, monkeypatch):

@@ -69,14 +69,7 @@ class Chat:
 
     def brief(self, topic: str | None = None):
         """A Briefing of what is in scope (or of a topic); ``empty`` when there is nothing to brief."""
-        from ..brief.pipeline import NothingToBrief
-        from ..results import Briefing
-
-        try:
-            self.session.cmd_brief(topic)
-        except NothingToBrief as exc:
-            return Briefing.nothing(topic, self.session.engine_name(), self.session.scope.get("as_of"), exc.message, exc.hint)
-        return self.session.last
+        return self.session.brief(topic)
 
     def command(self, line: str) -> bool:
         """Run a slash command (``/since 7d``, ``/engine extractive``, ``/reset``...) as the chat does;

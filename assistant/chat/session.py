@@ -227,19 +227,28 @@ class ChatSession:
                 self.out.line(f"  [{s.id}] {s.text}", "dim")
 
     def cmd_brief(self, topic: str | None) -> None:
+        result = self.brief(topic)
+        if result.empty:
+            raise result.error()  # said as the error it is (exit 3 off a terminal); the session goes on
+
+    def brief(self, topic: str | None):
+        """Brief (each point shown as it passes), render and remember it; an ``empty`` Briefing is returned untouched."""
         streamed: list = []
 
-        def on_sentence(sent, citations):
+        def on_sentence(sent, citations):  # in this thread, as for ask: Ctrl-C cancels a slow model call at once
             streamed.append(sent)
             self.out.sentence(sent, citations)
 
         result = self.a.brief(topic, engine=self.engine, on_sentence=on_sentence, **self.scope)
+        if result.empty:
+            return result
         self._render(result, streamed)
         self.last = result
         self.history.add(Turn(question=f"/brief {topic or ''}".strip(), standalone=f"a briefing on {topic or 'the news in scope'}",
                               answer=result.answer, refused=result.refused, engine=result.engine, model=result.model,
                               citations=[c.id for c in result.citations], kind="brief"))
         self.autosave()
+        return result
 
     def cmd_scope(self, key: str, arg: str) -> None:
         from ..dates import parse_date_bound

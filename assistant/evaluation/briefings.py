@@ -20,7 +20,7 @@ from .realtimeqa import normalise_answer
 
 
 def run(data: Path, work_dir: Path, length: int = 10, log=print) -> dict:
-    from .. import service
+    from ..library.access import open_library
     from ..api import Assistant
     from ..retrieve import Filters
     from . import realtimeqa
@@ -41,7 +41,7 @@ def run(data: Path, work_dir: Path, length: int = 10, log=print) -> dict:
             text = normalise_answer(" ".join(s.text for s in b.sentences))
             words = len(" ".join(s.text for s in b.sentences).split())
             # lead baseline of the same length in words: round robin over the articles' sentences
-            with service.open_library(cfg) as lib:
+            with open_library(cfg) as lib:
                 sents = [[s.text for s in lib.sentences(aid, lib.latest_revision(aid))] for aid in ids]
             lead, i = [], 0
             while sum(len(x.split()) for x in lead) < words and any(i < len(s) for s in sents):

@@ -49,7 +49,8 @@ def _articles_in_order(chunk_ids: list[str], limit: int = 10) -> list[str]:
 
 def prepare(dataset: str, data: Path | None, work_dir: Path, embedder: str, chunk_tokens: int, log=print):
     """Ingest the corpus once into work_dir; return (settings, questions, gold_key_of_article, ingest_seconds)."""
-    from .. import service
+    from ..api import Assistant
+    from ..library.access import open_library
 
     home = Path(work_dir) / f"{dataset}-{embedder}-{chunk_tokens}"
     cfg = Settings.load(home, embedder=embedder, chunk_tokens=chunk_tokens, chroma_url="")
@@ -84,15 +85,15 @@ def prepare(dataset: str, data: Path | None, work_dir: Path, embedder: str, chun
 
         raise UsageError(f"unknown dataset {dataset!r}", "use realtimeqa or seeds")
     ingest_seconds = None
-    with service.open_library(cfg) as lib:
+    with open_library(cfg) as lib:
         have = lib.counts()["articles"]
     if have != expected:
         log(f"ingesting {expected} documents into {home} (embedder {embedder}, {chunk_tokens} word pieces) ...")
         t0 = time.perf_counter()
-        service.ingest(cfg, paths)
+        Assistant(settings=cfg).ingest(paths)
         ingest_seconds = time.perf_counter() - t0
         log(f"ingested in {ingest_seconds:.0f} s")
-    with service.open_library(cfg) as lib:
+    with open_library(cfg) as lib:
         from ..library.search import identities
 
         keys = {r[0]: gold_key(r[1], r[2] or "") for r in identities(lib.conn)}
@@ -102,13 +103,14 @@ def prepare(dataset: str, data: Path | None, work_dir: Path, embedder: str, chun
 
 def run(dataset: str = "seeds", data: Path | None = None, work_dir: Path = Path(".eval-work"), embedder: str = "local",
         chunk_tokens: int = 256, tune: bool = True, log=print) -> dict:
-    from .. import service
+    from ..library.access import open_library
+    from ..vectors.access import vector_index
     from ..embed import build_embedder
 
     cfg, questions, gold_key, ingest_seconds, n_chunks = prepare(dataset, data, work_dir, embedder, chunk_tokens, log)
     emb = build_embedder(cfg)
-    lib = service.open_library(cfg)
-    retriever = Retriever(lib, emb, service.vector_index(cfg, lib), Tuning(candidates=CANDIDATES))
+    lib = open_library(cfg)
+    retriever = Retriever(lib, emb, vector_index(cfg, lib), Tuning(candidates=CANDIDATES))
     # candidates per question, computed once: (dense chunk ids, lexical chunk ids) per date setting
     runs: dict[str, dict[str, tuple[list[str], list[str]]]] = {"none": {}, "as_of": {}}
     candidates_n: dict[str, tuple[int, int]] = {}

@@ -1,4 +1,6 @@
-"""Operations on a library, shared by the CLI and the Python API. Nothing here prints."""
+"""The work behind the Python API's writing and listing methods (assistant.api is the only caller):
+the writer's session (lock, recovery, copies and stories), ingest, update, forget, reindex,
+sources, show and check. Nothing here prints; results are plain data the API wraps in types."""
 
 from __future__ import annotations
 
@@ -8,49 +10,11 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import AssistantError, NotFound, UsageError
+from .library.access import open_library
 from .library.lock import write_lock
 from .library.store import Library
 from .settings import Settings
-
-
-def open_library(settings: Settings, create: bool = False, missing_ok: bool = True) -> Library:
-    """Open the library for reading. Reading never creates one: where none exists, an empty
-    in-memory library stands in (``sources`` lists nothing), or with ``missing_ok=False`` the
-    user is told (``ask``/``search``/``brief`` on a mistyped --data-dir must not answer from nothing)."""
-    home = Path(settings.home)
-    if not create and not (home / "library.sqlite3").exists():
-        if home.exists() and not home.is_dir():
-            return Library.open(home, create=False)  # raises: the data directory is a file
-        if not missing_ok:
-            raise NotFound(f"no library at {home}: ingest articles first",
-                           "e.g. assistant ingest --seeds, or check --data-dir / ASSISTANT_HOME")
-        return Library.empty(home)
-    return Library.open(home, create=create, lock_timeout=settings.lock_timeout)
-
-
-def vector_index(settings: Settings, library: Library):
-    from .vectors.chroma_index import ChromaIndex
-
-    home = Path(settings.home)
-    if library.read_only and not settings.chroma_url:
-        home = _read_only_vectors(home)
-    return ChromaIndex(home, library.library_id, settings.chroma_url)
-
-
-def _read_only_vectors(home: Path) -> Path:
-    """The embedded Chroma store writes when it opens, so a read-only library's vectors are read from a
-    temporary copy (removed at exit); searches and answers are then the same as on a writable disk."""
-    import atexit
-    import shutil
-    import tempfile
-
-    src = home / "chroma"
-    if not src.is_dir():
-        return home
-    tmp = Path(tempfile.mkdtemp(prefix="assistant-ro-"))
-    atexit.register(shutil.rmtree, tmp, True)
-    shutil.copytree(src, tmp / "chroma")
-    return tmp
+from .vectors.access import vector_index
 
 
 @contextmanager
