@@ -143,16 +143,7 @@ class Retriever:
             raise UsageError(f"unknown mode {mode!r}", "use dense, lexical or hybrid")
         lex = self.lexical_candidates(query, filters, n)
         den = self.dense_candidates(query, filters, n, vector)
-        t = self.tuning
-        chunks = rrf([[c for c, _ in den], [c for c, _ in lex]], [t.dense_weight, t.lexical_weight], t.rrf_k)
-        if t.level == "chunk":
-            return chunks
-        # article level: fuse the two article rankings, then list each article's chunks in chunk-fused order
-        articles = rrf([_article_order(den), _article_order(lex)], [t.dense_weight, t.lexical_weight], t.rrf_k)
-        score = dict(articles)
-        ordered = sorted(chunks, key=lambda cs: (-score[cs[0].split("@", 1)[0]], -cs[1]))
-        # the score shown is the article's fused score, so scores fall as ranks rise
-        return [(cid, score[cid.split("@", 1)[0]]) for cid, _ in ordered]
+        return fuse(den, lex, self.tuning)
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid", filters: Filters | None = None,
                per_article: int = 2, vector=None) -> list[Passage]:
@@ -218,6 +209,21 @@ class Retriever:
             score=score, text=" ".join(s.text for s in sents), sentence_ids=[s.id for s in sents],
             sentences=sents,
         )
+
+
+def fuse(den: list[tuple[str, float]], lex: list[tuple[str, float]], t: Tuning) -> list[tuple[str, float]]:
+    """The hybrid ranking of (chunk_id, score) from the dense and lexical candidate lists, best first.
+
+    A pure function of the two lists, so the retrieval eval scores exactly what search does."""
+    chunks = rrf([[c for c, _ in den], [c for c, _ in lex]], [t.dense_weight, t.lexical_weight], t.rrf_k)
+    if t.level == "chunk":
+        return chunks
+    # article level: fuse the two article rankings, then list each article's chunks in chunk-fused order
+    articles = rrf([_article_order(den), _article_order(lex)], [t.dense_weight, t.lexical_weight], t.rrf_k)
+    score = dict(articles)
+    ordered = sorted(chunks, key=lambda cs: (-score[cs[0].split("@", 1)[0]], -cs[1]))
+    # the score shown is the article's fused score, so scores fall as ranks rise
+    return [(cid, score[cid.split("@", 1)[0]]) for cid, _ in ordered]
 
 
 def _article_order(ranked: list[tuple[str, float]]) -> list[str]:
