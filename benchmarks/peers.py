@@ -9,7 +9,8 @@ all-MiniLM-L6-v2 int8 ONNX truncating at 256 word pieces, wrapped for the framew
   llamaindex      SentenceSplitter(chunk_size=256, chunk_overlap=20) over Documents with title/date/
                   source metadata (embedded with the text, LlamaIndex's default), VectorStoreIndex,
                   BM25Retriever, QueryFusionRetriever(mode="reciprocal_rerank", num_queries=1)
-  haystack        DocumentSplitter (200 words, its default), InMemoryDocumentStore,
+  haystack        DocumentSplitter (by word, 200 words: its defaults; 50-word overlap, so its chunks are
+                  the baseline's windows and share their vectors), InMemoryDocumentStore,
                   InMemoryEmbeddingRetriever + InMemoryBM25Retriever, DocumentJoiner(reciprocal_rank_fusion)
   numpy-dense     the simplest baseline: 200-word windows with a 150-word stride, one matrix product
 Every list takes 100 candidate chunks; results are cut to the first 10 distinct articles.
@@ -155,6 +156,26 @@ class Ours(System):
         return [[self.url_of_article.get(a, "") for a in [p.article_id, *p.copies]] for p in passages]
 
 
+def word_windows(text: str, length: int, stride: int) -> list[str]:
+    """Windows of `length` words every `stride` words, cut exactly as Haystack's word splitter cuts
+    (words are what lies between single spaces; each keeps its space), so the baseline and Haystack
+    with the same overlap embed identical strings and share their vectors."""
+    units = text.split(" ")
+    units = [u + " " for u in units[:-1]] + units[-1:]
+    out: list[str] = []
+    covered = 0
+    for start in range(0, len(units), stride):
+        window = units[start : start + length]
+        if out and not "".join(window[max(0, covered - start):]):
+            continue  # adds nothing beyond the previous windows
+        covered = max(covered, start + len(window))
+        if "".join(window):
+            out.append("".join(window))
+        if start + length >= len(units):
+            break
+    return out
+
+
 class NumpyDense(System):
     name = "numpy-dense"
     modes = ("dense",)
@@ -162,9 +183,8 @@ class NumpyDense(System):
     def build(self, docs, url_of, emb):
         texts, owner = [], []
         for d in docs:
-            words = d["text"].split()
-            for start in range(0, max(1, len(words) - 50), 150):
-                texts.append(" ".join(words[start : start + 200]))
+            for w in word_windows(d["text"], 200, 150):
+                texts.append(w)
                 owner.append(d["id"])
         self.matrix = emb.embed(texts)
         self.owner, self.url_of, self.chunks = owner, url_of, len(texts)
@@ -249,7 +269,8 @@ class Haystack(System):
 
         store = InMemoryDocumentStore()
         indexing = Pipeline()
-        indexing.add_component("splitter", DocumentSplitter())
+        # split by word, 200 words (its defaults), with a 50-word overlap: the baseline's windows
+        indexing.add_component("splitter", DocumentSplitter(split_by="word", split_length=200, split_overlap=50))
         indexing.add_component("embedder", OurDocumentEmbedder())
         indexing.add_component("writer", DocumentWriter(store))
         indexing.connect("splitter", "embedder")
