@@ -55,7 +55,7 @@ class CachedEmbedder:
         from assistant.embed.local import LocalEmbedder
 
         self.model = LocalEmbedder()
-        self.db = sqlite3.connect(str(path))
+        self.db = sqlite3.connect(str(path), timeout=120)  # several runs may share one cache
         self.db.execute("CREATE TABLE IF NOT EXISTS v (h TEXT PRIMARY KEY, vec BLOB, seconds REAL)")
         self.charged = 0.0  # model seconds the texts asked for (cached ones at their first cost)
         self.spent = 0.0  # wall seconds actually spent here (model + cache)
@@ -186,7 +186,8 @@ class NumpyDense(System):
             for w in word_windows(d["text"], 200, 150):
                 texts.append(w)
                 owner.append(d["id"])
-        self.matrix = emb.embed(texts)
+        # in batches, so the cache fills as it goes (another run can use what this one has embedded)
+        self.matrix = np.concatenate([emb.embed(texts[i : i + 128]) for i in range(0, len(texts), 128)]) if texts else np.zeros((0, 384), np.float32)
         self.owner, self.url_of, self.chunks = owner, url_of, len(texts)
 
     def query(self, mode, text, qvec):
@@ -256,7 +257,8 @@ class Haystack(System):
         class OurDocumentEmbedder:
             @component.output_types(documents=list[Document])
             def run(self, documents: list[Document]):
-                vecs = emb.embed([d.content or "" for d in documents])
+                texts = [d.content or "" for d in documents]
+                vecs = np.concatenate([emb.embed(texts[i : i + 128]) for i in range(0, len(texts), 128)]) if texts else []
                 for d, v in zip(documents, vecs):
                     d.embedding = v.tolist()
                 return {"documents": documents}
