@@ -26,12 +26,31 @@ def test_plan_chunks_respects_budget_and_overlap():
     assert chunking.plan_chunks([], 0, 30) == []
 
 
-def test_make_chunks_includes_the_header_in_text_and_count():
+def test_make_chunks_includes_the_title_in_text_and_count_but_not_date_or_outlet():
     count = lambda texts: [len(t.split()) for t in texts]
-    chunks = chunking.make_chunks(["One two three.", "Four five.", "Six."], "Title", "2020-01-01", "Outlet", count, budget=9, overlap=0)
-    assert chunks[0][2].startswith("Title — 2020-01-01 — Outlet\n")
-    assert all(n <= 9 for *_, n in chunks)
+    chunks = chunking.make_chunks(["One two three.", "Four five.", "Six."], "Title", "2020-01-01", "Outlet", count, budget=5, overlap=0)
+    assert chunks[0][2] == "Title\nOne two three."
+    assert all("2020" not in t and "Outlet" not in t for _, _, t, _ in chunks)
+    assert all(n <= 5 for *_, n in chunks)
     assert [c[:2] for c in chunks] == [(0, 0), (1, 2)]
+    # a "title" that is really a scraped paragraph would crowd the text out of every chunk: left out
+    assert chunking.make_chunks(["One."], "A title of many words", "", "", count, budget=8, overlap=0)[0][2] == "One."
+    untitled = chunking.make_chunks(["One two three."], "", "2020-01-01", "Outlet", count, budget=6, overlap=0)
+    assert untitled == [(0, 0, "One two three.", 3)]
+
+
+def test_a_sentence_longer_than_the_window_is_embedded_whole_across_chunks():
+    from assistant.embed.local import LocalEmbedder
+
+    emb = LocalEmbedder()
+    long = " ".join(f"Clause {i} of the very long list, with a tail worth finding;" for i in range(60)) + " zebra."
+    sents = ["A short opening sentence.", long, "A short closing sentence."]
+    chunks = chunking.make_chunks(sents, "Title", "2020-01-01", "Outlet", emb.count_tokens_batch, budget=64, overlap=1)
+    real = emb.count_tokens_batch([t for _, _, t, _ in chunks])
+    assert max(real) <= 64 and [n for *_, n in chunks] == real  # every chunk fits; counts are true
+    pieces = [t.split("\n", 1)[1] for f, l, t, _ in chunks if (f, l) == (1, 1)]
+    assert len(pieces) > 1 and " ".join(pieces) == long  # the whole sentence, tail included, in order
+    assert [c[:2] for c in chunks][0] == (0, 0) and chunks[-1][:2] == (2, 2)
 
 
 @pytest.mark.parametrize(

@@ -1,17 +1,27 @@
 """Chunks: runs of whole sentences within a budget counted in the embedder's own tokenizer.
 
-The header (title and date) is part of every chunk's text, so it counts against the budget.
+A chunk's text is what gets embedded and indexed: the article's title (when it has one) on the
+first line, then the sentences. The publication date and outlet are not in it: they are the
+same words on every chunk of an outlet, so they pull unrelated chunks together in the vector
+space and carry nothing a question is about (dates are filters, not text; docs/retrieval.md).
+The title counts against the budget, so every chunk fits the model's window and is embedded
+whole. A sentence too long for one chunk is cut at word boundaries into several chunks that all
+point at that sentence, so its tail is embedded too.
 Consecutive chunks share ``overlap`` sentences so an answer spanning a boundary is still found.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Sequence
 
+# Bumped whenever the text of a chunk changes shape; eval corpora are kept per format.
+CHUNK_FORMAT = 2
 
-def header(title: str, published: str, source: str) -> str:
-    parts = [p for p in (title, published, source) if p]
-    return " — ".join(parts)
+
+def header(title: str, published: str = "", source: str = "") -> str:
+    """The line that opens every chunk of an article: its title (date and outlet stay out)."""
+    return " ".join(title.split())
 
 
 def plan_chunks(
@@ -39,6 +49,27 @@ def plan_chunks(
     return chunks
 
 
+def split_long(text: str, count_tokens: Callable[[list[str]], list[int]], budget: int) -> list[tuple[str, int]]:
+    """(piece, tokens): text cut at whitespace into pieces of at most budget tokens each.
+
+    Word pieces never cross whitespace, so a piece's count is the sum of its words' counts.
+    A single word longer than the budget stays whole (the model truncates it; nothing better exists)."""
+    words = re.findall(r"\S+", text)
+    counts = count_tokens(words) if words else []
+    pieces: list[tuple[str, int]] = []
+    cur: list[str] = []
+    used = 0
+    for w, c in zip(words, counts):
+        if cur and used + c > budget:
+            pieces.append((" ".join(cur), used))
+            cur, used = [], 0
+        cur.append(w)
+        used += c
+    if cur:
+        pieces.append((" ".join(cur), used))
+    return pieces
+
+
 def make_chunks(
     sentences: Sequence[str],
     title: str,
@@ -54,9 +85,16 @@ def make_chunks(
     if not counts:
         return []
     head_tokens, sent_tokens = (counts[0] if head else 0), counts[1:]
+    if head and head_tokens > budget // 4:  # a very long "title" (a scraped first paragraph) would crowd out the text
+        head, head_tokens = "", 0
     out = []
     for first, last in plan_chunks(sent_tokens, head_tokens, budget, overlap):
+        body_tokens = sum(sent_tokens[first : last + 1])
+        if head_tokens + body_tokens > budget:  # one sentence longer than a chunk: cut it into several
+            for piece, n in split_long(sentences[first], count_tokens, max(1, budget - head_tokens)):
+                out.append((first, last, f"{head}\n{piece}" if head else piece, head_tokens + n))
+            continue
         body = " ".join(sentences[first : last + 1])
         text = f"{head}\n{body}" if head else body
-        out.append((first, last, text, head_tokens + sum(sent_tokens[first : last + 1])))
+        out.append((first, last, text, head_tokens + body_tokens))
     return out
