@@ -223,3 +223,44 @@ def test_text_search_lists_each_article_once_with_its_passages_under_it(cli):
     # --per-article 1: one passage per article, as before
     one = cli("search", "Pierluisi governor Puerto Rico Senate Supreme Court", "-k", "6", "--per-article", "1").stdout
     assert "   …" not in one
+
+
+def test_a_date_filter_never_demotes_an_article_it_keeps():
+    """Rank fusion let a filter reorder what it kept: removing two articles above both G and X
+    lifted X over G. Search now ranks as without the filter and only removes."""
+    from assistant.retrieve.retriever import Tuning, fuse
+
+    def chunks(*articles):
+        return [(f"{a}@1#0", 1.0 / (i + 1)) for i, a in enumerate(articles)]
+
+    wide = {"dense": chunks("Y1", "G", "Y2", "X"), "lexical": chunks("Y1", "Y2", "X", "Z", "W", "G")}
+    hidden = {"Y1@1#0", "Y2@1#0"}  # published after the as-of date
+
+    class Fake(Retriever):
+        def lexical_candidates(self, query, filters, n):
+            return [c for c in wide["lexical"] if not (filters.dated and c[0] in hidden)]
+
+        def dense_candidates(self, query, filters, n, vector=None):
+            return [c for c in wide["dense"] if not (filters.dated and c[0] in hidden)]
+
+        def _visible_chunks(self, chunk_ids, filters):
+            return {c for c in chunk_ids if c not in hidden}
+
+    r = Fake(library=None, tuning=Tuning())
+    as_of = Filters(as_of="2024-01-01")
+    # what fusing the filtered lists alone gives: X overtakes G
+    narrow = fuse(r.dense_candidates("q", as_of, 100), r.lexical_candidates("q", as_of, 100), r.tuning)
+    assert [c.split("@")[0] for c, _ in narrow][:2] == ["X", "G"]
+    unfiltered = [c.split("@")[0] for c, _ in r.ranked_chunks("q", "hybrid", Filters())]
+    filtered = [c.split("@")[0] for c, _ in r.ranked_chunks("q", "hybrid", as_of)]
+    assert filtered == [a for a in unfiltered if a not in {"Y1", "Y2"}]  # same order, only removals
+    scores = [s for _, s in r.ranked_chunks("q", "hybrid", as_of)]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_restrict_appends_what_only_the_filtered_search_found():
+    from assistant.retrieve.retriever import restrict
+
+    out = restrict([("a", 0.9), ("b", 0.8), ("c", 0.7)], {"a", "c"}, [("d", 0.95), ("c", 0.9), ("a", 0.5)])
+    assert out == [("a", 0.9), ("c", 0.7), ("d", 0.7)]
+    assert restrict([], set(), [("d", 0.3)]) == [("d", 0.3)]
