@@ -26,17 +26,12 @@ def test_plan_chunks_respects_budget_and_overlap():
     assert chunking.plan_chunks([], 0, 30) == []
 
 
-def test_make_chunks_includes_the_title_in_text_and_count_but_not_date_or_outlet():
+def test_make_chunks_includes_the_header_in_text_and_count():
     count = lambda texts: [len(t.split()) for t in texts]
-    chunks = chunking.make_chunks(["One two three.", "Four five.", "Six."], "Title", "2020-01-01", "Outlet", count, budget=5, overlap=0)
-    assert chunks[0][2] == "Title\nOne two three."
-    assert all("2020" not in t and "Outlet" not in t for _, _, t, _ in chunks)
-    assert all(n <= 5 for *_, n in chunks)
+    chunks = chunking.make_chunks(["One two three.", "Four five.", "Six."], "Title", "2020-01-01", "Outlet", count, budget=9, overlap=0)
+    assert chunks[0][2].startswith("Title — 2020-01-01 — Outlet\n")
+    assert all(n <= 9 for *_, n in chunks)
     assert [c[:2] for c in chunks] == [(0, 0), (1, 2)]
-    # a "title" that is really a scraped paragraph would crowd the text out of every chunk: left out
-    assert chunking.make_chunks(["One."], "A title of many words", "", "", count, budget=8, overlap=0)[0][2] == "One."
-    untitled = chunking.make_chunks(["One two three."], "", "2020-01-01", "Outlet", count, budget=6, overlap=0)
-    assert untitled == [(0, 0, "One two three.", 3)]
 
 
 def test_a_sentence_longer_than_the_window_is_embedded_whole_across_chunks():
