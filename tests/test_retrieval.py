@@ -264,3 +264,11 @@ def test_restrict_appends_what_only_the_filtered_search_found():
     out = restrict([("a", 0.9), ("b", 0.8), ("c", 0.7)], {"a", "c"}, [("d", 0.95), ("c", 0.9), ("a", 0.5)])
     assert out == [("a", 0.9), ("c", 0.7), ("d", 0.7)]
     assert restrict([], set(), [("d", 0.3)]) == [("d", 0.3)]
+
+
+def test_lexical_matching_ignores_accents(cli, tmp_path):
+    cli("ingest", write(tmp_path / "z.md", "---\ntitle: Old town\ndate: 2024-01-02\n---\n\nThe old façade in Zürich was restored by the council.\n"))
+    cli("ingest", write(tmp_path / "y.md", "---\ntitle: Other\ndate: 2024-01-02\n---\n\nThe council met in Geneva about the harbour.\n"))
+    for q in ("facade", "Zurich", "FAÇADE", "zürich"):
+        hits = cli("search", "--mode", "lexical", q, "--json").json()["results"]
+        assert [h["title"] for h in hits] == ["Old town"], q
