@@ -26,7 +26,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data" / "realtimeqa"
+# ../shared/data beside the main checkout, or two levels up from a worktree
+DATA = next((d for d in (REPO.parent / "shared/data/realtimeqa", REPO.parents[1] / "shared/data/realtimeqa") if d.exists()),
+            REPO.parent / "shared/data/realtimeqa")
 
 
 def base_docs() -> list[dict]:
