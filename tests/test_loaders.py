@@ -139,25 +139,6 @@ def test_canonical_url_keeps_what_names_a_different_page():
     assert normalise_url("https://[bad") == "https://[bad"
 
 
-def test_a_page_stored_under_its_old_url_key_is_revised_not_added_again(home, cli, tmp_path, monkeypatch):
-    """Libraries written before canonical URLs keyed /index.html pages with the index.html; until
-    they are migrated, ingest finds the article under that old key."""
-    import json
-
-    from assistant.ingest import identity
-
-    page = {"url": "https://www.cnn.com/2022/09/28/us/storm/index.html", "title": "Storm", "date": "2022-09-28",
-            "text": "The storm reached the coast on Wednesday. Thousands of people left their homes."}
-    src = tmp_path / "a.jsonl"
-    src.write_text(json.dumps(page) + "\n")
-    with monkeypatch.context() as m:
-        m.setattr(identity, "normalise_url", identity.legacy_normalise_url)  # the old rules wrote it
-        first = cli("ingest", src, "--json").json()
-    again = cli("ingest", src, "--json").json()
-    [o1], [o2] = first["outcomes"], again["outcomes"]
-    assert o1["action"] == "added" and o2["action"] == "unchanged" and o2["article_id"] == o1["article_id"]
-
-
 def test_index_html_and_the_bare_address_are_one_article(cli, tmp_path):
     import json
 

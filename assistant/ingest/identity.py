@@ -49,27 +49,6 @@ def normalise_url(url: str) -> str:
     return urlunsplit((scheme, host, path, query, ""))
 
 
-def legacy_normalise_url(url: str) -> str:
-    """The URL key of libraries written before canonical URLs (kept only to migrate them):
-    index.html and the newer tracking parameters were part of the key."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return url.strip()
-    if not parts.scheme or not parts.netloc:
-        return url.strip()
-    host = (parts.hostname or "").lower()
-    if host.startswith("www."):
-        host = host[4:]
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
-    old = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid")
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith(old)))
-    path = parts.path.rstrip("/") or "/"
-    scheme = "https" if parts.scheme in ("http", "https") else parts.scheme
-    return urlunsplit((scheme, host, path, query, ""))
-
-
 def identity_for(art: ParsedArticle) -> tuple[str, str]:
     """(identity, kind) for an article."""
     if art.url:
@@ -80,18 +59,6 @@ def identity_for(art: ParsedArticle) -> tuple[str, str]:
         path, sep, rec = art.origin.partition("#")
         return "path:" + os.path.abspath(path) + (sep + rec if sep else ""), "path"
     return "hash:" + content_hash(art), "hash"
-
-
-def legacy_identity(art: ParsedArticle) -> str | None:
-    """The identity a library written before canonical URLs gave this article, when it differs.
-
-    Until such libraries are migrated (their identities rewritten), ingest looks this up when the
-    canonical identity is not found, so re-ingesting a page revises its article instead of adding
-    a second one."""
-    if not art.url:
-        return None
-    old = "url:" + legacy_normalise_url(art.url)
-    return old if old != "url:" + normalise_url(art.url) else None
 
 
 def content_hash(art: ParsedArticle) -> str:

@@ -88,7 +88,7 @@ class Retriever:
         self.tuning = tuning or Tuning()
         self.reranker = reranker
         # groups(conn, article_ids) -> {article_id: (copies, story)}; news ingestion provides it
-        self.groups = groups or groups_for
+        self.groups = groups or groups_with_aliases
         self.timings: dict[str, float] = {}
 
     # -- candidates ---------------------------------------------------------------------
@@ -251,6 +251,26 @@ def restrict(wide: list[tuple[str, float]], admitted: set[str], narrow: list[tup
     floor = kept[-1][1] if kept else None
     extra = [(c, s if floor is None else min(s, floor)) for c, s in narrow if c not in have]
     return kept + extra
+
+
+def groups_with_aliases(conn, article_ids: list[str]) -> dict:
+    """Copies and story of each article (news ingestion), with the articles that migration m003
+    found to be one page under two URL spellings folded in as copies of each other."""
+    groups = groups_for(conn, article_ids)
+    try:
+        pairs = conn.execute(
+            f"SELECT article_id, same_as FROM article_aliases WHERE article_id IN ({','.join('?' * len(article_ids))})"
+            f" OR same_as IN ({','.join('?' * len(article_ids))})", [*article_ids, *article_ids]).fetchall() if article_ids else []
+    except Exception as exc:  # a library not migrated yet (read-only): no aliases
+        if "no such table" in str(exc):
+            return groups
+        raise
+    for alias, same_as in pairs:
+        for a, b in ((alias, same_as), (same_as, alias)):
+            copies, story = groups.get(a, ([], None))
+            if b not in copies:
+                groups[a] = ([*copies, b], story)
+    return groups
 
 
 def _article_sum(den, lex, t: Tuning) -> list[tuple[str, float]]:
