@@ -171,3 +171,15 @@ def test_m003_rebuilds_a_lexical_index_made_without_accent_folding(cli, tmp_path
     assert [h["title"] for h in hits] == ["Old town"]
     with sqlite3.connect(home / "library.sqlite3") as c:
         assert "remove_diacritics 2" in c.execute("SELECT sql FROM sqlite_master WHERE name='chunks_fts'").fetchone()[0]
+
+
+def test_search_folds_a_page_and_its_alias_like_copies(monkeypatch):
+    from assistant.retrieve import retriever
+    from assistant.retrieve.retriever import groups_with_aliases
+
+    monkeypatch.setattr(retriever, "groups_for", lambda conn, ids: {})  # no copies found by text: only the aliases
+    c = sqlite3.connect(":memory:")
+    c.execute("CREATE TABLE article_aliases (article_id TEXT PRIMARY KEY, same_as TEXT NOT NULL)")
+    c.execute("INSERT INTO article_aliases VALUES ('old', 'kept')")
+    assert groups_with_aliases(c, ["kept", "other"]) == {"kept": (["old"], None), "old": (["kept"], None)}
+    assert groups_with_aliases(sqlite3.connect(":memory:"), ["kept"]) == {}  # not migrated: nothing folded

@@ -256,15 +256,10 @@ def restrict(wide: list[tuple[str, float]], admitted: set[str], narrow: list[tup
 def groups_with_aliases(conn, article_ids: list[str]) -> dict:
     """Copies and story of each article (news ingestion), with the articles that migration m003
     found to be one page under two URL spellings folded in as copies of each other."""
+    from ..library.aliases import alias_pairs
+
     groups = groups_for(conn, article_ids)
-    try:
-        pairs = conn.execute(
-            f"SELECT article_id, same_as FROM article_aliases WHERE article_id IN ({','.join('?' * len(article_ids))})"
-            f" OR same_as IN ({','.join('?' * len(article_ids))})", [*article_ids, *article_ids]).fetchall() if article_ids else []
-    except Exception as exc:  # a library not migrated yet (read-only): no aliases
-        if "no such table" in str(exc):
-            return groups
-        raise
+    pairs = alias_pairs(conn, article_ids)
     for alias, same_as in pairs:
         for a, b in ((alias, same_as), (same_as, alias)):
             copies, story = groups.get(a, ([], None))
