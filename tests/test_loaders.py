@@ -115,3 +115,39 @@ def test_read_text_refuses_a_huge_file_without_reading_it(tmp_path):
         fh.truncate(300 * 1024 * 1024)
     with pytest.raises(InputError, match="300 MB, over the 100 MB limit"):
         inputs.read_text(inputs.InputFile(str(p), p, True))
+
+
+@pytest.mark.parametrize("spelling", [
+    "https://www.cnn.com/2022/09/28/us/hurricane-ian/index.html",
+    "https://www.cnn.com/2022/09/28/us/hurricane-ian",
+    "http://cnn.com/2022/09/28/us/hurricane-ian/",
+    "https://CNN.com/2022/09/28/us/hurricane-ian/index.html?utm_source=twitter&utm_medium=social#comments",
+    "https://www.cnn.com:443/2022/09/28/us/hurricane-ian/?cmpid=rss&ref_src=twsrc",
+    "https://www.cnn.com/2022/09/28/us/hurricane-ian/index.htm?fbclid=abc&smid=tw-share",
+])
+def test_spellings_of_one_page_have_one_canonical_url(spelling):
+    assert normalise_url(spelling) == "https://cnn.com/2022/09/28/us/hurricane-ian"
+
+
+def test_canonical_url_keeps_what_names_a_different_page():
+    assert normalise_url("https://example.org/story?id=2&page=3") == "https://example.org/story?id=2&page=3"
+    assert normalise_url("https://example.org/index.html") == "https://example.org/"
+    assert normalise_url("https://example.org/a/index.html/b") == "https://example.org/a/index.html/b"  # only a last segment
+    assert normalise_url("https://example.org/Case/Path") == "https://example.org/Case/Path"  # paths are case-sensitive
+    assert normalise_url("https://example.org:8080/x") == "https://example.org:8080/x"
+    assert normalise_url("not a url") == "not a url"
+    assert normalise_url("https://[bad") == "https://[bad"
+
+
+def test_index_html_and_the_bare_address_are_one_article(cli, tmp_path):
+    import json
+
+    page = {"url": "https://www.cnn.com/2022/09/28/us/storm/index.html", "title": "Storm", "date": "2022-09-28",
+            "text": "The storm reached the coast on Wednesday. Thousands of people left their homes."}
+    src = tmp_path / "a.jsonl"
+    src.write_text(json.dumps(page) + "\n")
+    o1 = cli("ingest", src, "--json").json()["outcomes"][0]
+    bare = dict(page, url="http://cnn.com/2022/09/28/us/storm/?utm_source=rss", text=page["text"] + " The roads were closed.")
+    src.write_text(json.dumps(bare) + "\n")
+    o2 = cli("ingest", src, "--json").json()["outcomes"][0]
+    assert o1["action"] == "added" and o2["action"] == "revised" and o2["article_id"] == o1["article_id"]

@@ -118,3 +118,68 @@ def test_a_new_library_gets_every_step(tmp_path):
     with Library.open(tmp_path / "new") as lib:
         assert lib.manifest()["schema_version"] == str(migrations.SCHEMA_VERSION)
         assert lib.conn.execute("SELECT COUNT(*) FROM committed_revisions").fetchone()[0] == 0
+
+
+def test_m003_folds_two_spellings_of_one_page_and_keeps_every_id(cli, tmp_path):
+    import json as _json
+
+    home = tmp_path / "lib"
+    page = {"url": "https://www.cnn.com/2022/09/28/us/storm/index.html", "title": "Storm", "date": "2022-09-28",
+            "text": "The storm reached the coast on Wednesday. Thousands of people left their homes."}
+    bare = dict(page, url="https://cnn.com/2022/09/28/us/storm", title="Storm update",
+                text="The storm moved inland on Thursday. Rivers rose across the state.")
+    src = tmp_path / "a.jsonl"
+    src.write_text(_json.dumps(page) + "\n" + _json.dumps(bare) + "\n")
+    cli("--data-dir", home, "config", "set", "embedder", "hash")
+    assert cli("--data-dir", home, "ingest", src, "--json").json()["added"] == 1  # one page now: added, then revised
+    # make it a library from before canonical URLs: the index.html spelling was its own article
+    with sqlite3.connect(home / "library.sqlite3") as c:
+        [(aid,)] = c.execute("SELECT article_id FROM articles").fetchall()
+        c.execute("UPDATE articles SET identity='url:https://cnn.com/2022/09/28/us/storm/index.html'")
+        c.execute("UPDATE manifest SET value='2' WHERE key='schema_version'")
+    src.write_text(_json.dumps(bare | {"url": "https://cnn.com/2022/09/28/us/storm/"}) + "\n")
+    with sqlite3.connect(home / "library.sqlite3") as c:  # a second article under the bare address, as old libraries had
+        c.execute("INSERT INTO articles SELECT 'dup000000001', 'url:https://cnn.com/2022/09/28/us/storm', 'url', created_at FROM articles")
+        for table in ("revisions", "sentences"):
+            cols = [r[1] for r in c.execute(f"PRAGMA table_info({table})")]
+            sel = ", ".join("'dup000000001'" if x == "article_id" else x for x in cols)
+            c.execute(f"INSERT INTO {table}({', '.join(cols)}) SELECT {sel} FROM {table} WHERE article_id=?", (aid,))
+    before = cli("--data-dir", home, "sources", "--json").json()["articles"]
+    assert schema_version(home) == migrations.SCHEMA_VERSION  # `sources` opened it: migrated
+    assert {a["article_id"] for a in before} == {aid, "dup000000001"}  # both ids still there and listed
+    with sqlite3.connect(home / "library.sqlite3") as c:
+        ids = dict(c.execute("SELECT article_id, identity FROM articles"))
+        assert "url:https://cnn.com/2022/09/28/us/storm" in ids.values() and sum(v.startswith("alias:") for v in ids.values()) == 1
+        assert c.execute("SELECT count(*) FROM article_aliases").fetchone()[0] == 1
+    # any spelling now revises the article that kept the identity, never adds a third
+    again = cli("--data-dir", home, "ingest", src, "--json").json()
+    assert again["added"] == 0 and again["outcomes"][0]["article_id"] == next(a for a, v in ids.items() if v.startswith("url:"))
+
+
+def test_m003_rebuilds_a_lexical_index_made_without_accent_folding(cli, tmp_path):
+    home = tmp_path / "lib"
+    cli("--data-dir", home, "config", "set", "embedder", "hash")
+    doc = tmp_path / "z.md"
+    doc.write_text("---\ntitle: Old town\ndate: 2024-01-02\n---\n\nThe old façade in Zürich was restored by the council.\n")
+    cli("--data-dir", home, "ingest", doc)
+    with sqlite3.connect(home / "library.sqlite3") as c:  # as an index made with plain unicode61 would be
+        c.execute("DROP TABLE chunks_fts")
+        c.execute("CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 0')")
+        c.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
+        c.execute("UPDATE manifest SET value='2' WHERE key='schema_version'")
+    hits = cli("--data-dir", home, "search", "--mode", "lexical", "facade zurich", "--json").json()["results"]
+    assert [h["title"] for h in hits] == ["Old town"]
+    with sqlite3.connect(home / "library.sqlite3") as c:
+        assert "remove_diacritics 2" in c.execute("SELECT sql FROM sqlite_master WHERE name='chunks_fts'").fetchone()[0]
+
+
+def test_search_folds_a_page_and_its_alias_like_copies(monkeypatch):
+    from assistant.retrieve import retriever
+    from assistant.retrieve.retriever import groups_with_aliases
+
+    monkeypatch.setattr(retriever, "groups_for", lambda conn, ids: {})  # no copies found by text: only the aliases
+    c = sqlite3.connect(":memory:")
+    c.execute("CREATE TABLE article_aliases (article_id TEXT PRIMARY KEY, same_as TEXT NOT NULL)")
+    c.execute("INSERT INTO article_aliases VALUES ('old', 'kept')")
+    assert groups_with_aliases(c, ["kept", "other"]) == {"kept": (["old"], None), "old": (["kept"], None)}
+    assert groups_with_aliases(sqlite3.connect(":memory:"), ["kept"]) == {}  # not migrated: nothing folded

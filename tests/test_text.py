@@ -34,6 +34,20 @@ def test_make_chunks_includes_the_header_in_text_and_count():
     assert [c[:2] for c in chunks] == [(0, 0), (1, 2)]
 
 
+def test_a_sentence_longer_than_the_window_is_embedded_whole_across_chunks():
+    from assistant.embed.local import LocalEmbedder
+
+    emb = LocalEmbedder()
+    long = " ".join(f"Clause {i} of the very long list, with a tail worth finding;" for i in range(60)) + " zebra."
+    sents = ["A short opening sentence.", long, "A short closing sentence."]
+    chunks = chunking.make_chunks(sents, "Title", "2020-01-01", "Outlet", emb.count_tokens_batch, budget=64, overlap=1)
+    real = emb.count_tokens_batch([t for _, _, t, _ in chunks])
+    assert max(real) <= 64 and [n for *_, n in chunks] == real  # every chunk fits; counts are true
+    pieces = [t.split("\n", 1)[1] for f, l, t, _ in chunks if (f, l) == (1, 1)]
+    assert len(pieces) > 1 and " ".join(pieces) == long  # the whole sentence, tail included, in order
+    assert [c[:2] for c in chunks][0] == (0, 0) and chunks[-1][:2] == (2, 2)
+
+
 @pytest.mark.parametrize(
     "raw, iso, precision",
     [

@@ -108,11 +108,18 @@ def search(
         if not passages:
             print("No passages matched." + (" (Date filters exclude undated articles; add --include-undated to keep them.)" if scope.dated and not scope.include_undated else ""))
             return
-        for i, p in enumerate(passages, 1):
-            outlets = ", ".join([p.source] + [s for s in p.copy_sources if s != p.source]) or "unknown outlet"
+        from ..retrieve.grouping import by_article
+
+        # one heading per article (its best score), every passage from it underneath
+        for i, group in enumerate(by_article(passages), 1):
+            p = group[0]
+            outlets = ", ".join([p.source] + [s for g in group for s in g.copy_sources if s != p.source]) or "unknown outlet"
             print(f"{i}. {p.title or '(untitled)'} — {outlets}, {p.published or 'undated'}  [score {p.score:.3f}]")
-            for s in p.sentences:
-                print(f"   [{s.id}] {s.text}")
+            for j, passage in enumerate(group):
+                if j:
+                    print("   …")
+                for s in passage.sentences:
+                    print(f"   [{s.id}] {s.text}")
             print()
 
     guarded(as_json, body)

@@ -28,6 +28,7 @@ class Question:
     choices: list[str]
     answer: list[int]
     gold_urls: set[str] = field(default_factory=set)
+    content_free: bool = False  # every gold page is a content-free form (left out of "content" figures)
 
     @property
     def answer_text(self) -> str:
@@ -50,6 +51,16 @@ def normalise_answer(text: str) -> str:
     import re
 
     return " ".join(re.sub(r"[^a-z0-9 ]+", " ", text.lower()).split())
+
+
+# The ad-feedback form some CNN pages were scraped as: 210 characters, no news. A question whose
+# only gold pages are this form cannot be answered from its gold text.
+_AD_FORM = "How relevant is this ad to you?"
+
+
+def content_free(text: str) -> bool:
+    """A page scraped as a site's ad-feedback form rather than the article."""
+    return _AD_FORM in text and len(text) < 400
 
 
 def _norm_url(url: str) -> str:
@@ -96,6 +107,7 @@ def load(data: Path) -> Dataset:
             qid=r["question_id"], week=f"{week[:4]}-{week[4:6]}-{week[6:8]}",
             date=q["question_date"].replace("/", "-"), text=q["question_sentence"], choices=q.get("choices") or [],
             answer=[int(a) for a in q.get("answer") or []], gold_urls={_norm_url(d["url"]) for d in gold},
+            content_free=all(content_free(d.get("text") or "") for d in gold),
         ))
     gcs = data / "gcs_top5_for_gold_questions.jsonl"
     if gcs.exists():

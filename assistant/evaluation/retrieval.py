@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..retrieve import Filters, Retriever
-from ..retrieve.fusion import rrf
 from ..retrieve.retriever import Tuning
 from ..settings import Settings
 from .metrics import bootstrap_ci, first_hit, mrr_at, random_recall, recall_at
 
-RRF_K_GRID = (5, 20, 60)
+RRF_K_GRID = (2, 5, 10, 20, 60)
 DENSE_WEIGHT_GRID = (0.5, 0.75, 1.0, 1.5, 2.0)
 CANDIDATES = 100
 
@@ -34,6 +33,7 @@ class EvalQuestion:
     date: str | None
     split: str  # "tuning" | "report" | "all"
     gold: set  # gold keys
+    content_free: bool = False  # every gold page is content-free (an ad-feedback form): left out of "content"
 
 
 def _articles_in_order(chunk_ids: list[str], limit: int = 10) -> list[str]:
@@ -51,8 +51,12 @@ def prepare(dataset: str, data: Path | None, work_dir: Path, embedder: str, chun
     """Ingest the corpus once into work_dir; return (settings, questions, gold_key_of_article, ingest_seconds)."""
     from ..api import Assistant
     from ..library.access import open_library
+    from ..vectors.access import vector_index
 
-    home = Path(work_dir) / f"{dataset}-{embedder}-{chunk_tokens}"
+    from ..ingest.chunking import CHUNK_FORMAT
+
+    # one corpus per chunk text format too, so a change to what a chunk carries is never scored on old chunks
+    home = Path(work_dir) / (f"{dataset}-{embedder}-{chunk_tokens}" + (f"-f{CHUNK_FORMAT}" if CHUNK_FORMAT > 1 else ""))
     cfg = Settings.load(home, embedder=embedder, chunk_tokens=chunk_tokens, chroma_url="")
     questions: list[EvalQuestion] = []
     if dataset == "realtimeqa":
@@ -66,7 +70,8 @@ def prepare(dataset: str, data: Path | None, work_dir: Path, embedder: str, chun
         tuning = {q.qid for q in ds.split("tuning")}
         report = {q.qid for q in ds.split("report")}
         for q in ds.questions:
-            questions.append(EvalQuestion(q.qid, q.text, q.date, "tuning" if q.qid in tuning else "report" if q.qid in report else "other", q.gold_urls))
+            questions.append(EvalQuestion(q.qid, q.text, q.date, "tuning" if q.qid in tuning else "report" if q.qid in report else "other", q.gold_urls,
+                                          q.content_free))
 
         def gold_key(identity: str, origin: str) -> str:
             return ds.url_of.get(identity.removeprefix("id:"), "")
@@ -93,6 +98,8 @@ def prepare(dataset: str, data: Path | None, work_dir: Path, embedder: str, chun
         Assistant(settings=cfg).ingest(paths)
         ingest_seconds = time.perf_counter() - t0
         log(f"ingested in {ingest_seconds:.0f} s")
+        # kept beside the corpus, so later runs that reuse it can still report the build time
+        (home / "ingest-seconds.json").write_text(json.dumps({"seconds": ingest_seconds}))
     with open_library(cfg) as lib:
         from ..library.search import identities
 
@@ -101,19 +108,50 @@ def prepare(dataset: str, data: Path | None, work_dir: Path, embedder: str, chun
     return cfg, questions, keys, ingest_seconds, chunks
 
 
+def recorded_ingest_seconds(cfg) -> float | None:
+    """The ingest time recorded when the eval corpus in cfg.home was built, if it was."""
+    path = Path(cfg.home) / "ingest-seconds.json"
+    try:
+        return float(json.loads(path.read_text())["seconds"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def article_groups(ranked_chunks: list[str], copies: dict[str, list[str]], limit: int = 10) -> list[list[str]]:
+    """Results as search lists them: one per article, each standing for the article (first) and the
+    copies folded into it; a copy of an article already listed is not listed again."""
+    out: list[list[str]] = []
+    covered: set[str] = set()
+    for cid in ranked_chunks:
+        a = cid.split("@", 1)[0]
+        if a in covered:
+            continue
+        group = [a, *copies.get(a, [])]
+        covered.update(group)
+        out.append(group)
+        if len(out) == limit:
+            break
+    return out
+
+
 def run(dataset: str = "seeds", data: Path | None = None, work_dir: Path = Path(".eval-work"), embedder: str = "local",
         chunk_tokens: int = 256, tune: bool = True, log=print) -> dict:
+    from ..api import Assistant
     from ..library.access import open_library
     from ..vectors.access import vector_index
     from ..embed import build_embedder
+    from ..retrieve.retriever import fuse, restrict
 
     cfg, questions, gold_key, ingest_seconds, n_chunks = prepare(dataset, data, work_dir, embedder, chunk_tokens, log)
     emb = build_embedder(cfg)
     lib = open_library(cfg)
+    default = Tuning()
     retriever = Retriever(lib, emb, vector_index(cfg, lib), Tuning(candidates=CANDIDATES))
-    # candidates per question, computed once: (dense chunk ids, lexical chunk ids) per date setting
-    runs: dict[str, dict[str, tuple[list[str], list[str]]]] = {"none": {}, "as_of": {}}
+    copies = {a: list(c) for a, (c, _) in retriever.groups(lib.conn, list(gold_key)).items()}
+    # candidates per question, computed once: (dense, lexical) (chunk id, score) lists per date setting
+    runs: dict[str, dict[str, tuple[list, list]]] = {"none": {}, "as_of": {}}
     candidates_n: dict[str, tuple[int, int]] = {}
+    admitted: dict[str, set[str]] = {}
     t0 = time.perf_counter()
     for q in questions:
         vec = emb.embed_query(q.text)
@@ -121,55 +159,50 @@ def run(dataset: str = "seeds", data: Path | None = None, work_dir: Path = Path(
             if setting == "as_of" and not q.date:
                 continue
             f = Filters(as_of=q.date) if setting == "as_of" else Filters()
-            den = [c for c, _ in retriever.dense_candidates(q.text, f, CANDIDATES, vec)]
-            lex = [c for c, _ in retriever.lexical_candidates(q.text, f, CANDIDATES)]
-            runs[setting][q.qid] = (den, lex)
+            runs[setting][q.qid] = (retriever.dense_candidates(q.text, f, CANDIDATES, vec),
+                                    retriever.lexical_candidates(q.text, f, CANDIDATES))
             if setting == "as_of":
                 candidates_n[q.qid] = _candidate_counts(lib, f, q, gold_key)
+                # which of the unfiltered candidates the filter admits: hybrid search ranks as without it (retriever.restrict)
+                den0, lex0 = runs["none"][q.qid]
+                admitted[q.qid] = retriever._visible_chunks(list({c for c, _ in den0 + lex0}), f)
     query_seconds = time.perf_counter() - t0
 
-    def ranks(setting: str, qs: list[EvalQuestion], mode: str, k_rrf=60, w_dense=1.0, level="chunk") -> list[int | None]:
+    def ranks(setting: str, qs: list[EvalQuestion], mode: str, tuning: Tuning, credit: str = "copies") -> list[int | None]:
+        """Rank of the first gold result; credit="copies": a result counts for its copies too, "own": its own url only."""
         out = []
         for q in qs:
             if q.qid not in runs[setting]:
                 continue
             den, lex = runs[setting][q.qid]
-            if mode == "dense":
-                articles = _articles_in_order(den)
-            elif mode == "lexical":
-                articles = _articles_in_order(lex)
-            elif level == "article":  # fuse article rankings (each article ranked by its best chunk)
-                fused = rrf([_articles_in_order(den, 100), _articles_in_order(lex, 100)], [w_dense, 1.0], k_rrf)
-                articles = [a for a, _ in fused][:10]
-            else:
-                articles = _articles_in_order([c for c, _ in rrf([den, lex], [w_dense, 1.0], k_rrf)])
-            out.append(first_hit(articles, lambda a: gold_key.get(a, "") in q.gold))
+            ranked = den if mode == "dense" else lex if mode == "lexical" else fuse(den, lex, tuning)
+            if mode == "hybrid" and setting == "as_of":
+                ranked = restrict(fuse(*runs["none"][q.qid], tuning), admitted[q.qid], ranked)
+            groups = article_groups([c for c, _ in ranked], copies)
+            if credit == "own":
+                groups = [g[:1] for g in groups]
+            out.append(first_hit(groups, lambda g: any(gold_key.get(a, "") in q.gold for a in g)))
         return out
 
     tuning_qs = [q for q in questions if q.split in ("tuning", "all")]
     report_qs = [q for q in questions if q.split in ("report", "all")]
-    best = {"level": "chunk", "rrf_k": 60, "dense_weight": 1.0, "chosen_on": "default (no tuning)"}
     grid = []
-    if tune and tuning_qs:
-        for level in ("chunk", "article"):
+    if tune and tuning_qs:  # informational: the default is fixed in Tuning, chosen on the tuning weeks (docs/retrieval.md)
+        content = [q for q in tuning_qs if not q.content_free]
+        for level, m in (("chunk", 1), ("article", 1), ("article", 2), ("article", 3)):
             for k_rrf in RRF_K_GRID:
                 for w in DENSE_WEIGHT_GRID:
-                    rk = ranks("none", tuning_qs, "hybrid", k_rrf, w, level)
-                    r5, mrr = _mean(recall_at(rk, 5)), _mean(mrr_at(rk, 10))
-                    grid.append({"level": level, "rrf_k": k_rrf, "dense_weight": w, "recall@5": r5, "mrr@10": mrr})
-        top = max(grid, key=lambda g: (g["recall@5"], g["mrr@10"], g["level"] == "chunk", g["rrf_k"] == 60, -abs(g["dense_weight"] - 1)))
-        best = {"level": top["level"], "rrf_k": top["rrf_k"], "dense_weight": top["dense_weight"],
-                "chosen_on": "tuning weeks" if dataset == "realtimeqa" else "all questions (no separate tuning split)"}
+                    rk = ranks("none", content, "hybrid", Tuning(level=level, rrf_k=k_rrf, dense_weight=w, article_chunks=m))
+                    grid.append({"level": level, "article_chunks": m, "rrf_k": k_rrf, "dense_weight": w,
+                                 "recall@1": _mean(recall_at(rk, 1)), "recall@5": _mean(recall_at(rk, 5)),
+                                 "recall@10": _mean(recall_at(rk, 10)), "mrr@10": _mean(mrr_at(rk, 10))})
+
+    def stats(rk):
+        return {"n": len(rk), **{f"recall@{k}": bootstrap_ci(recall_at(rk, k)) for k in (1, 5, 10)}, "mrr@10": bootstrap_ci(mrr_at(rk, 10))}
 
     def table(qs, setting):
-        rows = {}
-        for mode in ("dense", "lexical", "hybrid"):
-            rk = ranks(setting, qs, mode, best["rrf_k"], best["dense_weight"], best["level"])
-            rows[mode] = {
-                "n": len(rk),
-                **{f"recall@{k}": bootstrap_ci(recall_at(rk, k)) for k in (1, 5, 10)},
-                "mrr@10": bootstrap_ci(mrr_at(rk, 10)),
-            }
+        rows = {mode: stats(ranks(setting, qs, mode, default)) for mode in ("dense", "lexical", "hybrid")}
+        rows["hybrid, own url"] = stats(ranks(setting, qs, "hybrid", default, credit="own"))
         if setting == "as_of":
             counts = [candidates_n[q.qid] for q in qs if q.qid in candidates_n]
             rows["random"] = {
@@ -180,12 +213,25 @@ def run(dataset: str = "seeds", data: Path | None = None, work_dir: Path = Path(
             }
         return rows
 
+    tables = {}
+    for split, qs in (("report", report_qs), ("tuning", tuning_qs)):
+        if split == "tuning" and dataset != "realtimeqa":
+            continue
+        for subset in ("content", "all"):
+            sub = [q for q in qs if subset == "all" or not q.content_free]
+            for setting in ("none", "as_of"):
+                tables[f"{split}/{subset}/{setting}"] = table(sub, setting)
+    per_question = {q.qid: {"split": q.split, "content_free": q.content_free,
+                            "dense": ranks("none", [q], "dense", default)[0],
+                            "lexical": ranks("none", [q], "lexical", default)[0],
+                            "hybrid": ranks("none", [q], "hybrid", default)[0],
+                            "hybrid_as_of": (ranks("as_of", [q], "hybrid", default) or [None])[0]} for q in questions}
     result = {
         "dataset": dataset, "embedder": emb.name, "chunk_tokens": chunk_tokens, "chunks": n_chunks,
-        "questions": {"total": len(questions), "tuning": len(tuning_qs), "report": len(report_qs)},
-        "ingest_seconds": ingest_seconds, "query_seconds": round(query_seconds, 1), "fusion": best, "grid": grid,
-        "report": {"no_date_filter": table(report_qs, "none"), "as_of": table(report_qs, "as_of")},
-        "tuning": {"no_date_filter": table(tuning_qs, "none")} if dataset == "realtimeqa" else None,
+        "questions": {"total": len(questions), "tuning": len(tuning_qs), "report": len(report_qs),
+                      "content_free": sorted(q.qid for q in questions if q.content_free)},
+        "ingest_seconds": ingest_seconds, "query_seconds": round(query_seconds, 1),
+        "tuning_defaults": {k: v for k, v in vars(default).items()}, "grid": grid, "tables": tables, "per_question": per_question,
     }
     lib.close()
     return result
@@ -204,17 +250,19 @@ def _mean(xs):
 
 
 def format_table(result: dict) -> str:
+    t = result["tuning_defaults"]
     lines = [f"dataset {result['dataset']}, embedder {result['embedder']}, chunk budget {result['chunk_tokens']} word pieces, "
-             f"{result['chunks']} chunks; fusion: {result['fusion']['level']}-level RRF k={result['fusion']['rrf_k']}, dense weight {result['fusion']['dense_weight']} "
-             f"(chosen on {result['fusion']['chosen_on']})"]
-    for title, key in (("report questions, no date filter", "no_date_filter"), ("report questions, --as-of question date", "as_of")):
-        rows = result["report"][key]
-        lines.append(f"\n{title}")
-        lines.append(f"{'mode':8} {'n':>4}  {'R@1':>19}  {'R@5':>19}  {'R@10':>19}  {'MRR@10':>19}")
+             f"{result['chunks']} chunks; defaults: {t}",
+             f"content-free questions (only gold page is an ad-feedback form), left out of 'content': {', '.join(result['questions']['content_free']) or 'none'}"]
+    names = {"none": "no date filter", "as_of": "--as-of the question date"}
+    for key, rows in result["tables"].items():
+        split, subset, setting = key.split("/")
+        lines.append(f"\n{split} weeks, {'content' if subset == 'content' else 'all'} questions, {names[setting]}")
+        lines.append(f"{'mode':16} {'n':>4}  {'R@1':>19}  {'R@5':>19}  {'R@10':>19}  {'MRR@10':>19}")
         for mode, m in rows.items():
             def fmt(v):
                 mean, lo, hi = v
                 return f"{mean:.3f}" + (f" [{lo:.3f},{hi:.3f}]" if lo == lo and (lo, hi) != (mean, mean) else " " * 14) if mean == mean else f"{'-':>19}"
             extra = f"   mean candidates {m['mean_candidates']:.0f}" if "mean_candidates" in m else ""
-            lines.append(f"{mode:8} {m['n']:>4}  {fmt(m['recall@1']):>19}  {fmt(m['recall@5']):>19}  {fmt(m['recall@10']):>19}  {fmt(m['mrr@10']):>19}{extra}")
+            lines.append(f"{mode:16} {m['n']:>4}  {fmt(m['recall@1']):>19}  {fmt(m['recall@5']):>19}  {fmt(m['recall@10']):>19}  {fmt(m['mrr@10']):>19}{extra}")
     return "\n".join(lines)

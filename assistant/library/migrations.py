@@ -67,6 +67,41 @@ def m002_committed_revisions(conn) -> None:
     conn.execute("CREATE VIEW IF NOT EXISTS committed_revisions AS SELECT * FROM revisions WHERE status = 'committed'")
 
 
+@migration
+def m003_canonical_urls_and_accents(conn) -> None:
+    """One identity per page, and accent-insensitive lexical matching (issue 12 items 5 and 6).
+
+    Article identities from URLs are rewritten to the canonical form (ingest/identity.py:
+    `…/index.html`, tracking parameters, trailing slash...). Where two stored articles are one
+    page, the one with the newest committed revision keeps the identity (later ingests of any
+    spelling revise it) and the other is recorded in article_aliases as the same page; no row
+    moves, so every article and sentence id keeps resolving, and search folds the two like
+    copies. The full-text index is rebuilt with `remove_diacritics 2` if it was made without it."""
+    from ..ingest.identity import normalise_url
+
+    conn.execute("CREATE TABLE IF NOT EXISTS article_aliases (article_id TEXT PRIMARY KEY, same_as TEXT NOT NULL) WITHOUT ROWID")
+    rows = conn.execute(
+        "SELECT a.article_id, a.identity, a.created_at,"
+        " (SELECT MAX(r.revised_ts) FROM revisions r WHERE r.article_id = a.article_id AND r.status = 'committed')"
+        " FROM articles a WHERE a.identity_kind = 'url'").fetchall()
+    pages: dict[str, list] = {}
+    for article_id, identity, created_at, latest in rows:
+        pages.setdefault("url:" + normalise_url(identity[4:]), []).append((article_id, identity, created_at, latest or 0.0))
+    for canonical, members in pages.items():
+        members.sort(key=lambda m: (-m[3], m[2], m[0]))  # newest content first, then the oldest article
+        keep = members[0]
+        for article_id, *_ in members[1:]:  # free the canonical key first (identity is UNIQUE)
+            conn.execute("UPDATE articles SET identity = ?, identity_kind = 'alias' WHERE article_id = ?", ("alias:" + article_id, article_id))
+            conn.execute("INSERT OR REPLACE INTO article_aliases(article_id, same_as) VALUES (?, ?)", (article_id, keep[0]))
+        if keep[1] != canonical:
+            conn.execute("UPDATE articles SET identity = ? WHERE article_id = ?", (canonical, keep[0]))
+    fts = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'chunks_fts'").fetchone()
+    if fts is not None and "remove_diacritics 2" not in fts[0]:
+        conn.execute("DROP TABLE chunks_fts")
+        run_script(conn, SCHEMA)  # recreates it as schema.py defines it (the triggers stay)
+        conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -57,6 +57,13 @@ class Filters:
         hi = min(x for x in (self._until, self._as_of) if x is not None) if (self._until or self._as_of) else None
         return lo, hi
 
+    def unnarrowed(self) -> "Filters | None":
+        """These filters without the ones that narrow by date or outlet (None when there are none):
+        what search ranks against, so that such a filter only removes results (retriever.restrict)."""
+        if not (self.dated or self.sources):
+            return None
+        return Filters(article_ids=list(self.article_ids), exclude_ids=list(self.exclude_ids))
+
     def sql(self, alias: str = "r") -> tuple[str, list]:
         """A WHERE fragment over a revisions row (alias r) and its arguments."""
         clauses, args = [], []

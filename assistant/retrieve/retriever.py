@@ -62,6 +62,9 @@ class Tuning:
     dense_weight: float = 1.5
     lexical_weight: float = 1.0
     candidates: int = 100
+    # article level: how many of an article's best chunks in a list make its score there
+    # (1: the article's rank by its best chunk; m > 1: the reciprocal ranks of its best m chunks summed)
+    article_chunks: int = 1
 
 
 class Reranker:
@@ -85,7 +88,7 @@ class Retriever:
         self.tuning = tuning or Tuning()
         self.reranker = reranker
         # groups(conn, article_ids) -> {article_id: (copies, story)}; news ingestion provides it
-        self.groups = groups or groups_for
+        self.groups = groups or groups_with_aliases
         self.timings: dict[str, float] = {}
 
     # -- candidates ---------------------------------------------------------------------
@@ -143,16 +146,17 @@ class Retriever:
             raise UsageError(f"unknown mode {mode!r}", "use dense, lexical or hybrid")
         lex = self.lexical_candidates(query, filters, n)
         den = self.dense_candidates(query, filters, n, vector)
-        t = self.tuning
-        chunks = rrf([[c for c, _ in den], [c for c, _ in lex]], [t.dense_weight, t.lexical_weight], t.rrf_k)
-        if t.level == "chunk":
-            return chunks
-        # article level: fuse the two article rankings, then list each article's chunks in chunk-fused order
-        articles = rrf([_article_order(den), _article_order(lex)], [t.dense_weight, t.lexical_weight], t.rrf_k)
-        score = dict(articles)
-        ordered = sorted(chunks, key=lambda cs: (-score[cs[0].split("@", 1)[0]], -cs[1]))
-        # the score shown is the article's fused score, so scores fall as ranks rise
-        return [(cid, score[cid.split("@", 1)[0]]) for cid, _ in ordered]
+        fused = fuse(den, lex, self.tuning)
+        narrowing = filters.unnarrowed()
+        if narrowing is None:
+            return fused
+        # Fusion is by rank, so a filter that removes other articles would reorder the ones it
+        # keeps (a kept article could fall below one that overtook it). Rank as without the
+        # filter, keep what the filter admits, then add what only the filtered search found.
+        if vector is None and self.embedder is not None and self.index is not None:
+            vector = self.embedder.embed_query(query)  # once for both searches
+        wide = fuse(self.dense_candidates(query, narrowing, n, vector), self.lexical_candidates(query, narrowing, n), self.tuning)
+        return restrict(wide, self._visible_chunks([c for c, _ in wide], filters), fused)
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid", filters: Filters | None = None,
                per_article: int = 2, vector=None) -> list[Passage]:
@@ -218,6 +222,63 @@ class Retriever:
             score=score, text=" ".join(s.text for s in sents), sentence_ids=[s.id for s in sents],
             sentences=sents,
         )
+
+
+def fuse(den: list[tuple[str, float]], lex: list[tuple[str, float]], t: Tuning) -> list[tuple[str, float]]:
+    """The hybrid ranking of (chunk_id, score) from the dense and lexical candidate lists, best first.
+
+    A pure function of the two lists, so the retrieval eval scores exactly what search does."""
+    chunks = rrf([[c for c, _ in den], [c for c, _ in lex]], [t.dense_weight, t.lexical_weight], t.rrf_k)
+    if t.level == "chunk":
+        return chunks
+    # article level: fuse the two article rankings, then list each article's chunks in chunk-fused order
+    if t.article_chunks <= 1:
+        articles = rrf([_article_order(den), _article_order(lex)], [t.dense_weight, t.lexical_weight], t.rrf_k)
+    else:
+        articles = _article_sum(den, lex, t)
+    score = dict(articles)
+    ordered = sorted(chunks, key=lambda cs: (-score[cs[0].split("@", 1)[0]], -cs[1]))
+    # the score shown is the article's fused score, so scores fall as ranks rise
+    return [(cid, score[cid.split("@", 1)[0]]) for cid, _ in ordered]
+
+
+def restrict(wide: list[tuple[str, float]], admitted: set[str], narrow: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The unfiltered ranking `wide` cut to the chunks a filter admits, in the same order and with
+    the same scores, followed by what only the filtered ranking `narrow` found (scored no higher
+    than the last kept one). A filter can then only remove results, never demote one it keeps."""
+    kept = [(c, s) for c, s in wide if c in admitted]
+    have = {c for c, _ in kept}
+    floor = kept[-1][1] if kept else None
+    extra = [(c, s if floor is None else min(s, floor)) for c, s in narrow if c not in have]
+    return kept + extra
+
+
+def groups_with_aliases(conn, article_ids: list[str]) -> dict:
+    """Copies and story of each article (news ingestion), with the articles that migration m003
+    found to be one page under two URL spellings folded in as copies of each other."""
+    from ..library.aliases import alias_pairs
+
+    groups = groups_for(conn, article_ids)
+    pairs = alias_pairs(conn, article_ids)
+    for alias, same_as in pairs:
+        for a, b in ((alias, same_as), (same_as, alias)):
+            copies, story = groups.get(a, ([], None))
+            if b not in copies:
+                groups[a] = ([*copies, b], story)
+    return groups
+
+
+def _article_sum(den, lex, t: Tuning) -> list[tuple[str, float]]:
+    """Article scores: per list, the reciprocal ranks of the article's best t.article_chunks chunks, summed; lists weighted."""
+    scores: dict[str, float] = {}
+    for ranked, w in ((den, t.dense_weight), (lex, t.lexical_weight)):
+        used: dict[str, int] = {}
+        for rank, (cid, _) in enumerate(ranked, start=1):
+            a = cid.split("@", 1)[0]
+            if used.get(a, 0) < t.article_chunks:
+                used[a] = used.get(a, 0) + 1
+                scores[a] = scores.get(a, 0.0) + w / (t.rrf_k + rank)
+    return sorted(scores.items(), key=lambda kv: -kv[1])
 
 
 def _article_order(ranked: list[tuple[str, float]]) -> list[str]:
