@@ -349,7 +349,7 @@ def ask(
     engine: Optional[str] = typer.Option(None, "--engine", help="llm or extractive (default: llm when a model is configured)."),
     model: Optional[str] = typer.Option(None, "--model", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
-    k: int = typer.Option(8, "-k", help="Passages to retrieve."),
+    k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve (default 8; 4 for a model on this machine)."),
     strict: bool = typer.Option(False, "--strict", help="Remove sentences the sources do not support."),
     show_context: bool = typer.Option(False, "--show-context", help="Print the retrieved passages and the exact prompt; do not call the model."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Also log the context and prompt to stderr."),
@@ -373,6 +373,8 @@ def ask(
 
         with Assistant(settings=_settings_with(model, base_url)) as a:
             f = a.filters(since, until, as_of, source or None, article or None, include_undated)
+            progress = Progress()
+            a.on_progress = progress
             ans = a.answerer()
             if show_context:
                 plan = ans.plan(question, f, k)
@@ -389,10 +391,20 @@ def ask(
                 print(render_sentence(sent, citations), flush=True)
 
             stream_ok = not as_json and not strict
-            result = ans.ask(question, f, engine=engine, k=k, strict=strict, on_sentence=on_sentence if stream_ok else None)
+
+            def on_sentence_shown(sent, citations):
+                progress.clear()
+                on_sentence(sent, citations)
+
+            try:
+                result = ans.ask(question, f, engine=engine, k=k, strict=strict, on_sentence=on_sentence_shown if stream_ok else None)
+            finally:
+                progress.clear()
         if verbose:
             for m in result.prompt:
                 err(f"----- {m['role']} -----\n{m['content']}")
+            if result.raw_reply:
+                err(f"----- model reply (raw) -----\n{result.raw_reply}")
         if as_json:
             emit_json(result.to_dict())
         else:
@@ -409,6 +421,31 @@ def ask(
             raise typer.Exit(EXIT_REFUSED)
 
     guarded(as_json, body)
+
+
+class Progress:
+    """Shows on stderr (a terminal only) that a model is working: how long it has been reading
+    the prompt, then how many tokens it has written. One line, rewritten in place."""
+
+    def __init__(self):
+        self.tty = sys.stderr.isatty()
+        self.shown = False
+        self.last = -1.0
+
+    def __call__(self, state: str, seconds: float, tokens: int) -> None:
+        if not self.tty or seconds < 2 or seconds - self.last < 1:
+            return
+        self.last = seconds
+        what = f"the model is reading the sources ({seconds:.0f} s)" if state == "waiting" else f"the model is writing ({tokens} tokens, {seconds:.0f} s)"
+        sys.stderr.write("\r\x1b[2K" + what)
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
+            self.shown = False
 
 
 def _ask_batch(batch, question, engine, model, base_url, k, strict, show_context, since, until, as_of, source, article, include_undated):
