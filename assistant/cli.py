@@ -523,14 +523,21 @@ def brief(
         streamed = []
         stream_ok = fmt_ == "text" and output is None and not dry_run
 
+        progress = Progress()
+
         def on_sentence(sent, citations):
+            progress.clear()
             streamed.append(sent)
             print(render_sentence(sent, citations), flush=True)
 
         with Assistant(settings=_settings_with(model, base_url)) as a:
-            result = a.brief(topic, length=length, engine=engine, since=since, until=until, as_of=as_of, source=source or None,
-                             article=article or None, include_undated=include_undated, max_tokens=max_tokens, dry_run=dry_run,
-                             on_sentence=on_sentence if stream_ok else None)
+            a.on_progress = progress
+            try:
+                result = a.brief(topic, length=length, engine=engine, since=since, until=until, as_of=as_of, source=source or None,
+                                 article=article or None, include_undated=include_undated, max_tokens=max_tokens, dry_run=dry_run,
+                                 on_sentence=on_sentence if stream_ok else None)
+            finally:
+                progress.clear()
         if dry_run:
             doc = {"topic": topic, "engine": result.engine, "model": result.model, "estimate": result.usage.get("estimate"), "notes": result.notes}
             if fmt_ == "json":
@@ -570,7 +577,7 @@ def chat(
     engine: Optional[str] = typer.Option(None, "--engine", help="llm or extractive (default: llm when a model is configured)."),
     model: Optional[str] = typer.Option(None, "--model", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
-    k: int = typer.Option(8, "-k", help="Passages to retrieve per question."),
+    k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve per question (default 8; 4 for a model on this machine)."),
     history_tokens: Optional[int] = typer.Option(None, "--history-tokens", min=100, help="Token budget of the conversation kept for follow-ups (default 1500)."),
 ):
     """An interactive session: questions, follow-ups, /commands (/help). Ctrl-C cancels an answer, Ctrl-D leaves."""
