@@ -261,8 +261,9 @@ class Answerer:
         if not text or text.strip(" .") == prompts.REFUSAL_SENTINEL or (prompts.REFUSAL_SENTINEL in text and len(text) < len(prompts.REFUSAL_SENTINEL) + 20):
             return self._refuse(answer, "the model found no answer in the sources")
         doc = structured.parse(text) if mode != "text" else None
-        if mode != "text":
-            answer.notes.append("reply parsed as JSON" if doc is not None else "reply was not the JSON asked for; read as text with [n] keys")
+        answer.usage["reply_form"] = mode if doc is not None or mode == "text" else "text (not the JSON asked for)"
+        if mode != "text" and doc is None:
+            answer.notes.append("the reply was not the JSON asked for; read as text with [n] keys")
         if doc is not None and not doc["sentences"]:
             return self._refuse(answer, "the model found no answer in the sources")
         segs = segments(text, mode, final=True)

@@ -60,14 +60,14 @@ def collect(args) -> None:
             # the context the model saw: keys -> stable ids (rebuilt the same way)
             plan = ans.plan(q.text, f, k=args.k or None, mode="text")
             plan_ctx = {key: k.sentence.id for key, k in plan.context.items.items()}
-            mode = "text" if not any(n.startswith("reply") for n in res.notes) else "json"
-            segs = segments(res.raw_reply or "", "json_object" if mode == "json" else "text", final=True)
+            form = res.usage.get("reply_form", "text")
+            segs = segments(res.raw_reply or "", form if form in ("json_schema", "json_object") else "text", final=True)
             rec = {
                 "qid": q.qid, "model": args.model, "question": q.text, "as_of": q.date, "choices": info[q.qid].choices,
                 "answer": info[q.qid].answer_text, "raw": res.raw_reply, "refused": res.refused, "short_answer": res.short_answer,
                 "shown": [{"text": s.text, "supported": s.supported} for s in res.sentences], "rejected": res.rejected,
                 "seconds": round(took, 1), "first_token_seconds": res.usage.get("first_token_seconds"),
-                "prompt_tokens": res.usage.get("prompt_tokens"), "context": plan_ctx,
+                "prompt_tokens": res.usage.get("prompt_tokens"), "reply_form": form, "context": plan_ctx,
                 "sentences": [{"text": s.text, "keys": s.keys,
                                "cited": [{"key": k, "text": plan.context.items[k].sentence.text[:300],
                                           "source": plan.context.items[k].source, "published": plan.context.items[k].published}
