@@ -233,3 +233,16 @@ def test_a_local_server_gets_fewer_passages_and_a_small_prompt(seeded, llm):
     assert count_tokens(context) <= 600 + 20
     wide = seeded("ask", Q_NAVALNY, "--show-context", "--json", "--engine", "extractive")
     assert wide.code == 0
+
+
+def test_a_supported_sentence_about_something_else_is_not_an_answer(seeded, llm):
+    """Qwen 1.5B once answered the Mumbai question by copying two sentences of the New Hampshire
+    crash article: supported by what they cite, but not an answer."""
+    q = "How many people were killed in the 2008 Mumbai attack?"
+    ctx = seeded("ask", q, "--show-context", "--json").json()["messages"][1]["content"]
+    key, text = next((l.split("]")[0][1:], l.split("] ", 1)[1]) for l in ctx.splitlines()
+                     if l.startswith("[") and "Mumbai" not in l and "killed" not in l and "attack" not in l)
+    llm.queue_reply(json.dumps({"short_answer": "164 people", "sentences": [{"text": text, "keys": [int(key)]}]}))
+    r = seeded("ask", q, "--json")
+    assert r.code == 3, r
+    assert "do not address the question" in " ".join(r.json()["notes"]) and r.json()["rejected"]

@@ -286,6 +286,12 @@ class Answerer:
                 answer.rejected.append({"text": s.text, "keys": list(s.keys), "reason": "; ".join(s.reasons) or "not supported"})
             if dropped:
                 answer.notes.append(f"--strict removed {len(dropped)} unsupported sentence(s)")
+        if plan.question and any(s.supported for s in answer.sentences) and not any(
+                s.supported and on_topic(plan.question, s.text) for s in answer.sentences):
+            # supported, but about something else (a copied sentence from another story)
+            for s in answer.sentences:
+                s.reasons = (s.reasons or []) + ["shares no word with the question"]
+            return self._refuse(answer, "the supported sentences do not address the question")
         if not any(s.supported for s in answer.sentences):
             if not answer.sentences and answer.rejected:
                 return self._refuse(answer, "the model said the sources do not answer the question")
@@ -432,6 +438,22 @@ def segments(text: str, mode: str, final: bool) -> list[Segment]:
             return []
     segs = parse_citations(text)
     return segs if final else (segs[:-1] if len(segs) > 1 else [])
+
+
+_GENERIC = {"people", "many", "much", "year", "week", "day", "time", "new", "first", "last", "happen", "report", "news",
+            "kill", "name", "number", "plan", "announc", "make", "take", "get", "call", "country", "world", "thing"}
+
+
+def on_topic(question: str, sentence: str) -> bool:
+    """Does the sentence share a content word (not a generic one) with the question?"""
+    from ..support.text import content_stems, stem_match
+
+    q = {s for s in content_stems(question) if s not in _GENERIC}
+    if not q:
+        return True
+    pool = set(content_stems(sentence))
+    prefixes = {s[:5] for s in pool if len(s) >= 6}
+    return any(stem_match(s, pool, prefixes) for s in q)
 
 
 def as_of_date(filters, published: list) -> str:
