@@ -37,7 +37,8 @@ def collect(args) -> None:
     from . import realtimeqa
 
     cfg, questions = _library(args.data, args.work_dir)
-    cfg = replace(cfg, model=args.model, base_url=args.base_url)
+    cfg = replace(cfg, model=args.model, base_url=args.base_url, response_format=args.response_format,
+                  prompts_dir=str(args.prompts_dir or ""), max_answer_tokens=args.max_tokens)
     info = {q.qid: q for q in realtimeqa.load(args.data).questions}
     qs = [q for q in questions if q.split == args.split][args.skip: args.skip + args.questions]
     done = set()
@@ -144,6 +145,9 @@ def main():
     c.add_argument("--split", default="tuning")
     c.add_argument("-k", type=int, default=0)
     c.add_argument("--out", type=Path, required=True)
+    c.add_argument("--response-format", default="auto", help="auto, json_schema, json_object or text")
+    c.add_argument("--prompts-dir", type=Path, help="templates of your own (e.g. asking for more sentences per answer)")
+    c.add_argument("--max-tokens", type=int, default=300)
     s = sub.add_parser("score")
     s.add_argument("--labels", type=Path, required=True)
     s.add_argument("--json", type=Path)
