@@ -242,7 +242,29 @@ def test_a_supported_sentence_about_something_else_is_not_an_answer(seeded, llm)
     ctx = seeded("ask", q, "--show-context", "--json").json()["messages"][1]["content"]
     key, text = next((l.split("]")[0][1:], l.split("] ", 1)[1]) for l in ctx.splitlines()
                      if l.startswith("[") and "Mumbai" not in l and "killed" not in l and "attack" not in l)
-    llm.queue_reply(json.dumps({"short_answer": "164 people", "sentences": [{"text": text, "keys": [int(key)]}]}))
+    llm.queue_reply(json.dumps({"short_answer": None, "sentences": [{"text": text, "keys": [int(key)]}]}))
     r = seeded("ask", q, "--json")
     assert r.code == 3, r
     assert "do not address the question" in " ".join(r.json()["notes"]) and r.json()["rejected"]
+    # with its (right) short answer, the source sentence that states it is quoted instead
+    llm.queue_reply(json.dumps({"short_answer": "164 people", "sentences": [{"text": text, "keys": [int(key)]}]}))
+    doc = seeded("ask", q, "--json").json()
+    assert not doc["refused"] and "164 people" in doc["sentences"][0]["text"] and doc["short_answer"] == "164 people"
+
+
+@pytest.mark.parametrize("as_json", [True, False], ids=["json", "stream"])
+def test_a_right_short_answer_with_the_wrong_sentence_quotes_the_source_that_states_it(seeded, llm, as_json):
+    """Qwen 1.5B answered "not guilty" and copied a sentence about flags at the crash scene."""
+    q = "What did the truck driver plead in court after the crash?"
+    ctx = seeded("ask", q, "--show-context", "--json").json()["messages"][1]["content"]
+    key, text = next((l.split("]")[0][1:], l.split("] ", 1)[1]) for l in ctx.splitlines()
+                     if l.startswith("[") and "guilty" not in l and "plea" not in l and "crash" in l)
+    llm.queue_reply(json.dumps({"sentences": [{"text": text, "keys": [int(key)]}], "short_answer": "not guilty"}))
+    r = seeded("ask", q, *(["--json"] if as_json else []))
+    assert r.code == 0, r
+    if as_json:
+        doc = r.json()
+        assert doc["short_answer"] == "not guilty"
+        assert "pleaded not guilty" in doc["sentences"][0]["text"] and doc["sentences"][0]["supported"]
+    else:  # streamed: the reply's own sentence was shown before the short answer arrived; the quote follows
+        assert "pleaded not guilty" in r.stdout.split("Sources:")[0]

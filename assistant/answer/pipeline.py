@@ -244,8 +244,8 @@ class Answerer:
         if sent is None:
             return
         answer.sentences.append(sent)
-        if sent.supported:
-            st["any_supported"] = True
+        if sent.supported and (not plan.question or on_topic(plan.question, sent.text)):
+            st["any_supported"] = True  # a supported sentence about something else is held like an unsupported one
         self._number(answer, sent, plan, st["numbering"])
         if not st["any_supported"]:
             st["held"].append(sent)  # unsupported sentences wait until something is supported
@@ -286,6 +286,15 @@ class Answerer:
                 answer.rejected.append({"text": s.text, "keys": list(s.keys), "reason": "; ".join(s.reasons) or "not supported"})
             if dropped:
                 answer.notes.append(f"--strict removed {len(dropped)} unsupported sentence(s)")
+        quote = self._quote_short_answer(plan, doc, answer)
+        if quote is not None:
+            answer.sentences.insert(0, quote)
+            if streamed:
+                self._number(answer, quote, plan, self._stream_state["numbering"])
+                st = self._stream_state
+                for held in [quote] + st["held"]:
+                    st["cb"](held, answer.citations)
+                st["held"], st["any_supported"] = [], True
         if plan.question and any(s.supported for s in answer.sentences) and not any(
                 s.supported and on_topic(plan.question, s.text) for s in answer.sentences):
             # supported, but about something else (a copied sentence from another story)
@@ -315,6 +324,26 @@ class Answerer:
         if flagged:
             answer.notes.append(f"{flagged} sentence(s) are not supported by their sources (flagged)")
         return answer
+
+    def _quote_short_answer(self, plan: Plan, doc: dict | None, answer: Answer) -> AnswerSentence | None:
+        """Small models often give the right short answer and copy the wrong sentence. When the
+        short answer is not in a supported sentence of the reply, quote the context sentence
+        that states it (word for word) and is about the question; else nothing."""
+        short = (doc or {}).get("short_answer")
+        if not short or not plan.question or len(short.split()) > 12:
+            return None
+        want = " " + _norm(short) + " "
+        if want.strip() == "" or any(want in " " + _norm(s.text) + " " for s in answer.sentences if s.supported):
+            return None
+        cands = [k for k in plan.context.evidence.values() if want in " " + _norm(k.sentence.text) + " " and on_topic(plan.question, k.sentence.text)]
+        if not cands:
+            return None
+        rel = self.checker.relevance(plan.question, [k.sentence.text for k in cands])
+        k = cands[max(range(len(cands)), key=lambda i: rel[i])]
+        who = ", ".join(x for x in (k.source, k.published) if x) or "an undated source"
+        sent = AnswerSentence(text=f"According to {who}: “{k.sentence.text}”", citations=[k.sentence.id])
+        answer.notes.append(f"the model's short answer {short!r} is quoted from the source that states it")
+        return sent
 
     def _short_answer(self, plan: Plan, doc: dict | None, answer: Answer) -> str | None:
         """The model's short answer when the supported sentences bear it out, else the answer
@@ -438,6 +467,10 @@ def segments(text: str, mode: str, final: bool) -> list[Segment]:
             return []
     segs = parse_citations(text)
     return segs if final else (segs[:-1] if len(segs) > 1 else [])
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).split())
 
 
 _GENERIC = {"people", "many", "much", "year", "week", "day", "time", "new", "first", "last", "happen", "report", "news",
