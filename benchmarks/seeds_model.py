@@ -40,7 +40,7 @@ def main():
                        capture_output=True)
     rows = []
     for q in spec["questions"]:
-        cmd = [sys.executable, "-m", "assistant.cli", "--data-dir", str(home), "ask", q["q"], "--model", args.model, "--base-url", args.base_url]
+        cmd = [sys.executable, "-m", "assistant.cli", "--data-dir", str(home), "ask", q["q"], "--model", args.model, "--base-url", args.base_url, "-v"]
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
         first, lines = None, []
@@ -61,7 +61,8 @@ def main():
             right = (not refused) and "(not supported" not in first_line and any(a.lower() in first_line.lower() for a in q["accept"])
         rows.append({"question": q["q"], "answerable": q["accept"] is not None, "right": right, "refused": refused, "exit": code,
                      "first_sentence_seconds": round(first, 1) if first is not None and not refused else None,
-                     "seconds": round(total, 1), "first_line": first_line, "stderr_tail": stderr.strip().splitlines()[-1:] if stderr.strip() else []})
+                     "seconds": round(total, 1), "first_line": first_line, "stderr_tail": stderr.strip().splitlines()[-1:] if stderr.strip() else [],
+                     "raw_reply": stderr.split("----- model reply (raw) -----\n", 1)[1].rsplit("\n(", 1)[0] if "model reply (raw)" in stderr else None})
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
     ans = [r for r in rows if r["answerable"]]
     un = [r for r in rows if not r["answerable"]]
