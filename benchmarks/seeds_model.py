@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -58,7 +59,8 @@ def main():
         if q["accept"] is None:
             right = refused
         else:
-            right = (not refused) and "(not supported" not in first_line and any(a.lower() in first_line.lower() for a in q["accept"])
+            right = (not refused) and "(not supported" not in first_line and any(
+                re.search(r"(?<![\w])" + re.escape(a.lower()) + r"(?![\w])", first_line.lower()) for a in q["accept"])
         rows.append({"question": q["q"], "answerable": q["accept"] is not None, "right": right, "refused": refused, "exit": code,
                      "first_sentence_seconds": round(first, 1) if first is not None and not refused else None,
                      "seconds": round(total, 1), "first_line": first_line, "stderr_tail": stderr.strip().splitlines()[-1:] if stderr.strip() else [],

@@ -79,6 +79,61 @@ def collect(args) -> None:
             print(f"{q.qid}: {took:.0f} s, first token {rec['first_token_seconds']} s, {len(segs)} sentence(s), refused={res.refused}", flush=True)
 
 
+def collect_notes(args) -> None:
+    """Cited notes on the tuning weeks' articles, as a briefing with a local model writes them
+    (each article's lead, a few articles per call): many sentences per model call."""
+    os.environ.setdefault("OPENAI_API_KEY", "not-needed")
+    from collections import defaultdict
+
+    from ..answer.pipeline import segments
+    from ..api import Assistant
+    from ..brief.pipeline import LOCAL_LEAD, Doc
+    from ..retrieve import Filters
+    from ..types import Answer
+    from . import realtimeqa
+    from .retrieval import prepare
+
+    cfg, questions, gold_key, _, _ = prepare("realtimeqa", args.data, args.work_dir, "local", 256, print)
+    cfg = replace(cfg, model=args.model, base_url=args.base_url, response_format=args.response_format, max_answer_tokens=args.max_tokens)
+    ds = realtimeqa.load(args.data)
+    by_week = defaultdict(list)
+    for q in ds.split(args.split):
+        by_week[q.week].append(q)
+    calls = 0
+    with Assistant(settings=cfg) as a, args.out.open("a", encoding="utf-8") as out:
+        br = a.briefer()
+        for week, qs in sorted(by_week.items()):
+            urls = set().union(*(q.gold_urls for q in qs))
+            ids = sorted({aid for aid, key in gold_key.items() if key in urls})
+            docs = br.scope(None, Filters(article_ids=ids))
+            docs = [Doc(d.article_id, d.revision, d.title, d.source, d.url, d.published, d.published_ts, d.sentences[:LOCAL_LEAD], d.story)
+                    for d in docs]
+            for i in range(0, len(docs), args.per_call):
+                if calls >= args.calls:
+                    return
+                group = docs[i: i + args.per_call]
+                ctx = br._context(group)
+                ans = Answer(question=None, answer="", refused=False, engine="llm", model=args.model, as_of=week)
+                ans.usage = {}
+                t0 = time.perf_counter()
+                try:
+                    reply = br._complete(ans, br._messages(br.t_notes, ctx.text, None, 8, week))
+                except Exception as exc:
+                    out.write(json.dumps({"week": week, "error": str(exc)}) + "\n")
+                    continue
+                calls += 1
+                mode = br._mode or "text"
+                segs = segments(reply, mode, final=True)
+                rec = {"qid": f"notes-{week}-{i}", "model": args.model, "question": "", "as_of": week, "raw": reply, "reply_form": mode,
+                       "seconds": round(time.perf_counter() - t0, 1), "context": {k: v.sentence.id for k, v in ctx.items.items()},
+                       "sentences": [{"text": s.text, "keys": s.keys,
+                                      "cited": [{"key": k, "text": ctx.items[k].sentence.text[:300], "source": ctx.items[k].source,
+                                                 "published": ctx.items[k].published} for k in s.keys if k in ctx.items]} for s in segs]}
+                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                out.flush()
+                print(f"{rec['qid']}: {rec['seconds']} s, {len(segs)} sentence(s)", flush=True)
+
+
 def score(args) -> dict:
     """The pipeline's verdict (check against the cited sentences, or citations attached from
     the context) for every labelled sentence; the embedding threshold chosen on the even
@@ -148,16 +203,27 @@ def main():
     c.add_argument("--response-format", default="auto", help="auto, json_schema, json_object or text")
     c.add_argument("--prompts-dir", type=Path, help="templates of your own (e.g. asking for more sentences per answer)")
     c.add_argument("--max-tokens", type=int, default=300)
+    n = sub.add_parser("notes")
+    n.add_argument("--base-url", required=True)
+    n.add_argument("--model", required=True)
+    n.add_argument("--split", default="tuning")
+    n.add_argument("--calls", type=int, default=20)
+    n.add_argument("--per-call", type=int, default=3)
+    n.add_argument("--response-format", default="auto")
+    n.add_argument("--max-tokens", type=int, default=400)
+    n.add_argument("--out", type=Path, required=True)
     s = sub.add_parser("score")
     s.add_argument("--labels", type=Path, required=True)
     s.add_argument("--json", type=Path)
     s.add_argument("--grid", type=float, nargs="*", default=[0.55, 0.35, 0.40, 0.45, 0.50, 0.60, 0.65])
-    for p in (c, s):
+    for p in (c, n, s):
         p.add_argument("--data", type=Path, default=Path("../shared/data/realtimeqa"))
         p.add_argument("--work-dir", type=Path, default=Path(".eval-work"))
     args = ap.parse_args()
     if args.cmd == "collect":
         collect(args)
+    elif args.cmd == "notes":
+        collect_notes(args)
     else:
         res = score(args)
         if args.json:
