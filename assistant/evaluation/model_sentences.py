@@ -100,6 +100,7 @@ def collect_notes(args) -> None:
     for q in ds.split(args.split):
         by_week[q.week].append(q)
     calls = 0
+    done = {json.loads(l).get("qid") for l in args.out.open()} if args.out.exists() else set()
     with Assistant(settings=cfg) as a, args.out.open("a", encoding="utf-8") as out:
         br = a.briefer()
         for week, qs in sorted(by_week.items()):
@@ -111,6 +112,8 @@ def collect_notes(args) -> None:
             for i in range(0, len(docs), args.per_call):
                 if calls >= args.calls:
                     return
+                if f"notes-{week}-{i}" in done:
+                    continue
                 group = docs[i: i + args.per_call]
                 ctx = br._context(group)
                 ans = Answer(question=None, answer="", refused=False, engine="llm", model=args.model, as_of=week)
