@@ -406,9 +406,12 @@ class Answerer:
         if NON_ANSWER.search(text):
             answer.rejected.append({"text": text, "keys": list(seg.keys), "reason": "the model says the sources do not answer this"})
             return None
-        items = plan.context.evidence
+        # a question in an article ("How relevant is this ad to you?") states nothing: never evidence
+        items = {k: v for k, v in plan.context.evidence.items() if not v.sentence.text.rstrip(" \"'\u201d)").endswith("?")}
         valid = [k for k in seg.keys if k in items]
         for bad in [k for k in seg.keys if k not in items]:
+            if bad in plan.context.evidence:
+                continue  # a question: dropped from the check, not an invented key
             if bad in plan.context.items:
                 answer.notes.append(f"removed key [{bad}]: that source sentence addresses AI assistants; it is not evidence")
             else:

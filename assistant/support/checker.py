@@ -51,22 +51,41 @@ def _date_words_of(iso: str) -> str:
     return f"{d:%A %B} {d.day} {d.year}"
 
 
-_ATTRIBUTION = re.compile(
-    r"^\s*(?:(?:according to|as reported by|as of|as at|on|in)\s+[^,]{1,80},\s*"
-    r"|(?:[\w.\-\u2019' ]{1,60}?)\s+(?:reported|reports|said|says|wrote|writes)\s+(?:that\s+)?)",
-    re.IGNORECASE)
+_ATTRIBUTION = re.compile(r"^\s*(?:according to|as reported by|as of|as at|on|in)\s+[^,]{1,80},\s*", re.IGNORECASE)
+_SAYS = re.compile(r"^\s*((?:the\s+)?[\w.\-\u2019' ]{1,40}?)\s+(?:also\s+)?(?:reported|reports|said|says|wrote|writes)\s+(?:that\s+)?", re.IGNORECASE)
 
 
-def strip_attribution(claim: str) -> str:
-    """The claim without a leading "According to X," / "As of DATE," / "X reported that"."""
-    prev = None
-    while prev != claim:
-        prev = claim
-        m = _ATTRIBUTION.match(claim)
-        if m and len(claim) - m.end() > 15:
-            rest = claim[m.end():]
-            claim = rest[:1].upper() + rest[1:]
-    return claim
+_TRAILING = re.compile(r",\s*(?:according to|as reported by)\s+[^,;]{1,60}?[.!]?\s*$", re.IGNORECASE)
+
+
+def split_attribution(claim: str, header: str = "") -> tuple[str, str]:
+    """(attribution, body): a leading "According to X," / "As of DATE," / "X reported that"
+    (X an outlet or author of the ``header``) and a trailing ", according to X." apart from
+    what the claim states."""
+    parts, body = [], claim
+    while True:
+        m = _ATTRIBUTION.match(body)
+        if not m or len(body) - m.end() <= 15:
+            break
+        parts.append(body[:m.end()])
+        body = body[m.end():]
+    m = _SAYS.match(body)
+    if m and header and len(body) - m.end() > 15:
+        who = _squash(re.sub(r"^the\s+", "", m.group(1), flags=re.IGNORECASE))
+        if len(who) >= 3 and who in _squash(header):
+            parts.append(body[:m.end()])
+            body = body[m.end():]
+    m = _TRAILING.search(body)
+    if m and m.start() > 15:
+        parts.append(body[m.start():])
+        body = body[:m.start()] + "."
+    return " ".join(parts), body
+
+
+def strip_attribution(claim: str, header: str = "") -> str:
+    """The claim without its attribution (see split_attribution)."""
+    body = split_attribution(claim, header)[1]
+    return body[:1].upper() + body[1:]
 
 
 @dataclass
@@ -142,7 +161,7 @@ class SupportChecker:
         cos = None
         base = lex
         if self.embedder is not None:
-            cos = self.cosine(strip_attribution(claim) if given else claim, text)
+            cos = self.cosine(strip_attribution(claim, given.header) if given else claim, text)
             base = self.lexical_weight * lex + (1 - self.lexical_weight) * self._scaled(cos)
         reasons: list[str] = []
         facts: dict = {}
@@ -150,7 +169,13 @@ class SupportChecker:
         extra = given.facts_text() if given else ""
         for kind, fn in (("number", rules.check_numbers), ("date", rules.check_dates), ("name", rules.check_names)):
             if kind == "name" and given:
-                n, missing, why = rules.check_names(claim, text + " " + extra, article=given.article, squashed=_squash(given.header))
+                # a heading's outlet or author is given where the claim attributes ("According to
+                # X," / "X reported"), not as the one who did what the sources say someone else did
+                attribution, body = split_attribution(claim, given.header)
+                n, missing, why = rules.check_names(body, text + " " + given.question, article=given.article)
+                if attribution:
+                    n2, m2, w2 = rules.check_names(attribution, text + " " + extra, article=given.article, squashed=_squash(given.header))
+                    n, missing, why = n + n2, missing + m2, why + w2
             else:
                 n, missing, why = fn(claim, text + (" " + extra if extra else ""))
             facts[kind] = (n, missing)
