@@ -268,3 +268,14 @@ def test_a_right_short_answer_with_the_wrong_sentence_quotes_the_source_that_sta
         assert "pleaded not guilty" in doc["sentences"][0]["text"] and doc["sentences"][0]["supported"]
     else:  # streamed: the reply's own sentence was shown before the short answer arrived; the quote follows
         assert "pleaded not guilty" in r.stdout.split("Sources:")[0]
+
+
+def test_each_line_of_a_reply_is_its_own_sentence():
+    """Qwen 1.5B writes notes one per line with keys at the end; the sentence splitter alone ran
+    "... on Wednesday. [3][7]\\nColorado ..." into one sentence with all the keys."""
+    from assistant.citations import parse_citations
+
+    reply = "The python was captured in Florida, the Conservancy announced on Wednesday. [3][7]\nColorado win the Stanley Cup - CNN [5][6]"
+    assert [(s.text, s.keys) for s in parse_citations(reply)] == [
+        ("The python was captured in Florida, the Conservancy announced on Wednesday.", ["3", "7"]),
+        ("Colorado win the Stanley Cup - CNN", ["5", "6"])]

@@ -80,7 +80,14 @@ def parse_citations(text: str) -> list[Segment]:
     from assistant.ingest.sentences import split
 
     segments: list[Segment] = []
-    for start, end, raw in split(text):
+    # a line break ends a sentence in model output (notes and lists are one per line; the
+    # splitter alone would run "... Wednesday. [3][7]\nColorado ..." into one sentence)
+    pieces, offset = [], 0
+    for line in text.splitlines(keepends=True):
+        if line.strip():
+            pieces.extend((offset + a, offset + b, r) for a, b, r in split(line))
+        offset += len(line)
+    for start, end, raw in pieces:
         lead = re.match(r"(?:\s*" + GROUP.pattern + r")+[\s.,;:]*", raw)
         if lead and segments:
             prev = segments[-1]
