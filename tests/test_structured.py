@@ -279,3 +279,5 @@ def test_each_line_of_a_reply_is_its_own_sentence():
     assert [(s.text, s.keys) for s in parse_citations(reply)] == [
         ("The python was captured in Florida, the Conservancy announced on Wednesday.", ["3", "7"]),
         ("Colorado win the Stanley Cup - CNN", ["5", "6"])]
+    reply = "The advisers voted for the vaccines. [2][3] The park may remain closed. [7] The ad is relevant."
+    assert [s.keys for s in parse_citations(reply)] == [["2", "3"], ["7"], []]

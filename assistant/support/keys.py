@@ -82,10 +82,15 @@ def parse_citations(text: str) -> list[Segment]:
     segments: list[Segment] = []
     # a line break ends a sentence in model output (notes and lists are one per line; the
     # splitter alone would run "... Wednesday. [3][7]\nColorado ..." into one sentence)
+    # nor does it split "... 6 months. [2][3] The park's ...": a key group followed by a
+    # capitalised word ends a sentence too
     pieces, offset = [], 0
     for line in text.splitlines(keepends=True):
-        if line.strip():
-            pieces.extend((offset + a, offset + b, r) for a, b, r in split(line))
+        cuts = [0] + [m.end() for m in GROUP.finditer(line) if re.match(r"[ \t]+[A-Z\u201c\"(]", line[m.end():])] + [len(line)]
+        for a0, b0 in zip(cuts, cuts[1:]):
+            part = line[a0:b0]
+            if part.strip():
+                pieces.extend((offset + a0 + a, offset + a0 + b, r) for a, b, r in split(part))
         offset += len(line)
     for start, end, raw in pieces:
         lead = re.match(r"(?:\s*" + GROUP.pattern + r")+[\s.,;:]*", raw)
