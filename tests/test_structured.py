@@ -44,7 +44,7 @@ def test_each_server_kind_answers_and_the_form_is_learned_once(seeded, llm, home
     else:
         assert "Novichok" in r.stdout.splitlines()[0] and "Sources:" in r.stdout
     if kind == "json_object":
-        assert chats(llm)[-1].body["response_format"]["schema"]["required"] == ["sentences"]
+        assert chats(llm)[-1].body["response_format"]["schema"]["required"] == ["short_answer", "sentences"]
     # remembered in the config: the next question goes straight to the form that worked
     learned = (home / "config.toml").read_text()
     assert "[structured_output]" in learned and forms[-1] in learned
@@ -150,6 +150,14 @@ def test_checker_given_heading_question_and_article():
     assert not c.check("According to the sources, 166 people were killed in the 2008 Mumbai attack.", mumbai, g).supported
     assert not c.check("The Mumbai attack did not kill 164 people.", mumbai, g).supported
     assert not c.check("Donald Trump's defence secretary Rex Tillerson landed in Pakistan.", cited, g).supported
+
+
+def test_the_as_of_date_is_given_for_as_of_not_as_the_date_of_an_event():
+    c = SupportChecker(None)
+    cited = ["Mattis is set to hold talks with prime minister Shahid Khaqan Abbasi during his brief stop over."]
+    g = Given(header="Jim Mattis arrives in Pakistan DailyMail.co.uk", question="Who did Jim Mattis meet?", as_of="2019-08-04")
+    assert c.check("As of 2019-08-04, according to DailyMail.co.uk, Mattis is set to hold talks with prime minister Shahid Khaqan Abbasi.", cited, g).supported
+    assert not c.check("On 2019-08-04, Mattis held talks with prime minister Shahid Khaqan Abbasi.", cited, g).supported
 
 
 def test_streamed_json_sentences_are_shown_as_they_complete():

@@ -330,7 +330,7 @@ class Answerer:
         short answer is not in a supported sentence of the reply, quote the context sentence
         that states it (word for word) and is about the question; else nothing."""
         short = (doc or {}).get("short_answer")
-        if not short or not plan.question or len(short.split()) > 12:
+        if not short or not plan.question or len(short.split()) > 16:
             return None
         want = " " + _norm(short) + " "
         if want.strip() == "" or any(want in " " + _norm(s.text) + " " for s in answer.sentences if s.supported):
@@ -381,9 +381,8 @@ class Answerer:
                 dates.append(k.published)
             article.append(k.title or "")
             article.extend(self._earlier(k.sentence))
-        if plan.as_of:
-            dates.append(plan.as_of)
-        return Given(header=" ".join(heads), question=plan.question, article=" ".join(article), dates=tuple(dict.fromkeys(dates)))
+        return Given(header=" ".join(heads), question=plan.question, article=" ".join(article), dates=tuple(dict.fromkeys(dates)),
+                     as_of=plan.as_of)
 
     def _earlier(self, sentence) -> list[str]:
         key = (sentence.article_id, sentence.revision)

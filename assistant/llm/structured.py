@@ -31,7 +31,9 @@ ANSWER_SCHEMA = {
             },
         },
     },
-    "required": ["sentences"],
+    # both required: llama.cpp's grammar writes required properties first, in this order, so the
+    # short answer comes before the sentences (a right short answer can then be checked early)
+    "required": ["short_answer", "sentences"],
 }
 
 BRIEF_SCHEMA = {

@@ -35,10 +35,12 @@ class Given:
     question: str = ""
     article: str = ""  # title and earlier sentences of the cited sentences' articles
     dates: tuple = ()  # ISO dates from the headings (month and weekday names follow from them)
+    as_of: str = ""  # the date the answer is given as of: given only where the claim says "as of"
 
-    def facts_text(self) -> str:
+    def facts_text(self, claim: str = "") -> str:
         """Text whose numbers, date words and names count as given."""
-        return " ".join([self.header, self.question, *(_date_words_of(d) for d in self.dates)])
+        dates = list(self.dates) + ([self.as_of] if self.as_of and re.search(r"\bas (?:of|at)\b", claim, re.IGNORECASE) else [])
+        return " ".join([self.header, self.question, *(_date_words_of(d) for d in dates)])
 
 
 def _date_words_of(iso: str) -> str:
@@ -48,7 +50,7 @@ def _date_words_of(iso: str) -> str:
         d = _dt.date.fromisoformat((iso or "")[:10])
     except ValueError:
         return ""
-    return f"{d:%A %B} {d.day} {d.year}"
+    return f"{iso[:10]} {d:%A %B} {d.day} {d.year}"
 
 
 _ATTRIBUTION = re.compile(r"^\s*(?:according to|as reported by|as of|as at|on|in)\s+[^,]{1,80},\s*", re.IGNORECASE)
@@ -166,7 +168,7 @@ class SupportChecker:
         reasons: list[str] = []
         facts: dict = {}
         factor = 1.0
-        extra = given.facts_text() if given else ""
+        extra = given.facts_text(claim) if given else ""
         for kind, fn in (("number", rules.check_numbers), ("date", rules.check_dates), ("name", rules.check_names)):
             if kind == "name" and given:
                 # a heading's outlet or author is given where the claim attributes ("According to
