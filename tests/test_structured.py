@@ -270,12 +270,19 @@ def test_a_right_short_answer_with_the_wrong_sentence_quotes_the_source_that_sta
     llm.queue_reply(json.dumps({"sentences": [{"text": text, "keys": [int(key)]}], "short_answer": "not guilty"}))
     r = seeded("ask", q, *(["--json"] if as_json else []))
     assert r.code == 0, r
+    if not as_json:  # streamed: the reply's own sentence was shown before the short answer arrived; the quote follows
+        assert "pleaded not guilty" in r.stdout.split("Sources:")[0]
+        # the short answer first (as the schema asks): the quote is shown first
+        llm.queue_reply(json.dumps({"short_answer": "not guilty", "sentences": [{"text": text, "keys": [int(key)]}]}))
+        r = seeded("ask", q)
+    assert r.code == 0, r
     if as_json:
         doc = r.json()
         assert doc["short_answer"] == "not guilty"
         assert "pleaded not guilty" in doc["sentences"][0]["text"] and doc["sentences"][0]["supported"]
-    else:  # streamed: the reply's own sentence was shown before the short answer arrived; the quote follows
-        assert "pleaded not guilty" in r.stdout.split("Sources:")[0]
+    else:
+        assert "pleaded not guilty" in r.stdout.splitlines()[0], r
+        assert r.stdout.split("Sources:")[0].count("pleaded not guilty") == 1
 
 
 def test_each_line_of_a_reply_is_its_own_sentence():

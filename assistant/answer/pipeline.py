@@ -14,6 +14,7 @@ its server takes (assistant.llm.structured), else for the text protocol ("senten
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -230,6 +231,8 @@ class Answerer:
             if prompts.REFUSAL_SENTINEL.startswith(buf.strip()):
                 continue  # could still become the refusal sentinel
             complete = segments(buf, plan.mode, final=False)
+            if complete[self._stream_state["done"]:] and self._stream_state["done"] == 0 and plan.mode != "text":
+                self._quote_first(answer, plan, buf, complete[0])
             for seg in complete[self._stream_state["done"]:]:
                 self._emit_streamed(answer, plan, seg)
                 self._stream_state["done"] += 1
@@ -237,6 +240,28 @@ class Answerer:
         if s.first_token_seconds is not None:
             answer.usage["first_token_seconds"] = round(s.first_token_seconds, 2)
         return buf
+
+    def _quote_first(self, answer, plan, buf: str, first) -> None:
+        """Streaming a JSON reply whose short answer came first: when the first sentence does not
+        state it, show the source sentence that does before anything else."""
+        st = self._stream_state
+        m = re.search(r'"short_answer"\s*:\s*"((?:[^"\\]|\\.)*)"', buf)
+        if st.get("quoted") or not m:
+            return
+        try:
+            short = json.loads('"' + m.group(1) + '"').strip()
+        except ValueError:
+            return
+        if not short or (" " + _norm(short) + " ") in (" " + _norm(first.text) + " "):
+            return
+        quote = self._quote_short_answer(plan, {"short_answer": short}, answer)
+        if quote is None:
+            return
+        st["quoted"] = True
+        answer.sentences.append(quote)
+        self._number(answer, quote, plan, st["numbering"])
+        st["any_supported"] = True
+        st["cb"](quote, answer.citations)
 
     def _emit_streamed(self, answer, plan, seg):
         st = self._stream_state
@@ -286,7 +311,7 @@ class Answerer:
                 answer.rejected.append({"text": s.text, "keys": list(s.keys), "reason": "; ".join(s.reasons) or "not supported"})
             if dropped:
                 answer.notes.append(f"--strict removed {len(dropped)} unsupported sentence(s)")
-        quote = self._quote_short_answer(plan, doc, answer)
+        quote = None if streamed and self._stream_state.get("quoted") else self._quote_short_answer(plan, doc, answer)
         if quote is not None:
             answer.sentences.insert(0, quote)
             if streamed:
