@@ -427,11 +427,14 @@ class Answerer:
         text = seg.text.strip()
         if not text or text.strip(" .") == prompts.REFUSAL_SENTINEL:
             return None
+        if plan.question and _restates(text, plan.question, plan.context):
+            answer.rejected.append({"text": text, "keys": list(seg.keys), "reason": "repeats the question; states no answer"})
+            return None
         if NON_ANSWER.search(text):
             answer.rejected.append({"text": text, "keys": list(seg.keys), "reason": "the model says the sources do not answer this"})
             return None
         # a question in an article ("How relevant is this ad to you?") states nothing: never evidence
-        items = {k: v for k, v in plan.context.evidence.items() if not v.sentence.text.rstrip(" \"'\u201d)").endswith("?")}
+        items = {k: v for k, v in plan.context.evidence.items() if not _is_question(v.sentence.text)}
         valid = [k for k in seg.keys if k in items]
         for bad in [k for k in seg.keys if k not in items]:
             if bad in plan.context.evidence:
@@ -494,6 +497,23 @@ def segments(text: str, mode: str, final: bool) -> list[Segment]:
             return []
     segs = parse_citations(text)
     return segs if final else (segs[:-1] if len(segs) > 1 else [])
+
+
+def _is_question(text: str) -> bool:
+    """An article's own question ("How relevant is this ad to you?"), not a sentence that
+    quotes one ('... voted yes to the question: "Do the benefits ...?"')."""
+    t = text.strip()
+    return t.endswith("?") and not any(q in t for q in ('"', "\u201c", ":"))
+
+
+def _restates(claim: str, question: str, context) -> bool:
+    """Every content word of the claim is the question's or a heading's: it answers nothing."""
+    from ..support.checker import strip_attribution
+    from ..support.text import content_stems
+
+    body = set(content_stems(strip_attribution(claim)))
+    given = set(content_stems(question)) | {"week", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "recent"}
+    return bool(body) and body <= given
 
 
 def _norm(text: str) -> str:

@@ -108,6 +108,11 @@ def parse_citations(text: str) -> list[Segment]:
         clean = strip_keys(raw)
         if not clean and not segments:
             continue
+        if segments and not re.search(r"\w", clean):  # a closing quote mark split off: its keys are the sentence's
+            for k in keys_in(raw):
+                if k not in segments[-1].keys:
+                    segments[-1].keys.append(k)
+            continue
         segments.append(Segment(clean, keys_in(raw), start, end))
     return [s for s in segments if s.text]
 
