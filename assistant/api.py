@@ -36,6 +36,7 @@ class Assistant:
         self.settings = settings or Settings.load(data_dir, **overrides)
         self._embedder = embedder
         self._index = index
+        self.on_progress = None  # (state, seconds, tokens) while a model works: "waiting" for the first token, then "writing"
 
     @cached_property
     def library(self):
@@ -189,21 +190,22 @@ class Assistant:
         from .llm.client import LLM
 
         return LLM(self.settings.model, self.settings.base_url or None, self.settings.api_key_env,
-                   timeout=self.settings.llm_timeout, retries=self.settings.llm_retries)
+                   timeout=self.settings.llm_timeout, retries=self.settings.llm_retries,
+                   first_token_timeout=self.settings.llm_first_token_timeout or None, on_progress=self.on_progress)
 
     def answerer(self):
         from .answer.pipeline import Answerer
 
         return Answerer(self.library, self.retriever("hybrid"), self.embedder, self.settings, self.llm())
 
-    def context(self, question: str, *, k: int = 8, since=None, until=None, as_of=None, source=None, article=None,
+    def context(self, question: str, *, k: int | None = None, since=None, until=None, as_of=None, source=None, article=None,
                 include_undated: bool = False):
         """What ``ask`` would send, without calling a model: passages and messages (an AnswerContext)."""
         f = self.filters(since, until, as_of, source, article, include_undated)
         plan = self.answerer().plan(question, f, k)
         return AnswerContext(question, plan.passages, plan.messages)
 
-    def ask(self, question: str, *, engine: str | None = None, k: int = 8, strict: bool = False, since=None, until=None,
+    def ask(self, question: str, *, engine: str | None = None, k: int | None = None, strict: bool = False, since=None, until=None,
             as_of=None, source=None, article=None, include_undated: bool = False, stream: bool = False, on_sentence=None):
         """An Answer whose every sentence cites source sentence ids; ``refused`` when the sources do not support one.
 

@@ -56,6 +56,10 @@ class ContextTooLong(AssistantError):
     """The prompt exceeded the model's context window."""
 
 
+class FormatUnsupported(AssistantError):
+    """The server rejected the requested response_format (learned, then the next form is tried)."""
+
+
 class CorruptSession(AssistantError):
     """A saved chat session cannot be read."""
 

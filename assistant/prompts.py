@@ -13,6 +13,7 @@ from .errors import ConfigError
 # template name -> (variables it must use, variables it may use)
 SPEC: dict[str, tuple[set[str], set[str]]] = {
     "system": ({"refusal"}, {"refusal", "as_of"}),
+    "system_json": (set(), {"refusal", "as_of"}),
     "answer": ({"context", "question"}, {"context", "question", "as_of"}),
     "refusal": (set(), {"question"}),
     "condense": ({"question"}, {"question", "history"}),

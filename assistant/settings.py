@@ -48,9 +48,18 @@ class Settings:
     # Tokens kept free for the answer, and a directory of the user's own prompt templates.
     max_answer_tokens: int = 512
     prompts_dir: str = ""
-    # Seconds before a model request times out; retries on 429/5xx (with back-off).
+    # Seconds without a new token once the model writes; seconds to wait for the first token
+    # (0: 600 for a server on this machine, which reads a long prompt slowly, else llm_timeout).
+    # Retries only for requests that did no work (429, 5xx, refused connection): a timed-out
+    # request is never sent again.
     llm_timeout: float = 60.0
+    llm_first_token_timeout: float = 0.0
     llm_retries: int = 2
+    # How to ask for structured replies: auto (learn json_schema / json_object / text once per
+    # server and model), or one of them.
+    response_format: str = "auto"
+    # Context tokens for a model on this machine (a small model reads ~20 tokens/s on 2 cores).
+    local_context_tokens: int = 600
     # Seconds a writer waits for another writer's lock before refusing.
     lock_timeout: float = 10.0
     # update re-checks (conditional GET) the pages of feed entries first seen this many hours ago or less:
@@ -117,10 +126,44 @@ def read_config(path: Path) -> dict:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})", "fix or delete the file")
+    data = {k: v for k, v in data.items() if k not in TABLES}  # learned tables, not settings
     unknown = [k for k in data if k not in SETTABLE]
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}", "known settings: " + ", ".join(sorted(SETTABLE)))
     return data
+
+
+TABLES = ("structured_output",)  # what the tool learns and keeps next to the settings
+
+
+def _read_all(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})", "fix or delete the file")
+
+
+def read_table(path: Path, table: str) -> dict:
+    t = _read_all(path).get(table)
+    return dict(t) if isinstance(t, dict) else {}
+
+
+def write_table(path: Path, table: str, key: str, value: str) -> None:
+    """Set ``[table] "key" = value`` in the config file, keeping everything else (atomic)."""
+    import tomli_w
+
+    from .util import atomic_write_text
+
+    data = _read_all(path)
+    t = data.get(table) if isinstance(data.get(table), dict) else {}
+    if t.get(key) == value:
+        return
+    t[key] = value
+    data[table] = t
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, tomli_w.dumps(data))
 
 
 def write_config(path: Path, key: str, value: str) -> dict:
@@ -131,6 +174,9 @@ def write_config(path: Path, key: str, value: str) -> dict:
 
     data = read_config(path)
     data.update(coerce({key: value}))
+    if key == "response_format" and data[key] not in ("auto", "json_schema", "json_object", "text"):
+        raise ConfigError(f"response_format must be auto, json_schema, json_object or text, got {data[key]!r}", "e.g. assistant config set response_format auto")
+    full = {**_read_all(path), **data}
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, tomli_w.dumps(data))
+    atomic_write_text(path, tomli_w.dumps(full))
     return data

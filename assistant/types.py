@@ -81,6 +81,7 @@ class AnswerSentence:
     supported: bool = True
     attached_after: bool = False  # citations were attached by the checker, not written by the model
     reasons: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # the keys the model wrote (before checking)
 
     def to_dict(self) -> dict:
         return {"text": self.text, "citations": list(self.citations), "supported": self.supported, "attached_after": self.attached_after}
@@ -117,10 +118,9 @@ class Answer:
     usage: dict = field(default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0})
     notes: list[str] = field(default_factory=list)  # removed keys, attached citations, flagged sentences
     prompt: list[dict] = field(default_factory=list, repr=False)  # the exact messages sent (or that would be)
-    short_answer: str | None = None  # the answer in a few words (a name, number, date, place); None when refused
-    # sentences the check (or the extractive engine) turned down, so a refusal explains itself:
-    # {"text", "keys" (context keys it cited), "reason"}
-    rejected: list[dict] = field(default_factory=list)
+    short_answer: str | None = None  # the answer in a few words; None when refused or not found
+    rejected: list[dict] = field(default_factory=list)  # {"text", "keys", "reason"}: what the check kept from the user
+    raw_reply: str = field(default="", repr=False)  # the model's reply as received (logged with -v)
 
     @property
     def attached_after(self) -> int:

@@ -138,15 +138,16 @@ class Ours(System):
         self.data, self.work_dir = data, work_dir
 
     def build(self, docs, url_of, emb):
-        from assistant import service
+        from assistant.library.access import open_library
+        from assistant.vectors.access import vector_index
         from assistant.embed import build_embedder
         from assistant.evaluation import retrieval
         from assistant.retrieve import Retriever
 
         cfg, _, keys, seconds, self.chunks = retrieval.prepare("realtimeqa", self.data, self.work_dir, "local", 256, log=print)
         self.build_seconds = seconds if seconds is not None else retrieval.recorded_ingest_seconds(cfg)
-        self.lib = service.open_library(cfg)
-        self.retriever = Retriever(self.lib, build_embedder(cfg), service.vector_index(cfg, self.lib))
+        self.lib = open_library(cfg)
+        self.retriever = Retriever(self.lib, build_embedder(cfg), vector_index(cfg, self.lib))
         self.url_of_article = keys
 
     def query(self, mode, text, qvec):

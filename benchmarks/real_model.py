@@ -31,15 +31,10 @@ def norm(t):
 
 
 def run_one(ans, question, filters):
-    from assistant.types import Answer
-
-    plan = ans.plan(question, filters, k=4)
+    """The llm engine as `ask` runs it (structured reply in the form the server takes)."""
     t0 = time.perf_counter()
-    c = ans.llm.complete(plan.messages, max_tokens=200)
-    took = time.perf_counter() - t0
-    a = Answer(question=question, answer="", refused=False, engine="llm", model=ans.llm.model, as_of=None, prompt=plan.messages)
-    a = ans._finish(a, plan, c.text, strict=False, on_sentence=None, streamed=False)
-    return c.text, a, took
+    a = ans.ask(question, filters, engine="llm", k=4)
+    return a.raw_reply, a, time.perf_counter() - t0
 
 
 def main():
@@ -67,7 +62,8 @@ def main():
             raw, out, took = run_one(ans, q.text, a.filters())
             times.append(took)
             n += 1
-            compliant += bool(re.search(r"\[\s*\d", raw)) or raw.strip() == prompts.REFUSAL_SENTINEL
+            compliant += (bool(re.search(r"\[\s*\d", raw)) or raw.strip() == prompts.REFUSAL_SENTINEL
+                          or out.usage.get("reply_form") in ("json_schema", "json_object"))
             refused += out.refused
             sents += len(out.sentences)
             supported += sum(s.supported for s in out.sentences)

@@ -111,6 +111,15 @@ def chroma_server(tmp_path_factory):
     log.close()
 
 
+@pytest.fixture(autouse=True)
+def _no_learned_output_forms():
+    """What a server accepts is learned per process too: each test starts without that memory."""
+    yield
+    from assistant.llm import structured
+
+    structured.forget_process_memory()
+
+
 @pytest.fixture
 def fake_openai():
     from tests.fakes.openai_server import FakeOpenAIServer

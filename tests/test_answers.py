@@ -164,6 +164,7 @@ def test_server_faults_are_clear_errors(seeded, llm, fault, message, kw):
 
 def test_timeout_and_unreachable_server(seeded, llm, monkeypatch):
     monkeypatch.setenv("ASSISTANT_LLM_TIMEOUT", "0.5")
+    monkeypatch.setenv("ASSISTANT_LLM_FIRST_TOKEN_TIMEOUT", "0.5")
     llm.queue_fault("timeout", seconds=3)
     r = seeded("ask", Q_NAVALNY, "--json")
     assert r.code == 1 and "did not answer within 0.5 s" in r.json()["error"]["message"]

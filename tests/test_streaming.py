@@ -3,6 +3,7 @@ once consumed, holds the whole answer; brief(..., stream=True) the same for poin
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 
@@ -15,13 +16,14 @@ class GatedLLM:
     """A chat model whose reply stops at a gate after the first sentence, until the test opens it."""
 
     model = "gated-model"
+    base_url = "http://127.0.0.1:9/v1"  # never reached: it only names the server whose reply form is learned
 
     def __init__(self, parts):
         self.parts = parts  # streamed before the gate, after the gate
         self.gate = threading.Event()
         self.finished = False
 
-    def stream(self, messages, max_tokens=None, temperature=0.0):
+    def stream(self, messages, max_tokens=None, temperature=0.0, response_format=None):
         llm = self
 
         class _Stream:
@@ -69,6 +71,7 @@ def test_llm_sentences_arrive_before_the_model_finishes(api):
     llm = GatedLLM([f"Russian opposition leader Alexei Navalny was poisoned with Novichok [{k_agent}]. The German",
                     f" government said Alexei Navalny was poisoned with Novichok [{k_agent}]."])
     api.llm = lambda: llm
+    api.settings = dataclasses.replace(api.settings, response_format="text")  # a text-protocol model ("sentence [3].")
     r = api.ask(Q_OK, engine="llm", stream=True)
     it = iter(r)
     first = next(it)
@@ -87,6 +90,7 @@ def test_breaking_off_cancels_the_rest(api):
                     f" government said Alexei Navalny was poisoned with Novichok [{k_agent}]. Again, the",
                     f" German government said Alexei Navalny was poisoned with Novichok [{k_agent}]."])
     api.llm = lambda: llm
+    api.settings = dataclasses.replace(api.settings, response_format="text")  # a text-protocol model ("sentence [3].")
     r = api.ask(Q_OK, engine="llm", stream=True)
     for sentence in r:
         llm.gate.set()  # the model may go on; the stream hands over nothing more unasked

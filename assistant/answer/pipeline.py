@@ -1,25 +1,46 @@
 """ask(): retrieve -> keyed context -> model or extractive engine -> citations parsed and checked.
 
 The model's output is never trusted: keys it invented (or outside the context) are removed,
-every sentence is checked against the sentences it cites, sentences without citations get
-them attached afterwards from the best-supporting context sentences (or are flagged), and an
-answer with no supported sentence becomes a refusal. Streaming and checking agree: sentences
-are buffered, checked, then handed to ``on_sentence`` as they complete.
+every sentence is checked against the sentences it cites (knowing the headings of their
+articles, the question and the article around them), sentences without citations get them
+attached afterwards from the best-supporting context sentences (or are flagged), and an answer
+with no supported sentence becomes a refusal that keeps the rejected sentences and why.
+Streaming and checking agree: sentences are buffered, checked, then handed to ``on_sentence``
+as they complete.
+
+The model is asked for JSON ({"short_answer", "sentences": [{"text", "keys"}]}) in the form
+its server takes (assistant.llm.structured), else for the text protocol ("sentence [3].").
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Callable
 
 from .. import prompts, registry
-from ..citations import SupportChecker, parse_citations
+from ..citations import Segment, SupportChecker, parse_citations
 from ..errors import UsageError
+from ..support.checker import Given
+from ..support.keys import keys_in, strip_keys
 from ..types import Answer, AnswerSentence, Citation
 from . import context as ctxmod
 from . import extractive
 
 DEFAULT_K = 8
+LOCAL_K = 4  # a small model on this machine reads ~20 prompt tokens/s: fewer passages by default
+ARTICLE_CONTEXT_SENTENCES = 40  # earlier sentences a name may come from
+
+# "The text does not provide information about ..." is the model saying it has no answer
+NON_ANSWER = re.compile(
+    r"\b(?:(?:the\s+)?(?:provided\s+)?(?:sources?|texts?|articles?|context|passages?|information(?:\s+provided)?)\s+(?:does|do|did)\s+not"
+    r"|(?:there\s+is\s+)?no\s+(?:information|mention|details?|data)\s+(?:about|on|regarding|in)"
+    r"|not\s+(?:mentioned|provided|specified|stated|given|available)\s+in\s+the"
+    r"|i\s+(?:cannot|can't|could\s+not|am\s+unable\s+to)\s+(?:find|answer|determine)"
+    r"|(?:cannot|can't)\s+be\s+determined)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -28,6 +49,8 @@ class Plan:
     passages: list
     context: ctxmod.Context
     messages: list[dict]
+    as_of: str = ""
+    mode: str = "text"
     match: str = ""  # the question without its time words: what sentences are matched against
 
 
@@ -41,24 +64,37 @@ class Answerer:
         self.checker = SupportChecker(embedder)
         d = settings.prompts_dir or None
         self.t_system = prompts.load("system", d)
+        self.t_system_json = prompts.load("system_json", d)
         self.t_answer = prompts.load("answer", d)
         self.refusal_text = prompts.load("refusal", d).render().strip()
+        self._article_text: dict[tuple, list[str]] = {}
+
+    @property
+    def local(self) -> bool:
+        return bool(self.llm is not None and getattr(self.llm, "is_local", False))
 
     # -- planning -----------------------------------------------------------------------
     def budget(self) -> int:
-        """Tokens the context may use: the window minus the answer, the templates and a 10% margin."""
+        """Tokens the context may use: the window minus the answer, the templates and a 10% margin;
+        for a model on this machine at most ``local_context_tokens`` (it reads ~20 tokens/s)."""
         from ..tokens import count_tokens
 
-        fixed = count_tokens(self.t_system.text) + count_tokens(self.t_answer.text) + 64
-        return max(256, int(0.9 * (self.settings.context_window - self.settings.max_answer_tokens - fixed)))
+        fixed = count_tokens(self.t_system_json.text) + count_tokens(self.t_answer.text) + 64
+        full = max(256, int(0.9 * (self.settings.context_window - self.settings.max_answer_tokens - fixed)))
+        return min(full, self.settings.local_context_tokens) if self.local else full
 
-    def plan(self, question: str, filters, k: int = DEFAULT_K, budget: int | None = None, passages=None) -> Plan:
+    def default_k(self, engine: str | None = None) -> int:
+        spec = registry.engine(engine, self.settings, have_model=self.llm is not None or None)
+        return LOCAL_K if spec.uses_model and self.local else DEFAULT_K
+
+    def plan(self, question: str, filters, k: int | None = None, budget: int | None = None, passages=None, mode: str | None = None) -> Plan:
         question = (question or "").strip()
         if not question:
             raise UsageError("the question is empty", 'e.g. assistant ask "Who is the governor of Puerto Rico?"')
         from ..retrieve import recency
 
         tw = recency.split(question)  # "this week", "recently": a recency preference, not words to match
+        k = k or self.default_k()
         if passages is None:
             if tw.window_days is None:
                 passages = self.retriever.search(tw.query, k=k, filters=filters, per_article=2)
@@ -66,19 +102,37 @@ class Answerer:
                 found = self.retriever.search(tw.query, k=2 * k, filters=filters, per_article=2)
                 passages = recency.prefer(found, recency.anchor_ts(filters, self.lib.conn), tw.window_days)[:k]
         ctx = ctxmod.build(passages, budget or self.budget())
-        as_of = filters.as_of if filters and filters.as_of else "today"
-        messages = [
-            {"role": "system", "content": self.t_system.render(refusal=prompts.REFUSAL_SENTINEL, as_of=as_of)},
-            {"role": "user", "content": self.t_answer.render(context=ctx.text, question=question, as_of=as_of)},
+        as_of = as_of_date(filters, [p.published for p in passages])
+        mode = mode or (self._modes()[0][0] if self.llm is not None else "text")
+        return Plan(question, passages, ctx, self.messages(mode, ctx.text, question, as_of), as_of, mode, match=tw.query)
+
+    def messages(self, mode: str, context_text: str, question: str, as_of: str) -> list[dict]:
+        system = self.t_system if mode == "text" else self.t_system_json
+        when = f"{as_of}" if as_of else "the date of the newest source"
+        return [
+            {"role": "system", "content": system.render(refusal=prompts.REFUSAL_SENTINEL, as_of=when)},
+            {"role": "user", "content": self.t_answer.render(context=context_text, question=question, as_of=when)},
         ]
-        return Plan(question, passages, ctx, messages, tw.query)
+
+    def _modes(self) -> tuple[list[str], bool]:
+        """The response forms to try, and whether the answer is to be learned."""
+        from ..llm import structured
+
+        pref = getattr(self.settings, "response_format", "auto")
+        if pref in structured.MODES:
+            return [pref], False
+        known = structured.learned(self.settings.config_path, self.llm.base_url, self.llm.model) if self.llm else None
+        if known:
+            return [known], False
+        return list(structured.MODES), True
 
     # -- answering ----------------------------------------------------------------------
-    def ask(self, question: str, filters=None, engine: str | None = None, k: int = DEFAULT_K, strict: bool = False,
+    def ask(self, question: str, filters=None, engine: str | None = None, k: int | None = None, strict: bool = False,
             on_sentence: Callable[[AnswerSentence, list[Citation]], None] | None = None) -> Answer:
         spec = registry.engine(engine, self.settings, have_model=self.llm is not None)
         engine = spec.name
-        plan = self.plan(question, filters, k)
+        k = k or self.default_k(engine)
+        plan = self.plan(question, filters, k, budget=None if spec.uses_model else self._full_budget())
         as_of = filters.as_of if filters else None
         answer = Answer(question=plan.question, answer="", refused=False, engine=engine,
                         model=self.llm.model if spec.uses_model else None, as_of=as_of, prompt=plan.messages)
@@ -88,18 +142,30 @@ class Answerer:
             return self._extractive(answer, plan, on_sentence)
         return self._llm(answer, plan, filters, k, strict, on_sentence)
 
+    def _full_budget(self) -> int:
+        local = self.llm
+        try:
+            self.llm = None
+            return self.budget()
+        finally:
+            self.llm = local
+
+    @staticmethod
+    def _rejected(s, plan: Plan | None, default: str = "not supported by the cited sources") -> dict:
+        """A turned-down sentence as JSON shows it: the keys the model wrote, else the context keys of its citations."""
+        key_of = {k.sentence.id: key for key, k in plan.context.items.items()} if plan else {}
+        keys = list(getattr(s, "keys", None) or []) or [key_of.get(c, c) for c in s.citations]
+        return {"text": s.text, "keys": [str(k) for k in keys], "reason": "; ".join(s.reasons) or default}
+
     def _refuse(self, answer: Answer, why: str, plan: Plan | None = None) -> Answer:
         # what was turned down stays visible (JSON "rejected"), so a user or a script can see why
-        key_of = {k.sentence.id: key for key, k in plan.context.items.items()} if plan else {}
-        for s in answer.sentences:
-            if not s.supported:
-                answer.rejected.append({"text": s.text, "keys": [key_of.get(c, c) for c in s.citations],
-                                        "reason": "; ".join(s.reasons) or "not supported by the cited sources"})
         answer.refused = True
         answer.answer = self.refusal_text
-        answer.short_answer = None
+        rejected = [s for s in answer.sentences if not s.supported or s.reasons]
         answer.sentences = []
         answer.citations = []
+        answer.short_answer = None
+        answer.rejected += [self._rejected(s, plan) for s in rejected]
         answer.notes.append(f"refused: {why}")
         return answer
 
@@ -138,42 +204,89 @@ class Answerer:
         return answer
 
     def _llm(self, answer: Answer, plan: Plan, filters, k: int, strict: bool, on_sentence) -> Answer:
-        from ..errors import ContextTooLong
+        from ..errors import ContextTooLong, FormatUnsupported
+        from ..llm import structured
 
         stream = on_sentence is not None and not strict
-        try:
-            reply = self._call(answer, plan, stream, on_sentence)
-        except ContextTooLong:
-            # shrink the context to half and retry once
-            smaller = self.plan(plan.question, filters, k, budget=max(128, plan.context.tokens // 2), passages=plan.passages)
-            answer.notes.append("the context was too long for the model; retried with half of it")
-            answer.prompt = smaller.messages
-            plan = smaller
-            reply = self._call(answer, plan, stream, on_sentence)
-        return self._finish(answer, plan, reply, strict, on_sentence if not stream else None, streamed=stream)
+        modes, learning = self._modes()
+        for i, mode in enumerate(modes):
+            if mode != plan.mode:
+                plan = Plan(plan.question, plan.passages, plan.context, self.messages(mode, plan.context.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match)
+            answer.prompt = plan.messages
+            try:
+                try:
+                    reply = self._call(answer, plan, stream, on_sentence)
+                except ContextTooLong:
+                    # shrink the context to half and retry once
+                    smaller = ctxmod.build(plan.passages, max(128, plan.context.tokens // 2))
+                    answer.notes.append("the context was too long for the model; retried with half of it")
+                    plan = Plan(plan.question, plan.passages, smaller, self.messages(mode, smaller.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match)
+                    answer.prompt = plan.messages
+                    reply = self._call(answer, plan, stream, on_sentence)
+            except FormatUnsupported:
+                if i + 1 < len(modes):
+                    continue
+                raise
+            if learning:
+                structured.remember(self.settings.config_path, self.llm.base_url, self.llm.model, mode)
+            break
+        answer.raw_reply = reply
+        return self._finish(answer, plan, reply, strict, on_sentence if not stream else None, streamed=stream, mode=plan.mode)
+
+    def _response_format(self, mode: str) -> dict | None:
+        from ..llm import structured
+
+        return structured.response_format(mode, structured.ANSWER_SCHEMA)
 
     def _call(self, answer: Answer, plan: Plan, stream: bool, on_sentence) -> str:
+        rf = self._response_format(plan.mode)
         if not stream:
-            c = self.llm.complete(plan.messages, max_tokens=self.settings.max_answer_tokens)
+            c = self.llm.complete(plan.messages, max_tokens=self.settings.max_answer_tokens, response_format=rf)
             answer.usage = {"prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens}
+            if getattr(c, "first_token_seconds", None) is not None:
+                answer.usage["first_token_seconds"] = round(c.first_token_seconds, 2)
             answer.model = c.model or answer.model
             return c.text
         # streaming: check each sentence as soon as the next one has begun, then hand it on
-        s = self.llm.stream(plan.messages, max_tokens=self.settings.max_answer_tokens)
+        s = self.llm.stream(plan.messages, max_tokens=self.settings.max_answer_tokens, response_format=rf)
         buf = ""
         self._stream_state = {"done": 0, "numbering": {}, "held": [], "any_supported": False, "cb": on_sentence}
         for delta in s:
             buf += delta
             if prompts.REFUSAL_SENTINEL.startswith(buf.strip()):
                 continue  # could still become the refusal sentinel
-            segs = parse_citations(buf)
-            # a sentence is complete once the next one has begun (its keys may trail its full stop)
-            complete = segs[:-1] if len(segs) > 1 else []
+            complete = segments(buf, plan.mode, final=False)
+            if complete[self._stream_state["done"]:] and self._stream_state["done"] == 0 and plan.mode != "text":
+                self._quote_first(answer, plan, buf, complete[0])
             for seg in complete[self._stream_state["done"]:]:
                 self._emit_streamed(answer, plan, seg)
                 self._stream_state["done"] += 1
         answer.usage = {"prompt_tokens": s.prompt_tokens, "completion_tokens": s.completion_tokens}
+        if getattr(s, "first_token_seconds", None) is not None:
+            answer.usage["first_token_seconds"] = round(s.first_token_seconds, 2)
         return buf
+
+    def _quote_first(self, answer, plan, buf: str, first) -> None:
+        """Streaming a JSON reply whose short answer came first: when the first sentence does not
+        state it, show the source sentence that does before anything else."""
+        st = self._stream_state
+        m = re.search(r'"short_answer"\s*:\s*"((?:[^"\\]|\\.)*)"', buf)
+        if st.get("quoted") or not m:
+            return
+        try:
+            short = json.loads('"' + m.group(1) + '"').strip()
+        except ValueError:
+            return
+        if not short or (" " + _norm(short) + " ") in (" " + _norm(first.text) + " "):
+            return
+        quote = self._quote_short_answer(plan, {"short_answer": short}, answer)
+        if quote is None:
+            return
+        st["quoted"] = True
+        answer.sentences.append(quote)
+        self._number(answer, quote, plan, st["numbering"])
+        st["any_supported"] = True
+        st["cb"](quote, answer.citations)
 
     def _emit_streamed(self, answer, plan, seg):
         st = self._stream_state
@@ -181,8 +294,8 @@ class Answerer:
         if sent is None:
             return
         answer.sentences.append(sent)
-        if sent.supported:
-            st["any_supported"] = True
+        if sent.supported and (not plan.question or on_topic(plan.question, sent.text)):
+            st["any_supported"] = True  # a supported sentence about something else is held like an unsupported one
         self._number(answer, sent, plan, st["numbering"])
         if not st["any_supported"]:
             st["held"].append(sent)  # unsupported sentences wait until something is supported
@@ -191,11 +304,19 @@ class Answerer:
             st["cb"](held, answer.citations)
         st["held"] = []
 
-    def _finish(self, answer: Answer, plan: Plan, reply: str, strict: bool, on_sentence, streamed: bool) -> Answer:
+    def _finish(self, answer: Answer, plan: Plan, reply: str, strict: bool, on_sentence, streamed: bool, mode: str = "text") -> Answer:
+        from ..llm import structured
+
         text = reply.strip()
         if not text or text.strip(" .") == prompts.REFUSAL_SENTINEL or (prompts.REFUSAL_SENTINEL in text and len(text) < len(prompts.REFUSAL_SENTINEL) + 20):
-            return self._refuse(answer, "the model found no answer in the sources")
-        segs = parse_citations(text)
+            return self._refuse(answer, "the model found no answer in the sources", plan)
+        doc = structured.parse(text) if mode != "text" else None
+        answer.usage["reply_form"] = mode if doc is not None or mode == "text" else "text (not the JSON asked for)"
+        if mode != "text" and doc is None:
+            answer.notes.append("the reply was not the JSON asked for; read as text with [n] keys")
+        if doc is not None and not doc["sentences"]:
+            return self._refuse(answer, "the model found no answer in the sources", plan)
+        segs = segments(text, mode, final=True)
         if streamed:
             st = self._stream_state
             for seg in segs[st["done"]:]:
@@ -211,12 +332,27 @@ class Answerer:
         if strict:
             dropped = [s for s in answer.sentences if not s.supported]
             answer.sentences = [s for s in answer.sentences if s.supported]
-            key_of = {k.sentence.id: key for key, k in plan.context.items.items()}
-            answer.rejected += [{"text": s.text, "keys": [key_of.get(c, c) for c in s.citations],
-                                 "reason": "; ".join(s.reasons) or "not supported by the cited sources"} for s in dropped]
+            answer.rejected += [self._rejected(s, plan) for s in dropped]
             if dropped:
                 answer.notes.append(f"--strict removed {len(dropped)} unsupported sentence(s)")
+        quote = None if streamed and self._stream_state.get("quoted") else self._quote_short_answer(plan, doc, answer)
+        if quote is not None:
+            answer.sentences.insert(0, quote)
+            if streamed:
+                self._number(answer, quote, plan, self._stream_state["numbering"])
+                st = self._stream_state
+                for held in [quote] + st["held"]:
+                    st["cb"](held, answer.citations)
+                st["held"], st["any_supported"] = [], True
+        if plan.question and any(s.supported for s in answer.sentences) and not any(
+                s.supported and on_topic(plan.question, s.text) for s in answer.sentences):
+            # supported, but about something else (a copied sentence from another story)
+            for s in answer.sentences:
+                s.reasons = (s.reasons or []) + ["shares no word with the question"]
+            return self._refuse(answer, "the supported sentences do not address the question", plan)
         if not any(s.supported for s in answer.sentences):
+            if not answer.sentences and answer.rejected:
+                return self._refuse(answer, "the model said the sources do not answer the question", plan)
             return self._refuse(answer, "no sentence of the model's answer is supported by the cited sources"
                                 + (f" ({invented} invented citation key(s) removed)" if invented else ""), plan)
         # number citations by first appearance (streaming numbered them already)
@@ -230,6 +366,7 @@ class Answerer:
             keep = {c for s in answer.sentences for c in s.citations}
             answer.citations = [c for c in answer.citations if c.id in keep]
         answer.answer = " ".join(s.text for s in answer.sentences)
+        answer.short_answer = self._short_answer(plan, doc, answer)
         if answer.attached_after:
             answer.notes.append(f"{answer.attached_after} sentence(s) had citations attached afterwards")
         flagged = sum(1 for s in answer.sentences if not s.supported)
@@ -237,21 +374,104 @@ class Answerer:
             answer.notes.append(f"{flagged} sentence(s) are not supported by their sources (flagged)")
         return answer
 
+    def _quote_short_answer(self, plan: Plan, doc: dict | None, answer: Answer) -> AnswerSentence | None:
+        """Small models often give the right short answer and copy the wrong sentence. When the
+        short answer is not in a supported sentence of the reply, quote the context sentence
+        that states it (word for word) and is about the question; else nothing."""
+        short = (doc or {}).get("short_answer")
+        if not short or not plan.question or len(short.split()) > 16:
+            return None
+        want = " " + _norm(short) + " "
+        if want.strip() == "" or any(want in " " + _norm(s.text) + " " for s in answer.sentences if s.supported):
+            return None
+        cands = [k for k in plan.context.evidence.values() if want in " " + _norm(k.sentence.text) + " " and on_topic(plan.question, k.sentence.text)]
+        if not cands:
+            return None
+        rel = self.checker.relevance(plan.question, [k.sentence.text for k in cands])
+        k = cands[max(range(len(cands)), key=lambda i: rel[i])]
+        who = ", ".join(x for x in (k.source, k.published) if x) or "an undated source"
+        sent = AnswerSentence(text=f"According to {who}: “{k.sentence.text}”", citations=[k.sentence.id])
+        answer.notes.append(f"the model's short answer {short!r} is quoted from the source that states it")
+        return sent
+
+    def _short_answer(self, plan: Plan, doc: dict | None, answer: Answer) -> str | None:
+        """The model's short answer when the supported sentences bear it out, else the answer
+        phrase of the first supported sentence (assistant.answer.short, when present)."""
+        from ..support import rules
+        from ..support.checker import lexical_recall
+        from ..support.text import content_stems
+
+        supported = [s.text for s in answer.sentences if s.supported]
+        if not supported:
+            return None
+        short = (doc or {}).get("short_answer")
+        if short and len(short.split()) <= 12:
+            pool = " ".join(supported)
+            ok = (not rules.check_numbers(short, pool)[1] and not rules.check_names(short, pool)[1]
+                  and (lexical_recall(content_stems(short), pool) >= 0.5 or not content_stems(short)))
+            if ok:
+                return short.strip().rstrip(".")
+            answer.notes.append(f"the model's short answer {short!r} is not in its supported sentences; not shown")
+        try:
+            from .short import short_answer  # the extractive engine's answer phrase
+        except ImportError:
+            return None
+        try:
+            return short_answer(plan.question, supported[:1])
+        except Exception:
+            return None
+
+    def given(self, plan: Plan, keyed: list) -> Given:
+        """What the cited sentences' articles give besides the sentences themselves."""
+        heads, article, dates = [], [], []
+        for k in keyed:
+            heads.append(" ".join(x for x in (k.title, k.source, k.published or "", getattr(k, "author", "") or "") if x))
+            if k.published:
+                dates.append(k.published)
+            article.append(k.title or "")
+            article.extend(self._earlier(k.sentence))
+        return Given(header=" ".join(heads), question=plan.question, article=" ".join(article), dates=tuple(dict.fromkeys(dates)),
+                     as_of=plan.as_of)
+
+    def _earlier(self, sentence) -> list[str]:
+        key = (sentence.article_id, sentence.revision)
+        if key not in self._article_text:
+            if len(self._article_text) > 256:
+                self._article_text.clear()
+            try:
+                self._article_text[key] = [s.text for s in self.lib.sentences(sentence.article_id, sentence.revision)]
+            except Exception:
+                self._article_text[key] = []
+        texts = self._article_text[key]
+        i = sentence.index
+        # the article so far (a name given earlier), and the next sentence (same paragraph)
+        return texts[max(0, i - ARTICLE_CONTEXT_SENTENCES): i + 2]
+
     def _check_segment(self, answer: Answer, plan: Plan, seg) -> AnswerSentence | None:
         text = seg.text.strip()
         if not text or text.strip(" .") == prompts.REFUSAL_SENTINEL:
             return None
-        items = plan.context.evidence
+        if plan.question and _restates(text, plan.question, plan.context):
+            answer.rejected.append({"text": text, "keys": list(seg.keys), "reason": "repeats the question; states no answer"})
+            return None
+        if NON_ANSWER.search(text):
+            answer.rejected.append({"text": text, "keys": list(seg.keys), "reason": "the model says the sources do not answer this"})
+            return None
+        # a question in an article ("How relevant is this ad to you?") states nothing: never evidence
+        items = {k: v for k, v in plan.context.evidence.items() if not _is_question(v.sentence.text)}
         valid = [k for k in seg.keys if k in items]
         for bad in [k for k in seg.keys if k not in items]:
+            if bad in plan.context.evidence:
+                continue  # a question: dropped from the check, not an invented key
             if bad in plan.context.items:
                 answer.notes.append(f"removed key [{bad}]: that source sentence addresses AI assistants; it is not evidence")
             else:
                 answer.notes.append(f"removed key [{bad}]: not in the context")
         cited = [items[k].sentence.id for k in valid]
         sent = AnswerSentence(text=text, citations=cited)
+        sent.keys = list(seg.keys)
         if cited:
-            sup = self.checker.check(text, [items[k].sentence.text for k in valid])
+            sup = self.checker.check(text, [items[k].sentence.text for k in valid], self.given(plan, [items[k] for k in valid]))
             sent.supported, sent.reasons = sup.supported, list(sup.reasons)
             if sup.supported:
                 return sent
@@ -259,7 +479,7 @@ class Answerer:
         keys = list(items)
         idx = self.checker.best_support(text, [items[k].sentence.text for k in keys], k=2)
         if idx:
-            sup = self.checker.check(text, [items[keys[i]].sentence.text for i in idx])
+            sup = self.checker.check(text, [items[keys[i]].sentence.text for i in idx], self.given(plan, [items[keys[i]] for i in idx]))
             if sup.supported:
                 sent.citations = [items[keys[i]].sentence.id for i in idx]
                 sent.supported, sent.reasons, sent.attached_after = True, list(sup.reasons), True
@@ -279,3 +499,71 @@ class Answerer:
             s = k.sentence
             answer.citations.append(Citation(id=sid, n=numbering[sid], article_id=s.article_id, revision=s.revision, title=k.title,
                                              source=k.source, published=k.published, url=k.url, text=s.text, start=s.start, end=s.end))
+
+
+def segments(text: str, mode: str, final: bool) -> list[Segment]:
+    """Answer sentences with their keys: from the JSON reply (complete items only while
+    streaming), else from the text protocol (a sentence is complete once the next has begun)."""
+    from ..llm import structured
+
+    if mode != "text":
+        doc = structured.parse(text) if final else None
+        items = doc["sentences"] if doc is not None else (structured.complete_items(text) if not final or text.lstrip().startswith("{") else None)
+        if items is not None:
+            out = []
+            for it in items:
+                keys = list(dict.fromkeys(list(it["keys"]) + keys_in(it["text"])))
+                clean = strip_keys(it["text"])
+                if clean:
+                    out.append(Segment(clean, keys))
+            return out
+        if not final and text.lstrip().startswith("{"):
+            return []
+    segs = parse_citations(text)
+    return segs if final else (segs[:-1] if len(segs) > 1 else [])
+
+
+def _is_question(text: str) -> bool:
+    """An article's own question ("How relevant is this ad to you?"), not a sentence that
+    quotes one ('... voted yes to the question: "Do the benefits ...?"')."""
+    t = text.strip()
+    return t.endswith("?") and not any(q in t for q in ('"', "\u201c", ":"))
+
+
+def _restates(claim: str, question: str, context) -> bool:
+    """Every content word of the claim is the question's or a heading's: it answers nothing."""
+    from ..support.checker import strip_attribution
+    from ..support.text import content_stems
+
+    body = set(content_stems(strip_attribution(claim)))
+    given = set(content_stems(question)) | {"week", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "recent"}
+    return bool(body) and body <= given
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).split())
+
+
+_GENERIC = {"people", "many", "much", "year", "week", "day", "time", "new", "first", "last", "happen", "report", "news",
+            "kill", "name", "number", "plan", "announc", "make", "take", "get", "call", "country", "world", "thing"}
+
+
+def on_topic(question: str, sentence: str) -> bool:
+    """Does the sentence share a content word (not a generic one) with the question?"""
+    from ..support.text import content_stems, stem_match
+
+    q = {s for s in content_stems(question) if s not in _GENERIC}
+    if not q:
+        return True
+    pool = set(content_stems(sentence))
+    prefixes = {s[:5] for s in pool if len(s) >= 6}
+    return any(stem_match(s, pool, prefixes) for s in q)
+
+
+def as_of_date(filters, published: list) -> str:
+    """The date an answer is given as of: --as-of, else the newest source in the context (never
+    the clock: a library of 2022 news read today answers as of 2022)."""
+    if filters is not None and getattr(filters, "as_of", None):
+        return str(filters.as_of)[:10]
+    dates = sorted(str(p)[:10] for p in published if p)
+    return dates[-1] if dates else ""

@@ -29,7 +29,8 @@ from . import extractive
 
 DEFAULT_LENGTH = 8
 MAX_LENGTH = 50
-MAX_SENTENCES_PER_ARTICLE = 30  # news puts what matters first; the tail rarely makes a briefing
+MAX_SENTENCES_PER_ARTICLE = 30
+LOCAL_LEAD = 4  # sentences per article given to a small local model (news puts what matters first)
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Briefer:
         self.t_system = prompts.load("brief_system", d)
         self.t_brief = prompts.load("brief", d)
         self.t_notes = prompts.load("brief_notes", d)
+        self._mode: str | None = None  # the structured form the server takes, once known
 
     # -- scope --------------------------------------------------------------------------
     def scope(self, topic: str | None, filters) -> list[Doc]:
@@ -259,10 +261,17 @@ class Briefer:
         return groups, full, est
 
     def _llm(self, answer, docs, topic, length, filters, max_tokens, dry_run, on_sentence) -> Answer:
-        from ..answer.pipeline import Plan
-        from ..support.keys import parse_citations
+        from ..answer.pipeline import Plan, segments
 
-        as_of = filters.as_of or "today"
+        if self.answerer.local:
+            # a small model on this machine: each story speaks through its lead, in groups that fit
+            # the local prompt budget (map-reduce), never one prompt of thousands of tokens
+            docs = [Doc(d.article_id, d.revision, d.title, d.source, d.url, d.published, d.published_ts, d.sentences[:LOCAL_LEAD],
+                        d.story, d.copies, d.copy_docs) for d in docs]
+            answer.notes.append(f"a model on this machine: each article's first {LOCAL_LEAD} sentences, groups of at most {self.answerer.budget()} tokens")
+        from ..answer.pipeline import as_of_date
+
+        as_of = as_of_date(filters, [d.published for d in docs]) or "the date of the newest source"
         groups, full, est = self.plan(docs, topic, length, as_of, max_tokens)
         while max_tokens is not None and est.prompt_tokens + est.completion_tokens > max_tokens and len(docs) > 1:
             docs = docs[: max(1, len(docs) * 3 // 4)]  # drop the least relevant / oldest articles until it fits
@@ -287,7 +296,7 @@ class Briefer:
             for g in groups:
                 text = self._context_text_with_keys(g, global_ids)
                 r = self._complete(answer, self._messages(self.t_notes, text, topic, length, as_of))
-                for seg in parse_citations(r):
+                for seg in segments(r, self._mode or "text", final=True):
                     keys = [k for k in seg.keys if k in full.items]
                     if keys and seg.text.strip():
                         notes.append(seg.text.strip() + "".join(f" [{k}]" for k in keys))
@@ -300,8 +309,9 @@ class Briefer:
                           + "\n\nNotes from the sources, each with the keys of its source sentences:\n" + "\n".join(f"- {n}" for n in notes))
             reply = self._complete(answer, self._messages(self.t_brief, notes_text, topic, length, as_of))
             answer.notes.append(f"map-reduce: {len(groups)} group(s) of sources, {len(notes)} cited note(s)")
-        plan = Plan(topic or "", [], full, [])  # the checker needs a string
-        out = self.answerer._finish(answer, plan, reply, strict=False, on_sentence=on_sentence, streamed=False)
+        plan = Plan(topic or "", [], full, [], as_of if as_of[:1].isdigit() else "", self._mode or "text")  # the checker needs a string
+        answer.raw_reply = reply
+        out = self.answerer._finish(answer, plan, reply, strict=False, on_sentence=on_sentence, streamed=False, mode=plan.mode)
         if out.refused:
             raise NothingToBrief("nothing to brief: the model found nothing in the sources it could support", "try the extractive engine: --engine extractive")
         return out
@@ -317,10 +327,26 @@ class Briefer:
         return "\n\n".join(blocks)
 
     def _complete(self, answer: Answer, messages) -> str:
-        from ..errors import ContextTooLong
+        """One model call in the structured form the server takes (learned once, as for answers)."""
+        from ..llm import structured
+        from ..errors import ContextTooLong, FormatUnsupported
 
+        modes, learning = ([self._mode], False) if self._mode else self.answerer._modes()
         try:
-            c = self.llm.complete(messages, max_tokens=self.settings.max_answer_tokens)
+            for i, mode in enumerate(modes):
+                msgs = messages if mode == "text" else _json_messages(messages)
+                try:
+                    c = self.llm.complete(msgs, max_tokens=self.settings.max_answer_tokens,
+                                          response_format=structured.response_format(mode, structured.BRIEF_SCHEMA, "cited_briefing"))
+                except FormatUnsupported:
+                    if i + 1 < len(modes):
+                        continue
+                    raise
+                if learning:
+                    structured.remember(self.settings.config_path, self.llm.base_url, self.llm.model, mode)
+                self._mode = mode
+                messages = msgs
+                break
         except ContextTooLong:
             raise UsageError("the briefing context is longer than the model's window", "lower context_window so the map-reduce path splits it: assistant config set context_window N")
         answer.usage["prompt_tokens"] = answer.usage.get("prompt_tokens", 0) + c.prompt_tokens
@@ -347,6 +373,15 @@ def story_priority(latest: Doc, weight: float, newest_ts: float) -> float:
     the newest report in scope (anchored at the scope, not the clock)."""
     age_days = max(0.0, (newest_ts - (latest.published_ts or 0)) / 86400) if latest.published_ts else 3650.0
     return weight * 0.5 ** (age_days / 7)
+JSON_REPLY = ('\n\nReply with JSON only: {"sentences": [{"text": "...", "keys": [3, 7]}]}: one object per sentence, '
+              'keys = the numbers of the source sentences that state it.')
+
+
+def _json_messages(messages: list[dict]) -> list[dict]:
+    """The same request, asking for the JSON the schema constrains."""
+    out = [dict(m) for m in messages]
+    out[-1]["content"] = out[-1]["content"].rstrip() + JSON_REPLY
+    return out
 
 
 def _who(d: Doc) -> str:

@@ -82,7 +82,7 @@ def _pipe_lines():
         yield pending
 
 
-def run(assistant, *, engine: str | None = None, resume: str | None = None, k: int = 8, budget: int | None = None) -> int:
+def run(assistant, *, engine: str | None = None, resume: str | None = None, k: int | None = None, budget: int | None = None) -> int:
     """Run a chat session (``resume``: None for a new one, "latest" or an id); returns the exit code."""
     out = Output()
     kwargs = {"budget": budget} if budget else {}

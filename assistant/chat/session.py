@@ -51,7 +51,7 @@ def clean_text(text: str) -> tuple[str, int]:
 
 
 class ChatSession:
-    def __init__(self, assistant, out, *, engine: str | None = None, k: int = 8, budget: int = DEFAULT_BUDGET, session_id: str | None = None):
+    def __init__(self, assistant, out, *, engine: str | None = None, k: int | None = None, budget: int = DEFAULT_BUDGET, session_id: str | None = None):
         self.a = assistant
         self.out = out
         self.engine = engine

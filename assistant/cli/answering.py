@@ -14,7 +14,7 @@ from ..errors import UsageError
 from ..render import render_refusal, render_sentence, render_sources
 from .app import app, assistant
 from .options import JsonOpt, Scope, scoped
-from .output import emit_json, err, fail, guarded, stdout_console
+from .output import ModelProgress, emit_json, err, fail, guarded, stdout_console
 
 EXIT_REFUSED = 3
 
@@ -28,7 +28,7 @@ def ask(
     engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help="llm or extractive (default: llm when a model is configured)."),
     model: Optional[str] = typer.Option(None, "--model", metavar="NAME", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
     base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
-    k: int = typer.Option(8, "-k", help="Passages to retrieve."),
+    k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve (default 8; 4 for a model on this machine)."),
     strict: bool = typer.Option(False, "--strict", help="Remove sentences the sources do not support."),
     show_context: bool = typer.Option(False, "--show-context", help="Print the retrieved passages and the exact prompt; do not call the model."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Also log the context and prompt to stderr."),
@@ -65,19 +65,27 @@ def ask(
                     print(f"----- {m['role']} -----\n{m['content']}")
             return
         streamed = False
-        if not as_json and not strict:  # print each checked sentence as it passes
-            response = a.ask(question, engine=engine, k=k, strict=strict, stream=True, **scope.kwargs())
-            for sent in response:
-                streamed = True
-                print(render_sentence(sent, response.citations), flush=True)
-            result = response.answer
-        else:
-            result = a.ask(question, engine=engine, k=k, strict=strict, **scope.kwargs())
+        progress = ModelProgress()  # "the model is reading/writing" while a model works
+        a.on_progress = progress
+        try:
+            if not as_json and not strict:  # print each checked sentence as it passes
+                response = a.ask(question, engine=engine, k=k, strict=strict, stream=True, **scope.kwargs())
+                for sent in response:
+                    streamed = True
+                    progress.clear()
+                    print(render_sentence(sent, response.citations), flush=True)
+                result = response.answer
+            else:
+                result = a.ask(question, engine=engine, k=k, strict=strict, **scope.kwargs())
+        finally:
+            progress.clear()
         if lang_note and as_json:  # on a terminal it was said before the answer
             result.notes.append(lang_note)
         if verbose:
             for m in result.prompt:
                 err(f"----- {m['role']} -----\n{m['content']}")
+            if result.raw_reply:
+                err(f"----- model reply (raw) -----\n{result.raw_reply}")
         if as_json:
             emit_json(result.to_dict())
         else:
@@ -165,13 +173,19 @@ def brief(
         stream_ok = fmt_ == "text" and output is None and not dry_run
         a = assistant(ctx, model, base_url)
         args = dict(length=length, engine=engine, max_tokens=max_tokens, dry_run=dry_run, **scope.kwargs())
-        if stream_ok:  # print each point as it passes
-            response = a.brief(topic, stream=True, **args)
-            for sent in response:
-                print(render_sentence(sent, response.citations), flush=True)
-            result = response.briefing
-        else:
-            result = a.brief(topic, **args)
+        progress = ModelProgress()
+        a.on_progress = progress
+        try:
+            if stream_ok:  # print each point as it passes
+                response = a.brief(topic, stream=True, **args)
+                for sent in response:
+                    progress.clear()
+                    print(render_sentence(sent, response.citations), flush=True)
+                result = response.briefing
+            else:
+                result = a.brief(topic, **args)
+        finally:
+            progress.clear()
         if result.empty:
             raise result.error()  # nothing to brief: exit 3
         if dry_run:
@@ -213,7 +227,7 @@ def chat(
     engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help="llm or extractive (default: llm when a model is configured)."),
     model: Optional[str] = typer.Option(None, "--model", metavar="NAME", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
     base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
-    k: int = typer.Option(8, "-k", help="Passages to retrieve per question."),
+    k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve per question (default 8; 4 for a model on this machine)."),
     history_tokens: Optional[int] = typer.Option(None, "--history-tokens", min=100, help="Token budget of the conversation kept for follow-ups (default 1500)."),
 ):
     """An interactive session: questions, follow-ups, /commands (/help). Ctrl-C cancels an answer, Ctrl-D leaves."""

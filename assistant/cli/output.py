@@ -119,3 +119,28 @@ def stdout_console():
             raise BrokenPipeError
 
     return _Console(no_color=os.environ.get("NO_COLOR") is not None, highlight=False, soft_wrap=not sys.stdout.isatty())
+
+
+class ModelProgress:
+    """Shows on stderr (a terminal only) that a model is working: how long it has been reading
+    the prompt, then how many tokens it has written. One line, rewritten in place."""
+
+    def __init__(self):
+        self.tty = sys.stderr.isatty()
+        self.shown = False
+        self.last = -1.0
+
+    def __call__(self, state: str, seconds: float, tokens: int) -> None:
+        if not self.tty or seconds < 2 or seconds - self.last < 1:
+            return
+        self.last = seconds
+        what = f"the model is reading the sources ({seconds:.0f} s)" if state == "waiting" else f"the model is writing ({tokens} tokens, {seconds:.0f} s)"
+        sys.stderr.write("\r\x1b[2K" + what)
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
+            self.shown = False

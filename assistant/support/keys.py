@@ -82,7 +82,19 @@ def parse_citations(text: str) -> list[Segment]:
     from assistant.ingest.sentences import split
 
     segments: list[Segment] = []
-    for start, end, raw in split(text):
+    # a line break ends a sentence in model output (notes and lists are one per line; the
+    # splitter alone would run "... Wednesday. [3][7]\nColorado ..." into one sentence)
+    # nor does it split "... 6 months. [2][3] The park's ...": a key group followed by a
+    # capitalised word ends a sentence too
+    pieces, offset = [], 0
+    for line in text.splitlines(keepends=True):
+        cuts = [0] + [m.end() for m in GROUP.finditer(line) if re.match(r"[ \t]+[A-Z\u201c\"(]", line[m.end():])] + [len(line)]
+        for a0, b0 in zip(cuts, cuts[1:]):
+            part = line[a0:b0]
+            if part.strip():
+                pieces.extend((offset + a0 + a, offset + a0 + b, r) for a, b, r in split(part))
+        offset += len(line)
+    for start, end, raw in pieces:
         lead = re.match(r"(?:\s*" + GROUP.pattern + r")+[\s.,;:]*", raw)
         if lead and segments:
             prev = segments[-1]
@@ -97,6 +109,11 @@ def parse_citations(text: str) -> list[Segment]:
             continue
         clean = strip_keys(raw)
         if not clean and not segments:
+            continue
+        if segments and not re.search(r"\w", clean):  # a closing quote mark split off: its keys are the sentence's
+            for k in keys_in(raw):
+                if k not in segments[-1].keys:
+                    segments[-1].keys.append(k)
             continue
         segments.append(Segment(clean, keys_in(raw), start, end))
     return [s for s in segments if s.text]

@@ -127,15 +127,26 @@ def _name_token_in(token: str, cited_lower: str, cited_prefixes: set[str]) -> bo
     return len(tl) >= 6 and tl[:5] in cited_prefixes  # America / American, Russia / Russian
 
 
-def check_names(claim: str, cited: str) -> tuple[int, list[str], list[str]]:
+def check_names(claim: str, cited: str, article: str = "", squashed: str = "") -> tuple[int, list[str], list[str]]:
     """A name is found when its last word, or at least half its words, occur in the cited
-    text (case-insensitive): 'Thomas K. Arnold' is found through 'Arnold'."""
+    text (case-insensitive): 'Thomas K. Arnold' is found through 'Arnold'. With ``article``
+    (the title and earlier sentences of the cited sentences' articles), a name the article
+    gives is found too: the cited sentence refers back to it ("he", "the 67-year-old").
+    ``squashed`` is heading text without spaces or dots ("Daily Mail" in "dailymail.co.uk")."""
     cited_lower = cited.lower()
     prefixes = {w[:5] for w in re.findall(r"\w{6,}", cited_lower)}
+    art_lower = article.lower()
+    art_prefixes = {w[:5] for w in re.findall(r"\w{6,}", art_lower)} if article else set()
     facts = names(claim)
     missing = []
     for run in facts:
         hits = [_name_token_in(t, cited_lower, prefixes) for t in run]
+        if not (hits[-1] or sum(hits) * 2 >= len(hits)) and squashed:
+            hits = [h or (len(t) >= 4 and re.sub(r"[^a-z0-9]", "", t.lower()) in squashed) for h, t in zip(hits, run)]
+        if not (hits[-1] or sum(hits) * 2 >= len(hits)) and article:
+            hits = [_name_token_in(t, art_lower, art_prefixes) for t in run]
+            if all(hits):  # the whole name, as the article gives it
+                continue
         if not (hits[-1] or sum(hits) * 2 >= len(hits)):
             missing.append(" ".join(run))
     return len(facts), missing, [f"name '{x}' not in cited text" for x in missing]

@@ -22,6 +22,17 @@ Chat replies come from, in order of priority:
 Faults queued with :meth:`FakeOpenAIServer.queue_fault` are applied to the next
 request(s) in FIFO order, whatever the endpoint (see :data:`FAULTS`).
 
+Structured output (:data:`SERVER_KINDS`, :meth:`FakeOpenAIServer.set_server_kind`): the fake
+emulates what a kind of server does with ``response_format``: ``json_schema`` (OpenAI, vLLM,
+Ollama: takes ``json_schema`` and ``json_object``), ``json_object`` (llama-cpp-python's server:
+takes ``{"type": "json_object", "schema": ...}`` and answers ``json_schema`` with HTTP 500
+"Input should be 'text' or 'json_object'"), ``text`` (rejects any ``response_format`` with 400)
+and ``ignore`` (accepts it and answers in plain text anyway). A generated reply asked for JSON is
+``{"short_answer": ..., "sentences": [{"text", "keys"}]}``; queued replies are sent as queued.
+
+Slow servers (:meth:`FakeOpenAIServer.set_delays`): ``first_token`` seconds before the response
+starts (a model reading its prompt), ``per_token`` seconds between streamed pieces.
+
 Only the standard library is used.  Run ``python -m tests.fakes.openai_server
 --port N [--mode M] [--replies FILE]`` for a foreground server.
 """
@@ -53,6 +64,7 @@ from typing import Any, Iterable
 REFUSAL = "INSUFFICIENT_EVIDENCE"
 
 MODES = ("cite", "nocite", "invent", "gullible", "echo")
+SERVER_KINDS = ("json_schema", "json_object", "text", "ignore")
 FAULTS = (
     "401",
     "403",
@@ -293,6 +305,26 @@ def generate_reply(messages: list[dict[str, Any]], mode: str = "cite") -> str:
     return " ".join(_with_key(c.text, c.key) for c in evidence)  # cite / gullible
 
 
+def json_reply(messages: list[dict[str, Any]], mode: str = "cite") -> str:
+    """The reply of :func:`generate_reply` as the structured JSON a schema asks for."""
+    if mode == "echo":
+        return json.dumps({"short_answer": None, "sentences": [{"text": _last_user_text(messages), "keys": []}]})
+    context = parse_context(messages)
+    if mode == "gullible":
+        injected = _injected_reply(messages, context)
+        if injected is not None:
+            return json.dumps({"short_answer": None, "sentences": [{"text": injected, "keys": []}]})
+    evidence = select_evidence(extract_question(messages), context)
+    if not evidence:
+        return json.dumps({"short_answer": None, "sentences": []})
+    keys = _invented_keys(context)
+    items = []
+    for c in evidence:
+        k = [] if mode == "nocite" else [next(keys)] if mode == "invent" else [c.key]
+        items.append({"text": c.text, "keys": [int(x) if x.isdigit() else x for x in k]})
+    return json.dumps({"short_answer": None, "sentences": items})
+
+
 def read_fixture_replies(path: str) -> list[str]:
     """Replies from a JSON file: a list (or ``{"replies": [...]}``) whose items
     are strings or objects with a ``content`` or ``text`` field."""
@@ -371,6 +403,8 @@ class FakeOpenAIServer:
         self._replies: deque[str] = deque()
         self._faults: deque[Fault] = deque()
         self._counter = 0
+        self._kind = "json_schema"
+        self._delays = (0.0, 0.0)
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -433,6 +467,27 @@ class FakeOpenAIServer:
         with self._lock:
             self._mode = name
 
+    @property
+    def server_kind(self) -> str:
+        with self._lock:
+            return self._kind
+
+    def set_server_kind(self, kind: str) -> None:
+        """Which response_format forms the server takes (see :data:`SERVER_KINDS`)."""
+        if kind not in SERVER_KINDS:
+            raise ValueError(f"unknown server kind {kind!r}; expected one of {SERVER_KINDS}")
+        with self._lock:
+            self._kind = kind
+
+    def set_delays(self, first_token: float = 0.0, per_token: float = 0.0) -> None:
+        """A slow model: seconds before the first streamed piece, then between pieces."""
+        with self._lock:
+            self._delays = (float(first_token), float(per_token))
+
+    def _delays_now(self) -> tuple[float, float]:
+        with self._lock:
+            return self._delays
+
     def queue_reply(self, text: str) -> None:
         """Queue a chat reply; queued replies win over the mode, FIFO."""
         with self._lock:
@@ -483,12 +538,25 @@ class FakeOpenAIServer:
             self._counter += 1
             return f"{prefix}-fake{self._counter:06d}"
 
-    def _chat_reply(self, messages: list[dict[str, Any]]) -> str:
+    def _chat_reply(self, messages: list[dict[str, Any]], structured: bool = False) -> str:
         with self._lock:
             if self._replies:
                 return self._replies.popleft()
             mode = self._mode
-        return generate_reply(messages, mode)
+        return json_reply(messages, mode) if structured else generate_reply(messages, mode)
+
+    def _format_error(self, response_format: Any) -> tuple[int, dict[str, Any]] | None:
+        """What this kind of server says to a response_format it does not take."""
+        if response_format is None:
+            return None
+        kind = self.server_kind
+        rtype = response_format.get("type") if isinstance(response_format, dict) else None
+        if kind == "json_object" and rtype not in ("text", "json_object"):
+            # llama-cpp-python's pydantic validation error, as a 500
+            return 500, {"error": {"message": f"[{{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': '{rtype}'}}]", "type": "internal_server_error", "param": None, "code": None}}
+        if kind == "text" and rtype not in (None, "text"):
+            return 400, _error_body("response_format is not supported by this server", "invalid_request_error", None, "response_format")
+        return None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -671,7 +739,12 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
             return 400, _error_body("'messages' must be a non-empty array of objects", "invalid_request_error", None, "messages"), None
         model = body["model"]
-        reply = self.fake._chat_reply(messages)
+        rf = body.get("response_format")
+        error = self.fake._format_error(rf)
+        if error is not None:
+            return error[0], error[1], None
+        structured = isinstance(rf, dict) and rf.get("type") in ("json_object", "json_schema") and self.fake.server_kind != "ignore"
+        reply = self.fake._chat_reply(messages, structured)
         finish_reason = "stop"
         # Honour max tokens (= words here) like the real API: truncate, "length".
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
@@ -742,6 +815,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _send_stream(self, chunks: list[dict[str, Any]], cut: bool = False) -> None:
+        # like llama-cpp-python's server, nothing (not even headers) until the first token
+        first, per = self.fake._delays_now()
+        if first and self.fake._stopping.wait(first):
+            self.close_connection = True
+            return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
@@ -753,7 +831,10 @@ class _Handler(BaseHTTPRequestHandler):
             # which the client sees as an incomplete chunked read.
             content = [c for c in chunks[1:] if c["choices"] and "content" in c["choices"][0]["delta"]]
             chunks = chunks[:1] + content[: min(3, max(len(content) - 1, 0))]
-        for c in chunks:
+        for i, c in enumerate(chunks):
+            if per and i > 1 and self.fake._stopping.wait(per):
+                self.close_connection = True
+                return
             self._write_chunk(f"data: {json.dumps(c)}\n\n".encode())
         if cut:
             self._hang_up()
