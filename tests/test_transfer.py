@@ -202,3 +202,27 @@ def test_export_of_a_missing_library_says_so(cli, tmp_path):
     r = cli("--data-dir", tmp_path / "nowhere", "export", "-o", tmp_path / "x.jsonl")
     assert r.code == 1 and "no library" in r.stderr
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_feeds_and_aliases_travel_with_the_articles(cli, seeded, tmp_path):
+    """Remembered feeds (with their seen entries, so `update` does not fetch them again) and the
+    m003 aliases (one page under two ids) are part of the export."""
+    from assistant.library.feeds import known_entries, remembered_feeds
+    from assistant.library.store import Library
+
+    ids = [a["article_id"] for a in cli("sources", "--json").json()["articles"]]
+    with Library.open(seeded) as lib, lib.transaction() as c:
+        c.execute("INSERT INTO feeds(url, title, etag, last_modified, added_at) VALUES (?,?,?,?,?)",
+                  ("https://feeds.example/rss", "Example", '"v1"', "", "2024-01-01T00:00:00+00:00"))
+        c.execute("INSERT INTO feed_entries(feed_url, entry_key, fingerprint, article_id, seen_at) VALUES (?,?,?,?,?)",
+                  ("https://feeds.example/rss", "guid-1", "fp", ids[0], "2024-01-01T00:00:00+00:00"))
+        c.execute("INSERT INTO article_aliases(article_id, same_as) VALUES (?, ?)", (ids[1], ids[0]))
+    dump = tmp_path / "library.jsonl"
+    assert export_to(cli, seeded, dump)["feeds"] == 1
+    fresh = tmp_path / "fresh"
+    assert import_from(cli, fresh, dump).json()["feeds"] == 1
+    with Library.open(fresh) as lib:
+        assert [tuple(r) for r in remembered_feeds(lib)] == [("https://feeds.example/rss", "Example", '"v1"', "")]
+        assert known_entries(lib, "https://feeds.example/rss") == {"guid-1": "fp"}
+        assert [tuple(r) for r in lib.conn.execute("SELECT article_id, same_as FROM article_aliases")] == [(ids[1], ids[0])]
+    assert snapshot(cli, fresh) == snapshot(cli, seeded)
