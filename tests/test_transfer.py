@@ -226,3 +226,17 @@ def test_feeds_and_aliases_travel_with_the_articles(cli, seeded, tmp_path):
         assert known_entries(lib, "https://feeds.example/rss") == {"guid-1": "fp"}
         assert [tuple(r) for r in lib.conn.execute("SELECT article_id, same_as FROM article_aliases")] == [(ids[1], ids[0])]
     assert snapshot(cli, fresh) == snapshot(cli, seeded)
+
+
+def test_articles_that_tie_on_date_and_title_list_in_the_same_order(cli, home, tmp_path):
+    """The import writes in id order, the ingest wrote in file order: the listing must not depend on
+    the order rows were stored in (untitled pages of one day used to swap places)."""
+    rows = [{"text": f"Report number {i} says the river rose by {i} metres overnight.", "date": "2022-09-26", "id": f"page-{i}"} for i in range(6)]
+    write(tmp_path / "same-day.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    assert cli("ingest", tmp_path / "same-day.jsonl").code == 0
+    listed = [a["article_id"] for a in cli("sources", "--json").json()["articles"]]
+    assert listed == sorted(listed)
+    dump = tmp_path / "x.jsonl"
+    export_to(cli, home, dump)
+    import_from(cli, tmp_path / "fresh", dump)
+    assert snapshot(cli, tmp_path / "fresh") == snapshot(cli, home)
