@@ -141,12 +141,16 @@ def _damage(dump, tmp_path, how):
         rec = json.loads(lines[3])
         rec["revisions"][0]["sentences"] = "oops"
         bad.write_text("".join(lines[:3]) + json.dumps(rec) + "\n" + "".join(lines[4:]))
+    elif how == "wrong_type":
+        rec = json.loads(lines[-1])
+        rec["revisions"][0]["revised_ts"] = "yesterday"
+        bad.write_text("".join(lines[:-1]) + json.dumps(rec) + "\n")
     elif how == "not_utf8":
         bad.write_bytes(lines[0].encode() + b"\xff\xfe\n")
     return bad
 
 
-@pytest.mark.parametrize("how", ["truncated_line", "missing_lines", "no_header", "bad_record", "not_utf8", "missing"])
+@pytest.mark.parametrize("how", ["truncated_line", "missing_lines", "no_header", "bad_record", "wrong_type", "not_utf8", "missing"])
 def test_a_bad_file_is_one_clear_line_and_changes_nothing(cli, seeded, tmp_path, how):
     dump = tmp_path / "library.jsonl"
     export_to(cli, seeded, dump)

@@ -31,7 +31,13 @@ REVISION_FIELDS = (
     "metadata", "ingested_at",
 )
 _REQUIRED_REVISION = ("revision", "content_hash", "revised_at", "revised_ts", "raw_text", "text", "ingested_at")
-_JSON_COLUMNS = ("highlights", "metadata")  # stored as JSON text, exported as JSON values
+_JSON_COLUMNS = ("highlights", "metadata")
+_OPTIONAL_TEXT = (str, type(None))
+_TYPES = {  # what each revision field may hold (a wrong type would be stored as it is, or fail half-way)
+    **{k: str for k in ("content_hash", "revised_at", "raw_text", "text", "ingested_at")},
+    **{k: _OPTIONAL_TEXT for k in ("title", "source", "url", "author", "language", "origin", "format", "published", "date_precision", "updated")},
+    "published_ts": (int, float, type(None)), "revised_ts": (int, float), "highlights": (list, type(None)), "metadata": (dict, type(None)),
+}  # stored as JSON text, exported as JSON values
 
 
 def is_export_header(line: str) -> bool:
@@ -144,10 +150,15 @@ def _checked(rec, path: str, lineno: int) -> dict:
         if not isinstance(rev["revision"], int) or rev["revision"] < 1 or rev["revision"] in seen:
             raise bad(f"article {rec['article_id']}: bad or repeated revision number {rev['revision']!r}")
         seen.add(rev["revision"])
+        where = f"article {rec['article_id']}@{rev['revision']}"
+        wrong = [k for k, kinds in _TYPES.items() if k in rev and not isinstance(rev[k], kinds)]
+        if wrong or isinstance(rev.get("revision"), bool):
+            raise bad(f"{where}: wrong type of " + ", ".join(wrong or ["revision"]))
         sents = rev.get("sentences")
         if not isinstance(sents, list) or not all(
-                isinstance(s, list) and len(s) == 3 and isinstance(s[0], int) and isinstance(s[1], int) and isinstance(s[2], str) for s in sents):
-            raise bad(f"article {rec['article_id']}@{rev['revision']}: sentences must be [start, end, text] lists")
+                isinstance(s, list) and len(s) == 3 and isinstance(s[0], int) and isinstance(s[1], int) and isinstance(s[2], str)
+                and 0 <= s[0] <= s[1] <= len(rev["text"]) for s in sents):
+            raise bad(f"{where}: sentences must be [start, end, text] lists with offsets into the text")
     return rec
 
 
