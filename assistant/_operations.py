@@ -324,14 +324,20 @@ def export(settings: Settings, path: str | None = None, stream=None) -> dict:
     counts = {"file": path, "articles": 0, "revisions": 0, "sentences": 0, "feeds": 0}
 
     def write(out) -> None:
-        for rec in export_records(lib):
-            if rec.get("type") == "article":
-                counts["articles"] += 1
-                counts["revisions"] += len(rec["revisions"])
-                counts["sentences"] += sum(len(r["sentences"]) for r in rec["revisions"])
-            elif rec.get("type") == "feed":
-                counts["feeds"] += 1
-            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        from contextlib import closing
+
+        with closing(export_records(lib)) as records:  # its read transaction ends here, also when the reader goes away
+            for rec in records:
+                _count(rec)
+                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    def _count(rec) -> None:
+        if rec.get("type") == "article":
+            counts["articles"] += 1
+            counts["revisions"] += len(rec["revisions"])
+            counts["sentences"] += sum(len(r["sentences"]) for r in rec["revisions"])
+        elif rec.get("type") == "feed":
+            counts["feeds"] += 1
 
     with open_library(settings, missing_ok=False) as lib:
         if path is None:
