@@ -311,3 +311,76 @@ def check(settings: Settings) -> dict:
         if lib.read_only:
             result["notes"] = ["read-only library: the full-text index was not compared (that check writes)"]
         return result
+
+
+def export(settings: Settings, path: str | None = None, stream=None) -> dict:
+    """Write the library as JSON Lines (library/transfer.py) to ``path`` (replaced whole, only
+    when complete) or to ``stream``; returns counts."""
+    import json
+    import os
+
+    from .library.transfer import export_records
+
+    counts = {"file": path, "articles": 0, "revisions": 0, "sentences": 0, "feeds": 0}
+
+    def write(out) -> None:
+        from contextlib import closing
+
+        with closing(export_records(lib)) as records:  # its read transaction ends here, also when the reader goes away
+            for rec in records:
+                _count(rec)
+                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    def _count(rec) -> None:
+        if rec.get("type") == "article":
+            counts["articles"] += 1
+            counts["revisions"] += len(rec["revisions"])
+            counts["sentences"] += sum(len(r["sentences"]) for r in rec["revisions"])
+        elif rec.get("type") == "feed":
+            counts["feeds"] += 1
+
+    with open_library(settings, missing_ok=False) as lib:
+        if path is None:
+            write(stream)
+            return counts
+        target = Path(path)
+        if target.is_dir():
+            raise UsageError(f"{path} is a directory", "give a file name, e.g. -o library.jsonl")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as out:
+                write(out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise AssistantError(f"cannot write {path}: {exc.strerror or exc}", "check the directory and its permissions")
+        finally:
+            tmp.unlink(missing_ok=True)
+    return counts
+
+
+def import_library(settings: Settings, path: str, progress: Callable[[int], None] | None = None, wait: float | None = None) -> dict:
+    """Rebuild the articles of an export file (same ids, revisions, sentences) in this library,
+    then chunk, embed and regroup them. The whole file is checked before anything is written."""
+    from .errors import InputError
+    from .library.transfer import read_records
+
+    t0 = time.perf_counter()
+    head, articles = None, 0
+    for _, rec in read_records(path):  # first pass: a damaged file is refused before any write
+        if head is None:
+            head = rec
+        elif rec["type"] == "article":
+            articles += 1
+    if isinstance(head.get("articles"), int) and head["articles"] != articles:
+        raise InputError(f"{path} holds {articles} article(s) but its header says {head['articles']}: it is incomplete",
+                         "export it again")
+    result = {"file": path, "imported": 0, "revisions": 0, "chunks": 0, "feeds": 0, "skipped": [], "recovered": 0}
+    with writer(settings, progress, wait) as w:
+        result["recovered"] = w.recovered
+        from itertools import islice
+
+        w.import_records((rec for _, rec in islice(read_records(path), 1, None)), result)  # the header aside
+    result["seconds"] = round(time.perf_counter() - t0, 2)
+    return result

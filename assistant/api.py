@@ -20,8 +20,8 @@ from pathlib import Path
 
 from . import registry
 from .errors import UsageError
-from .results import (AnswerContext, ArticleDetail, ArticleInfo, ArticleList, Briefing, CheckResult, ForgetResult, IngestResult,
-                      ReindexResult, SearchResults)
+from .results import (AnswerContext, ArticleDetail, ArticleInfo, ArticleList, Briefing, CheckResult, ExportResult, ForgetResult,
+                      ImportResult, IngestResult, ReindexResult, SearchResults)
 from .settings import Settings
 
 
@@ -115,6 +115,27 @@ class Assistant:
         r = ops.reindex(self.settings, progress, wait)
         self._written()
         return ReindexResult(r["revisions"], r["chunks"], r["seconds"])
+
+    def export(self, path: str | Path | None = None, *, stream=None):
+        """Write the library as JSON Lines (every article with every revision and its sentences,
+        feeds; docs/library.md) to ``path`` (written whole or not at all) or to ``stream``
+        (a text file object): an ExportResult."""
+        from . import _operations as ops
+
+        if (path is None) == (stream is None):
+            raise UsageError("give a path or a stream to export to", "e.g. a.export('library.jsonl')")
+        r = ops.export(self.settings, None if path is None else str(path), stream)
+        return ExportResult(**r)
+
+    def import_(self, path: str | Path, *, wait: float | None = None, progress=None):
+        """Rebuild the articles of an export file in this library with the same ids, revisions and
+        sentence ids, then chunk, embed and regroup them: an ImportResult. Articles whose id (or
+        page) this library has already are kept as they are and listed in ``.skipped``."""
+        from . import _operations as ops
+
+        r = ops.import_library(self.settings, str(path), progress, wait)
+        self._written()
+        return ImportResult(**r)
 
     def _written(self) -> None:
         # a reindex drops and recreates the vector collection: a cached handle would be stale

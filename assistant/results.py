@@ -259,6 +259,39 @@ class ReindexResult:
 
 
 @dataclass
+class ExportResult:
+    """What ``export`` wrote: the file (None for stdout) and how many records of each kind."""
+
+    file: str | None
+    articles: int
+    revisions: int
+    sentences: int
+    feeds: int
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "articles": self.articles, "revisions": self.revisions, "sentences": self.sentences, "feeds": self.feeds}
+
+
+@dataclass
+class ImportResult:
+    """What ``import`` did: articles rebuilt with their ids, and those skipped because this library
+    has them already (``skipped``: article_id and reason; the library's copy is kept)."""
+
+    file: str
+    imported: int
+    revisions: int
+    chunks: int
+    feeds: int
+    skipped: list[dict]
+    recovered: int
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "imported": self.imported, "revisions": self.revisions, "chunks": self.chunks, "feeds": self.feeds,
+                "skipped": [dict(s) for s in self.skipped], "recovered": self.recovered, "seconds": self.seconds}
+
+
+@dataclass
 class Problem:
     problem: str
     fix: str  # the command that fixes it
@@ -292,5 +325,5 @@ class CheckResult:
         return d
 
 
-__all__ = ["AnswerContext", "ArticleDetail", "ArticleInfo", "ArticleList", "Briefing", "CheckResult", "ForgetResult",
-           "IngestResult", "Problem", "ReindexResult", "RevisionInfo", "SearchResults"]
+__all__ = ["AnswerContext", "ArticleDetail", "ArticleInfo", "ArticleList", "Briefing", "CheckResult", "ExportResult", "ForgetResult",
+           "ImportResult", "IngestResult", "Problem", "ReindexResult", "RevisionInfo", "SearchResults"]

@@ -48,7 +48,7 @@ def article_ids_everywhere(doc):
 
 def test_every_schema_is_valid_and_documented():
     names = sorted(p.name for p in SCHEMAS.glob("*.json"))
-    assert names == ["ask.json", "brief.json", "error.json", "ingest.json", "search.json", "sources.json"]
+    assert names == ["ask.json", "brief.json", "error.json", "export.json", "import.json", "ingest.json", "search.json", "sources.json"]
     doc = (REPO / "docs" / "scripting.md").read_text()
     for n in names:
         jsonschema.Draft202012Validator.check_schema(json.loads((SCHEMAS / n).read_text()))

@@ -14,6 +14,7 @@ onnxruntime, openai) are imported inside commands, never at start-up.
     reading.py      sources, show, search
     answering.py    ask (--batch, --show-context), brief, chat
     maintenance.py  forget, reindex, check
+    transfer.py     export, import (the library as JSON Lines)
     config.py       config show, config set
     evals.py        eval retrieval
 """
@@ -23,6 +24,6 @@ from __future__ import annotations
 from .app import app, main
 
 # the command modules register their commands on ``app``; imported in the order --help lists them
-from . import ingesting, reading, answering, maintenance, config, evals  # noqa: E402,F401  isort:skip
+from . import ingesting, reading, answering, maintenance, transfer, config, evals  # noqa: E402,F401  isort:skip
 
 __all__ = ["app", "main"]

@@ -236,6 +236,10 @@ def load_jsonl(data: str, origin: str, field_map: dict[str, str]) -> tuple[list[
 def load(fmt: str, data: str, origin: str, field_map: dict[str, str] | None = None) -> tuple[list[ParsedArticle], list[InputError]]:
     """Parse one input; returns the articles and the per-record errors (a whole-file error raises)."""
     field_map = field_map or {}
+    from ..library.transfer import is_export_header
+
+    if is_export_header(data.lstrip("\ufeff").split("\n", 1)[0]):  # not articles: a whole library (assistant export)
+        raise InputError(f"{origin} is an assistant export, not articles", f"restore it with: assistant import {origin}")
     if fmt == "txt":
         arts, errors = [load_txt(data, origin)], []
     elif fmt == "md":

@@ -317,7 +317,7 @@ class Library:
 
             q += " AND " + sql("r")
             args.append(source)
-        q += " ORDER BY r.published_ts IS NULL, r.published_ts DESC, r.title"
+        q += " ORDER BY r.published_ts IS NULL, r.published_ts DESC, r.title, r.article_id"  # ties in id order, not storage order
         out = []
         for r in self.conn.execute(q, args):
             out.append(

@@ -274,6 +274,58 @@ class Writer:
         )
         _insert_chunks(c, p.article_id, p.revision, p.chunks)
 
+    # -- import ---------------------------------------------------------------------------
+    def import_records(self, records: Iterable[dict], result: dict) -> None:
+        """Rebuild exported articles (library/transfer.py) with their ids, revisions and sentences.
+
+        The ingest protocol: a batch's rows go in 'pending' (chunked with this library's settings),
+        their vectors are upserted, then they are committed. An article whose id or page this
+        library has already is left as it is and reported in result["skipped"]."""
+        from . import transfer
+
+        batch: list[dict] = []
+        for rec in records:
+            if rec.get("type") == "feed":
+                with self.lib.transaction() as c:
+                    result["feeds"] += transfer.insert_feed(c, rec)
+                continue
+            batch.append(rec)
+            if len(batch) >= BATCH_ARTICLES:
+                self._import_batch(batch, result)
+                batch = []
+        self._import_batch(batch, result)
+
+    def _import_batch(self, batch: list[dict], result: dict) -> None:
+        from . import transfer
+
+        if not batch:
+            return
+        keys: list[tuple[str, int]] = []
+        taken: list[dict] = []
+        with self.lib.transaction() as c:
+            for rec in batch:
+                why = transfer.clash(self.lib, rec)
+                if why:
+                    result["skipped"].append({"article_id": rec["article_id"], "reason": why})
+                    continue
+                for article_id, rev in transfer.insert_pending(c, rec):
+                    head = transfer.revision_header(c, article_id, rev)
+                    sents = [s.text for s in self.lib.sentences(article_id, rev)]
+                    _insert_chunks(c, article_id, rev, self.preparer.chunks(sents, head["title"], head["published"] or "", head["source"]))
+                    keys.append((article_id, rev))
+                taken.append(rec)
+        fault_point("after_pending")
+        result["chunks"] += self._embed_and_upsert(keys)
+        fault_point("after_vectors")
+        with self.lib.transaction() as c:
+            self._record_manifest(c)
+            for article_id, rev in keys:
+                _set_status(c, article_id, rev, "committed", only_from="pending")
+                self.lib.journal(c, self.run_id, "import", "committed", article_id, rev)
+        fault_point("after_commit")
+        result["imported"] += len(taken)
+        result["revisions"] += len(keys)
+
     # -- vectors --------------------------------------------------------------------------
     def _embed_and_upsert(self, keys: list[tuple[str, int]]) -> int:
         """Embed (through the cache) and upsert the chunks of these revisions. Returns chunks embedded."""
