@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Callable
 
 from .. import prompts, registry
-from ..citations import Segment, SupportChecker, parse_citations
+from ..citations import SupportChecker
 from ..errors import UsageError
 from ..support.checker import Given
-from ..support.keys import keys_in, strip_keys
 from ..types import Answer, AnswerSentence, Citation
+from . import citing
 from . import context as ctxmod
 from . import extractive
+from .citing import Plan, as_of_date, segments  # noqa: F401 - re-exported: the citing stage's names, here where answers use them
 
 DEFAULT_K = 8
 LOCAL_K = 4  # a small model on this machine reads ~20 prompt tokens/s: fewer passages by default
@@ -41,17 +41,6 @@ NON_ANSWER = re.compile(
     r"|(?:cannot|can't)\s+be\s+determined)",
     re.IGNORECASE,
 )
-
-
-@dataclass
-class Plan:
-    question: str
-    passages: list
-    context: ctxmod.Context
-    messages: list[dict]
-    as_of: str = ""
-    mode: str = "text"
-    match: str = ""  # the question without its time words: what sentences are matched against
 
 
 class Answerer:
@@ -103,7 +92,7 @@ class Answerer:
                 passages = recency.prefer(found, recency.anchor_ts(filters, self.lib.conn), tw.window_days)[:k]
         ctx = ctxmod.build(passages, budget or self.budget())
         as_of = as_of_date(filters, [p.published for p in passages])
-        mode = mode or (self._modes()[0][0] if self.llm is not None else "text")
+        mode = mode or (citing.response_modes(self.settings, self.llm)[0][0] if self.llm is not None else "text")
         return Plan(question, passages, ctx, self.messages(mode, ctx.text, question, as_of), as_of, mode, match=tw.query)
 
     def messages(self, mode: str, context_text: str, question: str, as_of: str) -> list[dict]:
@@ -113,18 +102,6 @@ class Answerer:
             {"role": "system", "content": system.render(refusal=prompts.REFUSAL_SENTINEL, as_of=when)},
             {"role": "user", "content": self.t_answer.render(context=context_text, question=question, as_of=when)},
         ]
-
-    def _modes(self) -> tuple[list[str], bool]:
-        """The response forms to try, and whether the answer is to be learned."""
-        from ..llm import structured
-
-        pref = getattr(self.settings, "response_format", "auto")
-        if pref in structured.MODES:
-            return [pref], False
-        known = structured.learned(self.settings.config_path, self.llm.base_url, self.llm.model) if self.llm else None
-        if known:
-            return [known], False
-        return list(structured.MODES), True
 
     # -- answering ----------------------------------------------------------------------
     def ask(self, question: str, filters=None, engine: str | None = None, k: int | None = None, strict: bool = False,
@@ -204,34 +181,29 @@ class Answerer:
         return answer
 
     def _llm(self, answer: Answer, plan: Plan, filters, k: int, strict: bool, on_sentence) -> Answer:
-        from ..errors import ContextTooLong, FormatUnsupported
-        from ..llm import structured
+        from ..errors import ContextTooLong
 
         stream = on_sentence is not None and not strict
-        modes, learning = self._modes()
-        for i, mode in enumerate(modes):
+        first = plan
+
+        def attempt(mode: str):
+            plan = first
             if mode != plan.mode:
                 plan = Plan(plan.question, plan.passages, plan.context, self.messages(mode, plan.context.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match)
             answer.prompt = plan.messages
             try:
-                try:
-                    reply = self._call(answer, plan, stream, on_sentence)
-                except ContextTooLong:
-                    # shrink the context to half and retry once
-                    smaller = ctxmod.build(plan.passages, max(128, plan.context.tokens // 2))
-                    answer.notes.append("the context was too long for the model; retried with half of it")
-                    plan = Plan(plan.question, plan.passages, smaller, self.messages(mode, smaller.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match)
-                    answer.prompt = plan.messages
-                    reply = self._call(answer, plan, stream, on_sentence)
-            except FormatUnsupported:
-                if i + 1 < len(modes):
-                    continue
-                raise
-            if learning:
-                structured.remember(self.settings.config_path, self.llm.base_url, self.llm.model, mode)
-            break
+                return plan, self._call(answer, plan, stream, on_sentence)
+            except ContextTooLong:
+                # shrink the context to half and retry once
+                smaller = ctxmod.build(plan.passages, max(128, plan.context.tokens // 2))
+                answer.notes.append("the context was too long for the model; retried with half of it")
+                plan = Plan(plan.question, plan.passages, smaller, self.messages(mode, smaller.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match)
+                answer.prompt = plan.messages
+                return plan, self._call(answer, plan, stream, on_sentence)
+
+        _, (plan, reply) = citing.first_form_taken(self.settings, self.llm, attempt)
         answer.raw_reply = reply
-        return self._finish(answer, plan, reply, strict, on_sentence if not stream else None, streamed=stream, mode=plan.mode)
+        return self.check_reply(answer, plan, reply, strict, on_sentence if not stream else None, streamed=stream, mode=plan.mode)
 
     def _response_format(self, mode: str) -> dict | None:
         from ..llm import structured
@@ -290,7 +262,7 @@ class Answerer:
 
     def _emit_streamed(self, answer, plan, seg):
         st = self._stream_state
-        sent = self._check_segment(answer, plan, seg)
+        sent = self.check_segment(answer, plan, seg)
         if sent is None:
             return
         answer.sentences.append(sent)
@@ -304,7 +276,11 @@ class Answerer:
             st["cb"](held, answer.citations)
         st["held"] = []
 
-    def _finish(self, answer: Answer, plan: Plan, reply: str, strict: bool, on_sentence, streamed: bool, mode: str = "text") -> Answer:
+    def check_reply(self, answer: Answer, plan: Plan, reply: str, strict: bool = False, on_sentence=None, streamed: bool = False,
+                    mode: str = "text") -> Answer:
+        """The model's whole reply made into the answer: its sentences checked against what they
+        cite (citations attached afterwards where they are missing or wrong), numbered, and a
+        refusal when nothing is supported. Briefings call it with ``Plan.for_briefing``."""
         from ..llm import structured
 
         text = reply.strip()
@@ -325,7 +301,7 @@ class Answerer:
         else:
             numbering = {}
             for seg in segs:
-                sent = self._check_segment(answer, plan, seg)
+                sent = self.check_segment(answer, plan, seg)
                 if sent is not None:
                     answer.sentences.append(sent)
         invented = sum(1 for n in answer.notes if n.startswith("removed key"))
@@ -447,7 +423,10 @@ class Answerer:
         # the article so far (a name given earlier), and the next sentence (same paragraph)
         return texts[max(0, i - ARTICLE_CONTEXT_SENTENCES): i + 2]
 
-    def _check_segment(self, answer: Answer, plan: Plan, seg) -> AnswerSentence | None:
+    def check_segment(self, answer: Answer, plan: Plan, seg) -> AnswerSentence | None:
+        """One sentence of the reply checked against the context keys it cites; when they do not
+        support it, the best-supporting context sentences are attached instead, else it is flagged.
+        None for what states nothing (the refusal sentinel, the question repeated, "no information")."""
         text = seg.text.strip()
         if not text or text.strip(" .") == prompts.REFUSAL_SENTINEL:
             return None
@@ -491,36 +470,7 @@ class Answerer:
 
     def _number(self, answer: Answer, sent: AnswerSentence, plan: Plan, numbering: dict[str, int]) -> None:
         by_id = plan.context.by_sentence_id()
-        for sid in sent.citations:
-            if sid in numbering:
-                continue
-            numbering[sid] = len(numbering) + 1
-            k = by_id[sid]
-            s = k.sentence
-            answer.citations.append(Citation(id=sid, n=numbering[sid], article_id=s.article_id, revision=s.revision, title=k.title,
-                                             source=k.source, published=k.published, url=k.url, text=s.text, start=s.start, end=s.end))
-
-
-def segments(text: str, mode: str, final: bool) -> list[Segment]:
-    """Answer sentences with their keys: from the JSON reply (complete items only while
-    streaming), else from the text protocol (a sentence is complete once the next has begun)."""
-    from ..llm import structured
-
-    if mode != "text":
-        doc = structured.parse(text) if final else None
-        items = doc["sentences"] if doc is not None else (structured.complete_items(text) if not final or text.lstrip().startswith("{") else None)
-        if items is not None:
-            out = []
-            for it in items:
-                keys = list(dict.fromkeys(list(it["keys"]) + keys_in(it["text"])))
-                clean = strip_keys(it["text"])
-                if clean:
-                    out.append(Segment(clean, keys))
-            return out
-        if not final and text.lstrip().startswith("{"):
-            return []
-    segs = parse_citations(text)
-    return segs if final else (segs[:-1] if len(segs) > 1 else [])
+        citing.number(answer, sent, numbering, lambda sid: (by_id[sid], by_id[sid].sentence))
 
 
 def _is_question(text: str) -> bool:
@@ -558,12 +508,3 @@ def on_topic(question: str, sentence: str) -> bool:
     pool = set(content_stems(sentence))
     prefixes = {s[:5] for s in pool if len(s) >= 6}
     return any(stem_match(s, pool, prefixes) for s in q)
-
-
-def as_of_date(filters, published: list) -> str:
-    """The date an answer is given as of: --as-of, else the newest source in the context (never
-    the clock: a library of 2022 news read today answers as of 2022)."""
-    if filters is not None and getattr(filters, "as_of", None):
-        return str(filters.as_of)[:10]
-    dates = sorted(str(p)[:10] for p in published if p)
-    return dates[-1] if dates else ""
