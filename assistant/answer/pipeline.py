@@ -30,17 +30,7 @@ from .citing import Plan, as_of_date, segments  # noqa: F401 - re-exported: the 
 
 DEFAULT_K = 8
 LOCAL_K = 4  # a small model on this machine reads ~20 prompt tokens/s: fewer passages by default
-ARTICLE_CONTEXT_SENTENCES = 40  # earlier sentences a name may come from
 
-# "The text does not provide information about ..." is the model saying it has no answer
-NON_ANSWER = re.compile(
-    r"\b(?:(?:the\s+)?(?:provided\s+)?(?:sources?|texts?|articles?|context|passages?|information(?:\s+provided)?)\s+(?:does|do|did)\s+not"
-    r"|(?:there\s+is\s+)?no\s+(?:information|mention|details?|data)\s+(?:about|on|regarding|in)"
-    r"|not\s+(?:mentioned|provided|specified|stated|given|available)\s+in\s+the"
-    r"|i\s+(?:cannot|can't|could\s+not|am\s+unable\s+to)\s+(?:find|answer|determine)"
-    r"|(?:cannot|can't)\s+be\s+determined)",
-    re.IGNORECASE,
-)
 
 
 class Answerer:
@@ -56,7 +46,7 @@ class Answerer:
         self.t_system_json = prompts.load("system_json", d)
         self.t_answer = prompts.load("answer", d)
         self.refusal_text = prompts.load("refusal", d).render().strip()
-        self._article_text: dict[tuple, list[str]] = {}
+        self.sentence_check = citing.SentenceCheck(library, self.checker)  # shares the checker (its threshold)
 
     @property
     def local(self) -> bool:
@@ -398,96 +388,15 @@ class Answerer:
             return None
 
     def given(self, plan: Plan, keyed: list) -> Given:
-        """What the cited sentences' articles give besides the sentences themselves."""
-        heads, article, dates = [], [], []
-        for k in keyed:
-            heads.append(" ".join(x for x in (k.title, k.source, k.published or "", getattr(k, "author", "") or "") if x))
-            if k.published:
-                dates.append(k.published)
-            article.append(k.title or "")
-            article.extend(self._earlier(k.sentence))
-        return Given(header=" ".join(heads), question=plan.question, article=" ".join(article), dates=tuple(dict.fromkeys(dates)),
-                     as_of=plan.as_of)
-
-    def _earlier(self, sentence) -> list[str]:
-        key = (sentence.article_id, sentence.revision)
-        if key not in self._article_text:
-            if len(self._article_text) > 256:
-                self._article_text.clear()
-            try:
-                self._article_text[key] = [s.text for s in self.lib.sentences(sentence.article_id, sentence.revision)]
-            except Exception:
-                self._article_text[key] = []
-        texts = self._article_text[key]
-        i = sentence.index
-        # the article so far (a name given earlier), and the next sentence (same paragraph)
-        return texts[max(0, i - ARTICLE_CONTEXT_SENTENCES): i + 2]
+        return self.sentence_check.given(plan, keyed)
 
     def check_segment(self, answer: Answer, plan: Plan, seg) -> AnswerSentence | None:
-        """One sentence of the reply checked against the context keys it cites; when they do not
-        support it, the best-supporting context sentences are attached instead, else it is flagged.
-        None for what states nothing (the refusal sentinel, the question repeated, "no information")."""
-        text = seg.text.strip()
-        if not text or text.strip(" .") == prompts.REFUSAL_SENTINEL:
-            return None
-        if plan.question and _restates(text, plan.question, plan.context):
-            answer.rejected.append({"text": text, "keys": list(seg.keys), "reason": "repeats the question; states no answer"})
-            return None
-        if NON_ANSWER.search(text):
-            answer.rejected.append({"text": text, "keys": list(seg.keys), "reason": "the model says the sources do not answer this"})
-            return None
-        # a question in an article ("How relevant is this ad to you?") states nothing: never evidence
-        items = {k: v for k, v in plan.context.evidence.items() if not _is_question(v.sentence.text)}
-        valid = [k for k in seg.keys if k in items]
-        for bad in [k for k in seg.keys if k not in items]:
-            if bad in plan.context.evidence:
-                continue  # a question: dropped from the check, not an invented key
-            if bad in plan.context.items:
-                answer.notes.append(f"removed key [{bad}]: that source sentence addresses AI assistants; it is not evidence")
-            else:
-                answer.notes.append(f"removed key [{bad}]: not in the context")
-        cited = [items[k].sentence.id for k in valid]
-        sent = AnswerSentence(text=text, citations=cited)
-        sent.keys = list(seg.keys)
-        if cited:
-            sup = self.checker.check(text, [items[k].sentence.text for k in valid], self.given(plan, [items[k] for k in valid]))
-            sent.supported, sent.reasons = sup.supported, list(sup.reasons)
-            if sup.supported:
-                return sent
-        # no (valid) citation, or the cited sentences do not support it: look for support in the context
-        keys = list(items)
-        idx = self.checker.best_support(text, [items[k].sentence.text for k in keys], k=2)
-        if idx:
-            sup = self.checker.check(text, [items[keys[i]].sentence.text for i in idx], self.given(plan, [items[keys[i]] for i in idx]))
-            if sup.supported:
-                sent.citations = [items[keys[i]].sentence.id for i in idx]
-                sent.supported, sent.reasons, sent.attached_after = True, list(sup.reasons), True
-                return sent
-        sent.supported = False
-        if not sent.reasons:
-            sent.reasons = ["no source sentence in the context supports it"]
-        return sent
+        """One sentence of the reply through the citing stage's check (citing.SentenceCheck)."""
+        return self.sentence_check.check_segment(answer, plan, seg)
 
     def _number(self, answer: Answer, sent: AnswerSentence, plan: Plan, numbering: dict[str, int]) -> None:
         by_id = plan.context.by_sentence_id()
         citing.number(answer, sent, numbering, lambda sid: (by_id[sid], by_id[sid].sentence))
-
-
-def _is_question(text: str) -> bool:
-    """An article's own question ("How relevant is this ad to you?"), not a sentence that
-    quotes one ('... voted yes to the question: "Do the benefits ...?"')."""
-    t = text.strip()
-    return t.endswith("?") and not any(q in t for q in ('"', "\u201c", ":"))
-
-
-def _restates(claim: str, question: str, context) -> bool:
-    """Every content word of the claim is the question's or a heading's: it answers nothing."""
-    from ..support.checker import strip_attribution
-    from ..support.text import content_stems
-
-    body = set(content_stems(strip_attribution(claim)))
-    given = set(content_stems(question)) | {"week", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "recent"}
-    return bool(body) and body <= given
 
 
 def _norm(text: str) -> str:
