@@ -174,10 +174,10 @@ class Answerer:
         from ..errors import ContextTooLong
 
         stream = on_sentence is not None and not strict
-        first = plan
+        latest = [plan]  # a context halved for one form stays halved for the next
 
         def attempt(mode: str):
-            plan = first
+            plan = latest[0]
             if mode != plan.mode:
                 plan = Plan(plan.question, plan.passages, plan.context, self.messages(mode, plan.context.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match)
             answer.prompt = plan.messages
@@ -187,7 +187,7 @@ class Answerer:
                 # shrink the context to half and retry once
                 smaller = ctxmod.build(plan.passages, max(128, plan.context.tokens // 2))
                 answer.notes.append("the context was too long for the model; retried with half of it")
-                plan = Plan(plan.question, plan.passages, smaller, self.messages(mode, smaller.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match)
+                plan = latest[0] = Plan(plan.question, plan.passages, smaller, self.messages(mode, smaller.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match)
                 answer.prompt = plan.messages
                 return plan, self._call(answer, plan, stream, on_sentence)
 
