@@ -243,7 +243,7 @@ def test_a_date_filter_never_demotes_an_article_it_keeps():
         def dense_candidates(self, query, filters, n, vector=None):
             return [c for c in wide["dense"] if not (filters.dated and c[0] in hidden)]
 
-        def _visible_chunks(self, chunk_ids, filters):
+        def visible_chunks(self, chunk_ids, filters):
             return {c for c in chunk_ids if c not in hidden}
 
     r = Fake(library=None, tuning=Tuning())

@@ -57,23 +57,30 @@ def header(title: str, source: str, published: str | None) -> str:
     return f'## "{title or "untitled"}" — {source or "unknown outlet"}, {published or "undated"}'
 
 
+def keyed(key: str, sentence: Sentence, title: str, source: str, published: str | None, url: str) -> Keyed:
+    """A sentence under its key; one that speaks to an AI assistant is marked (never evidence)."""
+    return Keyed(key, sentence, title, source, published, url, looks_like_injection(sentence.text))
+
+
+def render_passage(title: str, source: str, published: str | None, lines: list[tuple[str, str]]) -> str:
+    """One article's block: its heading, then ``[key] text`` per sentence, brackets in the text escaped."""
+    return "\n".join([header(title, source, published)] + [f"[{key}] {escape_brackets(text)}" for key, text in lines])
+
+
 def build(passages, budget_tokens: int) -> Context:
     ctx = Context()
     blocks: list[str] = []
     seen: set[str] = set()
     n = 0
     for p in passages:
-        lines = [header(p.title, p.source, p.published)]
         new: list[Keyed] = []
         for s in p.sentences:
             if s.id in seen or not_evidence(s.text):
                 continue
-            key = str(n + len(new) + 1)
-            new.append(Keyed(key, s, p.title, p.source, p.published, p.url, looks_like_injection(s.text)))
-            lines.append(f"[{key}] {escape_brackets(s.text)}")
+            new.append(keyed(str(n + len(new) + 1), s, p.title, p.source, p.published, p.url))
         if not new:
             continue
-        block = "\n".join(lines)
+        block = render_passage(p.title, p.source, p.published, [(k.key, k.sentence.text) for k in new])
         cost = count_tokens(block) + 2
         if ctx.tokens + cost > budget_tokens and ctx.items:
             ctx.passages_dropped += 1

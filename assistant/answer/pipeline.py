@@ -16,42 +16,21 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Callable
 
 from .. import prompts, registry
-from ..citations import Segment, SupportChecker, parse_citations
+from ..citations import SupportChecker
 from ..errors import UsageError
 from ..support.checker import Given
-from ..support.keys import keys_in, strip_keys
 from ..types import Answer, AnswerSentence, Citation
+from . import citing
 from . import context as ctxmod
 from . import extractive
+from .citing import Plan, as_of_date, segments  # noqa: F401 - re-exported: the citing stage's names, here where answers use them
 
 DEFAULT_K = 8
 LOCAL_K = 4  # a small model on this machine reads ~20 prompt tokens/s: fewer passages by default
-ARTICLE_CONTEXT_SENTENCES = 40  # earlier sentences a name may come from
 
-# "The text does not provide information about ..." is the model saying it has no answer
-NON_ANSWER = re.compile(
-    r"\b(?:(?:the\s+)?(?:provided\s+)?(?:sources?|texts?|articles?|context|passages?|information(?:\s+provided)?)\s+(?:does|do|did)\s+not"
-    r"|(?:there\s+is\s+)?no\s+(?:information|mention|details?|data)\s+(?:about|on|regarding|in)"
-    r"|not\s+(?:mentioned|provided|specified|stated|given|available)\s+in\s+the"
-    r"|i\s+(?:cannot|can't|could\s+not|am\s+unable\s+to)\s+(?:find|answer|determine)"
-    r"|(?:cannot|can't)\s+be\s+determined)",
-    re.IGNORECASE,
-)
-
-
-@dataclass
-class Plan:
-    question: str
-    passages: list
-    context: ctxmod.Context
-    messages: list[dict]
-    as_of: str = ""
-    mode: str = "text"
-    match: str = ""  # the question without its time words: what sentences are matched against
 
 
 class Answerer:
@@ -67,7 +46,7 @@ class Answerer:
         self.t_system_json = prompts.load("system_json", d)
         self.t_answer = prompts.load("answer", d)
         self.refusal_text = prompts.load("refusal", d).render().strip()
-        self._article_text: dict[tuple, list[str]] = {}
+        self.sentence_check = citing.SentenceCheck(library, self.checker)  # shares the checker (its threshold)
 
     @property
     def local(self) -> bool:
@@ -103,7 +82,7 @@ class Answerer:
                 passages = recency.prefer(found, recency.anchor_ts(filters, self.lib.conn), tw.window_days)[:k]
         ctx = ctxmod.build(passages, budget or self.budget())
         as_of = as_of_date(filters, [p.published for p in passages])
-        mode = mode or (self._modes()[0][0] if self.llm is not None else "text")
+        mode = mode or (citing.response_modes(self.settings, self.llm)[0][0] if self.llm is not None else "text")
         return Plan(question, passages, ctx, self.messages(mode, ctx.text, question, as_of), as_of, mode, match=tw.query)
 
     def messages(self, mode: str, context_text: str, question: str, as_of: str) -> list[dict]:
@@ -113,18 +92,6 @@ class Answerer:
             {"role": "system", "content": system.render(refusal=prompts.REFUSAL_SENTINEL, as_of=when)},
             {"role": "user", "content": self.t_answer.render(context=context_text, question=question, as_of=when)},
         ]
-
-    def _modes(self) -> tuple[list[str], bool]:
-        """The response forms to try, and whether the answer is to be learned."""
-        from ..llm import structured
-
-        pref = getattr(self.settings, "response_format", "auto")
-        if pref in structured.MODES:
-            return [pref], False
-        known = structured.learned(self.settings.config_path, self.llm.base_url, self.llm.model) if self.llm else None
-        if known:
-            return [known], False
-        return list(structured.MODES), True
 
     # -- answering ----------------------------------------------------------------------
     def ask(self, question: str, filters=None, engine: str | None = None, k: int | None = None, strict: bool = False,
@@ -204,34 +171,29 @@ class Answerer:
         return answer
 
     def _llm(self, answer: Answer, plan: Plan, filters, k: int, strict: bool, on_sentence) -> Answer:
-        from ..errors import ContextTooLong, FormatUnsupported
-        from ..llm import structured
+        from ..errors import ContextTooLong
 
         stream = on_sentence is not None and not strict
-        modes, learning = self._modes()
-        for i, mode in enumerate(modes):
+        latest = [plan]  # a context halved for one form stays halved for the next
+
+        def attempt(mode: str):
+            plan = latest[0]
             if mode != plan.mode:
                 plan = Plan(plan.question, plan.passages, plan.context, self.messages(mode, plan.context.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match)
             answer.prompt = plan.messages
             try:
-                try:
-                    reply = self._call(answer, plan, stream, on_sentence)
-                except ContextTooLong:
-                    # shrink the context to half and retry once
-                    smaller = ctxmod.build(plan.passages, max(128, plan.context.tokens // 2))
-                    answer.notes.append("the context was too long for the model; retried with half of it")
-                    plan = Plan(plan.question, plan.passages, smaller, self.messages(mode, smaller.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match)
-                    answer.prompt = plan.messages
-                    reply = self._call(answer, plan, stream, on_sentence)
-            except FormatUnsupported:
-                if i + 1 < len(modes):
-                    continue
-                raise
-            if learning:
-                structured.remember(self.settings.config_path, self.llm.base_url, self.llm.model, mode)
-            break
+                return plan, self._call(answer, plan, stream, on_sentence)
+            except ContextTooLong:
+                # shrink the context to half and retry once
+                smaller = ctxmod.build(plan.passages, max(128, plan.context.tokens // 2))
+                answer.notes.append("the context was too long for the model; retried with half of it")
+                plan = latest[0] = Plan(plan.question, plan.passages, smaller, self.messages(mode, smaller.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match)
+                answer.prompt = plan.messages
+                return plan, self._call(answer, plan, stream, on_sentence)
+
+        _, (plan, reply) = citing.first_form_taken(self.settings, self.llm, attempt)
         answer.raw_reply = reply
-        return self._finish(answer, plan, reply, strict, on_sentence if not stream else None, streamed=stream, mode=plan.mode)
+        return self.check_reply(answer, plan, reply, strict, on_sentence if not stream else None, streamed=stream, mode=plan.mode)
 
     def _response_format(self, mode: str) -> dict | None:
         from ..llm import structured
@@ -290,7 +252,7 @@ class Answerer:
 
     def _emit_streamed(self, answer, plan, seg):
         st = self._stream_state
-        sent = self._check_segment(answer, plan, seg)
+        sent = self.check_segment(answer, plan, seg)
         if sent is None:
             return
         answer.sentences.append(sent)
@@ -304,7 +266,11 @@ class Answerer:
             st["cb"](held, answer.citations)
         st["held"] = []
 
-    def _finish(self, answer: Answer, plan: Plan, reply: str, strict: bool, on_sentence, streamed: bool, mode: str = "text") -> Answer:
+    def check_reply(self, answer: Answer, plan: Plan, reply: str, strict: bool = False, on_sentence=None, streamed: bool = False,
+                    mode: str = "text") -> Answer:
+        """The model's whole reply made into the answer: its sentences checked against what they
+        cite (citations attached afterwards where they are missing or wrong), numbered, and a
+        refusal when nothing is supported. Briefings call it with ``Plan.for_briefing``."""
         from ..llm import structured
 
         text = reply.strip()
@@ -325,7 +291,7 @@ class Answerer:
         else:
             numbering = {}
             for seg in segs:
-                sent = self._check_segment(answer, plan, seg)
+                sent = self.check_segment(answer, plan, seg)
                 if sent is not None:
                     answer.sentences.append(sent)
         invented = sum(1 for n in answer.notes if n.startswith("removed key"))
@@ -422,122 +388,15 @@ class Answerer:
             return None
 
     def given(self, plan: Plan, keyed: list) -> Given:
-        """What the cited sentences' articles give besides the sentences themselves."""
-        heads, article, dates = [], [], []
-        for k in keyed:
-            heads.append(" ".join(x for x in (k.title, k.source, k.published or "", getattr(k, "author", "") or "") if x))
-            if k.published:
-                dates.append(k.published)
-            article.append(k.title or "")
-            article.extend(self._earlier(k.sentence))
-        return Given(header=" ".join(heads), question=plan.question, article=" ".join(article), dates=tuple(dict.fromkeys(dates)),
-                     as_of=plan.as_of)
+        return self.sentence_check.given(plan, keyed)
 
-    def _earlier(self, sentence) -> list[str]:
-        key = (sentence.article_id, sentence.revision)
-        if key not in self._article_text:
-            if len(self._article_text) > 256:
-                self._article_text.clear()
-            try:
-                self._article_text[key] = [s.text for s in self.lib.sentences(sentence.article_id, sentence.revision)]
-            except Exception:
-                self._article_text[key] = []
-        texts = self._article_text[key]
-        i = sentence.index
-        # the article so far (a name given earlier), and the next sentence (same paragraph)
-        return texts[max(0, i - ARTICLE_CONTEXT_SENTENCES): i + 2]
-
-    def _check_segment(self, answer: Answer, plan: Plan, seg) -> AnswerSentence | None:
-        text = seg.text.strip()
-        if not text or text.strip(" .") == prompts.REFUSAL_SENTINEL:
-            return None
-        if plan.question and _restates(text, plan.question, plan.context):
-            answer.rejected.append({"text": text, "keys": list(seg.keys), "reason": "repeats the question; states no answer"})
-            return None
-        if NON_ANSWER.search(text):
-            answer.rejected.append({"text": text, "keys": list(seg.keys), "reason": "the model says the sources do not answer this"})
-            return None
-        # a question in an article ("How relevant is this ad to you?") states nothing: never evidence
-        items = {k: v for k, v in plan.context.evidence.items() if not _is_question(v.sentence.text)}
-        valid = [k for k in seg.keys if k in items]
-        for bad in [k for k in seg.keys if k not in items]:
-            if bad in plan.context.evidence:
-                continue  # a question: dropped from the check, not an invented key
-            if bad in plan.context.items:
-                answer.notes.append(f"removed key [{bad}]: that source sentence addresses AI assistants; it is not evidence")
-            else:
-                answer.notes.append(f"removed key [{bad}]: not in the context")
-        cited = [items[k].sentence.id for k in valid]
-        sent = AnswerSentence(text=text, citations=cited)
-        sent.keys = list(seg.keys)
-        if cited:
-            sup = self.checker.check(text, [items[k].sentence.text for k in valid], self.given(plan, [items[k] for k in valid]))
-            sent.supported, sent.reasons = sup.supported, list(sup.reasons)
-            if sup.supported:
-                return sent
-        # no (valid) citation, or the cited sentences do not support it: look for support in the context
-        keys = list(items)
-        idx = self.checker.best_support(text, [items[k].sentence.text for k in keys], k=2)
-        if idx:
-            sup = self.checker.check(text, [items[keys[i]].sentence.text for i in idx], self.given(plan, [items[keys[i]] for i in idx]))
-            if sup.supported:
-                sent.citations = [items[keys[i]].sentence.id for i in idx]
-                sent.supported, sent.reasons, sent.attached_after = True, list(sup.reasons), True
-                return sent
-        sent.supported = False
-        if not sent.reasons:
-            sent.reasons = ["no source sentence in the context supports it"]
-        return sent
+    def check_segment(self, answer: Answer, plan: Plan, seg) -> AnswerSentence | None:
+        """One sentence of the reply through the citing stage's check (citing.SentenceCheck)."""
+        return self.sentence_check.check_segment(answer, plan, seg)
 
     def _number(self, answer: Answer, sent: AnswerSentence, plan: Plan, numbering: dict[str, int]) -> None:
         by_id = plan.context.by_sentence_id()
-        for sid in sent.citations:
-            if sid in numbering:
-                continue
-            numbering[sid] = len(numbering) + 1
-            k = by_id[sid]
-            s = k.sentence
-            answer.citations.append(Citation(id=sid, n=numbering[sid], article_id=s.article_id, revision=s.revision, title=k.title,
-                                             source=k.source, published=k.published, url=k.url, text=s.text, start=s.start, end=s.end))
-
-
-def segments(text: str, mode: str, final: bool) -> list[Segment]:
-    """Answer sentences with their keys: from the JSON reply (complete items only while
-    streaming), else from the text protocol (a sentence is complete once the next has begun)."""
-    from ..llm import structured
-
-    if mode != "text":
-        doc = structured.parse(text) if final else None
-        items = doc["sentences"] if doc is not None else (structured.complete_items(text) if not final or text.lstrip().startswith("{") else None)
-        if items is not None:
-            out = []
-            for it in items:
-                keys = list(dict.fromkeys(list(it["keys"]) + keys_in(it["text"])))
-                clean = strip_keys(it["text"])
-                if clean:
-                    out.append(Segment(clean, keys))
-            return out
-        if not final and text.lstrip().startswith("{"):
-            return []
-    segs = parse_citations(text)
-    return segs if final else (segs[:-1] if len(segs) > 1 else [])
-
-
-def _is_question(text: str) -> bool:
-    """An article's own question ("How relevant is this ad to you?"), not a sentence that
-    quotes one ('... voted yes to the question: "Do the benefits ...?"')."""
-    t = text.strip()
-    return t.endswith("?") and not any(q in t for q in ('"', "\u201c", ":"))
-
-
-def _restates(claim: str, question: str, context) -> bool:
-    """Every content word of the claim is the question's or a heading's: it answers nothing."""
-    from ..support.checker import strip_attribution
-    from ..support.text import content_stems
-
-    body = set(content_stems(strip_attribution(claim)))
-    given = set(content_stems(question)) | {"week", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "recent"}
-    return bool(body) and body <= given
+        citing.number(answer, sent, numbering, lambda sid: (by_id[sid], by_id[sid].sentence))
 
 
 def _norm(text: str) -> str:
@@ -558,12 +417,3 @@ def on_topic(question: str, sentence: str) -> bool:
     pool = set(content_stems(sentence))
     prefixes = {s[:5] for s in pool if len(s) >= 6}
     return any(stem_match(s, pool, prefixes) for s in q)
-
-
-def as_of_date(filters, published: list) -> str:
-    """The date an answer is given as of: --as-of, else the newest source in the context (never
-    the clock: a library of 2022 news read today answers as of 2022)."""
-    if filters is not None and getattr(filters, "as_of", None):
-        return str(filters.as_of)[:10]
-    dates = sorted(str(p)[:10] for p in published if p)
-    return dates[-1] if dates else ""

@@ -19,12 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import prompts, registry
+from ..answer import citing
 from ..citations import SupportChecker
 from ..errors import NothingToBrief, UsageError
 from ..library import search as store_search
 from ..library.news import groups_for
 from ..tokens import count_tokens
-from ..types import Answer, AnswerSentence, Citation, Sentence
+from ..types import Answer, AnswerSentence, Sentence
 from . import extractive
 
 DEFAULT_LENGTH = 8
@@ -64,7 +65,7 @@ class Briefer:
     def __init__(self, library, retriever, embedder, settings, llm=None):
         from ..answer.pipeline import Answerer
 
-        # the answerer is reused for its token budget and its citation check (the llm engine)
+        # the answerer gives the token budget and checks the llm engine's reply (citing.py: one check for both)
         self.answerer = Answerer(library, retriever, embedder, settings, llm)
         self.lib, self.settings, self.llm = library, settings, llm
         self.checker = SupportChecker(None)  # lexical + rules: fast enough for every point
@@ -72,7 +73,7 @@ class Briefer:
         self.t_system = prompts.load("brief_system", d)
         self.t_brief = prompts.load("brief", d)
         self.t_notes = prompts.load("brief_notes", d)
-        self._mode: str | None = None  # the structured form the server takes, once known
+        self.mode: str | None = None  # the structured form the server takes, once known
 
     # -- scope --------------------------------------------------------------------------
     def scope(self, topic: str | None, filters) -> list[Doc]:
@@ -193,46 +194,37 @@ class Briefer:
         return {s.id: (d, s) for d0 in docs for d in [d0, *d0.copy_docs] for s in d.sentences}
 
     def _emit(self, answer: Answer, sent: AnswerSentence, index: dict, numbering: dict, on_sentence) -> None:
-        for sid in sent.citations:
-            if sid in numbering:
-                continue
-            if sid not in index:
-                s = self.lib.sentence(sid)
-                r = self.lib.revision(s.article_id, s.revision)
-                d = Doc(s.article_id, s.revision, r.title, r.source, r.url, r.published, r.published_ts, [], "")
-            else:
-                d, s = index[sid]
-            numbering[sid] = len(numbering) + 1
-            answer.citations.append(Citation(id=sid, n=numbering[sid], article_id=d.article_id, revision=d.revision, title=d.title,
-                                             source=d.source, published=d.published, url=d.url, text=s.text, start=s.start, end=s.end))
+        def locate(sid: str):
+            if sid in index:
+                return index[sid]
+            s = self.lib.sentence(sid)
+            return self.lib.revision(s.article_id, s.revision), s  # a sentence outside the scope: its revision's heading
+
+        citing.number(answer, sent, numbering, locate)
         answer.sentences.append(sent)
         if on_sentence:
             on_sentence(sent, answer.citations)
 
     # -- llm ----------------------------------------------------------------------------
-    def _context(self, docs: list[Doc], start_key: int = 1):
+    def keyed_context(self, docs: list[Doc], start_key: int = 1) -> citing.Context:
         """A keyed context grouped by story; keys are global across map-reduce groups."""
-        from ..answer.context import Context, Keyed, header
-        from ..answer.injection import looks_like_injection
-        from ..citations import escape_brackets
-
-        ctx, blocks, n = Context(), [], start_key - 1
+        ctx, blocks, n = citing.Context(), [], start_key - 1
         stories: dict[str, list[Doc]] = {}
         for d in docs:
             stories.setdefault(d.story, []).append(d)
         for docs_of_story in stories.values():
             for d in sorted(docs_of_story, key=lambda x: x.published_ts or 0):
-                lines = [header(d.title, d.source, d.published)]
+                lines = []
                 for s in d.sentences:
                     n += 1
-                    ctx.items[str(n)] = Keyed(str(n), s, d.title, d.source, d.published, d.url, looks_like_injection(s.text))
-                    lines.append(f"[{n}] {escape_brackets(s.text)}")
-                blocks.append("\n".join(lines))
+                    ctx.items[str(n)] = citing.keyed(str(n), s, d.title, d.source, d.published, d.url)
+                    lines.append((str(n), s.text))
+                blocks.append(citing.render_passage(d.title, d.source, d.published, lines))
         ctx.text = "\n\n".join(blocks)
         ctx.tokens = count_tokens(ctx.text)
         return ctx
 
-    def _messages(self, template, ctx_text: str, topic, length: int, as_of: str):
+    def messages(self, template, ctx_text: str, topic, length: int, as_of: str):
         return [
             {"role": "system", "content": self.t_system.render(refusal=prompts.REFUSAL_SENTINEL, as_of=as_of)},
             {"role": "user", "content": template.render(context=ctx_text, topic=f" about {topic}" if topic else "", length=length, as_of=as_of)},
@@ -241,9 +233,9 @@ class Briefer:
     def plan(self, docs: list[Doc], topic, length: int, as_of: str, max_tokens: int | None):
         """Groups of stories that each fit the context window, and the estimated spend."""
         budget = self.answerer.budget()
-        full = self._context(docs)
+        full = self.keyed_context(docs)
         if full.tokens <= budget:
-            msgs = self._messages(self.t_brief, full.text, topic, length, as_of)
+            msgs = self.messages(self.t_brief, full.text, topic, length, as_of)
             est = Estimate(1, sum(count_tokens(m["content"]) for m in msgs), self.settings.max_answer_tokens, 1, False)
             return [docs], full, est
         groups: list[list[Doc]] = [[]]
@@ -255,23 +247,19 @@ class Briefer:
                 used = 0
             groups[-1].append(d)
             used += cost
-        prompt = sum(count_tokens(self._context(g).text) + 400 for g in groups)
+        prompt = sum(count_tokens(self.keyed_context(g).text) + 400 for g in groups)
         notes_tokens = self.settings.max_answer_tokens * len(groups)
         est = Estimate(len(groups) + 1, prompt + notes_tokens + 400, notes_tokens + self.settings.max_answer_tokens, len(groups), True)
         return groups, full, est
 
     def _llm(self, answer, docs, topic, length, filters, max_tokens, dry_run, on_sentence) -> Answer:
-        from ..answer.pipeline import Plan, segments
-
         if self.answerer.local:
             # a small model on this machine: each story speaks through its lead, in groups that fit
             # the local prompt budget (map-reduce), never one prompt of thousands of tokens
             docs = [Doc(d.article_id, d.revision, d.title, d.source, d.url, d.published, d.published_ts, d.sentences[:LOCAL_LEAD],
                         d.story, d.copies, d.copy_docs) for d in docs]
             answer.notes.append(f"a model on this machine: each article's first {LOCAL_LEAD} sentences, groups of at most {self.answerer.budget()} tokens")
-        from ..answer.pipeline import as_of_date
-
-        as_of = as_of_date(filters, [d.published for d in docs]) or "the date of the newest source"
+        as_of = citing.as_of_date(filters, [d.published for d in docs]) or "the date of the newest source"
         groups, full, est = self.plan(docs, topic, length, as_of, max_tokens)
         while max_tokens is not None and est.prompt_tokens + est.completion_tokens > max_tokens and len(docs) > 1:
             docs = docs[: max(1, len(docs) * 3 // 4)]  # drop the least relevant / oldest articles until it fits
@@ -284,19 +272,19 @@ class Briefer:
         if dry_run:
             answer.notes.append(f"dry run: {len(docs)} article(s), {est.groups} group(s), {est.calls} model call(s), "
                                 f"about {est.prompt_tokens} prompt and {est.completion_tokens} completion tokens")
-            answer.prompt = self._messages(self.t_brief, full.text if not est.map_reduce else "(notes from the map stage)", topic, length, as_of)
+            answer.prompt = self.messages(self.t_brief, full.text if not est.map_reduce else "(notes from the map stage)", topic, length, as_of)
             return answer
         if not est.map_reduce:
-            messages = self._messages(self.t_brief, full.text, topic, length, as_of)
-            reply = self._complete(answer, messages)
+            messages = self.messages(self.t_brief, full.text, topic, length, as_of)
+            reply = self.complete(answer, messages)
         else:
             notes, cited = [], set()
             # every group is shown with the global keys, so citations survive both stages
             global_ids = {k.sentence.id: key for key, k in full.items.items()}
             for g in groups:
                 text = self._context_text_with_keys(g, global_ids)
-                r = self._complete(answer, self._messages(self.t_notes, text, topic, length, as_of))
-                for seg in segments(r, self._mode or "text", final=True):
+                r = self.complete(answer, self.messages(self.t_notes, text, topic, length, as_of))
+                for seg in citing.segments(r, self.mode or "text", final=True):
                     keys = [k for k in seg.keys if k in full.items]
                     if keys and seg.text.strip():
                         notes.append(seg.text.strip() + "".join(f" [{k}]" for k in keys))
@@ -307,46 +295,31 @@ class Briefer:
             kept = [d for d in kept if d.sentences]
             notes_text = (self._context_text_with_keys(kept, global_ids)
                           + "\n\nNotes from the sources, each with the keys of its source sentences:\n" + "\n".join(f"- {n}" for n in notes))
-            reply = self._complete(answer, self._messages(self.t_brief, notes_text, topic, length, as_of))
+            reply = self.complete(answer, self.messages(self.t_brief, notes_text, topic, length, as_of))
             answer.notes.append(f"map-reduce: {len(groups)} group(s) of sources, {len(notes)} cited note(s)")
-        plan = Plan(topic or "", [], full, [], as_of if as_of[:1].isdigit() else "", self._mode or "text")  # the checker needs a string
+        plan = citing.Plan.for_briefing(full, as_of, self.mode)
         answer.raw_reply = reply
-        out = self.answerer._finish(answer, plan, reply, strict=False, on_sentence=on_sentence, streamed=False, mode=plan.mode)
+        out = self.answerer.check_reply(answer, plan, reply, on_sentence=on_sentence, mode=plan.mode)
         if out.refused:
             raise NothingToBrief("nothing to brief: the model found nothing in the sources it could support", "try the extractive engine: --engine extractive")
         return out
 
     def _context_text_with_keys(self, docs: list[Doc], global_ids: dict[str, str]) -> str:
-        from ..answer.context import header
-        from ..citations import escape_brackets
+        return "\n\n".join(citing.render_passage(d.title, d.source, d.published, [(global_ids[s.id], s.text) for s in d.sentences])
+                             for d in docs)
 
-        blocks = []
-        for d in docs:
-            lines = [header(d.title, d.source, d.published)] + [f"[{global_ids[s.id]}] {escape_brackets(s.text)}" for s in d.sentences]
-            blocks.append("\n".join(lines))
-        return "\n\n".join(blocks)
-
-    def _complete(self, answer: Answer, messages) -> str:
+    def complete(self, answer: Answer, messages) -> str:
         """One model call in the structured form the server takes (learned once, as for answers)."""
+        from ..errors import ContextTooLong
         from ..llm import structured
-        from ..errors import ContextTooLong, FormatUnsupported
 
-        modes, learning = ([self._mode], False) if self._mode else self.answerer._modes()
+        def attempt(mode: str):
+            msgs = messages if mode == "text" else _json_messages(messages)
+            return msgs, self.llm.complete(msgs, max_tokens=self.settings.max_answer_tokens,
+                                           response_format=structured.response_format(mode, structured.BRIEF_SCHEMA, "cited_briefing"))
+
         try:
-            for i, mode in enumerate(modes):
-                msgs = messages if mode == "text" else _json_messages(messages)
-                try:
-                    c = self.llm.complete(msgs, max_tokens=self.settings.max_answer_tokens,
-                                          response_format=structured.response_format(mode, structured.BRIEF_SCHEMA, "cited_briefing"))
-                except FormatUnsupported:
-                    if i + 1 < len(modes):
-                        continue
-                    raise
-                if learning:
-                    structured.remember(self.settings.config_path, self.llm.base_url, self.llm.model, mode)
-                self._mode = mode
-                messages = msgs
-                break
+            self.mode, (messages, c) = citing.first_form_taken(self.settings, self.llm, attempt, known=self.mode)
         except ContextTooLong:
             raise UsageError("the briefing context is longer than the model's window", "lower context_window so the map-reduce path splits it: assistant config set context_window N")
         answer.usage["prompt_tokens"] = answer.usage.get("prompt_tokens", 0) + c.prompt_tokens

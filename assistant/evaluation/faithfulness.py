@@ -112,7 +112,7 @@ def score_unit(checker, sentence: str, article_sents: list[str], k: int) -> dict
     b_score, b_sel = baseline_score(sentence, article_sents, k)
     emb = None
     if checker.embedder is not None:
-        emb = checker._scaled(sup.embedding) if sup and sup.embedding is not None else 0.0
+        emb = checker.scaled(sup.embedding) if sup and sup.embedding is not None else 0.0
     hard = bool(sup) and (bool(sup.facts.get("negation")) or any(sup.facts.get(x, (0, []))[1] for x in ("number", "date", "name")))
     return {
         "sentence": sentence,

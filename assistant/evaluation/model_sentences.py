@@ -33,7 +33,7 @@ def _library(data: Path, work_dir: Path):
 def collect(args) -> None:
     os.environ.setdefault("OPENAI_API_KEY", "not-needed")
     from ..api import Assistant
-    from ..answer.pipeline import segments
+    from ..answer.citing import segments
     from . import realtimeqa
 
     cfg, questions = _library(args.data, args.work_dir)
@@ -85,7 +85,7 @@ def collect_notes(args) -> None:
     os.environ.setdefault("OPENAI_API_KEY", "not-needed")
     from collections import defaultdict
 
-    from ..answer.pipeline import segments
+    from ..answer.citing import segments
     from ..api import Assistant
     from ..brief.pipeline import LOCAL_LEAD, Doc
     from ..retrieve import Filters
@@ -115,17 +115,17 @@ def collect_notes(args) -> None:
                 if f"notes-{week}-{i}" in done:
                     continue
                 group = docs[i: i + args.per_call]
-                ctx = br._context(group)
+                ctx = br.keyed_context(group)
                 ans = Answer(question=None, answer="", refused=False, engine="llm", model=args.model, as_of=week)
                 ans.usage = {}
                 t0 = time.perf_counter()
                 try:
-                    reply = br._complete(ans, br._messages(br.t_notes, ctx.text, None, 8, week))
+                    reply = br.complete(ans, br.messages(br.t_notes, ctx.text, None, 8, week))
                 except Exception as exc:
                     out.write(json.dumps({"week": week, "error": str(exc)}) + "\n")
                     continue
                 calls += 1
-                mode = br._mode or "text"
+                mode = br.mode or "text"
                 segs = segments(reply, mode, final=True)
                 rec = {"qid": f"notes-{week}-{i}", "model": args.model, "question": "", "as_of": week, "raw": reply, "reply_form": mode,
                        "seconds": round(time.perf_counter() - t0, 1), "context": {k: v.sentence.id for k, v in ctx.items.items()},
@@ -141,8 +141,9 @@ def score(args) -> dict:
     """The pipeline's verdict (check against the cited sentences, or citations attached from
     the context) for every labelled sentence; the embedding threshold chosen on the even
     records, precision and recall of 'supported' reported on the odd ones."""
-    from ..answer import context as ctxmod
-    from ..answer.pipeline import Answerer, Plan
+    from ..answer import citing as ctxmod
+    from ..answer.citing import Plan
+    from ..answer.pipeline import Answerer
     from ..api import Assistant
     from ..support.keys import Segment
     from ..types import Answer
@@ -165,7 +166,7 @@ def score(args) -> dict:
             verdicts = {}
             for thr in args.grid:
                 ans.checker.threshold = thr
-                sent = ans._check_segment(answer, plan, Segment(r["text"], list(r["keys"])))
+                sent = ans.check_segment(answer, plan, Segment(r["text"], list(r["keys"])))
                 verdicts[thr] = bool(sent is not None and sent.supported)
             scored.append((r, verdicts))
 

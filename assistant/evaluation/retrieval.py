@@ -165,7 +165,7 @@ def run(dataset: str = "seeds", data: Path | None = None, work_dir: Path = Path(
                 candidates_n[q.qid] = _candidate_counts(lib, f, q, gold_key)
                 # which of the unfiltered candidates the filter admits: hybrid search ranks as without it (retriever.restrict)
                 den0, lex0 = runs["none"][q.qid]
-                admitted[q.qid] = retriever._visible_chunks(list({c for c, _ in den0 + lex0}), f)
+                admitted[q.qid] = retriever.visible_chunks(list({c for c, _ in den0 + lex0}), f)
     query_seconds = time.perf_counter() - t0
 
     def ranks(setting: str, qs: list[EvalQuestion], mode: str, tuning: Tuning, credit: str = "copies") -> list[int | None]:

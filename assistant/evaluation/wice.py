@@ -129,7 +129,7 @@ def score_claims(rows: list[dict], embedder=None, k: int = 2, progress: bool = F
         sel = checker.best_support(claim, ev, k=k)
         sup = checker.check(claim, [ev[i] for i in sel]) if sel else None
         b_score, b_sel = baseline_score(claim, ev, k)
-        scaled = checker._scaled(sup.embedding) if sup and sup.embedding is not None else (None if embedder is None else 0.0)
+        scaled = checker.scaled(sup.embedding) if sup and sup.embedding is not None else (None if embedder is None else 0.0)
         out.append(
             {
                 "index": n,

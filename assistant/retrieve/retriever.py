@@ -122,7 +122,7 @@ class Retriever:
         # widen the net when filtering removed too much.
         for _ in range(4):
             hits = self.index.query(vector, fetch, where)
-            ok = self._visible_chunks([h[0] for h in hits], filters)
+            ok = self.visible_chunks([h[0] for h in hits], filters)
             out = [(cid, 1.0 - dist) for cid, dist in hits if cid in ok]
             if len(out) >= n or len(hits) < fetch:
                 break
@@ -130,7 +130,8 @@ class Retriever:
         self.timings["dense_ms"] = (time.perf_counter() - t0) * 1000
         return out[:n]
 
-    def _visible_chunks(self, chunk_ids: list[str], filters: Filters) -> set[str]:
+    def visible_chunks(self, chunk_ids: list[str], filters: Filters) -> set[str]:
+        """Those of these chunks that belong to a searchable revision passing the filters."""
         return store_search.visible_chunks(self.lib.conn, chunk_ids, filters)
 
     # -- search -------------------------------------------------------------------------
@@ -156,7 +157,7 @@ class Retriever:
         if vector is None and self.embedder is not None and self.index is not None:
             vector = self.embedder.embed_query(query)  # once for both searches
         wide = fuse(self.dense_candidates(query, narrowing, n, vector), self.lexical_candidates(query, narrowing, n), self.tuning)
-        return restrict(wide, self._visible_chunks([c for c, _ in wide], filters), fused)
+        return restrict(wide, self.visible_chunks([c for c, _ in wide], filters), fused)
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid", filters: Filters | None = None,
                per_article: int = 2, vector=None) -> list[Passage]:

@@ -139,7 +139,8 @@ class SupportChecker:
         va, vb = self._vectors([a, b])
         return _cos(va, vb)
 
-    def _scaled(self, cos: float) -> float:
+    def scaled(self, cos: float) -> float:
+        """A cosine put on the 0..1 scale the lexical score uses (COS_FLOOR -> 0, COS_CEIL -> 1)."""
         return min(1.0, max(0.0, (cos - COS_FLOOR) / (COS_CEIL - COS_FLOOR)))
 
     # -- the check --------------------------------------------------------------------
@@ -158,7 +159,7 @@ class SupportChecker:
         base = lex
         if self.embedder is not None:
             cos = self.cosine(strip_attribution(claim, given.header) if given else claim, text)
-            base = self.lexical_weight * lex + (1 - self.lexical_weight) * self._scaled(cos)
+            base = self.lexical_weight * lex + (1 - self.lexical_weight) * self.scaled(cos)
         reasons: list[str] = []
         facts: dict = {}
         factor = 1.0
@@ -208,7 +209,7 @@ class SupportChecker:
         vecs = self._vectors([claim] + [candidates[i] for i in order])
         out = [x * self.lexical_weight for x in lex]
         for j, i in enumerate(order):
-            out[i] += (1 - self.lexical_weight) * self._scaled(_cos(vecs[0], vecs[j + 1]))
+            out[i] += (1 - self.lexical_weight) * self.scaled(_cos(vecs[0], vecs[j + 1]))
         return out
 
     def _atoms(self, claim: str, candidates: list[str], pool: list[int]) -> tuple[dict, dict[int, set]]:
