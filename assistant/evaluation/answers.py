@@ -140,9 +140,10 @@ def rates(rows: list[dict]) -> dict:
 
 def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | None = None, model: str | None = None,
         splits=("tuning", "report"), limit: int | None = None, k: int = 8, threshold: float | None = None,
-        chunk_tokens: int = 256, log=print, gold_removed: bool = True, on_row=None) -> dict:
+        chunk_tokens: int = 256, log=print, gold_removed: bool = True, on_row=None, skip: int = 0) -> dict:
     """``on_row(rows)`` is called after each question (a slow model run keeps what it has done);
-    ``gold_removed=False`` skips the second ask (half the model time)."""
+    ``gold_removed=False`` skips the second ask (half the model time); ``skip`` leaves out the
+    first questions of each split (a second run continues where a stopped one ended)."""
     from ..answer import extractive
     from ..api import Assistant
     from ..retrieve import Filters
@@ -180,7 +181,7 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
                 left_out.append(q.qid)
                 continue
             kept.append(q)
-        for q in kept[:limit] if limit else kept:
+        for q in kept[skip:skip + limit] if limit else kept[skip:]:
             qi = info[q.qid]
             correct = {i for i in qi.answer if i < len(qi.choices)}
             gold_ids = [a for a, key in gold_key.items() if key in q.gold]
@@ -291,6 +292,7 @@ def main():
     ap.add_argument("--model", help="model name for the llm engine")
     ap.add_argument("--split", choices=("tuning", "report", "both"), default="both")
     ap.add_argument("--questions", type=int, help="at most this many questions per split")
+    ap.add_argument("--skip", type=int, default=0, help="leave out the first N questions of each split (continue a stopped run)")
     ap.add_argument("-k", type=int, default=8)
     ap.add_argument("--threshold", type=float, help="extractive refusal threshold (default: the engine's)")
     ap.add_argument("--json", type=Path, help="result file; rewritten after each question, so a stopped run keeps what it did")
@@ -308,7 +310,7 @@ def main():
               "by_split": {s: rates([r for r in rows if r["split"] == s]) for s in splits}, "rows": rows})
 
     res = run(args.data, args.work_dir, args.engine, args.base_url, args.model, splits, args.questions, args.k, args.threshold,
-              args.chunk_tokens, log=lambda m: print(m, flush=True), gold_removed=not args.no_gold_removed, on_row=partial)
+              args.chunk_tokens, log=lambda m: print(m, flush=True), gold_removed=not args.no_gold_removed, on_row=partial, skip=args.skip)
     save(res)
     print(f"left out (content-free gold pages): {len(res['left_out_content_free_gold'])} question(s)")
     if "threshold" in res:
