@@ -3,7 +3,7 @@ their words contain each other's, as whole numbers, in at most 8 words, and no o
 
 from types import SimpleNamespace
 
-from assistant.evaluation.answers import content_free, in_text, judge, short_matches, tokens
+from assistant.evaluation.answers import content_free, in_text, judge, rates, short_matches, tokens
 
 
 def test_numbers_are_whole_and_scaled():
@@ -42,3 +42,35 @@ def test_the_ad_feedback_form_is_content_free():
             "did not finish loading Video content played, but the ad froze. The ad was too loud. Other issues.")
     assert content_free(form)
     assert not content_free("Kroger agreed to buy Albertsons in a deal worth $24.6 billion, the companies said on Friday. " * 4)
+
+
+def _row(answerable, gold=None, seconds=1.0):
+    r = {"split": "report", "seconds": seconds, "answerable": answerable}
+    if gold is not None:
+        r["gold_removed"] = gold
+    return r
+
+
+def test_reply_form_is_kept_and_the_parse_rate_counts_json_replies_only():
+    choices, correct = ["Pink", "Plaid", "Grey", "Purple"], {3}
+    a = _answer("purple", ["Mars added a purple character."])
+    a.usage = {"reply_form": "json_object"}
+    parsed = judge(a, choices, correct)
+    b = _answer("plaid", ["A plaid character joined."])
+    b.usage = {"reply_form": "text (not the JSON asked for)"}
+    unparsed = judge(b, choices, correct)
+    none = judge(_answer(None, [], refused=True), choices, correct)  # no usage: no reply read
+    assert parsed["reply_form"] == "json_object" and none["reply_form"] is None
+    r = rates([_row(parsed), _row(unparsed), _row(none)])
+    assert r["replies_parsed"] == 0.5 and r["reply_forms"] == {"json_object": 1, "text (not the JSON asked for)": 1}
+
+
+def test_rates_without_the_gold_removed_asks():
+    choices, correct = ["Pink", "Plaid", "Grey", "Purple"], {3}
+    ok = judge(_answer("purple", ["Mars added a purple character."]), choices, correct)
+    refused = judge(_answer(None, [], refused=True), choices, correct)
+    skipped = rates([_row(ok), _row(refused)])
+    assert skipped["refused_gold_removed"] is None and skipped["n_gold_removed"] == 0
+    assert skipped["short_answer_correct"] == 0.5 and skipped["false_refusals"] == 0.5
+    both = rates([_row(ok, gold=refused), _row(refused, gold=ok)])
+    assert both["refused_gold_removed"] == 0.5 and both["n_gold_removed"] == 2

@@ -100,8 +100,13 @@ def judge(ans_obj, choices: list[str], correct: set[int]) -> dict:
     wrong_short = bool(m) and not (set(m) & correct)
     wrong_cited = any(in_text(c, cited) for i, c in enumerate(choices) if i not in correct)
     wrong = not refused and not short_ok and not cited_ok and (wrong_short or (not short and wrong_cited))
+    usage = getattr(ans_obj, "usage", None) or {}
+    # the form the model's reply was read in (json_schema, json_object, text, or "text (not the JSON
+    # asked for)" when the JSON asked for did not parse); None when no reply was read (no model, or
+    # the bare refusal sentinel)
     return {"refused": refused, "why": getattr(ans_obj, "refusal_reason", None), "short": short, "short_ok": short_ok, "cited_ok": cited_ok, "wrong": wrong,
-            "shown": len(ans_obj.sentences), "unsupported": sum(1 for s in ans_obj.sentences if not s.supported)}
+            "shown": len(ans_obj.sentences), "unsupported": sum(1 for s in ans_obj.sentences if not s.supported),
+            "reply_form": usage.get("reply_form")}
 
 
 def rates(rows: list[dict]) -> dict:
@@ -109,9 +114,10 @@ def rates(rows: list[dict]) -> dict:
     if not n:
         return {"n": 0}
     a = [r["answerable"] for r in rows]
-    g = [r["gold_removed"] for r in rows]
+    g = [r["gold_removed"] for r in rows if r.get("gold_removed")]  # absent when the run skipped it
     shown = sum(x["shown"] for x in a + g)
     secs = [r["seconds"] for r in rows]
+    forms = [x.get("reply_form") for x in a + g if x.get("reply_form")]
     return {
         "n": n,
         "short_answer_correct": sum(x["short_ok"] for x in a) / n,
@@ -119,18 +125,25 @@ def rates(rows: list[dict]) -> dict:
         "short_or_cited_correct": sum(x["short_ok"] or x["cited_ok"] for x in a) / n,
         "wrong_choice": sum(x["wrong"] for x in a) / n,
         "false_refusals": sum(x["refused"] for x in a) / n,
-        "refused_gold_removed": sum(x["refused"] for x in g) / n,
+        "refused_gold_removed": sum(x["refused"] for x in g) / len(g) if g else None,
+        "n_gold_removed": len(g),
         "with_short_answer": sum(1 for x in a if x["short"]) / n,
         "sentences_shown": shown,
         "sentences_unsupported": sum(x["unsupported"] for x in a + g),
         "seconds_per_answer_mean": round(statistics.mean(secs), 3),
         "seconds_per_answer_median": round(statistics.median(secs), 3),
+        # replies read in the JSON form asked for, of the replies read (parse rate); per form
+        "reply_forms": {f: forms.count(f) for f in sorted(set(forms))},
+        "replies_parsed": (sum(1 for f in forms if f in ("json_schema", "json_object")) / len(forms)) if forms else None,
     }
 
 
 def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | None = None, model: str | None = None,
         splits=("tuning", "report"), limit: int | None = None, k: int = 8, threshold: float | None = None,
-        chunk_tokens: int = 256, log=print) -> dict:
+        chunk_tokens: int = 256, log=print, gold_removed: bool = True, on_row=None, skip: int = 0) -> dict:
+    """``on_row(rows)`` is called after each question (a slow model run keeps what it has done);
+    ``gold_removed=False`` skips the second ask (half the model time); ``skip`` leaves out the
+    first questions of each split (a second run continues where a stopped one ended)."""
     from ..answer import extractive
     from ..api import Assistant
     from ..retrieve import Filters
@@ -168,12 +181,15 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
                 left_out.append(q.qid)
                 continue
             kept.append(q)
-        for q in kept[:limit] if limit else kept:
+        for q in kept[skip:skip + limit] if limit else kept[skip:]:
             qi = info[q.qid]
             correct = {i for i in qi.answer if i < len(qi.choices)}
             gold_ids = [a for a, key in gold_key.items() if key in q.gold]
             rec = {"qid": q.qid, "split": split, "question": q.text, "choice": qi.answer_text}
-            for setting, f in (("answerable", Filters(as_of=q.date)), ("gold_removed", Filters(as_of=q.date, exclude_ids=gold_ids))):
+            settings = [("answerable", Filters(as_of=q.date))]
+            if gold_removed:
+                settings.append(("gold_removed", Filters(as_of=q.date, exclude_ids=gold_ids)))
+            for setting, f in settings:
                 t0 = time.perf_counter()
                 out = ans.ask(q.text, f, engine=engine, k=k)
                 took = time.perf_counter() - t0
@@ -184,8 +200,11 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
                     sweep_inputs.append({"qid": q.qid, "setting": setting, "choices": qi.choices, "correct": correct,
                                          **_replayable(ans, q.text, f, k)})
             rows.append(rec)
+            if on_row:
+                on_row(rows)
             log(f"{split} {q.qid}: short={rec['answerable']['short']!r} ok={rec['answerable']['short_ok']} "
-                f"refused={rec['answerable']['refused']}/{rec['gold_removed']['refused']} ({qi.answer_text})")
+                f"refused={rec['answerable']['refused']}/{rec['gold_removed']['refused'] if gold_removed else '-'} "
+                f"form={rec['answerable']['reply_form']} {rec['seconds']:.1f}s ({qi.answer_text})")
     assistant.close()
     result = {
         "engine": engine, "model": model if uses_model else None, "k": k,
@@ -273,17 +292,26 @@ def main():
     ap.add_argument("--model", help="model name for the llm engine")
     ap.add_argument("--split", choices=("tuning", "report", "both"), default="both")
     ap.add_argument("--questions", type=int, help="at most this many questions per split")
+    ap.add_argument("--skip", type=int, default=0, help="leave out the first N questions of each split (continue a stopped run)")
     ap.add_argument("-k", type=int, default=8)
     ap.add_argument("--threshold", type=float, help="extractive refusal threshold (default: the engine's)")
-    ap.add_argument("--json", type=Path)
+    ap.add_argument("--json", type=Path, help="result file; rewritten after each question, so a stopped run keeps what it did")
+    ap.add_argument("--no-gold-removed", action="store_true", help="skip the ask with the gold articles removed (halves a slow model run)")
     args = ap.parse_args()
     if registry.ENGINES[args.engine].uses_model and not args.model:
         ap.error("--engine llm needs --model (and --base-url)")
     splits = ("tuning", "report") if args.split == "both" else (args.split,)
+    def save(res):  # per question: ids and verdicts only; the data's own text stays in ../shared/data
+        if args.json:
+            write_json(args.json, {**res, "rows": [{k: v for k, v in r.items() if k not in ("question", "choice")} for r in res["rows"]]})
+
+    def partial(rows):
+        save({"engine": args.engine, "model": args.model, "k": args.k, "partial": True,
+              "by_split": {s: rates([r for r in rows if r["split"] == s]) for s in splits}, "rows": rows})
+
     res = run(args.data, args.work_dir, args.engine, args.base_url, args.model, splits, args.questions, args.k, args.threshold,
-              args.chunk_tokens, log=lambda m: print(m, flush=True))
-    if args.json:  # per question: ids and verdicts only; the data's own text stays in ../shared/data
-        write_json(args.json, {**res, "rows": [{k: v for k, v in r.items() if k not in ("question", "choice")} for r in res["rows"]]})
+              args.chunk_tokens, log=lambda m: print(m, flush=True), gold_removed=not args.no_gold_removed, on_row=partial, skip=args.skip)
+    save(res)
     print(f"left out (content-free gold pages): {len(res['left_out_content_free_gold'])} question(s)")
     if "threshold" in res:
         print(f"threshold used {res['threshold']}; best on tuning weeks {res.get('threshold_chosen_on_tuning')}")
@@ -292,8 +320,13 @@ def main():
             continue
         print(f"{s}: n={r['n']} short answer correct {r['short_answer_correct']:.3f}, correct in cited {r['correct_in_cited']:.3f}, "
               f"wrong choice {r['wrong_choice']:.3f}, false refusals {r['false_refusals']:.3f}, refused with gold removed "
-              f"{r['refused_gold_removed']:.3f}, unsupported shown {r['sentences_unsupported']}/{r['sentences_shown']}, "
+              f"{_fmt(r['refused_gold_removed'])}, unsupported shown {r['sentences_unsupported']}/{r['sentences_shown']}, "
+              f"replies parsed {_fmt(r['replies_parsed'])} {r['reply_forms']}, "
               f"{r['seconds_per_answer_mean']:.2f} s per answer (median {r['seconds_per_answer_median']:.2f})")
+
+
+def _fmt(x) -> str:
+    return "-" if x is None else f"{x:.3f}"
 
 
 if __name__ == "__main__":
