@@ -36,17 +36,6 @@ class EvalQuestion:
     content_free: bool = False  # every gold page is content-free (an ad-feedback form): left out of "content"
 
 
-def _articles_in_order(chunk_ids: list[str], limit: int = 10) -> list[str]:
-    out: list[str] = []
-    for cid in chunk_ids:
-        a = cid.split("@", 1)[0]
-        if a not in out:
-            out.append(a)
-            if len(out) == limit:
-                break
-    return out
-
-
 def prepare(dataset: str, data: Path | None, work_dir: Path, embedder: str, chunk_tokens: int, log=print):
     """Ingest the corpus once into work_dir; return (settings, questions, gold_key_of_article, ingest_seconds)."""
     from ..api import Assistant

@@ -1,1 +1,1 @@
-"""Turning input files into stored articles: loaders, sentence splitting, chunking, the ingest pipeline."""
+"""Turning input files into stored articles: loaders, sentence splitting, chunking, prepared articles (the writer is library/writer.py)."""
