@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from .errors import AssistantError, InputError
 from .limits import MAX_QUESTION_CHARS, check_question
@@ -74,8 +74,3 @@ def run(lines: list[tuple[int, bytes]], ask: Callable[[str], object], emit: Call
         emit(result.to_dict())
     counts["exit_code"] = 1 if counts["failed"] else 3 if counts["refused"] else 0
     return counts
-
-
-def iter_questions(lines) -> Iterator[str]:  # pragma: no cover - convenience for the Python API
-    for n, raw in lines:
-        yield decode(n, raw)

@@ -8,7 +8,6 @@ the moment.
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import time
@@ -68,7 +67,3 @@ def load(home: Path, session_id: str) -> dict:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("turns"), list):
         raise CorruptSession(f"the chat session file {p} is not a saved chat session", "starting a new session")
     return doc
-
-
-def file_mode_ok(path: Path) -> bool:  # pragma: no cover - informational
-    return os.access(path, os.R_OK)
