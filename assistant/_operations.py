@@ -26,9 +26,11 @@ def writer(settings: Settings, progress: Callable[[int], None] | None = None, wa
 
     with write_lock(Path(settings.home), settings.lock_timeout if wait is None else wait):
         lib = Library.open(settings.home, create=True, locked=True)
+        index = None
         try:
             embedder = build_embedder(settings)
-            w = Writer(lib, embedder, vector_index(settings, lib), settings, progress, Preparer(embedder, settings))
+            index = vector_index(settings, lib)
+            w = Writer(lib, embedder, index, settings, progress, Preparer(embedder, settings))
             if check:
                 w.check_manifest()
             w.recovered = 0
@@ -42,6 +44,8 @@ def writer(settings: Settings, progress: Callable[[int], None] | None = None, wa
             yield w
             refresh_news(w)
         finally:
+            if index is not None:
+                index.close(collect=False)
             lib.close()
 
 
@@ -264,8 +268,11 @@ def discard_pending(settings: Settings, wait: float | None = None) -> int:
     with write_lock(Path(settings.home), settings.lock_timeout if wait is None else wait):
         with Library.open(settings.home, create=False, locked=True) as lib:
             embedder = build_embedder(settings)
-            w = Writer(lib, embedder, vector_index(settings, lib), settings, None, Preparer(embedder, settings))
-            return w.discard_pending()
+            index = vector_index(settings, lib)
+            try:
+                return Writer(lib, embedder, index, settings, None, Preparer(embedder, settings)).discard_pending()
+            finally:
+                index.close(collect=False)
 
 
 def reindex(settings: Settings, progress: Callable[[int], None] | None = None, wait: float | None = None) -> dict:
@@ -300,7 +307,11 @@ def check(settings: Settings) -> dict:
         all_ids = lib.chunk_ids(committed_only=False)
         vectors = None
         if "embedder" in man:
-            vectors = vector_index(settings, lib).ids()
+            index = vector_index(settings, lib)
+            try:
+                vectors = index.ids()
+            finally:
+                index.close(collect=False)
             missing = committed_ids - vectors
             extra = vectors - all_ids
             if missing:

@@ -141,6 +141,8 @@ class Assistant:
         # a reindex drops and recreates the vector collection: a cached handle would be stale
         if not self._own_index:
             return
+        if self._index is not None:
+            self._index.close(collect=False)  # its files go at the next collection (close() collects)
         self._index = None
 
     # -- reading ----------------------------------------------------------------------------
@@ -291,7 +293,13 @@ class Assistant:
             session.resume(None if resume in ("", "latest") else resume)
         return Chat(session)
 
-    def close(self) -> None:
+    def close(self, *, collect: bool = True) -> None:
+        """Close the library and the vector store, releasing their files. ``collect=False`` skips the
+        garbage collection that makes the embedded Chroma store let go of its files at once (for a
+        process about to end)."""
+        if self._own_index and self._index is not None:
+            self._index.close(collect=collect)
+            self._index = None
         if "library" in self.__dict__:
             self.library.close()
             del self.__dict__["library"]

@@ -241,3 +241,33 @@ def test_an_empty_briefing_is_a_result_in_every_form(pair):
     assert not points.empty and seen == points.sentences
     r = cli("brief", "Navalny", "--since", "2030-01-01", "--json")
     assert r.code == 3 and r.json() == nothing.to_dict()
+
+
+def _open_files_under(root) -> list[str]:
+    import os
+
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(str(root)):
+            found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self/fd"), reason="needs /proc to list open files")
+def test_closing_releases_the_library_and_vector_files(home, tmp_path):
+    """A script that opens and closes Assistants in a loop must not run out of file descriptors:
+    close() lets go of the SQLite library and the embedded Chroma store (its SQLite file, index segments)."""
+    from assistant import Assistant
+
+    root = tmp_path / "closing"
+    for _ in range(3):
+        with Assistant(root) as a:
+            a.ingest([SEEDS / "news"])
+            hits = a.search("Navalny", k=3)
+            assert hits
+            assert _open_files_under(root), "the work itself keeps files open"
+        assert _open_files_under(root) == []

@@ -70,7 +70,7 @@ class Session:
 
     def close(self) -> None:
         if self._assistant is not None:
-            self._assistant.close()
+            self._assistant.close(collect=False)  # the process ends next: no need to collect Chroma's files now
 
 
 def assistant(ctx: typer.Context, model: Optional[str] = None, base_url: Optional[str] = None):

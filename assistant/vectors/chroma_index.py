@@ -52,6 +52,25 @@ class ChromaIndex:
                 raise self._fail(exc, "connecting")
         return self._client
 
+    def close(self, collect: bool = True) -> None:
+        """Release the client's files and connections (an embedded store keeps its SQLite file and
+        index segments open until then); the next use opens it again. ``collect=False`` leaves the
+        files to a garbage collection later (the CLI, whose process ends next, saves the ~50 ms)."""
+        client, self._client, self._collection = self._client, None, None
+        close = getattr(client, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception:  # closing must never hide the result of the work that used it
+                pass
+            if collect and not self.url:
+                # Chroma's embedded engine lets go of its SQLite connections only when its objects are
+                # collected, and they sit in reference cycles: without this a script that opens and
+                # closes libraries in a loop runs out of file descriptors.
+                import gc
+
+                gc.collect()
+
     @property
     def collection(self):
         if self._collection is None:
