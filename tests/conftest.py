@@ -57,6 +57,15 @@ def cli(home):
     return run
 
 
+def default_sigint() -> None:
+    """preexec_fn for children that must take Ctrl-C: a test run started in the background by a
+    non-interactive shell ignores SIGINT, children inherit the ignoring, and Python then installs
+    no KeyboardInterrupt handler (as a real background job should); these children are meant to get it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _collect_if_many_files(limit: int = 400) -> None:
     """The CLI leaves the embedded Chroma store's files to its process's exit (assistant.api
     Assistant.close(collect=False)); in-process runs share one process, so collect now and then."""

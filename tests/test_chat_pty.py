@@ -16,7 +16,7 @@ import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
-from tests.conftest import REPO, SEEDS  # noqa: E402
+from tests.conftest import REPO, SEEDS, default_sigint  # noqa: E402
 
 PROMPT = r"\x1b\[\?2004h[^\n]*>"  # prompt_toolkit turns bracketed paste on, then draws the prompt
 SECRET = "sk-test-secret-0123456789"
@@ -47,7 +47,7 @@ def spawn(home, *args, env=None, color=False, size=(40, 140)):
         e["NO_COLOR"] = "1"
     e.update(env or {})
     c = pexpect.spawn(sys.executable, ["-m", "assistant.cli", "chat", *args], env=e, cwd=str(REPO), encoding="utf-8", use_poll=True,
-                      codec_errors="replace", timeout=90, dimensions=size)
+                      codec_errors="replace", timeout=90, dimensions=size, preexec_fn=default_sigint)
     c.transcript = []
     c.logfile_read = _Tee(c.transcript)
     c.expect(PROMPT)

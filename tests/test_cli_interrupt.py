@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REPO, SEEDS, default_sigint
 
 HOLD = 400  # seconds the fake server holds the model request: far longer than the test may wait
 
@@ -26,7 +26,7 @@ def test_ctrl_c_while_the_model_is_slow_ends_the_command(home, fake_openai, cli,
     fake_openai.queue_fault("timeout", seconds=HOLD)
     n = len(fake_openai.requests)
     p = subprocess.Popen([sys.executable, "-m", "assistant.cli", *command], cwd=REPO, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
     try:
         deadline = time.time() + 180  # generous: a loaded 2-core machine can take a minute to start the CLI
         while len(fake_openai.requests) <= n and p.poll() is None and time.time() < deadline:

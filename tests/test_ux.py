@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO, SEEDS, run_subprocess
+from tests.conftest import REPO, SEEDS, default_sigint, run_subprocess
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +178,7 @@ def _spawn(*args, home):
     env.update({"ASSISTANT_HOME": str(home), "ASSISTANT_EMBEDDER": "hash", "NO_COLOR": "1", "TERM": "xterm"})
     # use_poll: late in a full run this process has over 1,024 descriptors open, and select() cannot watch those
     return pexpect.spawn(sys.executable, ["-m", "assistant.cli", *args], env=env, cwd=str(REPO), encoding="utf-8", timeout=60,
-                         dimensions=(40, 200), use_poll=True)
+                         dimensions=(40, 200), use_poll=True, preexec_fn=default_sigint)
 
 
 def test_bulk_forget_asks_on_a_terminal(lib, cli):
