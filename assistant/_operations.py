@@ -11,38 +11,35 @@ from typing import Callable
 
 from .errors import AssistantError, NotFound, UsageError
 from .library.access import open_library
-from .library.lock import write_lock
+from .library.lock import writing
 from .library.store import Library
 from .settings import Settings
 from .vectors.access import vector_index
 
 
 @contextmanager
-def writer(settings: Settings, progress: Callable[[int], None] | None = None, wait: float | None = None, check: bool = True):
+def writer(settings: Settings, progress: Callable[[int], None] | None = None, wait: float | None = None, check: bool = True,
+           exclusive: bool = False):
     """Take the write lock, open everything, finish interrupted work, yield a Writer."""
     from .embed import build_embedder
     from .ingest.prepare import Preparer
     from .library.writer import Writer
 
-    with write_lock(Path(settings.home), settings.lock_timeout if wait is None else wait):
-        lib = Library.open(settings.home, create=True, locked=True)
-        try:
-            embedder = build_embedder(settings)
-            w = Writer(lib, embedder, vector_index(settings, lib), settings, progress, Preparer(embedder, settings))
-            if check:
-                w.check_manifest()
-            w.recovered = 0
-            if lib.manifest().get("vectors_state") != "rebuilding":
-                revisions, chunks = w.pending_work()
-                note = getattr(progress, "note", None)
-                if revisions and note:  # never resume silently: it can take minutes (a huge file was interrupted)
-                    note(f"completing {revisions} revision(s) ({chunks} chunks) left unfinished by an interrupted run first; "
-                         "to drop them instead: assistant check --discard-pending")
-                w.recovered = w.recover()
-            yield w
-            refresh_news(w)
-        finally:
-            lib.close()
+    with writing(settings, settings.lock_timeout if wait is None else wait, exclusive=exclusive) as lib:
+        embedder = build_embedder(settings)
+        w = Writer(lib, embedder, vector_index(settings, lib), settings, progress, Preparer(embedder, settings))
+        if check:
+            w.check_manifest()
+        w.recovered = 0
+        if lib.manifest().get("vectors_state") != "rebuilding":
+            revisions, chunks = w.pending_work()
+            note = getattr(progress, "note", None)
+            if revisions and note:  # never resume silently: it can take minutes (a huge file was interrupted)
+                note(f"completing {revisions} revision(s) ({chunks} chunks) left unfinished by an interrupted run first; "
+                     "to drop them instead: assistant check --discard-pending")
+            w.recovered = w.recover()
+        yield w
+        refresh_news(w)
 
 
 def refresh_news(w) -> dict:
@@ -51,7 +48,8 @@ def refresh_news(w) -> dict:
 
     if w.lib.manifest().get("vectors_state") == "rebuilding":
         return {"changed": False}
-    return clusters.refresh(w.lib, w.embed_texts, w.embedder.name)
+    with w.lib.regrouping():  # PostgreSQL: one writer regroups at a time (an advisory lock); SQLite: the write lock
+        return clusters.refresh(w.lib, w.embed_texts, w.embedder.name)
 
 
 def ingest(
@@ -259,17 +257,19 @@ def discard_pending(settings: Settings, wait: float | None = None) -> int:
     from .ingest.prepare import Preparer
     from .library.writer import Writer
 
-    if not (Path(settings.home) / "library.sqlite3").exists():
+    if settings.library_url:
+        if not Library.exists_at(settings.library_url):
+            return 0
+    elif not (Path(settings.home) / "library.sqlite3").exists():
         return 0
-    with write_lock(Path(settings.home), settings.lock_timeout if wait is None else wait):
-        with Library.open(settings.home, create=False, locked=True) as lib:
-            embedder = build_embedder(settings)
-            w = Writer(lib, embedder, vector_index(settings, lib), settings, None, Preparer(embedder, settings))
-            return w.discard_pending()
+    with writing(settings, settings.lock_timeout if wait is None else wait, create=False) as lib:
+        embedder = build_embedder(settings)
+        w = Writer(lib, embedder, vector_index(settings, lib), settings, None, Preparer(embedder, settings))
+        return w.discard_pending()
 
 
 def reindex(settings: Settings, progress: Callable[[int], None] | None = None, wait: float | None = None) -> dict:
-    with writer(settings, progress, wait, check=False) as w:
+    with writer(settings, progress, wait, check=False, exclusive=True) as w:
         return w.reindex()
 
 

@@ -25,10 +25,27 @@ def visible_revisions_sql(filters) -> tuple[str, list]:
     )
 
 
-def fts_chunks(conn, match: str, filters, limit: int) -> list[tuple[str, float]]:
-    """(chunk_id, bm25) for an FTS5 MATCH expression over the searchable revisions; lower bm25 is better."""
+def fts_chunks(conn, terms: list[str], filters, limit: int, match: str) -> list[tuple[str, float]]:
+    """(chunk_id, score) of the chunks matching any of the terms in the searchable revisions; lower is better.
+
+    SQLite: ``match`` (the FTS5 expression of the terms) ranked by bm25(). PostgreSQL: each term
+    accent-folded and stemmed (plainto_tsquery), OR-ed, ranked by ts_rank_cd with length
+    normalisation, negated."""
     vis_sql, vis_args = visible_revisions_sql(filters)
     where, args = filters.sql("r")
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        query = " || ".join(["plainto_tsquery('english', fold_accents(?))"] * len(terms))
+        rows = conn.execute(
+            f"""WITH vis AS ({vis_sql}), q AS (SELECT ({query}) AS query)
+                SELECT c.chunk_id, -ts_rank_cd(c.tsv, q.query, 1) AS score
+                FROM q, chunks c
+                JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
+                JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
+                WHERE c.tsv @@ q.query AND {where}
+                ORDER BY score, c.chunk_id LIMIT ?""",
+            [*vis_args, *terms, *args, limit],
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
     rows = conn.execute(
         f"""WITH vis AS ({vis_sql})
             SELECT c.chunk_id, bm25(chunks_fts) AS score
@@ -115,7 +132,7 @@ def chunk_with_sentences(conn, chunk_id: str):
     sents = [
         Sentence(row["article_id"], row["revision"], r[0], r[1], r[2], r[3])
         for r in conn.execute(
-            "SELECT idx, start, end, text FROM sentences WHERE article_id=? AND revision=? AND idx BETWEEN ? AND ? ORDER BY idx",
+            'SELECT idx, start, "end", text FROM sentences WHERE article_id=? AND revision=? AND idx BETWEEN ? AND ? ORDER BY idx',
             (row["article_id"], row["revision"], row["first_sentence"], row["last_sentence"]),
         )
     ]
