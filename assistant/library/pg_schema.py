@@ -26,6 +26,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Callable
 
+from .migrations import COMMITTED_VIEW
+
 C = 'COLLATE "C"'
 
 SCHEMA = f"""
@@ -150,7 +152,7 @@ CREATE TABLE IF NOT EXISTS article_aliases (
     article_id TEXT {C} PRIMARY KEY,
     same_as    TEXT {C} NOT NULL
 );
-CREATE OR REPLACE VIEW committed_revisions AS SELECT * FROM revisions WHERE status = 'committed';
+CREATE OR REPLACE VIEW committed_revisions AS {COMMITTED_VIEW};
 """
 
 
