@@ -279,8 +279,10 @@ def check(settings: Settings) -> dict:
         problems: list[dict] = []
         counts = lib.counts()
         man = lib.manifest()
-        if counts["pending"]:
-            problems.append({"problem": f"{counts['pending']} revision(s) left pending or half-deleted by an interrupted run", "fix": "run any writing command, e.g. assistant ingest PATH (it completes them, with progress), or drop them: assistant check --discard-pending"})
+        in_flight = lib.pending_in_flight()  # PostgreSQL: revisions a running writer is working on are not a problem
+        left = counts["pending"] - in_flight
+        if left:
+            problems.append({"problem": f"{left} revision(s) left pending or half-deleted by an interrupted run", "fix": "run any writing command, e.g. assistant ingest PATH (it completes them, with progress), or drop them: assistant check --discard-pending"})
         if man.get("vectors_state") == "rebuilding":
             problems.append({"problem": "a reindex was interrupted", "fix": "assistant reindex"})
         orphans = lib.orphan_chunks()
@@ -310,6 +312,8 @@ def check(settings: Settings) -> dict:
         result = {"ok": not problems, "counts": counts, "vectors": None if vectors is None else len(vectors), "problems": problems}
         if lib.read_only:
             result["notes"] = ["read-only library: the full-text index was not compared (that check writes)"]
+        if in_flight:
+            result.setdefault("notes", []).append(f"{in_flight} revision(s) are being written by a running writer")
         return result
 
 

@@ -210,9 +210,13 @@ def test_pending_work_of_a_live_writer_is_left_to_it(postgres_url, tmp_path, hom
         other = run_subprocess("ingest", SEEDS / "news" / "2019-06-24-wikinews-new-hampshire-motorcycle-crash.md", "--json", env=env)
         assert other.code == 0 and other.json()["recovered"] == 0, other
         assert lib.revisions_with_status("pending") == [(aid, rev)]
+        check = run_subprocess("check", "--json", env=env).json()  # work in progress is not a problem
+        assert check["ok"] and check["notes"] == ["1 revision(s) are being written by a running writer"], check
         lib.release_claims()
     finally:
         lib.close()
+    check = run_subprocess("check", "--json", env=env).json()  # its writer gone, it is work to recover
+    assert not check["ok"] and "1 revision(s) left pending" in check["problems"][0]["problem"]
     again = run_subprocess("ingest", SEEDS / "news" / "2019-06-24-wikinews-new-hampshire-motorcycle-crash.md", "--json", env=env)
     assert again.code == 0 and again.json()["recovered"] == 1
     assert run_subprocess("check", "--json", env=env).json()["ok"]

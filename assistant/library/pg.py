@@ -203,6 +203,12 @@ class Connection:
             fn = "pg_advisory_unlock_shared" if shared else "pg_advisory_unlock"
             self.raw.execute(f"SELECT {fn}(%s, %s)", key)
 
+    def held(self, namespace: int) -> set[int]:
+        """The keys of a namespace some session holds (read from pg_locks: no lock is taken)."""
+        rows = self.raw.execute("SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objsubid = 2 AND granted",
+                                (namespace,)).fetchall()
+        return {(r[0] - (1 << 32) if r[0] >= (1 << 31) else r[0]) for r in rows}
+
     def unlock_namespace(self, namespace: int) -> None:
         for key in [k for k in self._claims if k[0] == namespace]:
             del self._claims[key]

@@ -258,6 +258,19 @@ class Library:
 
             self.conn.unlock_namespace(ARTICLE_NS)
 
+    def pending_in_flight(self) -> int:
+        """Revisions not committed whose article a running writer claims (PostgreSQL; read from
+        pg_locks without locking anything): work in progress, not work to recover."""
+        if self.dialect == "sqlite":
+            return 0
+        from .pg import ARTICLE_NS
+
+        held = self.conn.held(ARTICLE_NS)
+        if not held:
+            return 0
+        rows = self.conn.execute("SELECT a.identity FROM revisions r JOIN articles a USING (article_id) WHERE r.status != 'committed'").fetchall()
+        return sum(1 for r in rows if self.conn._key(ARTICLE_NS, r[0])[1] in held)
+
     def identity_of(self, article_id: str) -> str:
         r = self.conn.execute("SELECT identity FROM articles WHERE article_id=?", (article_id,)).fetchone()
         return r[0] if r else "id:" + article_id

@@ -137,7 +137,10 @@ class Writer:
     # -- recovery -------------------------------------------------------------------------
     def pending_work(self) -> tuple[int, int]:
         """(revisions, chunks) an interrupted writer left pending: what recover() would embed."""
-        pending = self.lib.revisions_with_status("pending")
+        try:  # not those a live writer is working on (PostgreSQL)
+            pending = self._orphaned("pending")
+        finally:
+            self.lib.release_claims()
         return len(pending), sum(len(self.lib.chunk_ids_of(a, r)) for a, r in pending)
 
     def _orphaned(self, status: str) -> list[tuple[str, int]]:
