@@ -513,6 +513,12 @@ class Library:
             (now_iso(), run_id, action, article_id, revision, origin, status, message),
         )
 
+    def journal_many(self, conn, run_id: str, entries: list[tuple]) -> None:
+        """Journal entries (action, status, article_id, revision, origin) in one statement."""
+        ts = now_iso()
+        conn.executemany("INSERT INTO journal(ts, run_id, action, article_id, revision, origin, status, message) VALUES (?,?,?,?,?,?,?,'')",
+                         [(ts, run_id, action, article_id, revision, origin, status) for action, status, article_id, revision, origin in entries])
+
     def chunk_ids_of(self, article_id: str, revision: int) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT chunk_id FROM chunks WHERE article_id=? AND revision=? ORDER BY idx", (article_id, revision))]
 

@@ -255,9 +255,16 @@ class Writer:
         if not batch:
             return
         now = now_iso()
+        sentences: list[tuple] = []
+        chunks: list[tuple] = []
         with self.lib.transaction() as c:
             for p in batch:
                 self._insert_pending(c, p, now)
+                sentences += [(p.article_id, p.revision, i, s, e, t) for i, (s, e, t) in enumerate(p.sents)]
+                chunks += _chunk_rows(p.article_id, p.revision, p.chunks)
+            # a batch's sentences and chunks in one statement each (a round trip per statement counts on a server)
+            c.executemany(_INSERT_SENTENCE, sentences)
+            c.executemany(_INSERT_CHUNK, chunks)
         fault_point("after_pending")
         keys = [(p.article_id, p.revision) for p in batch]
         report.chunks_embedded += self._embed_and_upsert(keys)
@@ -266,11 +273,13 @@ class Writer:
             # the manifest is written with the first commit (dimensions are known by then),
             # so a run that failed before committing anything does not pin its settings
             self._record_manifest(c)
+            c.executemany("UPDATE revisions SET status=? WHERE article_id=? AND revision=?", [("committed", p.article_id, p.revision) for p in batch])
+            entries = []
             for p in batch:
-                _set_status(c, p.article_id, p.revision, "committed")
                 action = "added" if p.revision == 1 else "revised"
-                self.lib.journal(c, self.run_id, "ingest", action, p.article_id, p.revision, p.art.origin)
+                entries.append(("ingest", action, p.article_id, p.revision, p.art.origin))
                 report.outcomes.append(Outcome(p.art.origin, action, p.article_id, p.revision, p.art.title))
+            self.lib.journal_many(c, self.run_id, entries)
         fault_point("after_commit")
 
     def _insert_pending(self, c, p: _Prepared, now: str) -> None:
@@ -309,11 +318,6 @@ class Writer:
                 art.raw, art.text, art.origin, art.fmt, json.dumps(meta, ensure_ascii=False), now,
             ),
         )
-        c.executemany(
-            'INSERT INTO sentences(article_id, revision, idx, start, "end", text) VALUES (?,?,?,?,?,?)',
-            [(p.article_id, p.revision, i, s, e, t) for i, (s, e, t) in enumerate(p.sents)],
-        )
-        _insert_chunks(c, p.article_id, p.revision, p.chunks)
 
     # -- import ---------------------------------------------------------------------------
     def import_records(self, records: Iterable[dict], result: dict) -> None:
@@ -381,10 +385,19 @@ class Writer:
         if not keys:
             return 0
         rows = []
-        for article_id, rev in keys:
-            meta = self.lib.conn.execute("SELECT published_ts, source FROM revisions WHERE article_id=? AND revision=?", (article_id, rev)).fetchone()
-            for r in self.lib.conn.execute("SELECT chunk_id, idx, text FROM chunks WHERE article_id=? AND revision=? ORDER BY idx", (article_id, rev)):
-                rows.append((r["chunk_id"], article_id, rev, r["idx"], r["text"], meta["published_ts"], meta["source"]))
+        wanted = set(keys)
+        found: dict[tuple[str, int], list] = {}
+        articles = sorted({a for a, _ in keys})
+        for i in range(0, len(articles), 200):  # a query per 200 articles, not per revision (round trips count on a server)
+            part = articles[i : i + 200]
+            for r in self.lib.conn.execute(
+                    "SELECT c.chunk_id, c.article_id, c.revision, c.idx, c.text, r.published_ts, r.source FROM chunks c"
+                    f" JOIN revisions r USING (article_id, revision) WHERE c.article_id IN ({','.join('?' * len(part))})", part):
+                if (r["article_id"], r["revision"]) in wanted:
+                    found.setdefault((r["article_id"], r["revision"]), []).append(r)
+        for key in keys:
+            for r in sorted(found.get(key, []), key=lambda r: r["idx"]):
+                rows.append((r["chunk_id"], key[0], key[1], r["idx"], r["text"], r["published_ts"], r["source"]))
         self.add_total(len(rows))
         # in slices: a 50 MB text is ~100,000 chunks, and their vectors as Python lists would take
         # gigabytes at once; a slice bounds memory and moves the progress bar as it goes
@@ -484,8 +497,13 @@ def _set_status(c, article_id: str, revision: int | None, status: str, only_from
     c.execute(q, args)
 
 
+_INSERT_SENTENCE = 'INSERT INTO sentences(article_id, revision, idx, start, "end", text) VALUES (?,?,?,?,?,?)'
+_INSERT_CHUNK = "INSERT INTO chunks(chunk_id, article_id, revision, idx, first_sentence, last_sentence, text, token_count) VALUES (?,?,?,?,?,?,?,?)"
+
+
+def _chunk_rows(article_id: str, revision: int, chunks: list[tuple[int, int, str, int]]) -> list[tuple]:
+    return [(chunk_id(article_id, revision, i), article_id, revision, i, f, l, t, n) for i, (f, l, t, n) in enumerate(chunks)]
+
+
 def _insert_chunks(c, article_id: str, revision: int, chunks: list[tuple[int, int, str, int]]) -> None:
-    c.executemany(
-        "INSERT INTO chunks(chunk_id, article_id, revision, idx, first_sentence, last_sentence, text, token_count) VALUES (?,?,?,?,?,?,?,?)",
-        [(chunk_id(article_id, revision, i), article_id, revision, i, f, l, t, n) for i, (f, l, t, n) in enumerate(chunks)],
-    )
+    c.executemany(_INSERT_CHUNK, _chunk_rows(article_id, revision, chunks))
