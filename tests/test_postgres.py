@@ -195,6 +195,15 @@ def test_a_killed_writers_pending_article_is_invisible_then_recovered(postgres_u
     assert run_subprocess("check", "--json", env=env).json()["ok"]
 
 
+def test_discard_pending_on_postgres(postgres_url, tmp_path, home):
+    env = _pg_env(postgres_url, tmp_path, "pgd")
+    assert run_subprocess("ingest", SEEDS / "news", env={**env, "ASSISTANT_FAULT": "after_pending:1"}).code == -9
+    r = run_subprocess("check", "--discard-pending", env=env)
+    assert r.code == 0 and "dropped 11 unfinished revision(s)" in r.stdout + r.stderr, r
+    assert run_subprocess("check", "--json", env=env).json()["ok"]
+    assert run_subprocess("sources", "--json", env=env).json()["articles"] == []
+
+
 def test_pending_work_of_a_live_writer_is_left_to_it(postgres_url, tmp_path, home):
     """Recovery completes only what no live writer claims: while a writer holds an article's claim,
     another writer's recovery leaves its pending revision alone."""
