@@ -6,9 +6,10 @@ library's queries run unchanged on both, with these differences:
 * text columns collate "C" (code-point order, like SQLite's BINARY), so ORDER BY title gives
   the same order on both whatever the database's locale;
 * REAL is DOUBLE PRECISION (PostgreSQL's REAL is 4 bytes), BLOB is BYTEA;
-* full text: chunks.tsv, a stored generated tsvector (english stemming, accents folded) with a
-  GIN index, instead of the FTS5 table and its triggers; being a column of chunks, it is exactly
-  as transactional as the rows it indexes;
+* full text: chunks.tsv, a stored generated tsvector (english stemming, no stop words, accents
+  folded: the configuration assistant_english) with a
+  GIN index, and chunks.words (its length for BM25), instead of the FTS5 table and its triggers;
+  being columns of chunks, they are exactly as transactional as the rows they index;
 * accent folding: fold_accents(), a translate() table generated here from Python's unicodedata
   (the unaccent extension may not be installed), applied to stored text and queries alike;
 * outlet_matches(NAME, source, url): outlets.py's one --source rule in PL/pgSQL (SQLite calls
@@ -87,7 +88,9 @@ CREATE TABLE IF NOT EXISTS chunks (
     last_sentence  INTEGER NOT NULL,
     text           TEXT {C} NOT NULL,
     token_count    INTEGER NOT NULL,
-    tsv            tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, fold_accents(text))) STORED,
+    tsv            tsvector GENERATED ALWAYS AS (to_tsvector('assistant_english'::regconfig, fold_accents(text))) STORED,
+    -- words in the chunk: BM25's document length (search.py), as FTS5 counts the tokens of a row
+    words          INTEGER GENERATED ALWAYS AS (coalesce(array_length(regexp_split_to_array(btrim(text), '[[:space:]]+'), 1), 0)) STORED,
     FOREIGN KEY (article_id, revision) REFERENCES revisions(article_id, revision) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS chunks_revision ON chunks(article_id, revision);
@@ -179,8 +182,20 @@ def _functions() -> list[str]:
     src, dst = _fold_table()
     q = lambda s: "'" + s.replace("'", "''") + "'"  # noqa: E731
     return [
+        # translate() costs the length of its table per character (3 ms per KB here): only text with a
+        # letter in the folded blocks goes through it, which a regular expression finds quickly
         f"CREATE OR REPLACE FUNCTION fold_accents(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
-        f"AS $$ SELECT translate(t, {q(src)}, {q(dst)}) $$",
+        f"AS $$ SELECT CASE WHEN t ~ '[\u00C0-\u024F\u1E00-\u1EFF]' THEN translate(t, {q(src)}, {q(dst)}) ELSE t END $$",
+        # english stemming without english's stop words: FTS5 keeps every word (the question's stop
+        # words are dropped before the query: retrieve/lexical.py), and so must the index, for the
+        # same BM25 document lengths and the same terms (measured: docs/scaling.md)
+        "DO $$ BEGIN "
+        "IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'assistant_english_stem' AND dictnamespace = current_schema()::regnamespace) THEN "
+        "CREATE TEXT SEARCH DICTIONARY assistant_english_stem (TEMPLATE = snowball, Language = english); END IF; "
+        "IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'assistant_english' AND cfgnamespace = current_schema()::regnamespace) THEN "
+        "CREATE TEXT SEARCH CONFIGURATION assistant_english (COPY = english); "
+        "ALTER TEXT SEARCH CONFIGURATION assistant_english ALTER MAPPING REPLACE english_stem WITH assistant_english_stem; END IF; "
+        "END $$",
         OUTLET_FUNCTIONS_HOST,
         OUTLET_FUNCTIONS_MATCH,
     ]
