@@ -89,8 +89,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     text           TEXT {C} NOT NULL,
     token_count    INTEGER NOT NULL,
     tsv            tsvector GENERATED ALWAYS AS (to_tsvector('assistant_english'::regconfig, fold_accents(text))) STORED,
-    -- words in the chunk: BM25's document length (search.py), as FTS5 counts the tokens of a row
-    words          INTEGER GENERATED ALWAYS AS (coalesce(array_length(regexp_split_to_array(btrim(text), '[[:space:]]+'), 1), 0)) STORED,
+    -- tokens in the chunk: BM25's document length (search.py), as FTS5 counts the tokens of a row
+    words          INTEGER GENERATED ALWAYS AS (tsvector_tokens(to_tsvector('assistant_english'::regconfig, fold_accents(text)))) STORED,
     FOREIGN KEY (article_id, revision) REFERENCES revisions(article_id, revision) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS chunks_revision ON chunks(article_id, revision);
@@ -196,6 +196,8 @@ def _functions() -> list[str]:
         "CREATE TEXT SEARCH CONFIGURATION assistant_english (COPY = english); "
         "ALTER TEXT SEARCH CONFIGURATION assistant_english ALTER MAPPING REPLACE english_stem WITH assistant_english_stem; END IF; "
         "END $$",
+        "CREATE OR REPLACE FUNCTION tsvector_tokens(v tsvector) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+        "AS $$ SELECT coalesce(sum(cardinality(positions)), 0)::integer FROM unnest(v) $$",
         OUTLET_FUNCTIONS_HOST,
         OUTLET_FUNCTIONS_MATCH,
     ]
