@@ -26,7 +26,7 @@ def home(tmp_path, monkeypatch):
     h = tmp_path / "home"
     monkeypatch.setenv("ASSISTANT_HOME", str(h))
     monkeypatch.setenv("ASSISTANT_EMBEDDER", "hash")
-    for var in ("ASSISTANT_CHROMA_URL", "ASSISTANT_MODEL", "ASSISTANT_FAULT", "ASSISTANT_CHUNK_TOKENS"):
+    for var in ("ASSISTANT_CHROMA_URL", "ASSISTANT_LIBRARY_URL", "ASSISTANT_MODEL", "ASSISTANT_FAULT", "ASSISTANT_CHUNK_TOKENS"):
         monkeypatch.delenv(var, raising=False)
     return h
 
