@@ -11,25 +11,24 @@ from typing import Callable
 
 from .errors import AssistantError, NotFound, UsageError
 from .library.access import open_library
-from .library.lock import write_lock
+from .library.lock import writing
 from .library.store import Library
 from .settings import Settings
 from .vectors.access import vector_index
 
 
 @contextmanager
-def writer(settings: Settings, progress: Callable[[int], None] | None = None, wait: float | None = None, check: bool = True):
+def writer(settings: Settings, progress: Callable[[int], None] | None = None, wait: float | None = None, check: bool = True,
+           exclusive: bool = False):
     """Take the write lock, open everything, finish interrupted work, yield a Writer."""
     from .embed import build_embedder
     from .ingest.prepare import Preparer
     from .library.writer import Writer
 
-    with write_lock(Path(settings.home), settings.lock_timeout if wait is None else wait):
-        lib = Library.open(settings.home, create=True, locked=True)
-        index = None
+    with writing(settings, settings.lock_timeout if wait is None else wait, exclusive=exclusive) as lib:
+        embedder = build_embedder(settings)
+        index = vector_index(settings, lib)
         try:
-            embedder = build_embedder(settings)
-            index = vector_index(settings, lib)
             w = Writer(lib, embedder, index, settings, progress, Preparer(embedder, settings))
             if check:
                 w.check_manifest()
@@ -44,9 +43,7 @@ def writer(settings: Settings, progress: Callable[[int], None] | None = None, wa
             yield w
             refresh_news(w)
         finally:
-            if index is not None:
-                index.close(collect=False)
-            lib.close()
+            index.close(collect=False)  # the Assistant's close (or the CLI's exit) collects its files
 
 
 def refresh_news(w) -> dict:
@@ -55,7 +52,8 @@ def refresh_news(w) -> dict:
 
     if w.lib.manifest().get("vectors_state") == "rebuilding":
         return {"changed": False}
-    return clusters.refresh(w.lib, w.embed_texts, w.embedder.name)
+    with w.lib.regrouping():  # PostgreSQL: one writer regroups at a time (an advisory lock); SQLite: the write lock
+        return clusters.refresh(w.lib, w.embed_texts, w.embedder.name)
 
 
 def ingest(
@@ -263,20 +261,22 @@ def discard_pending(settings: Settings, wait: float | None = None) -> int:
     from .ingest.prepare import Preparer
     from .library.writer import Writer
 
-    if not (Path(settings.home) / "library.sqlite3").exists():
+    if settings.library_url:
+        if not Library.exists_at(settings.library_url):
+            return 0
+    elif not (Path(settings.home) / "library.sqlite3").exists():
         return 0
-    with write_lock(Path(settings.home), settings.lock_timeout if wait is None else wait):
-        with Library.open(settings.home, create=False, locked=True) as lib:
-            embedder = build_embedder(settings)
-            index = vector_index(settings, lib)
-            try:
-                return Writer(lib, embedder, index, settings, None, Preparer(embedder, settings)).discard_pending()
-            finally:
-                index.close(collect=False)
+    with writing(settings, settings.lock_timeout if wait is None else wait, create=False) as lib:
+        embedder = build_embedder(settings)
+        index = vector_index(settings, lib)
+        try:
+            return Writer(lib, embedder, index, settings, None, Preparer(embedder, settings)).discard_pending()
+        finally:
+            index.close(collect=False)
 
 
 def reindex(settings: Settings, progress: Callable[[int], None] | None = None, wait: float | None = None) -> dict:
-    with writer(settings, progress, wait, check=False) as w:
+    with writer(settings, progress, wait, check=False, exclusive=True) as w:
         return w.reindex()
 
 
@@ -286,8 +286,10 @@ def check(settings: Settings) -> dict:
         problems: list[dict] = []
         counts = lib.counts()
         man = lib.manifest()
-        if counts["pending"]:
-            problems.append({"problem": f"{counts['pending']} revision(s) left pending or half-deleted by an interrupted run", "fix": "run any writing command, e.g. assistant ingest PATH (it completes them, with progress), or drop them: assistant check --discard-pending"})
+        in_flight = lib.pending_in_flight()  # PostgreSQL: revisions a running writer is working on are not a problem
+        left = counts["pending"] - in_flight
+        if left:
+            problems.append({"problem": f"{left} revision(s) left pending or half-deleted by an interrupted run", "fix": "run any writing command, e.g. assistant ingest PATH (it completes them, with progress), or drop them: assistant check --discard-pending"})
         if man.get("vectors_state") == "rebuilding":
             problems.append({"problem": "a reindex was interrupted", "fix": "assistant reindex"})
         orphans = lib.orphan_chunks()
@@ -321,6 +323,8 @@ def check(settings: Settings) -> dict:
         result = {"ok": not problems, "counts": counts, "vectors": None if vectors is None else len(vectors), "problems": problems}
         if lib.read_only:
             result["notes"] = ["read-only library: the full-text index was not compared (that check writes)"]
+        if in_flight:
+            result.setdefault("notes", []).append(f"{in_flight} revision(s) are being written by a running writer")
         return result
 
 

@@ -34,6 +34,8 @@ class Settings:
     embed_model: str = "text-embedding-3-small"
     embed_base_url: str = ""
     embed_api_key_env: str = "OPENAI_API_KEY"
+    # The library: empty means SQLite in <home>/library.sqlite3; postgresql://USER@HOST:PORT/DB a shared PostgreSQL library.
+    library_url: str = ""
     # Chroma: empty means the embedded PersistentClient in <home>/chroma.
     chroma_url: str = ""
     # Chunks: a budget in the embedder's own word pieces (title/date header included), overlap in sentences.

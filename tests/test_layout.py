@@ -117,3 +117,12 @@ def test_the_private_check_finds_an_offender():
     assert sorted(private_uses(code, "evaluation", defined)) == [(1, "_scaled"), (2, "_scaled"), (4, "_migrate")]
     assert sorted(private_uses(code, "support", defined)) == [(4, "_migrate")]  # its own _scaled is fine
     assert sorted(private_uses(code, "library", defined)) == [(1, "_scaled"), (2, "_scaled")]
+
+
+def test_only_the_library_imports_psycopg():
+    """PostgreSQL is spoken in assistant/library/pg.py only, and lazily (tests/test_postgres.py checks --help)."""
+    pattern = re.compile(r"^\s*(import psycopg|from psycopg)")
+    assert pattern.search("        import psycopg")
+    assert offenders(pattern, "assistant/library/pg.py") == []
+    top_level = [line for line in (PACKAGE / "library" / "pg.py").read_text(encoding="utf-8").splitlines() if pattern.match(line) and not line.startswith(" ")]
+    assert top_level == []

@@ -55,8 +55,9 @@ class Session:
     """What the global options chose, carried in the typer context (``ctx.obj``) to every command:
     it builds the one Assistant a command talks to, and closes it when the command ends."""
 
-    def __init__(self, data_dir: Optional[Path] = None, chroma_url: Optional[str] = None, embedder: Optional[str] = None):
-        self.data_dir, self.chroma_url, self.embedder = data_dir, chroma_url, embedder
+    def __init__(self, data_dir: Optional[Path] = None, chroma_url: Optional[str] = None, embedder: Optional[str] = None,
+                 library_url: Optional[str] = None):
+        self.data_dir, self.chroma_url, self.embedder, self.library_url = data_dir, chroma_url, embedder, library_url
         self._assistant = None
 
     def assistant(self, model: Optional[str] = None, base_url: Optional[str] = None):
@@ -65,7 +66,8 @@ class Session:
         if self._assistant is None:
             from ..api import Assistant
 
-            self._assistant = Assistant(self.data_dir, chroma_url=self.chroma_url, embedder=self.embedder, model=model, base_url=base_url)
+            self._assistant = Assistant(self.data_dir, chroma_url=self.chroma_url, embedder=self.embedder, model=model, base_url=base_url,
+                                        library_url=self.library_url)
         return self._assistant
 
     def close(self) -> None:
@@ -98,8 +100,9 @@ def _main(
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", metavar="DIR", help="Library directory (default: ASSISTANT_HOME or the per-user data dir)."),
     chroma_url: Optional[str] = typer.Option(None, "--chroma-url", metavar="URL", help="Use a Chroma server (e.g. http://127.0.0.1:8000) instead of the embedded store. Env: ASSISTANT_CHROMA_URL."),
     embedder: Optional[str] = typer.Option(None, "--embedder", metavar="NAME", help="local (default), openai or hash. Env: ASSISTANT_EMBEDDER."),
+    library_url: Optional[str] = typer.Option(None, "--library", metavar="URL", help="A PostgreSQL library (postgresql://USER@HOST:PORT/DB) instead of SQLite in the data dir. Env: ASSISTANT_LIBRARY_URL."),
 ):
-    ctx.obj = Session(data_dir, chroma_url, embedder)
+    ctx.obj = Session(data_dir, chroma_url, embedder, library_url)
     ctx.call_on_close(ctx.obj.close)
 
 

@@ -13,6 +13,16 @@ def open_library(settings, create: bool = False, missing_ok: bool = True) -> Lib
     in-memory library stands in (``sources`` lists nothing), or with ``missing_ok=False`` the
     user is told (``ask``/``search``/``brief`` on a mistyped --data-dir must not answer from nothing)."""
     home = Path(settings.home)
+    url = getattr(settings, "library_url", "")
+    if url:
+        if not create and not Library.exists_at(url):
+            if not missing_ok:
+                from .pg import display
+
+                raise NotFound(f"no library at {display(url)}: ingest articles first",
+                               "e.g. assistant --library URL ingest --seeds, or check --library / ASSISTANT_LIBRARY_URL")
+            return Library.empty(home)
+        return Library.open(home, create=create, url=url)
     if not create and not (home / "library.sqlite3").exists():
         if home.exists() and not home.is_dir():
             return Library.open(home, create=False)  # raises: the data directory is a file

@@ -36,7 +36,8 @@ def record_runs(lib, runs, done: dict[str, str]) -> None:
             )
             for origin, (key, fingerprint) in run.seen.items():
                 if origin in done:
-                    c.execute("INSERT OR REPLACE INTO feed_entries(feed_url, entry_key, fingerprint, article_id, seen_at) VALUES (?,?,?,?,?)",
+                    c.execute("INSERT INTO feed_entries(feed_url, entry_key, fingerprint, article_id, seen_at) VALUES (?,?,?,?,?)"
+                              " ON CONFLICT (feed_url, entry_key) DO UPDATE SET fingerprint=excluded.fingerprint, article_id=excluded.article_id, seen_at=excluded.seen_at",
                               (run.url, key, fingerprint, done[origin], now))
 
 

@@ -3,12 +3,17 @@
 Chroma's embedded client is not safe with writers in several processes, and ingest
 writes SQLite and Chroma together, so every writing command takes this lock. Readers
 take none: SQLite's WAL mode lets them read committed rows during an ingest.
+
+A PostgreSQL library (--library) has no file lock of its own: its writers hold advisory locks
+scoped to what they write (pg.py). The data-directory lock is still taken there when the vectors
+are in the embedded Chroma store (single-writer); with a Chroma server (--chroma-url) writers on
+several machines run at once.
 """
 
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from ..errors import LockedError
@@ -52,3 +57,28 @@ def write_lock(home: Path, timeout: float = 10.0):
         except OSError:
             pass
         lock.release()
+
+
+@contextmanager
+def writing(settings, timeout: float, exclusive: bool = False, create: bool = True):
+    """The library opened for a writer, with the locks its backend needs (see the module's text);
+    ``exclusive``: no other writer at all (reindex)."""
+    from .store import Library
+
+    home = Path(settings.home)
+    url = getattr(settings, "library_url", "")
+    if not url:
+        with write_lock(home, timeout):
+            lib = Library.open(home, create=create, locked=True)
+            try:
+                yield lib
+            finally:
+                lib.close()
+        return
+    with write_lock(home, timeout) if not settings.chroma_url else nullcontext():
+        lib = Library.open(home, create=create, url=url)
+        try:  # closing the connection releases every advisory lock it holds
+            lib.lock_library(exclusive, timeout)
+            yield lib
+        finally:
+            lib.close()

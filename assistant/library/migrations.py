@@ -33,6 +33,9 @@ from .schema import SCHEMA
 
 MIGRATIONS: list[Callable] = []
 
+# What readers may see, the one definition (pg_schema.py creates the same view in PostgreSQL).
+COMMITTED_VIEW = "SELECT * FROM revisions WHERE status = 'committed'"
+
 
 def migration(step: Callable) -> Callable:
     MIGRATIONS.append(step)
@@ -64,7 +67,7 @@ def m002_committed_revisions(conn) -> None:
     Schema-1 libraries got new tables by re-running the idempotent schema on open; running it
     once more here gives a library from before the feeds and news tables all of them."""
     run_script(conn, SCHEMA)
-    conn.execute("CREATE VIEW IF NOT EXISTS committed_revisions AS SELECT * FROM revisions WHERE status = 'committed'")
+    conn.execute("CREATE VIEW IF NOT EXISTS committed_revisions AS " + COMMITTED_VIEW)
 
 
 @migration

@@ -27,7 +27,9 @@ def revision_texts(lib, keys: list[tuple[str, int]]) -> list:
 def save_signatures(lib, rows: list[tuple], gone: list[str]) -> None:
     """Store signatures (article_id, revision, embedder, minhash, shingles, names, numbers, vector, lo_ts, hi_ts); drop those of gone articles."""
     with lib.transaction() as c:
-        c.executemany("INSERT OR REPLACE INTO news_signatures(article_id, revision, embedder, minhash, shingles, names, numbers, vector, lo_ts, hi_ts) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        c.executemany("INSERT INTO news_signatures(article_id, revision, embedder, minhash, shingles, names, numbers, vector, lo_ts, hi_ts) VALUES (?,?,?,?,?,?,?,?,?,?)"
+                      " ON CONFLICT (article_id) DO UPDATE SET revision=excluded.revision, embedder=excluded.embedder, minhash=excluded.minhash,"
+                      " shingles=excluded.shingles, names=excluded.names, numbers=excluded.numbers, vector=excluded.vector, lo_ts=excluded.lo_ts, hi_ts=excluded.hi_ts", rows)
         c.executemany("DELETE FROM news_signatures WHERE article_id=?", [(a,) for a in gone])
 
 

@@ -1,7 +1,10 @@
-"""The Library: SQLite access for articles, revisions, sentences, chunks, the journal and the manifest.
+"""The Library: access to articles, revisions, sentences, chunks, the journal and the manifest.
 
-Readers see only committed revisions. WAL mode lets them read while a writer works;
-writers are serialised by the data-directory lock (see lock.py), not here.
+SQLite in the data directory by default, or PostgreSQL (``--library postgresql://...``): the same
+queries run on both (pg.py adapts a psycopg connection; ``dialect`` says which it is where they
+differ). Readers see only committed revisions. WAL mode lets them read while a writer works;
+SQLite writers are serialised by the data-directory lock (see lock.py), PostgreSQL writers by
+advisory locks scoped to what they write (``claim``; see pg.py).
 """
 
 from __future__ import annotations
@@ -67,21 +70,26 @@ def _writable(home: Path, path: Path) -> bool:
 class Library:
     """The source of truth. Open with ``Library.open(home)``; close when done (or use ``with``)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, read_only: bool = False):
-        from ..outlets import register
-
+    def __init__(self, conn, path: Path, read_only: bool = False, where: str = ""):
         self.conn = conn
         self.path = path
         self.read_only = read_only  # opened from a place we cannot write (see _open_read_only)
-        register(conn)  # outlet_matches(): the one --source rule, used by filters and forget
+        self.dialect = getattr(conn, "dialect", "sqlite")
+        self.where = where or f"the library at {path.parent}"
+        if self.dialect == "sqlite":
+            from ..outlets import register
+
+            register(conn)  # outlet_matches(): the one --source rule, used by filters and forget (a PL/pgSQL function in PostgreSQL)
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, home: Path | str, create: bool = True, locked: bool = False, lock_timeout: float = 10.0) -> "Library":
-        """Open (or create) the library in ``home`` and bring its schema up to date.
+    def open(cls, home: Path | str, create: bool = True, locked: bool = False, lock_timeout: float = 10.0, url: str = "") -> "Library":
+        """Open (or create) the library in ``home`` (or at the PostgreSQL ``url``) and bring its schema up to date.
 
         ``locked``: the caller already holds the write lock (a writer); otherwise the lock is
         taken only when a migration is pending (never for an up-to-date library)."""
+        if url:
+            return cls._open_postgres(url, home, create)
         home = Path(home)
         path = home / DB_NAME
         if home.exists() and not home.is_dir():
@@ -117,6 +125,36 @@ class Library:
             conn.close()
             raise
         return lib
+
+    @classmethod
+    def _open_postgres(cls, url: str, home: Path | str, create: bool) -> "Library":
+        from . import pg, pg_schema
+
+        conn = pg.connect(url)
+        lib = cls(conn, Path(home) / DB_NAME, where=f"the PostgreSQL library at {pg.display(url)}")
+        try:
+            have = pg_schema.version(conn)
+            if have == 0 and not create:
+                raise NotFound(f"no library at {pg.display(url)}", "ingest something first: assistant --library URL ingest PATH")
+            if have > migrations.SCHEMA_VERSION:
+                raise NewerLibrary(f"{lib.where} was written by a newer version of the assistant (schema {have})",
+                                   "upgrade the assistant (pip install -U news-assistant)")
+            pg_schema.apply(conn)  # under a transaction advisory lock (nothing happens when up to date)
+        except BaseException:
+            conn.close()
+            raise
+        return lib
+
+    @staticmethod
+    def exists_at(url: str) -> bool:
+        """Whether a PostgreSQL database holds a library (reading never creates one)."""
+        from . import pg, pg_schema
+
+        conn = pg.connect(url)
+        try:
+            return pg_schema.version(conn) > 0
+        finally:
+            conn.close()
 
     @classmethod
     def empty(cls, home: Path | str) -> "Library":
@@ -166,7 +204,7 @@ class Library:
                                  "open it once from a writable place, or use the version that wrote it")
         return lib
 
-    def _migrate(self, locked: bool, lock_timeout: float) -> None:
+    def _migrate(self, locked: bool, lock_timeout: float) -> None:  # SQLite (PostgreSQL: _open_postgres)
         have = migrations.version(self.conn)
         if have > migrations.SCHEMA_VERSION:
             raise NewerLibrary(
@@ -186,6 +224,70 @@ class Library:
 
     def close(self) -> None:
         self.conn.close()
+
+    # -- writers' locks (PostgreSQL; SQLite writers hold the data-directory lock instead) ---
+    def lock_library(self, exclusive: bool, timeout: float) -> None:
+        """A writer's session: shared by writers, exclusive for reindex (it rebuilds every vector)."""
+        if self.dialect == "sqlite":
+            return
+        from ..errors import LockedError
+        from .pg import LIBRARY_LOCK
+
+        if not self.conn.lock(LIBRARY_LOCK, "library", shared=not exclusive, timeout=timeout):
+            raise LockedError(f"another assistant process is {'writing to' if exclusive else 'rebuilding'} {self.where}",
+                              f"wait for it to finish, or wait longer with --wait SECONDS (waited {timeout:g} s)")
+
+    def try_claim(self, identity: str) -> bool:
+        """Claim an article (by identity) for writing, without waiting; True when this writer holds it."""
+        if self.dialect == "sqlite":
+            return True
+        from .pg import ARTICLE_NS
+
+        return self.conn.try_lock(ARTICLE_NS, identity)
+
+    def claim(self, identity: str) -> None:
+        """Claim an article, waiting for the writer that holds it (call it holding no other claim)."""
+        if self.dialect != "sqlite":
+            from .pg import ARTICLE_NS
+
+            self.conn.lock(ARTICLE_NS, identity)
+
+    def release_claims(self) -> None:
+        if self.dialect != "sqlite":
+            from .pg import ARTICLE_NS
+
+            self.conn.unlock_namespace(ARTICLE_NS)
+
+    def pending_in_flight(self) -> int:
+        """Revisions not committed whose article a running writer claims (PostgreSQL; read from
+        pg_locks without locking anything): work in progress, not work to recover."""
+        if self.dialect == "sqlite":
+            return 0
+        from .pg import ARTICLE_NS
+
+        held = self.conn.held(ARTICLE_NS)
+        if not held:
+            return 0
+        rows = self.conn.execute("SELECT a.identity FROM revisions r JOIN articles a USING (article_id) WHERE r.status != 'committed'").fetchall()
+        return sum(1 for r in rows if self.conn._key(ARTICLE_NS, r[0])[1] in held)
+
+    def identity_of(self, article_id: str) -> str:
+        r = self.conn.execute("SELECT identity FROM articles WHERE article_id=?", (article_id,)).fetchone()
+        return r[0] if r else "id:" + article_id
+
+    @contextmanager
+    def regrouping(self):
+        """Copies and stories are recomputed by one writer at a time (PostgreSQL: an advisory lock)."""
+        if self.dialect == "sqlite":
+            yield
+            return
+        from .pg import REGROUP_LOCK
+
+        self.conn.lock(REGROUP_LOCK, "regroup")
+        try:
+            yield
+        finally:
+            self.conn.unlock(REGROUP_LOCK, "regroup")
 
     def __enter__(self):
         return self
@@ -213,6 +315,13 @@ class Library:
         conn = conn or self.conn
         for k, v in values.items():
             conn.execute("INSERT INTO manifest(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (k, str(v)))
+
+    def schema_version(self) -> int:
+        if self.dialect == "postgresql":
+            from . import pg_schema
+
+            return pg_schema.version(self.conn)
+        return migrations.version(self.conn)
 
     @property
     def library_id(self) -> str:
@@ -275,7 +384,7 @@ class Library:
 
     def sentences(self, article_id: str, revision: int) -> list[Sentence]:
         rows = self.conn.execute(
-            "SELECT idx, start, end, text FROM sentences WHERE article_id=? AND revision=? ORDER BY idx", (article_id, revision)
+            'SELECT idx, start, "end", text FROM sentences WHERE article_id=? AND revision=? ORDER BY idx', (article_id, revision)
         ).fetchall()
         return [Sentence(article_id, revision, r[0], r[1], r[2], r[3]) for r in rows]
 
@@ -287,7 +396,7 @@ class Library:
         except ValueError as exc:
             raise NotFound(str(exc), "sentence ids look like <article>@<revision>#<index>")
         r = self.conn.execute(
-            "SELECT s.start, s.end, s.text FROM sentences s JOIN committed_revisions r USING (article_id, revision)"
+            'SELECT s.start, s."end", s.text FROM sentences s JOIN committed_revisions r USING (article_id, revision)'
             " WHERE s.article_id=? AND s.revision=? AND s.idx=?",
             (a, rev, idx),
         ).fetchone()
@@ -377,11 +486,20 @@ class Library:
 
     def fulltext_problem(self) -> str | None:
         """Why the full-text index does not match the chunks it mirrors, or None when it does."""
+        if self.dialect == "postgresql":
+            # a generated column cannot drift from its chunk's text; what can be missing is the index
+            found = self.conn.execute("SELECT to_regclass('chunks_tsv')").fetchone()[0]
+            return None if found is not None else "the GIN index chunks_tsv is missing"
         try:  # with rank=1, FTS5 also compares the index against the chunks table it mirrors
             self.conn.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
         except Exception as exc:
             return str(exc)
         return None
+
+    def rebuild_fulltext(self, conn) -> None:
+        """Rebuild the full-text index from the chunks (PostgreSQL's is a generated column: nothing to do)."""
+        if self.dialect == "sqlite":
+            conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
 
     def chunk_ids(self, committed_only: bool) -> set[str]:
         if committed_only:
@@ -394,6 +512,12 @@ class Library:
             "INSERT INTO journal(ts, run_id, action, article_id, revision, origin, status, message) VALUES (?,?,?,?,?,?,?,?)",
             (now_iso(), run_id, action, article_id, revision, origin, status, message),
         )
+
+    def journal_many(self, conn, run_id: str, entries: list[tuple]) -> None:
+        """Journal entries (action, status, article_id, revision, origin) in one statement."""
+        ts = now_iso()
+        conn.executemany("INSERT INTO journal(ts, run_id, action, article_id, revision, origin, status, message) VALUES (?,?,?,?,?,?,?,'')",
+                         [(ts, run_id, action, article_id, revision, origin, status) for action, status, article_id, revision, origin in entries])
 
     def chunk_ids_of(self, article_id: str, revision: int) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT chunk_id FROM chunks WHERE article_id=? AND revision=? ORDER BY idx", (article_id, revision))]
@@ -419,4 +543,6 @@ class Library:
 
     def store_vectors(self, embedder: str, items: list[tuple[str, bytes]]) -> None:
         with self.transaction() as c:
-            c.executemany("INSERT OR REPLACE INTO embed_cache(embedder, text_hash, vector) VALUES (?, ?, ?)", [(embedder, h, v) for h, v in items])
+            # sorted: two writers storing the same vectors take the rows' locks in one order (no deadlock)
+            c.executemany("INSERT INTO embed_cache(embedder, text_hash, vector) VALUES (?, ?, ?) ON CONFLICT (embedder, text_hash) DO NOTHING",
+                          sorted((embedder, h, v) for h, v in items))

@@ -57,14 +57,12 @@ def export_records(lib) -> Iterator[dict]:
     """The header, then one record per article (committed revisions only) and per feed.
 
     Read inside one transaction: a writer working meanwhile is not seen half-way (WAL snapshot)."""
-    from . import migrations
-
     conn = lib.conn
     conn.execute("BEGIN")
     try:
         man = lib.manifest()
         ids = [r[0] for r in conn.execute("SELECT DISTINCT article_id FROM committed_revisions ORDER BY article_id")]
-        yield {"format": FORMAT, "version": VERSION, "schema_version": migrations.version(conn),
+        yield {"format": FORMAT, "version": VERSION, "schema_version": lib.schema_version(),
                "library_id": man.get("library_id", ""), "articles": len(ids)}
         aliases = dict(_aliases(conn))
         for article_id in ids:
@@ -75,7 +73,7 @@ def export_records(lib) -> Iterator[dict]:
                 for k in _JSON_COLUMNS:
                     rev[k] = json.loads(rev[k])
                 rev["sentences"] = [[s[0], s[1], s[2]] for s in conn.execute(
-                    "SELECT start, end, text FROM sentences WHERE article_id=? AND revision=? ORDER BY idx", (article_id, r["revision"]))]
+                    'SELECT start, "end", text FROM sentences WHERE article_id=? AND revision=? ORDER BY idx', (article_id, r["revision"]))]
                 revisions.append(rev)
             yield {"type": "article", "article_id": article_id, "identity": a["identity"], "identity_kind": a["identity_kind"],
                    "created_at": a["created_at"], "same_as": aliases.get(article_id), "revisions": revisions}
@@ -179,7 +177,8 @@ def insert_pending(conn, rec: dict) -> list[tuple[str, int]]:
     conn.execute("INSERT INTO articles(article_id, identity, identity_kind, created_at) VALUES (?,?,?,?)",
                  (article_id, rec["identity"], rec["identity_kind"], rec["created_at"]))
     if rec.get("same_as"):
-        conn.execute("INSERT OR REPLACE INTO article_aliases(article_id, same_as) VALUES (?, ?)", (article_id, rec["same_as"]))
+        conn.execute("INSERT INTO article_aliases(article_id, same_as) VALUES (?, ?) ON CONFLICT (article_id) DO UPDATE SET same_as = excluded.same_as",
+                     (article_id, rec["same_as"]))
     keys = []
     for rev in sorted(rec["revisions"], key=lambda r: r["revision"]):
         values = {k: rev.get(k) for k in REVISION_FIELDS}
@@ -190,7 +189,7 @@ def insert_pending(conn, rec: dict) -> list[tuple[str, int]]:
         cols = ", ".join(REVISION_FIELDS)
         conn.execute(f"INSERT INTO revisions(article_id, status, {cols}) VALUES (?, 'pending', {', '.join('?' * len(REVISION_FIELDS))})",
                      (article_id, *[values[k] for k in REVISION_FIELDS]))
-        conn.executemany("INSERT INTO sentences(article_id, revision, idx, start, end, text) VALUES (?,?,?,?,?,?)",
+        conn.executemany('INSERT INTO sentences(article_id, revision, idx, start, "end", text) VALUES (?,?,?,?,?,?)',
                          [(article_id, rev["revision"], i, s, e, t) for i, (s, e, t) in enumerate(rev["sentences"])])
         keys.append((article_id, rev["revision"]))
     return keys
@@ -208,7 +207,7 @@ def insert_feed(conn, rec: dict) -> bool:
     conn.execute("INSERT INTO feeds(url, title, etag, last_modified, added_at, last_checked, last_status) VALUES (?,?,?,?,?,?,?)",
                  (rec["url"], rec.get("title") or "", rec.get("etag") or "", rec.get("last_modified") or "", rec.get("added_at") or "",
                   rec.get("last_checked"), rec.get("last_status") or ""))
-    conn.executemany("INSERT OR IGNORE INTO feed_entries(feed_url, entry_key, fingerprint, article_id, seen_at) VALUES (?,?,?,?,?)",
+    conn.executemany("INSERT INTO feed_entries(feed_url, entry_key, fingerprint, article_id, seen_at) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
                      [(rec["url"], e.get("entry_key", ""), e.get("fingerprint", ""), e.get("article_id"), e.get("seen_at") or "")
                       for e in rec.get("entries", []) if isinstance(e, dict)])
     return True

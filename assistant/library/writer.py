@@ -8,6 +8,13 @@ Readers only see committed rows. A process killed anywhere leaves pending rows t
 next writer completes (steps 2 and 3 again) before doing anything else, so there are no
 duplicates and no orphans. ``forget`` marks rows 'deleting', removes vectors, then rows.
 
+Several writers at once (PostgreSQL): a writer claims each article (``Library.claim``, an
+advisory lock on its identity) before reading its revisions and keeps the claim until its batch
+is committed; when another writer holds it, the batch is flushed first (releasing every claim),
+so a writer waits only while holding nothing and writers never deadlock. Recovery completes or
+deletes only what no live writer claims. SQLite writers hold the data-directory lock instead,
+where claims cost nothing.
+
 What to store for an article (identity, content hash, sentences, chunks) is computed by the
 ``preparer`` handed in (ingest/prepare.py); this module only writes it. Vectors go through the
 embedding cache (``embed_texts``). The fault points (util.fault_point) are where the crash
@@ -130,62 +137,90 @@ class Writer:
     # -- recovery -------------------------------------------------------------------------
     def pending_work(self) -> tuple[int, int]:
         """(revisions, chunks) an interrupted writer left pending: what recover() would embed."""
-        pending = self.lib.revisions_with_status("pending")
+        try:  # not those a live writer is working on (PostgreSQL)
+            pending = self._orphaned("pending")
+        finally:
+            self.lib.release_claims()
         return len(pending), sum(len(self.lib.chunk_ids_of(a, r)) for a, r in pending)
+
+    def _orphaned(self, status: str) -> list[tuple[str, int]]:
+        """The revisions in this status that no live writer claims, now claimed by this one (the
+        caller releases them). Read again after claiming: their writer may have finished meanwhile."""
+        found = self.lib.revisions_with_status(status)
+        if not found or self.lib.dialect == "sqlite":
+            return found
+        claimed = {a for a in {a for a, _ in found} if self.lib.try_claim(self.lib.identity_of(a))}
+        return [k for k in self.lib.revisions_with_status(status) if k[0] in claimed]
 
     def discard_pending(self) -> int:
         """Drop the revisions an interrupted writer left pending instead of completing them (crash-safe:
         they go through the same deleting state as forget). Returns how many were dropped."""
-        pending = self.lib.revisions_with_status("pending")
-        if not pending:
-            return 0
-        with self.lib.transaction() as c:
-            for article_id, rev in pending:
-                _set_status(c, article_id, rev, "deleting", only_from="pending")
-                self.lib.journal(c, self.run_id, "discard", "deleting", article_id, rev)
-        return self.recover_deletions()
+        try:
+            pending = self._orphaned("pending")
+            if not pending:
+                return 0
+            with self.lib.transaction() as c:
+                for article_id, rev in pending:
+                    _set_status(c, article_id, rev, "deleting", only_from="pending")
+                    self.lib.journal(c, self.run_id, "discard", "deleting", article_id, rev)
+            return self.recover_deletions()
+        finally:
+            self.lib.release_claims()
 
     def recover(self) -> int:
         """Finish what an interrupted writer left: complete pending revisions, finish deletions."""
         done = self.recover_deletions(journal=True)
-        pending = self.lib.revisions_with_status("pending")
-        if pending:
-            self._embed_and_upsert(pending)
-            with self.lib.transaction() as c:
-                self._record_manifest(c)
-                for article_id, rev in pending:
-                    _set_status(c, article_id, rev, "committed", only_from="pending")
-                    self.lib.journal(c, self.run_id, "recover", "committed", article_id, rev)
-            done += len(pending)
+        try:
+            pending = self._orphaned("pending")
+            if pending:
+                self._embed_and_upsert(pending)
+                with self.lib.transaction() as c:
+                    self._record_manifest(c)
+                    for article_id, rev in pending:
+                        _set_status(c, article_id, rev, "committed", only_from="pending")
+                        self.lib.journal(c, self.run_id, "recover", "committed", article_id, rev)
+                done += len(pending)
+        finally:
+            self.lib.release_claims()
         return done
 
     # -- ingest ---------------------------------------------------------------------------
     def ingest(self, articles: Iterable[ParsedArticle], report: Report) -> None:
         batch: list[_Prepared] = []
         identities: set[str] = set()
-        for art in articles:
-            try:
-                prep = self._prepare(art, report)
-            except InputError as exc:
-                report.outcomes.append(Outcome(art.origin, "failed", message=exc.message, hint=exc.hint))
-                continue
-            if prep is None:
-                continue
-            if prep.identity in identities:  # the same article twice in one batch: settle the first one
-                self._flush(batch, report)
-                batch, identities = [], set()
-                prep = self._prepare(art, report)
+
+        def flush() -> None:  # commits the batch and releases every claim
+            nonlocal batch, identities
+            self._flush(batch, report)
+            batch, identities = [], set()
+
+        try:
+            for art in articles:
+                try:
+                    prep = self._prepare(art, report, flush)
+                except InputError as exc:
+                    report.outcomes.append(Outcome(art.origin, "failed", message=exc.message, hint=exc.hint))
+                    continue
                 if prep is None:
                     continue
-            batch.append(prep)
-            identities.add(prep.identity)
-            if len(batch) >= BATCH_ARTICLES:
-                self._flush(batch, report)
-                batch, identities = [], set()
-        self._flush(batch, report)
+                if prep.identity in identities:  # the same article twice in one batch: settle the first one
+                    flush()
+                    prep = self._prepare(art, report, flush)
+                    if prep is None:
+                        continue
+                batch.append(prep)
+                identities.add(prep.identity)
+                if len(batch) >= BATCH_ARTICLES:
+                    flush()
+            flush()
+        finally:
+            self.lib.release_claims()
 
-    def _prepare(self, art: ParsedArticle, report: Report) -> _Prepared | None:
+    def _prepare(self, art: ParsedArticle, report: Report, flush: Callable[[], None] = lambda: None) -> _Prepared | None:
         identity, kind = self.preparer.identity(art)
+        if not self.lib.try_claim(identity):  # another writer is writing this article: wait holding nothing
+            flush()
+            self.lib.claim(identity)
         chash = self.preparer.content_hash(art)
         article_id = self.lib.article_by_identity(identity)
         is_new = article_id is None
@@ -211,12 +246,25 @@ class Writer:
         raise AssistantError("could not allocate an article id", "report this as a bug")
 
     def _flush(self, batch: list[_Prepared], report: Report) -> None:
+        try:
+            self._write_batch(batch, report)
+        finally:
+            self.lib.release_claims()
+
+    def _write_batch(self, batch: list[_Prepared], report: Report) -> None:
         if not batch:
             return
         now = now_iso()
+        sentences: list[tuple] = []
+        chunks: list[tuple] = []
         with self.lib.transaction() as c:
             for p in batch:
                 self._insert_pending(c, p, now)
+                sentences += [(p.article_id, p.revision, i, s, e, t) for i, (s, e, t) in enumerate(p.sents)]
+                chunks += _chunk_rows(p.article_id, p.revision, p.chunks)
+            # a batch's sentences and chunks in one statement each (a round trip per statement counts on a server)
+            c.executemany(_INSERT_SENTENCE, sentences)
+            c.executemany(_INSERT_CHUNK, chunks)
         fault_point("after_pending")
         keys = [(p.article_id, p.revision) for p in batch]
         report.chunks_embedded += self._embed_and_upsert(keys)
@@ -225,11 +273,13 @@ class Writer:
             # the manifest is written with the first commit (dimensions are known by then),
             # so a run that failed before committing anything does not pin its settings
             self._record_manifest(c)
+            c.executemany("UPDATE revisions SET status=? WHERE article_id=? AND revision=?", [("committed", p.article_id, p.revision) for p in batch])
+            entries = []
             for p in batch:
-                _set_status(c, p.article_id, p.revision, "committed")
                 action = "added" if p.revision == 1 else "revised"
-                self.lib.journal(c, self.run_id, "ingest", action, p.article_id, p.revision, p.art.origin)
+                entries.append(("ingest", action, p.article_id, p.revision, p.art.origin))
                 report.outcomes.append(Outcome(p.art.origin, action, p.article_id, p.revision, p.art.title))
+            self.lib.journal_many(c, self.run_id, entries)
         fault_point("after_commit")
 
     def _insert_pending(self, c, p: _Prepared, now: str) -> None:
@@ -268,11 +318,6 @@ class Writer:
                 art.raw, art.text, art.origin, art.fmt, json.dumps(meta, ensure_ascii=False), now,
             ),
         )
-        c.executemany(
-            "INSERT INTO sentences(article_id, revision, idx, start, end, text) VALUES (?,?,?,?,?,?)",
-            [(p.article_id, p.revision, i, s, e, t) for i, (s, e, t) in enumerate(p.sents)],
-        )
-        _insert_chunks(c, p.article_id, p.revision, p.chunks)
 
     # -- import ---------------------------------------------------------------------------
     def import_records(self, records: Iterable[dict], result: dict) -> None:
@@ -296,10 +341,18 @@ class Writer:
         self._import_batch(batch, result)
 
     def _import_batch(self, batch: list[dict], result: dict) -> None:
-        from . import transfer
-
         if not batch:
             return
+        for identity in sorted({rec["identity"] for rec in batch}):  # in one order: two importers never deadlock
+            self.lib.claim(identity)
+        try:
+            self._import_claimed(batch, result)
+        finally:
+            self.lib.release_claims()
+
+    def _import_claimed(self, batch: list[dict], result: dict) -> None:
+        from . import transfer
+
         keys: list[tuple[str, int]] = []
         taken: list[dict] = []
         with self.lib.transaction() as c:
@@ -332,10 +385,19 @@ class Writer:
         if not keys:
             return 0
         rows = []
-        for article_id, rev in keys:
-            meta = self.lib.conn.execute("SELECT published_ts, source FROM revisions WHERE article_id=? AND revision=?", (article_id, rev)).fetchone()
-            for r in self.lib.conn.execute("SELECT chunk_id, idx, text FROM chunks WHERE article_id=? AND revision=? ORDER BY idx", (article_id, rev)):
-                rows.append((r["chunk_id"], article_id, rev, r["idx"], r["text"], meta["published_ts"], meta["source"]))
+        wanted = set(keys)
+        found: dict[tuple[str, int], list] = {}
+        articles = sorted({a for a, _ in keys})
+        for i in range(0, len(articles), 200):  # a query per 200 articles, not per revision (round trips count on a server)
+            part = articles[i : i + 200]
+            for r in self.lib.conn.execute(
+                    "SELECT c.chunk_id, c.article_id, c.revision, c.idx, c.text, r.published_ts, r.source FROM chunks c"
+                    f" JOIN revisions r USING (article_id, revision) WHERE c.article_id IN ({','.join('?' * len(part))})", part):
+                if (r["article_id"], r["revision"]) in wanted:
+                    found.setdefault((r["article_id"], r["revision"]), []).append(r)
+        for key in keys:
+            for r in sorted(found.get(key, []), key=lambda r: r["idx"]):
+                rows.append((r["chunk_id"], key[0], key[1], r["idx"], r["text"], r["published_ts"], r["source"]))
         self.add_total(len(rows))
         # in slices: a 50 MB text is ~100,000 chunks, and their vectors as Python lists would take
         # gigabytes at once; a slice bounds memory and moves the progress bar as it goes
@@ -370,23 +432,32 @@ class Writer:
     def forget(self, article_ids: list[str]) -> int:
         if not article_ids:
             return 0
-        with self.lib.transaction() as c:
-            for a in article_ids:
-                _set_status(c, a, None, "deleting")
-                self.lib.journal(c, self.run_id, "forget", "deleting", a)
-        fault_point("forget_marked")
-        return self.recover_deletions()
+        try:
+            for identity in sorted({self.lib.identity_of(a) for a in article_ids}):  # in one order: no deadlock
+                self.lib.claim(identity)
+            with self.lib.transaction() as c:
+                for a in article_ids:
+                    _set_status(c, a, None, "deleting")
+                    self.lib.journal(c, self.run_id, "forget", "deleting", a)
+            fault_point("forget_marked")
+            return self.recover_deletions()
+        finally:
+            self.lib.release_claims()
 
     def recover_deletions(self, journal: bool = False) -> int:
-        """Finish deletions: vectors first, then rows (a forget journals when it marks, recovery here)."""
+        """Finish deletions: vectors first, then rows (a forget journals when it marks, recovery here).
+        Only deletions no live writer claims (a forget in flight finishes its own)."""
         n = 0
-        for article_id, rev in self.lib.revisions_with_status("deleting"):
-            self.index.delete(self.lib.chunk_ids_of(article_id, rev))
-            with self.lib.transaction() as c:
-                self.lib.delete_revision_rows(c, article_id, rev)
-                if journal:
-                    self.lib.journal(c, self.run_id, "recover", "deleted", article_id, rev)
-            n += 1
+        try:
+            for article_id, rev in self._orphaned("deleting"):
+                self.index.delete(self.lib.chunk_ids_of(article_id, rev))
+                with self.lib.transaction() as c:
+                    self.lib.delete_revision_rows(c, article_id, rev)
+                    if journal:
+                        self.lib.journal(c, self.run_id, "recover", "deleted", article_id, rev)
+                n += 1
+        finally:
+            self.lib.release_claims()
         return n
 
     # -- reindex --------------------------------------------------------------------------
@@ -409,7 +480,7 @@ class Writer:
             total_chunks += self._embed_and_upsert([(r["article_id"], r["revision"]) for r in part])
             fault_point("reindex_batch")
         with self.lib.transaction() as c:
-            c.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
+            self.lib.rebuild_fulltext(c)
             self._record_manifest(c)
             self.lib.set_manifest(c, vectors_state="ok")
             self.lib.journal(c, self.run_id, "reindex", "done", message=f"{len(revs)} revisions, {total_chunks} chunks")
@@ -426,8 +497,13 @@ def _set_status(c, article_id: str, revision: int | None, status: str, only_from
     c.execute(q, args)
 
 
+_INSERT_SENTENCE = 'INSERT INTO sentences(article_id, revision, idx, start, "end", text) VALUES (?,?,?,?,?,?)'
+_INSERT_CHUNK = "INSERT INTO chunks(chunk_id, article_id, revision, idx, first_sentence, last_sentence, text, token_count) VALUES (?,?,?,?,?,?,?,?)"
+
+
+def _chunk_rows(article_id: str, revision: int, chunks: list[tuple[int, int, str, int]]) -> list[tuple]:
+    return [(chunk_id(article_id, revision, i), article_id, revision, i, f, l, t, n) for i, (f, l, t, n) in enumerate(chunks)]
+
+
 def _insert_chunks(c, article_id: str, revision: int, chunks: list[tuple[int, int, str, int]]) -> None:
-    c.executemany(
-        "INSERT INTO chunks(chunk_id, article_id, revision, idx, first_sentence, last_sentence, text, token_count) VALUES (?,?,?,?,?,?,?,?)",
-        [(chunk_id(article_id, revision, i), article_id, revision, i, f, l, t, n) for i, (f, l, t, n) in enumerate(chunks)],
-    )
+    c.executemany(_INSERT_CHUNK, _chunk_rows(article_id, revision, chunks))

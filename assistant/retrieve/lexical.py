@@ -1,4 +1,4 @@
-"""Lexical retrieval with SQLite FTS5 and its bm25() ranking.
+"""Lexical retrieval: SQLite FTS5 and its bm25() ranking, or PostgreSQL's tsvector and ts_rank_cd.
 
 User text never reaches FTS5's query syntax: it is cut into word tokens, stop words are
 dropped, and each remaining term is quoted and OR-ed, so quotes, `*`, `NEAR`, `-` or
@@ -38,8 +38,8 @@ def search(conn, text: str, filters, limit: int) -> list[tuple[str, float]]:
     """(chunk_id, bm25 score: higher is better) of the best chunks in searchable revisions."""
     from ..library.search import fts_chunks
 
-    match = fts_query(text)
-    if not match:
+    terms = query_terms(text)
+    if not terms:
         return []
-    # bm25() is smaller for better matches; flip the sign so every retriever says "higher is better"
-    return [(cid, -score) for cid, score in fts_chunks(conn, match, filters, limit)]
+    # the library's score is smaller for better matches (bm25()); flip the sign so every retriever says "higher is better"
+    return [(cid, -score) for cid, score in fts_chunks(conn, terms, filters, limit, fts_query(text))]

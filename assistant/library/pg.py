@@ -1,0 +1,250 @@
+"""PostgreSQL under the library's one set of queries (``--library postgresql://...``; issue 15).
+
+The library's queries are written once, in the SQL both databases speak; ``Connection`` makes a
+psycopg 3 connection look like the sqlite3 one the library was written against: ``?``
+placeholders, ``BEGIN IMMEDIATE`` (a write transaction: plain BEGIN here, concurrency is handled
+by row and advisory locks), ``BEGIN`` (a read snapshot: REPEATABLE READ here), and rows indexable
+by position and by name like sqlite3.Row. The few real differences (schema, full-text search)
+are where ``conn.dialect`` is asked. psycopg is imported here only, and only when a PostgreSQL
+library is opened: ``assistant --help`` never loads it.
+
+Writers on several machines: there is no file lock. Each writer holds, on its own connection,
+session advisory locks (released by the server when the process dies, even by SIGKILL):
+
+* the library lock, shared by every writer and taken exclusively by reindex (which drops and
+  rebuilds every vector);
+* one lock per article identity it is writing, from before it reads the article's revisions
+  until its batch is committed: two writers never write the same article at once, and the
+  recovery of pending work skips the revisions a live writer holds (it completes only those of
+  dead writers);
+* the regroup lock, around the recomputation of copies and stories (one writer at a time; the
+  others wait, then regroup what is committed by then).
+
+Readers take no lock: each statement reads committed rows (READ COMMITTED), an export reads one
+REPEATABLE READ snapshot.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import AssistantError
+
+SCHEMES = ("postgresql", "postgres")
+
+# advisory lock namespaces (the first int of the two-int form); the second is a hash
+LIBRARY_LOCK, REGROUP_LOCK = 1, 2
+ARTICLE_NS = 3
+
+
+def is_url(url: str) -> bool:
+    return bool(url) and urlsplit(url).scheme in SCHEMES
+
+
+def display(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        u = urlsplit(url)
+    except ValueError:
+        return "the given URL"
+    if u.password is None:
+        return url
+    netloc = (u.username or "") + ":***@" + (u.hostname or "") + (f":{u.port}" if u.port else "")
+    return urlunsplit((u.scheme, netloc, u.path, u.query, u.fragment))
+
+
+def check_url(url: str) -> None:
+    if not is_url(url):
+        raise AssistantError(f"unsupported --library {url!r}: only postgresql:// URLs are supported",
+                             "e.g. --library postgresql://USER@HOST:5432/DB; without --library the library is SQLite in the data directory")
+
+
+def _psycopg():
+    try:
+        import psycopg
+    except ImportError:
+        raise AssistantError("the PostgreSQL library needs psycopg, which is not installed",
+                             "pip install 'news-assistant[postgres]'")
+    return psycopg
+
+
+class Row(tuple):
+    """A row by position (row[0]) and by name (row["title"]); dict(row) works, like sqlite3.Row."""
+
+    def __new__(cls, values, index):
+        row = super().__new__(cls, values)
+        row._index = index
+        return row
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self):
+        return list(self._index)
+
+
+def _row_factory(cursor):
+    desc = cursor.description
+    index = {d.name: i for i, d in enumerate(desc)} if desc else {}
+    return lambda values: Row(values, index)
+
+
+_QUOTED = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")")
+
+
+def translate(sql: str) -> str:
+    """``?`` placeholders to psycopg's ``%s`` (``%`` doubled), outside quoted literals and names."""
+    cached = _CACHE.get(sql)
+    if cached is not None:
+        return cached
+    parts = _QUOTED.split(sql)
+    for i in range(0, len(parts), 2):  # the even parts are outside quotes
+        parts[i] = parts[i].replace("%", "%%").replace("?", "%s")
+    for i in range(1, len(parts), 2):
+        parts[i] = parts[i].replace("%", "%%")
+    out = _begin("".join(parts))
+    if len(_CACHE) < 2000:
+        _CACHE[sql] = out
+    return out
+
+
+_CACHE: dict[str, str] = {}
+
+
+def _begin(sql: str) -> str:
+    """sqlite3's BEGIN IMMEDIATE opens a write transaction (plain BEGIN here: rows and advisory
+    locks do what SQLite's one write lock did); its BEGIN, only used to read one consistent
+    snapshot (export), is REPEATABLE READ here."""
+    head = sql.strip().upper()
+    if head == "BEGIN IMMEDIATE":
+        return "BEGIN"
+    if head == "BEGIN":
+        return "BEGIN ISOLATION LEVEL REPEATABLE READ"
+    return sql
+
+
+class Connection:
+    """A psycopg connection with the sqlite3 methods the library uses (autocommit, like
+    sqlite3's isolation_level=None: transactions are the explicit BEGIN ... COMMIT)."""
+
+    dialect = "postgresql"
+
+    def __init__(self, raw, url: str):
+        self.raw = raw
+        self.url = url
+        self._claims: dict[tuple[int, int], int] = {}  # advisory locks held: key -> depth
+
+    def execute(self, sql: str, args=()):
+        try:
+            if not args:  # without parameters psycopg sends the text as it is: no placeholders, no %% to undo
+                return self.raw.execute(_begin(sql), prepare=False)
+            return self.raw.execute(translate(sql), tuple(args), prepare=False)
+        except Exception as exc:
+            raise _clear(exc, self.url) from exc
+
+    def executemany(self, sql: str, rows):
+        rows = [tuple(r) for r in rows]
+        if not rows:
+            return None
+        cur = self.raw.cursor()
+        try:
+            cur.executemany(translate(sql), rows)
+        except Exception as exc:
+            raise _clear(exc, self.url) from exc
+        return cur
+
+    def close(self) -> None:
+        try:
+            self.raw.close()
+        except Exception:
+            pass
+
+    # -- advisory locks (session level: the server drops them when the process dies) ----------
+    @staticmethod
+    def _key(namespace: int, name: str) -> tuple[int, int]:
+        import zlib
+
+        h = zlib.crc32(name.encode("utf-8"))  # the same in every process, on every machine
+        return namespace, h - (1 << 32) if h >= (1 << 31) else h
+
+    def try_lock(self, namespace: int, name: str, shared: bool = False) -> bool:
+        key = self._key(namespace, name)
+        if key in self._claims:
+            self._claims[key] += 1
+            return True
+        fn = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
+        if self.raw.execute(f"SELECT {fn}(%s, %s)", key).fetchone()[0]:
+            self._claims[key] = 1
+            return True
+        return False
+
+    def lock(self, namespace: int, name: str, shared: bool = False, timeout: float | None = None) -> bool:
+        """Wait for a lock (polling, so a timeout is ours to keep); False when the timeout passed."""
+        deadline = None if timeout is None else time.monotonic() + max(timeout, 0)
+        pause = 0.02
+        while not self.try_lock(namespace, name, shared):
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.5)
+        return True
+
+    def unlock(self, namespace: int, name: str, shared: bool = False) -> None:
+        key = self._key(namespace, name)
+        depth = self._claims.get(key, 0)
+        if depth > 1:
+            self._claims[key] = depth - 1
+        elif depth == 1:
+            del self._claims[key]
+            fn = "pg_advisory_unlock_shared" if shared else "pg_advisory_unlock"
+            self.raw.execute(f"SELECT {fn}(%s, %s)", key)
+
+    def held(self, namespace: int) -> set[int]:
+        """The keys of a namespace some session holds (read from pg_locks: no lock is taken)."""
+        rows = self.raw.execute("SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objsubid = 2 AND granted",
+                                (namespace,)).fetchall()
+        return {(r[0] - (1 << 32) if r[0] >= (1 << 31) else r[0]) for r in rows}
+
+    def unlock_namespace(self, namespace: int) -> None:
+        for key in [k for k in self._claims if k[0] == namespace]:
+            del self._claims[key]
+            self.raw.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+
+def _clear(exc: Exception, url: str) -> Exception:
+    """A lost connection is one clear line; anything else stays what it is."""
+    psycopg = _psycopg()
+    if isinstance(exc, psycopg.OperationalError):
+        return AssistantError(f"the PostgreSQL library at {display(url)} failed: {_first_line(exc)}",
+                              "check that the server runs and --library / ASSISTANT_LIBRARY_URL")
+    return exc
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
+def connect(url: str) -> Connection:
+    check_url(url)
+    psycopg = _psycopg()
+    kwargs = {} if "connect_timeout" in url else {"connect_timeout": 10}
+    try:
+        raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory, **kwargs)
+    except (psycopg.Error, ValueError) as exc:
+        raise AssistantError(f"cannot connect to the PostgreSQL library at {display(url)}: {_first_line(exc)}",
+                             "check --library / ASSISTANT_LIBRARY_URL (postgresql://USER@HOST:PORT/DB) and that the server runs")
+    raw.add_notice_handler(lambda diag: None)  # "text-search query contains only stop words": not for the user
+    return Connection(raw, url)
+
+
+def database_error(exc: Exception) -> bool:
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    return isinstance(exc, psycopg.Error)

@@ -1,0 +1,335 @@
+"""The library's schema in PostgreSQL, and its migration steps.
+
+Same tables, columns and names as the SQLite schema (schema.py + migrations.py), so that the
+library's queries run unchanged on both, with these differences:
+
+* text columns collate "C" (code-point order, like SQLite's BINARY), so ORDER BY title gives
+  the same order on both whatever the database's locale;
+* REAL is DOUBLE PRECISION (PostgreSQL's REAL is 4 bytes), BLOB is BYTEA;
+* full text: chunks.tsv, a stored generated tsvector (english stemming, no stop words, accents
+  folded: the configuration assistant_english) with a
+  GIN index, and chunks.words (its length for BM25), instead of the FTS5 table and its triggers;
+  being columns of chunks, they are exactly as transactional as the rows they index;
+* accent folding: fold_accents(), a translate() table generated here from Python's unicodedata
+  (the unaccent extension may not be installed), applied to stored text and queries alike;
+* outlet_matches(NAME, source, url): outlets.py's one --source rule in PL/pgSQL (SQLite calls
+  the Python function); tests/test_postgres.py checks the two agree.
+
+Versions: ``MIGRATIONS`` has one step per step of migrations.py, in the same order, so the
+manifest's schema_version means the same on both. A new library gets the current schema in
+step 1; steps 2 and 3 upgraded SQLite libraries from before PostgreSQL was supported and have
+nothing to do here. A new step in migrations.py needs its PostgreSQL twin here
+(tests/test_postgres.py checks the counts match).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Callable
+
+from .migrations import COMMITTED_VIEW
+
+C = 'COLLATE "C"'
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS manifest (
+    key   TEXT {C} PRIMARY KEY,
+    value TEXT {C} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS articles (
+    article_id    TEXT {C} PRIMARY KEY,
+    identity      TEXT {C} NOT NULL UNIQUE,
+    identity_kind TEXT {C} NOT NULL,
+    created_at    TEXT {C} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS revisions (
+    article_id     TEXT {C} NOT NULL REFERENCES articles(article_id),
+    revision       INTEGER NOT NULL,
+    status         TEXT {C} NOT NULL CHECK (status IN ('pending', 'committed', 'deleting')),
+    content_hash   TEXT {C} NOT NULL,
+    title          TEXT {C} NOT NULL DEFAULT '',
+    source         TEXT {C} NOT NULL DEFAULT '',
+    url            TEXT {C} NOT NULL DEFAULT '',
+    author         TEXT {C} NOT NULL DEFAULT '',
+    language       TEXT {C} NOT NULL DEFAULT '',
+    published      TEXT {C},
+    published_ts   DOUBLE PRECISION,
+    date_precision TEXT {C},
+    updated        TEXT {C},
+    revised_at     TEXT {C} NOT NULL,
+    revised_ts     DOUBLE PRECISION NOT NULL,
+    highlights     TEXT {C} NOT NULL DEFAULT '[]',
+    raw_text       TEXT {C} NOT NULL,
+    text           TEXT {C} NOT NULL,
+    origin         TEXT {C} NOT NULL DEFAULT '',
+    format         TEXT {C} NOT NULL DEFAULT '',
+    metadata       TEXT {C} NOT NULL DEFAULT '{{}}',
+    ingested_at    TEXT {C} NOT NULL,
+    PRIMARY KEY (article_id, revision)
+);
+CREATE INDEX IF NOT EXISTS revisions_status ON revisions(status);
+CREATE INDEX IF NOT EXISTS revisions_published ON revisions(published_ts);
+CREATE TABLE IF NOT EXISTS sentences (
+    article_id TEXT {C} NOT NULL,
+    revision   INTEGER NOT NULL,
+    idx        INTEGER NOT NULL,
+    start      INTEGER NOT NULL,
+    "end"      INTEGER NOT NULL,
+    text       TEXT {C} NOT NULL,
+    PRIMARY KEY (article_id, revision, idx),
+    FOREIGN KEY (article_id, revision) REFERENCES revisions(article_id, revision) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id       TEXT {C} PRIMARY KEY,
+    article_id     TEXT {C} NOT NULL,
+    revision       INTEGER NOT NULL,
+    idx            INTEGER NOT NULL,
+    first_sentence INTEGER NOT NULL,
+    last_sentence  INTEGER NOT NULL,
+    text           TEXT {C} NOT NULL,
+    token_count    INTEGER NOT NULL,
+    tsv            tsvector GENERATED ALWAYS AS (to_tsvector('assistant_english'::regconfig, fold_accents(text))) STORED,
+    -- tokens in the chunk: BM25's document length (search.py), as FTS5 counts the tokens of a row
+    words          INTEGER GENERATED ALWAYS AS (tsvector_tokens(to_tsvector('assistant_english'::regconfig, fold_accents(text)))) STORED,
+    FOREIGN KEY (article_id, revision) REFERENCES revisions(article_id, revision) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS chunks_revision ON chunks(article_id, revision);
+CREATE INDEX IF NOT EXISTS chunks_tsv ON chunks USING GIN (tsv);
+CREATE TABLE IF NOT EXISTS journal (
+    id         BIGSERIAL PRIMARY KEY,
+    ts         TEXT {C} NOT NULL,
+    run_id     TEXT {C} NOT NULL,
+    action     TEXT {C} NOT NULL,
+    article_id TEXT {C},
+    revision   INTEGER,
+    origin     TEXT {C},
+    status     TEXT {C} NOT NULL,
+    message    TEXT {C} NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS embed_cache (
+    embedder  TEXT {C} NOT NULL,
+    text_hash TEXT {C} NOT NULL,
+    vector    BYTEA NOT NULL,
+    PRIMARY KEY (embedder, text_hash)
+);
+CREATE TABLE IF NOT EXISTS feeds (
+    url           TEXT {C} PRIMARY KEY,
+    title         TEXT {C} NOT NULL DEFAULT '',
+    etag          TEXT {C} NOT NULL DEFAULT '',
+    last_modified TEXT {C} NOT NULL DEFAULT '',
+    added_at      TEXT {C} NOT NULL,
+    last_checked  TEXT {C},
+    last_status   TEXT {C} NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS feed_entries (
+    feed_url    TEXT {C} NOT NULL,
+    entry_key   TEXT {C} NOT NULL,
+    fingerprint TEXT {C} NOT NULL,
+    article_id  TEXT {C},
+    seen_at     TEXT {C} NOT NULL,
+    PRIMARY KEY (feed_url, entry_key)
+);
+CREATE TABLE IF NOT EXISTS news_signatures (
+    article_id TEXT {C} PRIMARY KEY,
+    revision   INTEGER NOT NULL,
+    embedder   TEXT {C} NOT NULL,
+    minhash    BYTEA NOT NULL,
+    shingles   INTEGER NOT NULL,
+    names      TEXT {C} NOT NULL DEFAULT '[]',
+    numbers    TEXT {C} NOT NULL DEFAULT '[]',
+    vector     BYTEA,
+    lo_ts      DOUBLE PRECISION,
+    hi_ts      DOUBLE PRECISION
+);
+CREATE TABLE IF NOT EXISTS copy_groups (
+    article_id TEXT {C} PRIMARY KEY,
+    group_id   TEXT {C} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS copy_groups_group ON copy_groups(group_id);
+CREATE TABLE IF NOT EXISTS stories (
+    article_id TEXT {C} PRIMARY KEY,
+    story_id   TEXT {C} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS stories_story ON stories(story_id);
+CREATE TABLE IF NOT EXISTS article_aliases (
+    article_id TEXT {C} PRIMARY KEY,
+    same_as    TEXT {C} NOT NULL
+);
+CREATE OR REPLACE VIEW committed_revisions AS {COMMITTED_VIEW};
+"""
+
+
+def _fold_table() -> tuple[str, str]:
+    """(accented letters, their base letters): every Latin letter whose canonical decomposition
+    is an ASCII letter plus combining marks, as FTS5's remove_diacritics does."""
+    src, dst = [], []
+    for cp in list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00)):
+        ch = chr(cp)
+        base = unicodedata.normalize("NFD", ch)
+        if len(base) > 1 and base[0].isascii() and base[0].isalpha() and all(unicodedata.combining(c) for c in base[1:]):
+            src.append(ch)
+            dst.append(base[0])
+    return "".join(src), "".join(dst)
+
+
+def fold_accents(text: str) -> str:
+    """What the fold_accents() SQL function does, in Python (tests compare the two)."""
+    src, dst = _fold_table()
+    return text.translate(str.maketrans(src, dst))
+
+
+def _functions() -> list[str]:
+    src, dst = _fold_table()
+    q = lambda s: "'" + s.replace("'", "''") + "'"  # noqa: E731
+    return [
+        # translate() costs the length of its table per character (3 ms per KB here): only text with a
+        # letter in the folded blocks goes through it, which a regular expression finds quickly
+        f"CREATE OR REPLACE FUNCTION fold_accents(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+        f"AS $$ SELECT CASE WHEN t ~ '[\u00C0-\u024F\u1E00-\u1EFF]' THEN translate(t, {q(src)}, {q(dst)}) ELSE t END $$",
+        # english stemming without english's stop words: FTS5 keeps every word (the question's stop
+        # words are dropped before the query: retrieve/lexical.py), and so must the index, for the
+        # same BM25 document lengths and the same terms (measured: docs/scaling.md)
+        "DO $$ BEGIN "
+        "IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'assistant_english_stem' AND dictnamespace = current_schema()::regnamespace) THEN "
+        "CREATE TEXT SEARCH DICTIONARY assistant_english_stem (TEMPLATE = snowball, Language = english); END IF; "
+        "IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'assistant_english' AND cfgnamespace = current_schema()::regnamespace) THEN "
+        "CREATE TEXT SEARCH CONFIGURATION assistant_english (COPY = english); "
+        "ALTER TEXT SEARCH CONFIGURATION assistant_english ALTER MAPPING REPLACE english_stem WITH assistant_english_stem; END IF; "
+        "END $$",
+        "CREATE OR REPLACE FUNCTION tsvector_tokens(v tsvector) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+        "AS $$ SELECT coalesce(sum(cardinality(positions)), 0)::integer FROM unnest(v) $$",
+        OUTLET_FUNCTIONS_HOST,
+        OUTLET_FUNCTIONS_MATCH,
+    ]
+
+
+# outlets.py, rule for rule: _host_forms, forms and normalise/matches
+OUTLET_FUNCTIONS_HOST = r"""
+CREATE OR REPLACE FUNCTION outlet_host_forms(host text) RETURNS text[] LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE h text; bare text; labels text[]; n int;
+BEGIN
+    h := rtrim(lower(btrim(coalesce(host, ''), E' \t\r\n\f\v')), '.');
+    IF h = '' THEN RETURN ARRAY[]::text[]; END IF;
+    bare := CASE WHEN left(h, 4) = 'www.' THEN substr(h, 5) ELSE h END;
+    labels := string_to_array(bare, '.');
+    n := coalesce(array_length(labels, 1), 0);
+    IF n >= 2 THEN
+        n := n - 1;
+        IF n >= 2 AND labels[n] = ANY (ARRAY['co', 'com', 'org', 'net', 'gov', 'ac', 'edu', 'ne', 'or']) THEN
+            n := n - 1;
+        END IF;
+        RETURN ARRAY[h, bare, array_to_string(labels[1:n], '.')];
+    END IF;
+    RETURN ARRAY[h, bare];
+END $$
+"""
+
+OUTLET_FUNCTIONS_MATCH = r"""
+CREATE OR REPLACE FUNCTION outlet_matches(name text, source text, url text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE n text; s text; host text; forms text[] := ARRAY[]::text[];
+BEGIN
+    n := lower(btrim(coalesce(name, ''), E' \t\r\n\f\v'));
+    IF position('://' in n) > 0 THEN
+        host := substring(n from '^[a-z][a-z0-9+.-]*://([^/?#]*)');
+        host := regexp_replace(coalesce(host, ''), '^.*@', '');
+        host := regexp_replace(host, ':[0-9]*$', '');
+        IF host <> '' THEN n := host; END IF;
+    END IF;
+    IF left(n, 4) = 'www.' THEN n := substr(n, 5); END IF;
+    IF n = '' THEN RETURN false; END IF;
+    s := lower(btrim(coalesce(source, ''), E' \t\r\n\f\v'));
+    IF s <> '' THEN
+        forms := forms || s || regexp_replace(s, '\s*\([^)]*\)\s*$', '');
+        IF s ~ '^[a-z0-9\-]+(\.[a-z0-9\-]+)+\.?$' THEN
+            forms := forms || outlet_host_forms(s);
+        END IF;
+    END IF;
+    IF coalesce(url, '') <> '' THEN
+        host := substring(url from '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)');
+        host := regexp_replace(coalesce(host, ''), '^.*@', '');
+        host := regexp_replace(host, ':[0-9]*$', '');
+        forms := forms || outlet_host_forms(host);
+    END IF;
+    RETURN n = ANY (forms);
+END $$
+"""
+
+
+MIGRATIONS: list[Callable] = []
+
+
+def _step(fn: Callable) -> Callable:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@_step
+def m001_initial(conn) -> None:
+    import uuid
+    from datetime import datetime, timezone
+
+    for statement in _functions():
+        conn.execute(statement)
+    for statement in _statements(SCHEMA):
+        conn.execute(statement)
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    conn.execute("INSERT INTO manifest(key, value) VALUES ('library_id', ?) ON CONFLICT (key) DO NOTHING", (uuid.uuid4().hex,))
+    conn.execute("INSERT INTO manifest(key, value) VALUES ('created_at', ?) ON CONFLICT (key) DO NOTHING", (now,))
+
+
+@_step
+def m002_committed_revisions(conn) -> None:
+    """The view is in step 1 here."""
+
+
+@_step
+def m003_canonical_urls_and_accents(conn) -> None:
+    """Canonical URLs and accent folding are in step 1 here (no PostgreSQL library predates them)."""
+
+
+def _statements(script: str) -> list[str]:
+    out, buf = [], []
+    for line in script.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        buf.append(line)
+        if line.rstrip().endswith(";"):
+            stmt = "\n".join(buf).strip().rstrip(";")
+            if stmt:
+                out.append(stmt)
+            buf = []
+    return out
+
+
+def version(conn) -> int:
+    if conn.execute("SELECT to_regclass('manifest')").fetchone()[0] is None:
+        return 0
+    row = conn.execute("SELECT value FROM manifest WHERE key='schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def apply(conn, target: int | None = None) -> list[str]:
+    """Apply the missing steps, each in its own transaction with its version number, under a
+    transaction advisory lock: two processes opening a new library at once create it once."""
+    from . import migrations
+
+    target = migrations.SCHEMA_VERSION if target is None else target
+    done = []
+    while True:
+        have = version(conn)
+        if have >= target:
+            return done
+        conn.execute("BEGIN IMMEDIATE")  # READ COMMITTED: the version is read again after the lock
+        try:
+            conn.execute("SELECT pg_advisory_xact_lock(0, 0)")
+            number = version(conn) + 1  # another process may have migrated while we waited
+            if number <= target:
+                step = MIGRATIONS[number - 1]
+                step(conn)
+                conn.execute("INSERT INTO manifest(key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             (str(number),))
+                done.append(step.__name__)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")

@@ -1,0 +1,197 @@
+"""Kill loop on PostgreSQL with two writers at once: SIGKILL concurrent `assistant ingest` processes
+at random points, over and over, and check that every kill is survived (issue 15).
+
+Each round two writers ingest at once into one PostgreSQL library and one Chroma server, each its
+own half of a corpus (the 12 seeds and synthetic articles, benchmarks/kill_loop.py's generator):
+the files it has, plus some new ones. One or both are killed with SIGKILL, either at a fault point
+(ASSISTANT_FAULT=<point>[:<n>]: after_pending, after_vectors, after_commit) or at a random moment.
+Then both run again, at once, to the end (each recovers only what no live writer claims), and the
+round is *survived* when:
+
+  * `assistant check` passes (its own process) and no revision is left pending or deleting, and
+  * the library holds exactly what a clean ingest of the same files holds: the same articles,
+    revisions, content hashes, sentence counts and chunk ids (compared with a reference library
+    built once, without kills, in another database).
+
+Every third round a few articles are forgotten first (not killed), so that later rounds have work.
+
+    python benchmarks/kill_loop_pg.py --kills 20 --seed 1
+
+Prints one summary line, "kills: N survived: N ...", and exits 1 if any kill was not survived.
+Starts its own PostgreSQL (tests/postgres_server.py) and `chroma run` on loopback ports 55400-55499.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.kill_loop import make_corpus  # noqa: E402
+from benchmarks.pg_writers import start_chroma  # noqa: E402
+from tests.postgres_server import PostgresServer, find_binaries  # noqa: E402
+
+POINTS = ("after_pending", "after_vectors", "after_commit")
+
+
+def state(url: str) -> dict:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        if conn.execute("SELECT to_regclass('revisions')").fetchone()[0] is None:
+            return {"revisions": {}, "not_committed": 0, "by_origin": {}}
+        revs = {(a, r): [h, 0, []] for a, r, h in conn.execute("SELECT article_id, revision, content_hash FROM committed_revisions")}
+        for a, r, n in conn.execute("SELECT article_id, revision, COUNT(*) FROM sentences GROUP BY article_id, revision"):
+            if (a, r) in revs:
+                revs[(a, r)][1] = n
+        for a, r, cid in conn.execute("SELECT article_id, revision, chunk_id FROM chunks ORDER BY chunk_id"):
+            if (a, r) in revs:
+                revs[(a, r)][2].append(cid)
+        other = conn.execute("SELECT COUNT(*) FROM revisions WHERE status <> 'committed'").fetchone()[0]
+        by_origin = {Path(o).name: a for a, o in conn.execute("SELECT article_id, origin FROM committed_revisions")}
+    return {"revisions": {f"{a}@{r}": v for (a, r), v in revs.items()}, "not_committed": other, "by_origin": by_origin}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--kills", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--articles", type=int, default=100, help="synthetic articles added to the 12 seeds")
+    ap.add_argument("--timed", type=float, default=0.5, help="share of kills at a random moment instead of a fault point")
+    ap.add_argument("--max-seconds", type=float, default=1500)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    binaries = find_binaries()
+    if binaries is None:
+        sys.exit("PostgreSQL is not installed (initdb, pg_ctl, postgres)")
+    rng = random.Random(args.seed)
+    t_start = time.time()
+    work = Path(tempfile.mkdtemp(prefix="kill-loop-pg-"))
+    files = make_corpus(work / "corpus", args.articles, rng)
+    names = {p.name: p for p in files}
+    halves = [sorted(p.name for p in files[0::2]), sorted(p.name for p in files[1::2])]
+    server = PostgresServer(binaries)
+    server.start()
+    chroma, chroma_url = start_chroma(work)
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    base.update(ASSISTANT_EMBEDDER="hash", ANONYMIZED_TELEMETRY="False", PYTHONPATH=str(REPO), ASSISTANT_CHROMA_URL=chroma_url)
+    processes = 0
+
+    def env_for(url: str, writer: int, fault: str | None = None) -> dict:
+        env = dict(base, ASSISTANT_LIBRARY_URL=url, ASSISTANT_HOME=str(work / f"home-{writer}"))
+        if fault:
+            env["ASSISTANT_FAULT"] = fault
+        return env
+
+    def start(url: str, writer: int, *cmd, fault: str | None = None) -> subprocess.Popen:
+        nonlocal processes
+        processes += 1
+        return subprocess.Popen([sys.executable, "-m", "assistant.cli", *map(str, cmd)], cwd=REPO, env=env_for(url, writer, fault),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    failures, rounds = [], []
+    kills = survived = misses = left_pending = 0
+    try:
+        ref_url = server.create_database("reference")
+        t0 = time.time()
+        p = start(ref_url, 9, "ingest", *files)
+        _, err = p.communicate()
+        if p.returncode != 0:
+            sys.exit("reference ingest failed: " + err[-1500:])
+        ingest_seconds = time.time() - t0
+        ref = state(ref_url)
+        url = server.create_database("library")
+        present: set[str] = set()
+        round_no = 0
+        while kills < args.kills:
+            if time.time() - t_start > args.max_seconds:
+                failures.append({"round": "time", "message": f"over --max-seconds {args.max_seconds:g}"})
+                break
+            round_no += 1
+            if round_no % 3 == 0 and len(present) > 10:
+                gone = rng.sample(sorted(present), len(present) // 3)
+                p = start(url, 0, "forget", "--yes", *sorted({state(url)["by_origin"][n] for n in gone}))
+                _, err = p.communicate()
+                if p.returncode != 0:
+                    failures.append({"round": round_no, "forget": err[-800:]})
+                    break
+                present -= set(gone)
+            groups = []
+            for half in halves:
+                missing = [n for n in half if n not in present]
+                add = rng.sample(missing, rng.randint(1, len(missing))) if missing else []
+                groups.append(sorted((present & set(half)) | set(add)))
+            target = present | set(groups[0]) | set(groups[1])
+            victims = rng.choice([[0], [1], [0, 1]])
+            procs, how = [], []
+            for w, group in enumerate(groups):
+                fault = None
+                if w in victims and rng.random() >= args.timed:
+                    fault = rng.choice(POINTS)
+                    n = rng.randint(1, 3)
+                    fault = f"{fault}:{n}" if n > 1 else fault
+                procs.append(start(url, w, "ingest", *[names[n] for n in group], fault=fault))
+                how.append(fault or ("timed" if w in victims else "runs"))
+            for w, p in enumerate(procs):
+                if how[w] == "timed":
+                    time.sleep(rng.uniform(0.5, max(1.0, ingest_seconds)))
+                    if p.poll() is None:
+                        p.send_signal(signal.SIGKILL)
+            codes = [p.wait(300) for p in procs]
+            killed = [w for w, c in enumerate(codes) if c == -signal.SIGKILL]
+            misses += len([w for w in victims if w not in killed])
+            kills += len(killed)
+            for w, c in enumerate(codes):
+                if c not in (0, -signal.SIGKILL):
+                    failures.append({"round": round_no, "writer": w, "exit": c, "stderr": procs[w].stderr.read()[-800:]})
+            if state(url)["not_committed"]:
+                left_pending += 1
+            # both again, at once, to the end
+            again = [start(url, w, "ingest", *[names[n] for n in group]) for w, group in enumerate(groups)]
+            errs = [p.communicate()[1] for p in again]
+            ok = all(p.returncode == 0 for p in again)
+            if not ok:
+                failures.append({"round": round_no, "recovery": [e[-800:] for e in errs]})
+            got = state(url)
+            want = {k: v for k, v in ref["revisions"].items() if k.split("@")[0] in {ref["by_origin"][n] for n in target}}
+            chk = subprocess.run([sys.executable, "-m", "assistant.cli", "check"], cwd=REPO, env=env_for(url, 0), capture_output=True, text=True)
+            processes += 1
+            ok = ok and chk.returncode == 0 and got["not_committed"] == 0 and got["revisions"] == want
+            if not ok:
+                failures.append({"round": round_no, "check": chk.stdout[-600:], "not_committed": got["not_committed"],
+                                 "missing": sorted(set(want) - set(got["revisions"]))[:5], "unexpected": sorted(set(got["revisions"]) - set(want))[:5],
+                                 "differs": sorted(k for k in want if k in got["revisions"] and got["revisions"][k] != want[k])[:5]})
+            if ok:
+                survived += len(killed)
+                present = target
+            rounds.append({"round": round_no, "how": how, "killed": killed, "articles": len(target), "survived": ok})
+    finally:
+        chroma.terminate()
+        chroma.wait(20)
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    seconds = time.time() - t_start
+    result = {"kills": kills, "survived": survived, "misses": misses, "rounds": len(rounds), "left_pending": left_pending,
+              "processes": processes, "seconds": round(seconds), "seed": args.seed, "articles": len(files), "failures": failures}
+    if args.json:
+        print(json.dumps({**result, "log": rounds}, indent=2))
+    print(f"kills: {kills} survived: {survived} ({left_pending} rounds left pending rows) misses: {misses} rounds: {len(rounds)} "
+          f"processes: {processes} seconds: {seconds:.0f} seed: {args.seed} (two writers, PostgreSQL + Chroma server)")
+    for f in failures:
+        print("FAILED:", json.dumps(f)[:1500], file=sys.stderr)
+    return 0 if survived == kills and kills >= args.kills and not failures else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
