@@ -63,6 +63,7 @@ class Asked:
     kind: str | None  # person, org, place, number, amount, percent, date, color, name, or None
     strong: bool  # an answer of this kind must be there (else refuse); weak kinds only shape the short answer
     sub: str | None = None  # for places: country, state or city when the question says so
+    noun: str | None = None  # "which national park": "national park" (a phrase ending in it is the likeliest answer)
 
 
 def answer_kind(question: str) -> Asked:
@@ -77,7 +78,8 @@ def answer_kind(question: str) -> Asked:
         return Asked("number", True)
     if re.search(r"\bwhat\s+percent(?:age)?\b|\bwhat\s+share\b|\bwhat\s+proportion\b", low):
         return Asked("percent", True)
-    if re.search(r"\bhow\s+much\b|\bwhat\s+(?:was|is)\s+the\s+(?:[\w-]+\s+){0,4}(?:price|cost|amount|fine)\b|\bwhat\s+(?:price|cost|amount|sum|fine|salary|wage)\b|\bwhich\s+(?:hourly\s+)?amount\b|\bhow\s+much\s+money\b", low):
+    if re.search(r"\bhow\s+much\b|\bwhat\s+(?:was|is)\s+the\s+(?:[\w-]+\s+){0,4}(?:price|cost|amount|fine)\b|\bwhat\s+(?:price|cost|amount|sum|fine|salary|wage)\b|\bwhich\s+(?:hourly\s+)?amount\b|\bhow\s+much\s+money\b"
+                 r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:figure|sum|milestone|total)\b", low):
         return Asked("amount", True)
     if re.search(r"\bwhen\b|\bwhat\s+(?:year|date|day|month|time)\b|\bhow\s+soon\b|\bhow\s+long\b|\bwhich\s+(?:year|date|day|month)\b", low):
         return Asked("date", True)
@@ -99,15 +101,20 @@ def answer_kind(question: str) -> Asked:
         if place:
             noun = place.group(1)
             sub = "country" if noun in ("country", "countries", "nation") else "state" if noun in ("state", "states") else "city" if noun in ("city", "cities", "town", "capital") else None
-            return Asked("place", True, sub)
-        if re.match(adj + _rx(_PERSON_NOUNS) + r"\b", head):
-            return Asked("person", True)
-        if re.match(adj + _rx(_ORG_NOUNS) + r"\b", head):
-            return Asked("org", True)
-        if re.match(adj + _rx(_TITLE_NOUNS) + r"\b", head) or re.search(r"\bcalled\b|\bname\s+of\b|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
-            return Asked("name", False)
+            return Asked("place", True, sub, noun)
+        person = re.match(adj + "(" + _rx(_PERSON_NOUNS) + r")\b", head)
+        if person:
+            return Asked("person", True, None, person.group(1))
+        org = re.match(adj + "(" + _rx(_ORG_NOUNS) + r")\b", head)
+        if org:
+            return Asked("org", True, None, org.group(1))
+        title = re.match(adj + "(" + _rx(_TITLE_NOUNS) + r")\b", head)
+        if title or re.search(r"\bcalled\b|\bname\s+of\b|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
+            return Asked("name", False, None, title.group(1) if title else None)
     if re.search(r"\bwho(?:m|se)?\b", low):
         return Asked("person", True)
+    if re.search(r"\bwhich\s+(?!of\b)\w", low):
+        return Asked("name", False)  # "which tourist attraction / iconic role": most often a name
     if re.search(r"\bwhat\s+is\s+the\s+name\b|\bcalled\?\s*$|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
         return Asked("name", False)
     return Asked(None, False)
@@ -138,7 +145,10 @@ _DATE = re.compile(
 )
 _COLORS = re.compile(r"\b(?:red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|gr[ae]y|gold|golden|silver|beige|teal|turquoise|maroon|magenta|plaid|navy|crimson|lavender|indigo)\b", re.I)
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,60})[”\"]")
-_CAPS = re.compile(r"(?:(?:[A-Z][\w’'&.-]*|&|of|de|the|and|du|la|von|van|al|bin)\s+)*[A-Z][\w’'&.-]*")
+# a capitalised word, or one behind an Arabic particle ("al-Qaida", "Ayman al-Zawahiri")
+_CAP_WORD = r"(?:(?:al|el|bin|ibn|abu)-)?[A-Z][\w’'&.-]*"
+# runs start at a word start: the "al" ending "dysfunctional Roy" is no particle
+_CAPS = re.compile(r"(?<![\w’'-])(?:(?:" + _CAP_WORD + r"|&|of|de|the|and|du|la|von|van|al|bin)\s+)*" + _CAP_WORD)
 _NOT_NAME = set("""A An The And Or But If In On At To For From By With About As Of Is Are Was Were It He She They We You I His Her
     Their Its Our This That These Those There Here Then So Also Any Some All No Not Yes Than More Most Mr Mrs Ms Dr According
     However Meanwhile While When Where What Who Which Why How After Before During Since Until Under Over Now Still Even
@@ -278,6 +288,20 @@ def _countries() -> frozenset:
     return frozenset(names)
 
 
+# a name ending in one of these is a place ("Yellowstone National Park", "Buchanan County")
+_PLACE_TYPE = re.compile(r"\s(?:Park|County|Island|Islands|Airport|Province|Valley|Lake|River|Bay|Beach|Canyon|Mountains?|Forest|"
+                         r"Desert|Strait|Sea|Ocean|Gulf|Peninsula|Coast|Volcano|Reservoir|Falls)$")
+_DEMONYM_END = re.compile(r"(?:an|ian|ean|ese|ish|i|ic)$")
+
+
+def _demonym(name: str) -> bool:
+    """"Afghan", "Ukrainian", "Chinese": an adjective of a country, not a name of its own."""
+    w = name.lower()
+    if " " in w or len(w) < 4 or not _DEMONYM_END.search(w) or w in _places():
+        return False
+    return any(p.startswith(w[:4]) for p in _countries())
+
+
 def _candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
     s = sentence
     if kind == "amount":  # "how much have prices increased?" is answered by a percentage too
@@ -291,6 +315,8 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
             if any(a <= m.start() < b for a, b in spans):
                 continue  # a year is not a count
             tail = s[m.end(): m.end() + 12]
+            if re.match(r"(?:st|nd|rd|th)\b", tail, re.I):
+                continue  # "his 15th title": an ordinal, not a count
             if tail.startswith(("%", " percent")) or s[max(0, m.start() - 1): m.start()] in ("$", "£", "€"):
                 continue
             out.append((m.start(), m.group(0).strip()))
@@ -304,27 +330,103 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
         out = []
         for i, n in runs:
             before = s[max(0, i - 16): i].lower()
-            if is_place(n) or re.search(r"\b(?:city|town|village|province|state|county|region|island|capital)\s+of\s+$", before):
+            if is_place(n) or re.search(r"\b(?:city|town|village|province|state|county|region|island|capital)\s+of\s+$", before) or _PLACE_TYPE.search(n):
                 out.append((i, n))
             else:  # "Mexico City's", "Puerto Rico and the Dominican Republic": a known place inside a run
                 for p in re.split(r"\s+(?:and|&)\s+", n):
                     if is_place(p):
                         out.append((i + n.find(p), p))
         return out
+    # no demonyms ("Afghan"), no shouted headlines or datelines ("MATCH MADE IN AIRLINE", "NEW YORK CITY –")
+    runs = [(i, n) for i, n in runs if not _demonym(n) and not (len(n.split()) >= 2 and n.isupper())]
     if kind == "person":
         out = []
         for i, n in runs:
-            words = n.split()
-            if is_place(n) or _ORG_SUFFIX.search(n) or _INSTITUTION.search(n) or n.isupper():
+            if is_place(n) or _ORG_SUFFIX.search(n) or _INSTITUTION.search(n) or n.isupper() or _team(n):
                 continue
-            if len(words) >= 2 or (i > 0 and _TITLES.match(s[:i].split()[-1] if s[:i].split() else "")):
-                out.append((i, n))
+            out.append((i, n))  # one word ("Adele", "Johnson") too: best_candidates weighs it down
         return out
     if kind == "org":
         return [(i, n) for i, n in runs if not is_place(n)]
     if kind == "name":
         return [(m.start(1), m.group(1).strip()) for m in _QUOTED.finditer(s)] + [(i, n) for i, n in runs if not is_place(n)]
     return []
+
+
+def _team(name: str) -> bool:
+    """"Tampa Bay Buccaneers", "Denver Broncos": a place or several names before a plural is a team, not a person."""
+    words = name.split()
+    last = words[-1]
+    plural = len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is"))
+    return plural and (len(words) >= 3 or is_place(" ".join(words[:-1])))
+
+
+def _person_like(name: str, sentences: list[str]) -> bool:
+    """Named again by the last word alone ("... Ayman al-Zawahiri ... killed Zawahiri"): how news
+    refers to a person; an organisation is "the Broncos" or its full name."""
+    words = name.split()
+    if len(words) < 2:
+        return False
+    last = re.sub(r"^(?:al|el|bin|ibn|abu)-", "", words[-1])
+    alone = re.compile(r"(?<![\w’'-])(?<!the )(?<!The )" + re.escape(last) + r"(?![\w’'-]|\s+[A-Z])")
+    for sent in sentences:
+        for m in alone.finditer(sent):
+            before = sent[max(0, m.start() - len(words[-2]) - 2): m.start()]
+            if words[-2] not in before:
+                return True
+    return False
+
+
+def _acronyms(text: str) -> set[str]:
+    """"World Health Organization" -> "WHO"; "Centers for Disease Control and Prevention" -> "CDC"."""
+    out = set()
+    for _, n in _cap_runs(text):
+        caps = [w[0] for w in n.split() if w[:1].isupper()]
+        if len(caps) >= 2:
+            out.add("".join(caps))
+    return out
+
+
+_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "mile", "kilometer", "foot", "feet", "meter", "pound",
+          "ton", "game", "time", "point", "vote", "seat", "case", "death", "people", "person"}
+
+
+def _counted(question: str) -> str | None:
+    """What "how many" counts: "How many hot dogs did ..." -> "dog"."""
+    m = re.search(r"\bhow\s+many\s+((?:[\w-]+\s+){0,3}?)[\w-]*?(?=\s+(?:did|do|does|was|were|is|are|has|have|had|will|would|"
+                  r"can|could|of|in|on|at|for|to|from|were)\b|\s*[?.]|$)", question, re.I)
+    if not m:
+        return None
+    words = _words(m.group(0))[2:]
+    if len(words) > 1 and words[-1].endswith("ed"):
+        words = words[:-1]  # "how many people died": people
+    return words[-1].rstrip("s") if words else None
+
+
+def _kind_fit(asked: Asked, phrase: str, sent: str, pos: int, head: list[str], unit: str | None, person_like: dict, sentences: list[str]) -> float:
+    """How well a phrase fits what is asked, beyond its kind."""
+    f = 1.0
+    words = phrase.split()
+    if asked.kind == "number" and unit:
+        after = _words(sent[pos + len(phrase): pos + len(phrase) + 40])[:4]
+        stems = [w.rstrip("s") for w in after]
+        if unit in stems:
+            f *= 3.0  # "63 hot dogs" for "how many hot dogs"
+        elif stems and stems[0] in _UNITS and unit in _UNITS:
+            f *= 0.3  # "three hours" for "how many minutes"
+    if head and words and words[-1].lower().rstrip("s") == head[0].rstrip("s"):
+        f *= 2.0  # "Yellowstone National Park" for "which national park"
+    if asked.kind in ("person", "org", "name"):
+        if phrase not in person_like:
+            person_like[phrase] = _person_like(phrase, sentences)
+        if asked.kind == "person":
+            f *= 1.5 if person_like[phrase] else (0.5 if len(words) == 1 else 1.0)
+        elif person_like[phrase]:
+            f *= 0.4  # "which group": al Qaeda, not its leader
+        # the sentence's subject ("Adele has postponed ...", "(CNN) Dartmouth College announced ...")
+        if re.fullmatch(r"\W*(?:\(CNN(?: Business)?\)\s*)?", sent[:pos]):
+            f *= 1.5
+    return f
 
 
 # --- choosing ----------------------------------------------------------------------------
@@ -369,6 +471,10 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
     qwords = set(_words(question))
     qcontent = {w for w in qwords if w not in _STOP and len(w) > 2}
     pairs = bool(re.search(r"\b(?:which|what)\s+two\b|\bwho\s+are\s+the\s+two\b", question, re.I))
+    named = _acronyms(question)  # "WHO" is the question's "World Health Organization"
+    unit = _counted(question) if asked.kind == "number" else None
+    head = (asked.noun or "").split()[-1:]
+    person_like: dict[str, bool] = {}
     votes: dict[str, list] = {}
     for si, sent in enumerate(sentences):
         toks = [(m.start(), m.group(0).lower()) for m in _TOKEN.finditer(sent)]
@@ -379,6 +485,8 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
                 continue
             if asked.kind == "person" and any(w in qwords for w in _words(phrase) if w not in _STOP and len(w) > 2):
                 continue  # "Who became governor after Rosselló resigned?" is not answered by Rosselló
+            if phrase in named or (phrase.isupper() and phrase.lower() in qwords) or _acronyms(phrase) & {w.upper() for w in qwords}:
+                continue
             # nearer the words the sentence shares with the question, earlier sentences first
             dist = min((abs(pos - a) for a in anchors), default=200)
             sw = weights[si] if weights is not None else 1.0 / (1 + si)
@@ -389,6 +497,7 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             s *= 1.0 - min(pos, 400) / 4000  # ties: the earlier phrase
             if asked.kind == "place" and phrase.lower() in _GENERAL_PLACES:
                 s *= 0.3
+            s *= _kind_fit(asked, phrase, sent, pos, head, unit, person_like, sentences)
             key = phrase.lower()
             v = votes.setdefault(key, [phrase, 0.0, si])
             v[1] += s
