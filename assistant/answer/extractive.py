@@ -100,7 +100,7 @@ class Decision:
 
 # sentences this close to the best one are searched for an answer of the asked kind
 SEARCH_RATIO = 0.4
-SEARCH_MAX = 6
+SEARCH_MAX = 8
 
 
 def subject_names(question: str) -> list[str]:

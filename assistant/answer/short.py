@@ -117,7 +117,45 @@ def answer_kind(question: str) -> Asked:
         return Asked("name", False)  # "which tourist attraction / iconic role": most often a name
     if re.search(r"\bwhat\s+is\s+the\s+name\b|\bcalled\?\s*$|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
         return Asked("name", False)
+    if _definite(q):
+        return Asked("phrase", False)  # "What is the biggest security threat ...?": the phrase stated to be it
     return Asked(None, False)
+
+
+_COPULA = r"(?:is|was|are|were|remains|remained|became|becomes|poses|posed|as|'s|’s)"
+
+
+def _definite(question: str) -> list[str] | None:
+    """The words of "the ..." in "What is the biggest security threat in ...?", else None."""
+    m = re.match(r"\W*what\s+(?:is|was|are|were)\s+the\s+((?:[\w’'-]+\s*){1,4}?)(?=\s+(?:in|on|of|for|at|to|from|according|that|which|who|behind)\b|[?,]|$)",
+                 question, re.I)
+    if not m:
+        return None
+    words = _words(m.group(1))
+    return words if len(words) >= 2 else None
+
+
+def _phrase_candidates(question: str, sentence: str) -> list[tuple[int, str]]:
+    """The noun phrase a sentence states to be "the ..." of the question: "climate change posed the
+    biggest security threat" / "the biggest threat is climate change" (lower-case answers that no
+    name pattern finds)."""
+    words = _definite(_last_question(question))
+    if not words:
+        return []
+    tail = r"\s+".join(re.escape(w) for w in words[-2:])
+    out = []
+    for m in re.finditer(r"\b" + tail + r"\b", sentence, re.I):
+        left = sentence[:m.start()]
+        # "... that climate change posed the biggest" / "climate change, the biggest"
+        lm = re.search(r"(?:^|[,;:(“\"]|\bthat|\bsaying|\bsaid)\s*((?:(?!(?:that|saying|said)\b)[\w’'-]+\s+){1,4}?)(?:" + _COPULA + r"\s+|,\s+)?(?:the|its|their|a)\s+(?:[\w’'-]+\s+){0,2}$",
+                       left, re.I)
+        if lm:
+            out.append((lm.start(1), lm.group(1).strip()))
+        right = sentence[m.end():]
+        rm = re.match(r"(?:\s+[\w’'-]+){0,3}?\s+" + _COPULA + r"\s+((?:[\w’'-]+\s*){1,4}?)(?=[,.;]|\s+(?:that|which|and|but|according)\b|$)", right, re.I)
+        if rm:
+            out.append((m.end() + rm.start(1), rm.group(1).strip()))
+    return [(i, p) for i, p in out if p and p.split()[0].lower() not in _STOP]
 
 
 def _starts_with_name(text: str) -> bool:
@@ -304,6 +342,8 @@ def _demonym(name: str) -> bool:
 
 def _candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
     s = sentence
+    if kind == "phrase":
+        return []  # read with the question (best_candidates: _phrase_candidates)
     if kind == "amount":  # "how much have prices increased?" is answered by a percentage too
         return [(m.start(), m.group(0).strip()) for m in _AMOUNT.finditer(s)] + [(m.start(), m.group(0).strip()) for m in _PERCENT.finditer(s)]
     if kind == "percent":
@@ -416,6 +456,8 @@ def _kind_fit(asked: Asked, phrase: str, sent: str, pos: int, head: list[str], u
             f *= 0.3  # "three hours" for "how many minutes"
     if head and words and words[-1].lower().rstrip("s") == head[0].rstrip("s"):
         f *= 2.0  # "Yellowstone National Park" for "which national park"
+    elif head and head[0] in ("team", "club", "franchise") and _team(phrase):
+        f *= 2.0  # "Denver Broncos" for "which football team", not the family that bought it
     if asked.kind in ("person", "org", "name"):
         if phrase not in person_like:
             person_like[phrase] = _person_like(phrase, sentences)
@@ -479,7 +521,8 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
     for si, sent in enumerate(sentences):
         toks = [(m.start(), m.group(0).lower()) for m in _TOKEN.finditer(sent)]
         anchors = [pos for pos, w in toks if w in qcontent or w.rstrip("s") in qcontent]
-        for pos, phrase in candidates(sent, asked.kind, asked.sub):
+        found = _phrase_candidates(question, sent) if asked.kind == "phrase" else candidates(sent, asked.kind, asked.sub)
+        for pos, phrase in found:
             phrase = _digits(phrase.strip(" ,.;:"))
             if not phrase or len(phrase.split()) > MAX_WORDS or _in_question(phrase, qwords):
                 continue
