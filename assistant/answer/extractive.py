@@ -82,6 +82,20 @@ def score(question: str, sentences: list[str], ranks: list[int], embedder=None) 
     return out
 
 
+# a sentence's score keeps this share whatever its date, the rest scales with the recency weight
+# (1 inside the question's time window, halved per further window; assistant/retrieve/recency.py).
+# 0.5 chosen on the realtimeqa tuning weeks among 0.3/0.5/0.7/0.85 (docs/answers.md)
+RECENCY_FLOOR = 0.5
+
+
+def prefer_recent(scored: list[Scored], published: list[float | None], anchor: float, window_days: float) -> None:
+    """Scale the scores of a question with time words ("this week") by how recent each sentence's report is."""
+    from ..retrieve.recency import weight
+
+    for s in scored:
+        s.score *= RECENCY_FLOOR + (1 - RECENCY_FLOOR) * weight(published[s.index], anchor, window_days)
+
+
 @dataclass
 class Decision:
     """What the extractive engine answers: the sentences to quote (best first), the answer in a

@@ -4,7 +4,8 @@ quotes; refuse when no sentence holds an answer of the asked kind) and usable by
 (the phrase of the model's first sentence).
 
 Kinds: person, org, place, number, amount (money), percent, date, color, name (a capitalised
-name or a quoted title, for "which show/movie/..."). "Who is Jim Mattis?" asks for a description,
+name or a quoted title, for "which show/movie/..."), any (a name or a place, for "which" and a noun
+none of the lists knows), phrase (what a sentence states to be "the ..." of "What is the ...?"). "Who is Jim Mattis?" asks for a description,
 "why"/"what did ... say" for an explanation: no kind, no short answer.
 
 No model: patterns, capitalised runs and small word lists (places from babel's territory names
@@ -60,7 +61,7 @@ def _last_question(question: str) -> str:
 
 @dataclass(frozen=True)
 class Asked:
-    kind: str | None  # person, org, place, number, amount, percent, date, color, name, or None
+    kind: str | None  # person, org, place, number, amount, percent, date, color, name, any, phrase, or None
     strong: bool  # an answer of this kind must be there (else refuse); weak kinds only shape the short answer
     sub: str | None = None  # for places: country, state or city when the question says so
     noun: str | None = None  # "which national park": "national park" (a phrase ending in it is the likeliest answer)
@@ -114,7 +115,7 @@ def answer_kind(question: str) -> Asked:
     if re.search(r"\bwho(?:m|se)?\b", low):
         return Asked("person", True)
     if re.search(r"\bwhich\s+(?!of\b)\w", low):
-        return Asked("name", False)  # "which tourist attraction / iconic role": most often a name
+        return Asked("any", False)  # "which tourist attraction / volcano / iconic role": most often a name, a place too
     if re.search(r"\bwhat\s+is\s+the\s+name\b|\bcalled\?\s*$|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
         return Asked("name", False)
     if _definite(q):
@@ -390,6 +391,8 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
         return [(i, n) for i, n in runs if not is_place(n)]
     if kind == "name":
         return [(m.start(1), m.group(1).strip()) for m in _QUOTED.finditer(s)] + [(i, n) for i, n in runs if not is_place(n)]
+    if kind == "any":
+        return [(m.start(1), m.group(1).strip()) for m in _QUOTED.finditer(s)] + runs
     return []
 
 
@@ -458,7 +461,7 @@ def _kind_fit(asked: Asked, phrase: str, sent: str, pos: int, head: list[str], u
         f *= 2.0  # "Yellowstone National Park" for "which national park"
     elif head and head[0] in ("team", "club", "franchise") and _team(phrase):
         f *= 2.0  # "Denver Broncos" for "which football team", not the family that bought it
-    if asked.kind in ("person", "org", "name"):
+    if asked.kind in ("person", "org", "name", "any"):
         if phrase not in person_like:
             person_like[phrase] = _person_like(phrase, sentences)
         if asked.kind == "person":
