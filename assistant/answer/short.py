@@ -114,6 +114,8 @@ def answer_kind(question: str) -> Asked:
             return Asked("name", False, None, title.group(1) if title else None)
     if re.search(r"\bwho(?:m|se)?\b", low):
         return Asked("person", True)
+    if re.search(r"\b(?:which|what)\s+(?:type|kind|sort)s?\s+of\b", low):
+        return Asked(None, False)  # "which type of extreme weather": a category, rarely a name
     if re.search(r"\bwhich\s+(?!of\b)\w", low):
         return Asked("any", False)  # "which tourist attraction / volcano / iconic role": most often a name, a place too
     if re.search(r"\bwhat\s+is\s+the\s+name\b|\bcalled\?\s*$|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
@@ -446,6 +448,16 @@ def _counted(question: str) -> str | None:
     return words[-1].rstrip("s") if words else None
 
 
+def _opens(sent: str, pos: int) -> bool:
+    return bool(re.fullmatch(r"\W*(?:\(CNN(?: Business)?\)\s*)?", sent[:pos]))
+
+
+def _named_inside(word: str, sentences: list[str]) -> bool:
+    """The word is capitalised somewhere other than at a sentence's start."""
+    rx = re.compile(r"(?<=[\w,;:’'\"”)]\s)" + re.escape(word) + r"\b")
+    return any(rx.search(s) for s in sentences)
+
+
 def _kind_fit(asked: Asked, phrase: str, sent: str, pos: int, head: list[str], unit: str | None, person_like: dict, sentences: list[str]) -> float:
     """How well a phrase fits what is asked, beyond its kind."""
     f = 1.0
@@ -469,7 +481,7 @@ def _kind_fit(asked: Asked, phrase: str, sent: str, pos: int, head: list[str], u
         elif person_like[phrase]:
             f *= 0.4  # "which group": al Qaeda, not its leader
         # the sentence's subject ("Adele has postponed ...", "(CNN) Dartmouth College announced ...")
-        if re.fullmatch(r"\W*(?:\(CNN(?: Business)?\)\s*)?", sent[:pos]):
+        if _opens(sent, pos):
             f *= 1.5
     return f
 
@@ -533,6 +545,9 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
                 continue  # "Who became governor after Rosselló resigned?" is not answered by Rosselló
             if phrase in named or (phrase.isupper() and phrase.lower() in qwords) or _acronyms(phrase) & {w.upper() for w in qwords}:
                 continue
+            if (asked.kind in ("name", "any") and " " not in phrase and _opens(sent, pos) and sent[pos - 1: pos] not in ("“", '"')
+                    and not _named_inside(phrase, sentences)):
+                continue  # "Coming soon to your Netflix account": capitalised only as the sentence's first word
             # nearer the words the sentence shares with the question, earlier sentences first
             dist = min((abs(pos - a) for a in anchors), default=200)
             sw = weights[si] if weights is not None else 1.0 / (1 + si)
