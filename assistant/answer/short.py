@@ -531,6 +531,7 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
     named = _acronyms(question)  # "WHO" is the question's "World Health Organization"
     unit = _counted(question) if asked.kind == "number" else None
     head = (asked.noun or "").split()[-1:]
+    noun_words = set((asked.noun or "").split())
     person_like: dict[str, bool] = {}
     votes: dict[str, list] = {}
     for si, sent in enumerate(sentences):
@@ -553,7 +554,8 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             sw = weights[si] if weights is not None else 1.0 / (1 + si)
             s = sw * (1.0 / (1 + dist / 60)) * (1.0 if anchors else 0.3)
             # a phrase that shares words with the question is more likely its subject than its answer
-            pw = [w for w in _words(phrase) if w not in _STOP]
+            # (the asked noun itself is no such sign: "Yellowstone National Park" for "which national park")
+            pw = [w for w in _words(phrase) if w not in _STOP and w not in noun_words]
             s *= 1.0 - 0.8 * (sum(1 for w in pw if w in qwords) / len(pw) if pw else 0.0)
             s *= 1.0 - min(pos, 400) / 4000  # ties: the earlier phrase
             if asked.kind == "place" and phrase.lower() in _GENERAL_PLACES:
