@@ -243,7 +243,9 @@ def is_place(name: str) -> bool:
 _ABBREV = re.compile(r"^(?:[A-Z]|Rep|Sen|Gov|Gen|Col|Sgt|Lt|Capt|Pres|Prof|Dr|Mr|Mrs|Ms|St|Jr|Sr|Inc|Corp|Co|U\.S|U\.K|Mt|Ft)\.$")
 _SENTENCE_START = set("""Approximately Nearly Around Almost Roughly About Some Several Many Most Few Legendary Famous Former Police
     Officials Authorities Scientists Experts Residents Critics Analysts Lawmakers Voters Americans Despite Amid Following Thanks
-    Both Each Every Either Neither Only Just Once Instead Although Because Though Unlike Like Yet Still""".split())
+    Both Each Every Either Neither Only Just Once Instead Although Because Though Unlike Like Yet Still Between Among Across
+    Through Within Without Against Along Amid Beyond Behind Inside Outside Except Per Via Unless Whether Besides Regardless
+    Currently Recently Previously Initially Eventually Ultimately Overall Additionally Separately Together""".split())
 
 
 def _not_name(word: str) -> bool:
