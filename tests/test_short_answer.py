@@ -130,6 +130,9 @@ def test_answer_kind_and_the_noun_asked_for(question, kind, noun):
     ("What NFL star announced his retirement?",
      ["Rob Gronkowski, a tight end with the New England Patriots and Tampa Bay Buccaneers, announced his retirement Tuesday."],
      "Rob Gronkowski"),
+    # a person whose surname ends in -s is still a person
+    ("Who won the governor's race in Arkansas?",
+     ["Sarah Huckabee Sanders won the race for governor of Arkansas on Tuesday."], "Sarah Huckabee Sanders"),
     # which group: the organisation, not the person it names again by surname; "Afghan" is no name
     ("A drone strike killed the world's most wanted terrorist, who was associated with which group?",
      ["The United States killed al Qaeda leader Ayman al-Zawahiri in a drone strike in the Afghan capital.",

@@ -401,11 +401,13 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
 
 
 def _team(name: str) -> bool:
-    """"Tampa Bay Buccaneers", "Denver Broncos": a place or several names before a plural is a team, not a person."""
+    """"Tampa Bay Buccaneers", "Denver Broncos": a place before a plural is a team, not a person
+    (while "Sarah Huckabee Sanders" is a person)."""
     words = name.split()
     last = words[-1]
-    plural = len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is"))
-    return plural and (len(words) >= 3 or is_place(" ".join(words[:-1])))
+    plural = len(words) >= 2 and len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is"))
+    return plural and (words[0] in ("New", "Los", "Las", "San", "Santa", "St.", "Golden") or is_place(words[0])
+                       or is_place(" ".join(words[:2])) or is_place(" ".join(words[:-1])))
 
 
 def _person_like(name: str, sentences: list[str]) -> bool:
