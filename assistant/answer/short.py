@@ -417,6 +417,8 @@ def _person_like(name: str, sentences: list[str]) -> bool:
     if len(words) < 2:
         return False
     last = re.sub(r"^(?:al|el|bin|ibn|abu)-", "", words[-1])
+    if is_place(last) or _not_name(last) or _ORG_SUFFIX.search(name):
+        return False  # "Bank of America" ... "in America": no surname
     alone = re.compile(r"(?<![\w’'-])(?<!the )(?<!The )" + re.escape(last) + r"(?![\w’'-]|\s+[A-Z])")
     for sent in sentences:
         for m in alone.finditer(sent):
