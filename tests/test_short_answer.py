@@ -130,6 +130,12 @@ def test_answer_kind_and_the_noun_asked_for(question, kind, noun):
     ("What NFL star announced his retirement?",
      ["Rob Gronkowski, a tight end with the New England Patriots and Tampa Bay Buccaneers, announced his retirement Tuesday."],
      "Rob Gronkowski"),
+    # "Game 6" is a label, not a team's name; the sentence's subject is
+    ("Which team won the Stanley Cup Final?",
+     ["The Colorado Avalanche defeated the Lightning in Game 6 to win the Stanley Cup on Sunday night."], "Colorado Avalanche"),
+    # New York is a state and a city
+    ("Which additional city did the governor designate as a drop-off location for migrant buses?",
+     ["Buses of migrants from Texas also arrived in New York, the new drop-off location, on Friday."], "New York"),
     # a person whose surname ends in -s is still a person
     ("Who won the governor's race in Arkansas?",
      ["Sarah Huckabee Sanders won the race for governor of Arkansas on Tuesday."], "Sarah Huckabee Sanders"),

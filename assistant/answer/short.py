@@ -301,8 +301,13 @@ def candidates(sentence: str, kind: str, sub: str | None = None) -> list[tuple[i
     """(offset, phrase) of every phrase of the kind in the sentence (``sub``: country, state or city)."""
     out = [(i, p) for i, p in _candidates(sentence, kind) if not _OUTLETS.match(p)]  # the reporter is not the answer
     if kind == "place" and sub:
-        out = [(i, p) for i, p in out if _place_sub(p) in (sub, None) and not (sub in ("state", "city") and p.lower() in _GENERAL_PLACES)]
+        out = [(i, p) for i, p in out if (_place_sub(p) in (sub, None) or (sub == "city" and p.lower() in _STATE_AND_CITY))
+               and not (sub in ("state", "city") and p.lower() in _GENERAL_PLACES)]
     return out
+
+
+# states that are also the names of cities ("Which city ...?" may be answered "New York")
+_STATE_AND_CITY = {"new york", "washington", "kansas city"}
 
 
 def _place_sub(name: str) -> str | None:
@@ -455,7 +460,8 @@ def _counted(question: str) -> str | None:
 
 
 def _opens(sent: str, pos: int) -> bool:
-    return bool(re.fullmatch(r"\W*(?:\(CNN(?: Business)?\)\s*)?", sent[:pos]))
+    """The phrase at ``pos`` opens the sentence ("(CNN) The Colorado Avalanche defeated ...")."""
+    return bool(re.fullmatch(r"\W*(?:\(CNN(?: Business)?\)\s*)?(?:The\s+)?", sent[:pos]))
 
 
 def _named_inside(word: str, sentences: list[str]) -> bool:
@@ -552,6 +558,8 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
                 continue  # "Who became governor after Rosselló resigned?" is not answered by Rosselló
             if phrase in named or (phrase.isupper() and phrase.lower() in qwords) or _acronyms(phrase) & {w.upper() for w in qwords}:
                 continue
+            if asked.kind in ("person", "org", "name", "any", "place") and " " not in phrase and re.match(r"\s+\d", sent[pos + len(phrase):]):
+                continue  # "Game 6", "Phase 2": a label, not a name
             if (asked.kind in ("name", "any") and " " not in phrase and _opens(sent, pos) and sent[pos - 1: pos] not in ("“", '"')
                     and not _named_inside(phrase, sentences)):
                 continue  # "Coming soon to your Netflix account": capitalised only as the sentence's first word
