@@ -28,7 +28,7 @@ class P:
 
 
 def test_prefer_recent_and_the_latest_report_of_a_story():
-    anchor = recency._ts("2022-10-13")
+    anchor = recency.published_ts("2022-10-13")
     old, new, undated = P("2017-05-01"), P("2022-10-10"), P(None)
     assert recency.prefer([old, undated, new], anchor, 7)[0] is new
     assert recency.prefer([old, new], None, 7) == [old, new]  # no anchor: unchanged

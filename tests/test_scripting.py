@@ -189,7 +189,7 @@ def test_the_api_tour_runs(home, tmp_path):
     assert "ingest: 12 added, 0 unchanged, 0 failed" in out and "sources: 12 articles" in out
     assert "[30156a161e44@1#0] On Wednesday, the German government said" in out  # show
     assert "search: " in out and "Puerto Rico" in out
-    assert "ask: According to Wikinews (English), 2020-09-05" in out and "[1] 30156a161e44@1#0" in out
+    assert "ask: Novichok. According to Wikinews (English), 2020-09-05" in out and "[1] 30156a161e44@1#0" in out
     assert out.count("streamed: ") >= 1 and "refused: False" in out
     assert "brief: 3 points on Navalny" in out and "brief (2030 onwards): empty - nothing to brief" in out
     assert "-> 11 articles left" in out and "check: ok" in out

@@ -92,7 +92,9 @@ def test_short_answer_from_the_schema_only_when_the_supported_text_bears_it_out(
     assert doc["short_answer"] == "Novichok" and not doc["refused"]
     llm.queue_reply(json.dumps({"short_answer": "Sarin", "sentences": [{"text": text, "keys": [int(key)]}]}))
     doc = seeded("ask", Q_NAVALNY, "--json").json()
-    assert doc["short_answer"] is None and any("Sarin" in n for n in doc["notes"])
+    # the model's "Sarin" is not shown; the short answer is the phrase of the supported sentence
+    # that answers "which nerve agent" (assistant.answer.short), with a note saying why
+    assert doc["short_answer"] == "Novichok" and any("Sarin" in n for n in doc["notes"])
 
 
 @pytest.mark.parametrize("reply, reason", [

@@ -50,6 +50,8 @@ class Plan:
     as_of: str = ""
     mode: str = "text"
     match: str = ""  # the question without its time words: what sentences are matched against
+    # the question's time words as a recency preference: (anchor timestamp, window in days), or None
+    recency: tuple[float, float] | None = None
 
     @classmethod
     def for_briefing(cls, context: Context, as_of: str, mode: str) -> "Plan":

@@ -74,16 +74,18 @@ class Answerer:
 
         tw = recency.split(question)  # "this week", "recently": a recency preference, not words to match
         k = k or self.default_k()
+        anchor = recency.anchor_ts(filters, self.lib.conn) if tw.window_days is not None else None
         if passages is None:
             if tw.window_days is None:
                 passages = self.retriever.search(tw.query, k=k, filters=filters, per_article=2)
             else:
                 found = self.retriever.search(tw.query, k=2 * k, filters=filters, per_article=2)
-                passages = recency.prefer(found, recency.anchor_ts(filters, self.lib.conn), tw.window_days)[:k]
+                passages = recency.prefer(found, anchor, tw.window_days)[:k]
         ctx = ctxmod.build(passages, budget or self.budget())
         as_of = as_of_date(filters, [p.published for p in passages])
         mode = mode or (citing.response_modes(self.settings, self.llm)[0][0] if self.llm is not None else "text")
-        return Plan(question, passages, ctx, self.messages(mode, ctx.text, question, as_of), as_of, mode, match=tw.query)
+        return Plan(question, passages, ctx, self.messages(mode, ctx.text, question, as_of), as_of, mode, match=tw.query,
+                    recency=(anchor, tw.window_days) if anchor is not None and tw.window_days is not None else None)
 
     def messages(self, mode: str, context_text: str, question: str, as_of: str) -> list[dict]:
         system = self.t_system if mode == "text" else self.t_system_json
@@ -136,16 +138,31 @@ class Answerer:
         answer.notes.append(f"refused: {why}")
         return answer
 
-    def _extractive(self, answer: Answer, plan: Plan, on_sentence) -> Answer:
+    def extractive_inputs(self, plan: Plan):
+        """What the extractive engine decides on: (question to match, evidence items, their texts,
+        scores, (article, position) of each); the answers eval replays its threshold from these."""
+        from ..retrieve import recency
+
         items = list(plan.context.evidence.values())
         ranks = []
         for k in items:  # rank of the passage each sentence came from
             ranks.append(next((i for i, p in enumerate(plan.passages) if p.article_id == k.sentence.article_id and k.sentence.id in p.sentence_ids), 0))
         texts = [k.sentence.text for k in items]
-        emb, min_score = extractive.settings_for(self.embedder)
+        emb, _ = extractive.settings_for(self.embedder)
         q = plan.match or plan.question
         where = [(k.sentence.article_id, k.sentence.index) for k in items]
-        d = extractive.decide(q, texts, extractive.score(q, texts, ranks, emb), min_score, where)
+        scored = extractive.score(q, texts, ranks, emb)
+        if plan.recency is not None:
+            # "this week": a sentence from a report outside the window counts for less (and a
+            # question only old reports match is refused rather than answered with old news)
+            anchor, window = plan.recency
+            extractive.prefer_recent(scored, [recency.published_ts(k.published) for k in items], anchor, window)
+        return q, items, texts, scored, where
+
+    def _extractive(self, answer: Answer, plan: Plan, on_sentence) -> Answer:
+        q, items, texts, scored, where = self.extractive_inputs(plan)
+        _, min_score = extractive.settings_for(self.embedder)
+        d = extractive.decide(q, texts, scored, min_score, where)
         if not d.chosen:
             answer.rejected += [{"text": texts[i], "keys": [items[i].key], "reason": why} for i, why in d.rejected]
             return self._refuse(answer, d.refusal or "no source sentence answers the question")
@@ -179,7 +196,7 @@ class Answerer:
         def attempt(mode: str):
             plan = latest[0]
             if mode != plan.mode:
-                plan = Plan(plan.question, plan.passages, plan.context, self.messages(mode, plan.context.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match)
+                plan = Plan(plan.question, plan.passages, plan.context, self.messages(mode, plan.context.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match, recency=plan.recency)
             answer.prompt = plan.messages
             try:
                 return plan, self._call(answer, plan, stream, on_sentence)
@@ -187,7 +204,7 @@ class Answerer:
                 # shrink the context to half and retry once
                 smaller = ctxmod.build(plan.passages, max(128, plan.context.tokens // 2))
                 answer.notes.append("the context was too long for the model; retried with half of it")
-                plan = latest[0] = Plan(plan.question, plan.passages, smaller, self.messages(mode, smaller.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match)
+                plan = latest[0] = Plan(plan.question, plan.passages, smaller, self.messages(mode, smaller.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match, recency=plan.recency)
                 answer.prompt = plan.messages
                 return plan, self._call(answer, plan, stream, on_sentence)
 

@@ -4,7 +4,8 @@ quotes; refuse when no sentence holds an answer of the asked kind) and usable by
 (the phrase of the model's first sentence).
 
 Kinds: person, org, place, number, amount (money), percent, date, color, name (a capitalised
-name or a quoted title, for "which show/movie/..."). "Who is Jim Mattis?" asks for a description,
+name or a quoted title, for "which show/movie/..."), any (a name or a place, for "which" and a noun
+none of the lists knows), phrase (what a sentence states to be "the ..." of "What is the ...?"). "Who is Jim Mattis?" asks for a description,
 "why"/"what did ... say" for an explanation: no kind, no short answer.
 
 No model: patterns, capitalised runs and small word lists (places from babel's territory names
@@ -60,9 +61,10 @@ def _last_question(question: str) -> str:
 
 @dataclass(frozen=True)
 class Asked:
-    kind: str | None  # person, org, place, number, amount, percent, date, color, name, or None
+    kind: str | None  # person, org, place, number, amount, percent, date, color, name, any, phrase, or None
     strong: bool  # an answer of this kind must be there (else refuse); weak kinds only shape the short answer
     sub: str | None = None  # for places: country, state or city when the question says so
+    noun: str | None = None  # "which national park": "national park" (a phrase ending in it is the likeliest answer)
 
 
 def answer_kind(question: str) -> Asked:
@@ -77,7 +79,8 @@ def answer_kind(question: str) -> Asked:
         return Asked("number", True)
     if re.search(r"\bwhat\s+percent(?:age)?\b|\bwhat\s+share\b|\bwhat\s+proportion\b", low):
         return Asked("percent", True)
-    if re.search(r"\bhow\s+much\b|\bwhat\s+(?:was|is)\s+the\s+(?:[\w-]+\s+){0,4}(?:price|cost|amount|fine)\b|\bwhat\s+(?:price|cost|amount|sum|fine|salary|wage)\b|\bwhich\s+(?:hourly\s+)?amount\b|\bhow\s+much\s+money\b", low):
+    if re.search(r"\bhow\s+much\b|\bwhat\s+(?:was|is)\s+the\s+(?:[\w-]+\s+){0,4}(?:price|cost|amount|fine)\b|\bwhat\s+(?:price|cost|amount|sum|fine|salary|wage)\b|\bwhich\s+(?:hourly\s+)?amount\b|\bhow\s+much\s+money\b"
+                 r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:figure|sum|milestone|total)\b", low):
         return Asked("amount", True)
     if re.search(r"\bwhen\b|\bwhat\s+(?:year|date|day|month|time)\b|\bhow\s+soon\b|\bhow\s+long\b|\bwhich\s+(?:year|date|day|month)\b", low):
         return Asked("date", True)
@@ -99,18 +102,63 @@ def answer_kind(question: str) -> Asked:
         if place:
             noun = place.group(1)
             sub = "country" if noun in ("country", "countries", "nation") else "state" if noun in ("state", "states") else "city" if noun in ("city", "cities", "town", "capital") else None
-            return Asked("place", True, sub)
-        if re.match(adj + _rx(_PERSON_NOUNS) + r"\b", head):
-            return Asked("person", True)
-        if re.match(adj + _rx(_ORG_NOUNS) + r"\b", head):
-            return Asked("org", True)
-        if re.match(adj + _rx(_TITLE_NOUNS) + r"\b", head) or re.search(r"\bcalled\b|\bname\s+of\b|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
-            return Asked("name", False)
+            return Asked("place", True, sub, noun)
+        person = re.match(adj + "(" + _rx(_PERSON_NOUNS) + r")\b", head)
+        if person:
+            return Asked("person", True, None, person.group(1))
+        org = re.match(adj + "(" + _rx(_ORG_NOUNS) + r")\b", head)
+        if org:
+            return Asked("org", True, None, org.group(1))
+        title = re.match(adj + "(" + _rx(_TITLE_NOUNS) + r")\b", head)
+        if title or re.search(r"\bcalled\b|\bname\s+of\b|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
+            return Asked("name", False, None, title.group(1) if title else None)
     if re.search(r"\bwho(?:m|se)?\b", low):
         return Asked("person", True)
+    if re.search(r"\b(?:which|what)\s+(?:type|kind|sort)s?\s+of\b", low):
+        return Asked(None, False)  # "which type of extreme weather": a category, rarely a name
+    if re.search(r"\bwhich\s+(?!of\b)\w", low):
+        return Asked("any", False)  # "which tourist attraction / volcano / iconic role": most often a name, a place too
     if re.search(r"\bwhat\s+is\s+the\s+name\b|\bcalled\?\s*$|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
         return Asked("name", False)
+    if _definite(q):
+        return Asked("phrase", False)  # "What is the biggest security threat ...?": the phrase stated to be it
     return Asked(None, False)
+
+
+_COPULA = r"(?:is|was|are|were|remains|remained|became|becomes|poses|posed|as|'s|’s)"
+
+
+def _definite(question: str) -> list[str] | None:
+    """The words of "the ..." in "What is the biggest security threat in ...?", else None."""
+    m = re.match(r"\W*what\s+(?:is|was|are|were)\s+the\s+((?:[\w’'-]+\s*){1,4}?)(?=\s+(?:in|on|of|for|at|to|from|according|that|which|who|behind)\b|[?,]|$)",
+                 question, re.I)
+    if not m:
+        return None
+    words = _words(m.group(1))
+    return words if len(words) >= 2 else None
+
+
+def _phrase_candidates(question: str, sentence: str) -> list[tuple[int, str]]:
+    """The noun phrase a sentence states to be "the ..." of the question: "climate change posed the
+    biggest security threat" / "the biggest threat is climate change" (lower-case answers that no
+    name pattern finds)."""
+    words = _definite(_last_question(question))
+    if not words:
+        return []
+    tail = r"\s+".join(re.escape(w) for w in words[-2:])
+    out = []
+    for m in re.finditer(r"\b" + tail + r"\b", sentence, re.I):
+        left = sentence[:m.start()]
+        # "... that climate change posed the biggest" / "climate change, the biggest"
+        lm = re.search(r"(?:^|[,;:(“\"]|\bthat|\bsaying|\bsaid)\s*((?:(?!(?:that|saying|said)\b)[\w’'-]+\s+){1,4}?)(?:" + _COPULA + r"\s+|,\s+)?(?:the|its|their|a)\s+(?:[\w’'-]+\s+){0,2}$",
+                       left, re.I)
+        if lm:
+            out.append((lm.start(1), lm.group(1).strip()))
+        right = sentence[m.end():]
+        rm = re.match(r"(?:\s+[\w’'-]+){0,3}?\s+" + _COPULA + r"\s+((?:[\w’'-]+\s*){1,4}?)(?=[,.;]|\s+(?:that|which|and|but|according)\b|$)", right, re.I)
+        if rm:
+            out.append((m.end() + rm.start(1), rm.group(1).strip()))
+    return [(i, p) for i, p in out if p and p.split()[0].lower() not in _STOP]
 
 
 def _starts_with_name(text: str) -> bool:
@@ -138,7 +186,10 @@ _DATE = re.compile(
 )
 _COLORS = re.compile(r"\b(?:red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|gr[ae]y|gold|golden|silver|beige|teal|turquoise|maroon|magenta|plaid|navy|crimson|lavender|indigo)\b", re.I)
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,60})[”\"]")
-_CAPS = re.compile(r"(?:(?:[A-Z][\w’'&.-]*|&|of|de|the|and|du|la|von|van|al|bin)\s+)*[A-Z][\w’'&.-]*")
+# a capitalised word, or one behind an Arabic particle ("al-Qaida", "Ayman al-Zawahiri")
+_CAP_WORD = r"(?:(?:al|el|bin|ibn|abu)-)?[A-Z][\w’'&.-]*"
+# runs start at a word start: the "al" ending "dysfunctional Roy" is no particle
+_CAPS = re.compile(r"(?<![\w’'-])(?:(?:" + _CAP_WORD + r"|&|of|de|the|and|du|la|von|van|al|bin)\s+)*" + _CAP_WORD)
 _NOT_NAME = set("""A An The And Or But If In On At To For From By With About As Of Is Are Was Were It He She They We You I His Her
     Their Its Our This That These Those There Here Then So Also Any Some All No Not Yes Than More Most Mr Mrs Ms Dr According
     However Meanwhile While When Where What Who Which Why How After Before During Since Until Under Over Now Still Even
@@ -192,7 +243,9 @@ def is_place(name: str) -> bool:
 _ABBREV = re.compile(r"^(?:[A-Z]|Rep|Sen|Gov|Gen|Col|Sgt|Lt|Capt|Pres|Prof|Dr|Mr|Mrs|Ms|St|Jr|Sr|Inc|Corp|Co|U\.S|U\.K|Mt|Ft)\.$")
 _SENTENCE_START = set("""Approximately Nearly Around Almost Roughly About Some Several Many Most Few Legendary Famous Former Police
     Officials Authorities Scientists Experts Residents Critics Analysts Lawmakers Voters Americans Despite Amid Following Thanks
-    Both Each Every Either Neither Only Just Once Instead Although Because Though Unlike Like Yet Still""".split())
+    Both Each Every Either Neither Only Just Once Instead Although Because Though Unlike Like Yet Still Between Among Across
+    Through Within Without Against Along Amid Beyond Behind Inside Outside Except Per Via Unless Whether Besides Regardless
+    Currently Recently Previously Initially Eventually Ultimately Overall Additionally Separately Together""".split())
 
 
 def _not_name(word: str) -> bool:
@@ -248,8 +301,13 @@ def candidates(sentence: str, kind: str, sub: str | None = None) -> list[tuple[i
     """(offset, phrase) of every phrase of the kind in the sentence (``sub``: country, state or city)."""
     out = [(i, p) for i, p in _candidates(sentence, kind) if not _OUTLETS.match(p)]  # the reporter is not the answer
     if kind == "place" and sub:
-        out = [(i, p) for i, p in out if _place_sub(p) in (sub, None) and not (sub in ("state", "city") and p.lower() in _GENERAL_PLACES)]
+        out = [(i, p) for i, p in out if (_place_sub(p) in (sub, None) or (sub == "city" and p.lower() in _STATE_AND_CITY))
+               and not (sub in ("state", "city") and p.lower() in _GENERAL_PLACES)]
     return out
+
+
+# states that are also the names of cities ("Which city ...?" may be answered "New York")
+_STATE_AND_CITY = {"new york", "washington", "kansas city"}
 
 
 def _place_sub(name: str) -> str | None:
@@ -278,8 +336,24 @@ def _countries() -> frozenset:
     return frozenset(names)
 
 
+# a name ending in one of these is a place ("Yellowstone National Park", "Buchanan County")
+_PLACE_TYPE = re.compile(r"\s(?:Park|County|Island|Islands|Airport|Province|Valley|Lake|River|Bay|Beach|Canyon|Mountains?|Forest|"
+                         r"Desert|Strait|Sea|Ocean|Gulf|Peninsula|Coast|Volcano|Reservoir|Falls)$")
+_DEMONYM_END = re.compile(r"(?:an|ian|ean|ese|ish|i|ic)$")
+
+
+def _demonym(name: str) -> bool:
+    """"Afghan", "Ukrainian", "Chinese": an adjective of a country, not a name of its own."""
+    w = name.lower()
+    if " " in w or len(w) < 4 or not _DEMONYM_END.search(w) or w in _places():
+        return False
+    return any(p.startswith(w[:4]) for p in _countries())
+
+
 def _candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
     s = sentence
+    if kind == "phrase":
+        return []  # read with the question (best_candidates: _phrase_candidates)
     if kind == "amount":  # "how much have prices increased?" is answered by a percentage too
         return [(m.start(), m.group(0).strip()) for m in _AMOUNT.finditer(s)] + [(m.start(), m.group(0).strip()) for m in _PERCENT.finditer(s)]
     if kind == "percent":
@@ -291,6 +365,8 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
             if any(a <= m.start() < b for a, b in spans):
                 continue  # a year is not a count
             tail = s[m.end(): m.end() + 12]
+            if re.match(r"(?:st|nd|rd|th)\b", tail, re.I):
+                continue  # "his 15th title": an ordinal, not a count
             if tail.startswith(("%", " percent")) or s[max(0, m.start() - 1): m.start()] in ("$", "£", "€"):
                 continue
             out.append((m.start(), m.group(0).strip()))
@@ -304,27 +380,122 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
         out = []
         for i, n in runs:
             before = s[max(0, i - 16): i].lower()
-            if is_place(n) or re.search(r"\b(?:city|town|village|province|state|county|region|island|capital)\s+of\s+$", before):
+            if is_place(n) or re.search(r"\b(?:city|town|village|province|state|county|region|island|capital)\s+of\s+$", before) or _PLACE_TYPE.search(n):
                 out.append((i, n))
             else:  # "Mexico City's", "Puerto Rico and the Dominican Republic": a known place inside a run
                 for p in re.split(r"\s+(?:and|&)\s+", n):
                     if is_place(p):
                         out.append((i + n.find(p), p))
         return out
+    # no demonyms ("Afghan"), no shouted headlines or datelines ("MATCH MADE IN AIRLINE", "NEW YORK CITY –")
+    runs = [(i, n) for i, n in runs if not _demonym(n) and not (len(n.split()) >= 2 and n.isupper())]
     if kind == "person":
         out = []
         for i, n in runs:
-            words = n.split()
-            if is_place(n) or _ORG_SUFFIX.search(n) or _INSTITUTION.search(n) or n.isupper():
+            if is_place(n) or _ORG_SUFFIX.search(n) or _INSTITUTION.search(n) or n.isupper() or _team(n):
                 continue
-            if len(words) >= 2 or (i > 0 and _TITLES.match(s[:i].split()[-1] if s[:i].split() else "")):
-                out.append((i, n))
+            out.append((i, n))  # one word ("Adele", "Johnson") too: best_candidates weighs it down
         return out
     if kind == "org":
         return [(i, n) for i, n in runs if not is_place(n)]
     if kind == "name":
         return [(m.start(1), m.group(1).strip()) for m in _QUOTED.finditer(s)] + [(i, n) for i, n in runs if not is_place(n)]
+    if kind == "any":
+        return [(m.start(1), m.group(1).strip()) for m in _QUOTED.finditer(s)] + runs
     return []
+
+
+def _team(name: str) -> bool:
+    """"Tampa Bay Buccaneers", "Denver Broncos": a place before a plural is a team, not a person
+    (while "Sarah Huckabee Sanders" is a person)."""
+    words = name.split()
+    last = words[-1]
+    plural = len(words) >= 2 and len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is"))
+    return plural and (words[0] in ("New", "Los", "Las", "San", "Santa", "St.", "Golden") or is_place(words[0])
+                       or is_place(" ".join(words[:2])) or is_place(" ".join(words[:-1])))
+
+
+def _person_like(name: str, sentences: list[str]) -> bool:
+    """Named again by the last word alone ("... Ayman al-Zawahiri ... killed Zawahiri"): how news
+    refers to a person; an organisation is "the Broncos" or its full name."""
+    words = name.split()
+    if len(words) < 2:
+        return False
+    last = re.sub(r"^(?:al|el|bin|ibn|abu)-", "", words[-1])
+    if is_place(last) or _not_name(last) or _ORG_SUFFIX.search(name):
+        return False  # "Bank of America" ... "in America": no surname
+    alone = re.compile(r"(?<![\w’'-])(?<!the )(?<!The )" + re.escape(last) + r"(?![\w’'-]|\s+[A-Z])")
+    for sent in sentences:
+        for m in alone.finditer(sent):
+            before = sent[max(0, m.start() - len(words[-2]) - 2): m.start()]
+            if words[-2] not in before:
+                return True
+    return False
+
+
+def _acronyms(text: str) -> set[str]:
+    """"World Health Organization" -> "WHO"; "Centers for Disease Control and Prevention" -> "CDC"."""
+    out = set()
+    for _, n in _cap_runs(text):
+        caps = [w[0] for w in n.split() if w[:1].isupper()]
+        if len(caps) >= 2:
+            out.add("".join(caps))
+    return out
+
+
+_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "mile", "kilometer", "foot", "feet", "meter", "pound",
+          "ton", "game", "time", "point", "vote", "seat", "case", "death", "people", "person"}
+
+
+def _counted(question: str) -> str | None:
+    """What "how many" counts: "How many hot dogs did ..." -> "dog"."""
+    m = re.search(r"\bhow\s+many\s+((?:[\w-]+\s+){0,3}?)[\w-]*?(?=\s+(?:did|do|does|was|were|is|are|has|have|had|will|would|"
+                  r"can|could|of|in|on|at|for|to|from|were)\b|\s*[?.]|$)", question, re.I)
+    if not m:
+        return None
+    words = _words(m.group(0))[2:]
+    if len(words) > 1 and words[-1].endswith("ed"):
+        words = words[:-1]  # "how many people died": people
+    return words[-1].rstrip("s") if words else None
+
+
+def _opens(sent: str, pos: int) -> bool:
+    """The phrase at ``pos`` opens the sentence ("(CNN) The Colorado Avalanche defeated ...")."""
+    return bool(re.fullmatch(r"\W*(?:\(CNN(?: Business)?\)\s*)?(?:The\s+)?", sent[:pos]))
+
+
+def _named_inside(word: str, sentences: list[str]) -> bool:
+    """The word is capitalised somewhere other than at a sentence's start."""
+    rx = re.compile(r"(?<=[\w,;:’'\"”)]\s)" + re.escape(word) + r"\b")
+    return any(rx.search(s) for s in sentences)
+
+
+def _kind_fit(asked: Asked, phrase: str, sent: str, pos: int, head: list[str], unit: str | None, person_like: dict, sentences: list[str]) -> float:
+    """How well a phrase fits what is asked, beyond its kind."""
+    f = 1.0
+    words = phrase.split()
+    if asked.kind == "number" and unit:
+        after = _words(sent[pos + len(phrase): pos + len(phrase) + 40])[:4]
+        stems = [w.rstrip("s") for w in after]
+        if unit in stems:
+            f *= 3.0  # "63 hot dogs" for "how many hot dogs"
+        elif stems and stems[0] in _UNITS and unit in _UNITS:
+            f *= 0.3  # "three hours" for "how many minutes"
+    if head and words and words[-1].lower().rstrip("s") == head[0].rstrip("s"):
+        f *= 2.0  # "Yellowstone National Park" for "which national park"
+    elif head and head[0] in ("team", "club", "franchise") and _team(phrase):
+        f *= 2.0  # "Denver Broncos" for "which football team", not the family that bought it
+    if asked.kind in ("person", "org", "name", "any"):
+        if phrase not in person_like:
+            person_like[phrase] = _person_like(phrase, sentences)
+        if asked.kind == "person":
+            f *= 1.5 if person_like[phrase] else (0.5 if len(words) == 1 else 1.0)
+        elif person_like[phrase]:
+            f *= 0.4  # "which group": al Qaeda, not its leader
+        # the sentence's subject ("Adele has postponed ...", "(CNN) Dartmouth College announced ...")
+        if _opens(sent, pos):
+            f *= 1.5
+    return f
 
 
 # --- choosing ----------------------------------------------------------------------------
@@ -369,26 +540,41 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
     qwords = set(_words(question))
     qcontent = {w for w in qwords if w not in _STOP and len(w) > 2}
     pairs = bool(re.search(r"\b(?:which|what)\s+two\b|\bwho\s+are\s+the\s+two\b", question, re.I))
+    named = _acronyms(question)  # "WHO" is the question's "World Health Organization"
+    unit = _counted(question) if asked.kind == "number" else None
+    head = (asked.noun or "").split()[-1:]
+    noun_words = set((asked.noun or "").split())
+    person_like: dict[str, bool] = {}
     votes: dict[str, list] = {}
     for si, sent in enumerate(sentences):
         toks = [(m.start(), m.group(0).lower()) for m in _TOKEN.finditer(sent)]
         anchors = [pos for pos, w in toks if w in qcontent or w.rstrip("s") in qcontent]
-        for pos, phrase in candidates(sent, asked.kind, asked.sub):
+        found = _phrase_candidates(question, sent) if asked.kind == "phrase" else candidates(sent, asked.kind, asked.sub)
+        for pos, phrase in found:
             phrase = _digits(phrase.strip(" ,.;:"))
             if not phrase or len(phrase.split()) > MAX_WORDS or _in_question(phrase, qwords):
                 continue
             if asked.kind == "person" and any(w in qwords for w in _words(phrase) if w not in _STOP and len(w) > 2):
                 continue  # "Who became governor after Rosselló resigned?" is not answered by Rosselló
+            if phrase in named or (phrase.isupper() and phrase.lower() in qwords) or _acronyms(phrase) & {w.upper() for w in qwords}:
+                continue
+            if asked.kind in ("person", "org", "name", "any", "place") and " " not in phrase and re.match(r"\s+\d", sent[pos + len(phrase):]):
+                continue  # "Game 6", "Phase 2": a label, not a name
+            if (asked.kind in ("name", "any") and " " not in phrase and _opens(sent, pos) and sent[pos - 1: pos] not in ("“", '"')
+                    and not _named_inside(phrase, sentences)):
+                continue  # "Coming soon to your Netflix account": capitalised only as the sentence's first word
             # nearer the words the sentence shares with the question, earlier sentences first
             dist = min((abs(pos - a) for a in anchors), default=200)
             sw = weights[si] if weights is not None else 1.0 / (1 + si)
             s = sw * (1.0 / (1 + dist / 60)) * (1.0 if anchors else 0.3)
             # a phrase that shares words with the question is more likely its subject than its answer
-            pw = [w for w in _words(phrase) if w not in _STOP]
+            # (the asked noun itself is no such sign: "Yellowstone National Park" for "which national park")
+            pw = [w for w in _words(phrase) if w not in _STOP and w not in noun_words]
             s *= 1.0 - 0.8 * (sum(1 for w in pw if w in qwords) / len(pw) if pw else 0.0)
             s *= 1.0 - min(pos, 400) / 4000  # ties: the earlier phrase
             if asked.kind == "place" and phrase.lower() in _GENERAL_PLACES:
                 s *= 0.3
+            s *= _kind_fit(asked, phrase, sent, pos, head, unit, person_like, sentences)
             key = phrase.lower()
             v = votes.setdefault(key, [phrase, 0.0, si])
             v[1] += s

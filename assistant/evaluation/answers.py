@@ -239,15 +239,9 @@ class _CachedEmbedder:
 
 def _replayable(ans, question: str, f, k: int) -> dict:
     """The extractive engine's inputs for one question, so a threshold can be replayed cheaply."""
-    from ..answer import extractive
-
     plan = ans.plan(question, f, k)
-    items = list(plan.context.evidence.values())
-    ranks = [next((i for i, p in enumerate(plan.passages) if k2.sentence.id in p.sentence_ids), 0) for k2 in items]
-    texts = [x.sentence.text for x in items]
-    emb, _ = extractive.settings_for(ans.embedder)
-    q = plan.match or plan.question
-    return {"question": q, "texts": texts, "where": [(x.sentence.article_id, x.sentence.index) for x in items], "scored": extractive.score(q, texts, ranks, emb) if texts else []}
+    q, _, texts, scored, where = ans.extractive_inputs(plan)  # the scores the engine decides on
+    return {"question": q, "texts": texts, "where": where, "scored": scored if texts else []}
 
 
 def _objective(r: dict) -> float:

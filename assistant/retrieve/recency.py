@@ -66,7 +66,7 @@ def anchor_ts(filters, conn) -> float | None:
     return newest_published_ts(conn, filters or Filters())
 
 
-def _ts(published: str | None) -> float | None:
+def published_ts(published: str | None) -> float | None:
     if not published:
         return None
     try:
@@ -98,7 +98,7 @@ def prefer(passages: list, anchor: float | None, window_days: float | None) -> l
         return list(passages)
     scored = []
     for i, p in enumerate(passages):
-        ts = _ts(getattr(p, "published", None))
+        ts = published_ts(getattr(p, "published", None))
         scored.append((weight(ts, anchor, window_days) / (1 + 0.25 * i), i, p, ts))
     scored.sort(key=lambda x: (-x[0], x[1]))
     ordered = [p for _, _, p, _ in scored]
