@@ -90,6 +90,17 @@ def newest_published_ts(conn, filters) -> float | None:
     return float(row[0]) if row and row[0] is not None else None
 
 
+def published_of_chunks(conn, chunk_ids: list[str]) -> dict[str, float | None]:
+    """{chunk_id: publication time of the revision the chunk belongs to (None when undated)}."""
+    out: dict[str, float | None] = {}
+    for i in range(0, len(chunk_ids), 500):
+        part = chunk_ids[i : i + 500]
+        out.update(conn.execute(
+            f"""SELECT c.chunk_id, r.published_ts FROM chunks c JOIN revisions r USING (article_id, revision)
+                WHERE c.chunk_id IN ({','.join('?' * len(part))})""", part).fetchall())
+    return out
+
+
 def articles_with_revision_in(conn, filters) -> set[str]:
     """Articles with any committed revision passing the filters (chat's /sources)."""
     where, args = filters.sql("r")

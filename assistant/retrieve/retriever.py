@@ -17,7 +17,7 @@ from ..errors import EmbedderMismatch, UsageError
 from ..library import search as store_search
 from ..library.news import groups_for
 from ..types import Sentence
-from . import lexical
+from . import lexical, recency
 from .filters import Filters
 from .fusion import rrf
 
@@ -65,6 +65,10 @@ class Tuning:
     # article level: how many of an article's best chunks in a list make its score there
     # (1: the article's rank by its best chunk; m > 1: the reciprocal ranks of its best m chunks summed)
     article_chunks: int = 1
+    # hybrid: time words in the query ("this week", "recently") weigh each fused article by how
+    # near its date is to --as-of (else the newest date in scope), recency.weight; chosen on the
+    # tuning weeks asked as of their date (docs/retrieval.md). The words stay in the matched text.
+    time_words: bool = True
 
 
 class Reranker:
@@ -148,16 +152,39 @@ class Retriever:
         lex = self.lexical_candidates(query, filters, n)
         den = self.dense_candidates(query, filters, n, vector)
         fused = fuse(den, lex, self.tuning)
+        when = self.time_preference(query, filters)
+        if when is not None:
+            fused = self.prefer_recent(fused, *when)
         narrowing = filters.unnarrowed()
         if narrowing is None:
             return fused
         # Fusion is by rank, so a filter that removes other articles would reorder the ones it
         # keeps (a kept article could fall below one that overtook it). Rank as without the
         # filter, keep what the filter admits, then add what only the filtered search found.
+        # The time words weigh both rankings from the same anchor, so the order stays comparable.
         if vector is None and self.embedder is not None and self.index is not None:
             vector = self.embedder.embed_query(query)  # once for both searches
         wide = fuse(self.dense_candidates(query, narrowing, n, vector), self.lexical_candidates(query, narrowing, n), self.tuning)
+        if when is not None:
+            wide = self.prefer_recent(wide, *when)
         return restrict(wide, self.visible_chunks([c for c, _ in wide], filters), fused)
+
+    def time_preference(self, query: str, filters: Filters) -> tuple[float, float] | None:
+        """(anchor timestamp, window in days) when the query has time words and a date to anchor
+        them at (--as-of, else the newest publication date in scope); None otherwise."""
+        if not self.tuning.time_words:
+            return None
+        window = recency.split(query).window_days
+        if window is None:
+            return None
+        t0 = time.perf_counter()
+        anchor = recency.anchor_ts(filters, self.lib.conn)
+        self.timings["anchor_ms"] = (time.perf_counter() - t0) * 1000
+        return None if anchor is None else (anchor, window)
+
+    def prefer_recent(self, ranked: list[tuple[str, float]], anchor: float, window: float) -> list[tuple[str, float]]:
+        published = store_search.published_of_chunks(self.lib.conn, [c for c, _ in ranked])
+        return prefer_recent(ranked, published, anchor, window)
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid", filters: Filters | None = None,
                per_article: int = 2, vector=None) -> list[Passage]:
@@ -241,6 +268,15 @@ def fuse(den: list[tuple[str, float]], lex: list[tuple[str, float]], t: Tuning) 
     ordered = sorted(chunks, key=lambda cs: (-score[cs[0].split("@", 1)[0]], -cs[1]))
     # the score shown is the article's fused score, so scores fall as ranks rise
     return [(cid, score[cid.split("@", 1)[0]]) for cid, _ in ordered]
+
+
+def prefer_recent(ranked: list[tuple[str, float]], published: dict[str, float | None], anchor: float, window: float) -> list[tuple[str, float]]:
+    """A fused ranking reweighed for time words: each score times recency.weight of its chunk's
+    publication time (1 inside the window before the anchor, halved per further window), best
+    first. A pure function, shared by search and the retrieval eval; stable, so an article's chunks
+    keep their order."""
+    scored = [(c, s * recency.weight(published.get(c), anchor, window)) for c, s in ranked]
+    return sorted(scored, key=lambda cs: -cs[1])
 
 
 def restrict(wide: list[tuple[str, float]], admitted: set[str], narrow: list[tuple[str, float]]) -> list[tuple[str, float]]:
