@@ -142,7 +142,7 @@ def test_builtin_retrieval_eval_on_the_seeds(cli, tmp_path):
     assert r.code == 0, r
     doc = r.json()
     rows = doc["tables"]["report/all/none"]
-    assert set(rows) == {"dense", "lexical", "hybrid", "hybrid, own url"} and rows["hybrid"]["n"] == 12
+    assert set(rows) == {"dense", "lexical", "hybrid", "hybrid, own url", "hybrid, no time words"} and rows["hybrid"]["n"] == 12
     mean, lo, hi = rows["hybrid"]["recall@5"]
     assert lo <= mean <= hi and mean >= 0.9  # 12 hand-written questions about 12 articles
     as_of = doc["tables"]["report/all/as_of"]

@@ -25,40 +25,49 @@ def visible_revisions_sql(filters) -> tuple[str, list]:
     )
 
 
+def searchable_sql(alias: str, filters) -> tuple[str, list]:
+    """A condition that the revision row `alias` is its article's searchable one (so committed),
+    checked for that article alone (visible_revisions_sql, as a correlated test). Callers leave
+    out a test of alias.status: SQLite would then scan the status index, every revision."""
+    undated = " OR r2.published_ts IS NULL" if filters.include_undated else ""
+    cut = "" if filters.as_of_ts is None else f" AND (r2.revised_ts < ?{undated})"
+    return (f"{alias}.revision = (SELECT MAX(r2.revision) FROM revisions r2 WHERE r2.article_id = {alias}.article_id"
+            f" AND r2.status = 'committed'{cut})"), ([] if filters.as_of_ts is None else [filters.as_of_ts])
+
+
 def fts_chunks(conn, match: str, filters, limit: int) -> list[tuple[str, float]]:
     """(chunk_id, bm25) for an FTS5 MATCH expression over the searchable revisions; lower bm25 is better."""
-    vis_sql, vis_args = visible_revisions_sql(filters)
+    searchable, s_args = searchable_sql("r", filters)
     where, args = filters.sql("r")
     rows = conn.execute(
-        f"""WITH vis AS ({vis_sql})
-            SELECT c.chunk_id, bm25(chunks_fts) AS score
+        f"""SELECT c.chunk_id, bm25(chunks_fts) AS score
             FROM chunks_fts
             JOIN chunks c ON c.rowid = chunks_fts.rowid
-            JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
             JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
-            WHERE chunks_fts MATCH ? AND {where}
+            WHERE chunks_fts MATCH ? AND {searchable} AND {where}
             ORDER BY score LIMIT ?""",
-        [*vis_args, match, *args, limit],
+        [match, *s_args, *args, limit],
     ).fetchall()
     return [(r[0], r[1]) for r in rows]
 
 
 def visible_chunks(conn, chunk_ids: list[str], filters) -> set[str]:
-    """Those of these chunks that belong to a searchable revision passing the filters."""
+    """Those of these chunks that belong to a searchable revision passing the filters.
+
+    The searchable revision is worked out for the chunks' own articles only, not the library's
+    (search checks a few hundred candidates; the library may hold tens of thousands of articles)."""
     if not chunk_ids:
         return set()
-    vis_sql, vis_args = visible_revisions_sql(filters)
     where, args = filters.sql("r")
+    searchable, s_args = searchable_sql("r", filters)
     out: set[str] = set()
     for i in range(0, len(chunk_ids), 500):
         part = chunk_ids[i : i + 500]
         rows = conn.execute(
-            f"""WITH vis AS ({vis_sql})
-                SELECT c.chunk_id FROM chunks c
-                JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
+            f"""SELECT c.chunk_id FROM chunks c
                 JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
-                WHERE c.chunk_id IN ({','.join('?' * len(part))}) AND {where}""",
-            [*vis_args, *part, *args],
+                WHERE c.chunk_id IN ({','.join('?' * len(part))}) AND {searchable} AND {where}""",
+            [*part, *s_args, *args],
         )
         out.update(r[0] for r in rows)
     return out
@@ -80,12 +89,16 @@ def searchable_revisions(conn, filters) -> list:
 
 def newest_published_ts(conn, filters) -> float | None:
     """The latest publication time among the searchable revisions passing the filters (what "this
-    week" is anchored at without --as-of), or None when nothing in scope is dated."""
-    vis_sql, vis_args = visible_revisions_sql(filters)
+    week" is anchored at without --as-of), or None when nothing in scope is dated. Walks the
+    publication-time index from the newest down to the first searchable revision, so it costs
+    the same in a large library."""
     where, args = filters.sql("r")
+    searchable, s_args = searchable_sql("r", filters)
     row = conn.execute(
-        f"WITH vis AS ({vis_sql}) SELECT MAX(r.published_ts) FROM vis JOIN revisions r USING (article_id, revision) WHERE {where}",
-        [*vis_args, *args],
+        f"""SELECT r.published_ts FROM revisions r
+            WHERE r.published_ts IS NOT NULL AND {searchable} AND {where}
+            ORDER BY r.published_ts DESC LIMIT 1""",
+        [*s_args, *args],
     ).fetchone()
     return float(row[0]) if row and row[0] is not None else None
 

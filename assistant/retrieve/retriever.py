@@ -139,8 +139,13 @@ class Retriever:
         return store_search.visible_chunks(self.lib.conn, chunk_ids, filters)
 
     # -- search -------------------------------------------------------------------------
-    def ranked_chunks(self, query: str, mode: str = "hybrid", filters: Filters | None = None, vector=None) -> list[tuple[str, float]]:
-        """Fused (chunk_id, score) candidates, best first, before diversification."""
+    def ranked_chunks(self, query: str, mode: str = "hybrid", filters: Filters | None = None, vector=None,
+                      enough=None) -> list[tuple[str, float]]:
+        """Fused (chunk_id, score) candidates, best first, before diversification.
+
+        enough(kept) -> bool, for a filtered hybrid search: when what the filter keeps of the
+        unfiltered ranking already suffices (search: it fills the k results), the filtered pair of
+        searches is skipped. What they would add goes after everything kept, so it could not show."""
         filters = filters or Filters()
         n = self.tuning.candidates
         if mode == "lexical":
@@ -149,25 +154,28 @@ class Retriever:
             return self.dense_candidates(query, filters, n, vector)
         if mode != "hybrid":
             raise UsageError(f"unknown mode {mode!r}", "use dense, lexical or hybrid")
-        lex = self.lexical_candidates(query, filters, n)
-        den = self.dense_candidates(query, filters, n, vector)
-        fused = fuse(den, lex, self.tuning)
         when = self.time_preference(query, filters)
-        if when is not None:
-            fused = self.prefer_recent(fused, *when)
         narrowing = filters.unnarrowed()
         if narrowing is None:
-            return fused
+            return self._hybrid(query, filters, n, vector, when)
         # Fusion is by rank, so a filter that removes other articles would reorder the ones it
         # keeps (a kept article could fall below one that overtook it). Rank as without the
         # filter, keep what the filter admits, then add what only the filtered search found.
         # The time words weigh both rankings from the same anchor, so the order stays comparable.
         if vector is None and self.embedder is not None and self.index is not None:
             vector = self.embedder.embed_query(query)  # once for both searches
-        wide = fuse(self.dense_candidates(query, narrowing, n, vector), self.lexical_candidates(query, narrowing, n), self.tuning)
-        if when is not None:
-            wide = self.prefer_recent(wide, *when)
-        return restrict(wide, self.visible_chunks([c for c, _ in wide], filters), fused)
+        wide = self._hybrid(query, narrowing, n, vector, when)
+        t0 = time.perf_counter()
+        admitted = self.visible_chunks([c for c, _ in wide], filters)
+        self.timings["restrict_ms"] = (time.perf_counter() - t0) * 1000
+        kept = restrict(wide, admitted, [])
+        if enough is not None and enough(kept):
+            return kept
+        return restrict(wide, admitted, self._hybrid(query, filters, n, vector, when))
+
+    def _hybrid(self, query: str, filters: Filters, n: int, vector, when) -> list[tuple[str, float]]:
+        fused = fuse(self.dense_candidates(query, filters, n, vector), self.lexical_candidates(query, filters, n), self.tuning)
+        return fused if when is None else self.prefer_recent(fused, *when)
 
     def time_preference(self, query: str, filters: Filters) -> tuple[float, float] | None:
         """(anchor timestamp, window in days) when the query has time words and a date to anchor
@@ -194,7 +202,17 @@ class Retriever:
         if k < 1:
             raise UsageError("-k must be at least 1", "e.g. -k 5")
         t0 = time.perf_counter()
-        ranked = self.ranked_chunks(query, mode, filters, vector)
+        done: list[list[Passage]] = []
+
+        def enough(kept):  # a filtered search whose kept results already fill k: diversify once
+            passages = self._diversify(kept, k, per_article)
+            done.append(passages)
+            return len(passages) >= k
+
+        ranked = self.ranked_chunks(query, mode, filters, vector, enough=None if self.reranker is not None else enough)
+        if done and len(done[0]) >= k:
+            self.timings["total_ms"] = (time.perf_counter() - t0) * 1000
+            return done[0]
         if self.reranker is not None and ranked:
             head, tail = ranked[: self.reranker.depth], ranked[self.reranker.depth :]
             texts = store_search.chunk_texts(self.lib.conn, [c for c, _ in head])
