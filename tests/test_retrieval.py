@@ -272,3 +272,112 @@ def test_lexical_matching_ignores_accents(cli, tmp_path):
     for q in ("facade", "Zurich", "FAÇADE", "zürich"):
         hits = cli("search", "--mode", "lexical", q, "--json").json()["results"]
         assert [h["title"] for h in hits] == ["Old town"], q
+
+
+def _recall_story(tmp_path, cli):
+    """Three reports of automaker recalls: the oldest matches the question's words best."""
+    old = ("---\ntitle: Automaker recalls vehicles\ndate: 2019-03-01\nsource: Old\n---\n\n"
+           "The automaker recalled 2.9 million vehicles. The recalled vehicles were SUVs. The automaker said the recall covers all vehicles.\n")
+    mid = ("---\ntitle: Recall\ndate: 2022-06-15\nsource: Mid\n---\n\nA carmaker recalled 2.9 million vehicles over a faulty seat belt.\n")
+    new = ("---\ntitle: Recall\ndate: 2022-10-01\nsource: New\n---\n\nA carmaker recalled vehicles over brakes, the company said.\n")
+    for name, md in (("old", old), ("mid", mid), ("new", new)):
+        cli("ingest", write(tmp_path / f"{name}.md", md))
+
+    def sources(*args):
+        r = cli("search", *args, "--per-article", "1", "--json")
+        assert r.code == 0, r
+        return [x["source"] for x in r.json()["results"]]
+
+    return sources
+
+
+def test_time_words_in_a_search_prefer_articles_near_the_newest_date(cli, tmp_path):
+    sources = _recall_story(tmp_path, cli)
+    assert sources("Which automaker recalled 2.9 million vehicles?")[0] == "Old"  # no time words: the best match
+    # "this week", without --as-of: anchored at the newest date in the library (2022-10-01)
+    assert sources("Which automaker recalled 2.9 million vehicles this week?")[0] == "New"
+    # --mode lexical is the plain list: time words weigh the hybrid ranking only
+    assert sources("Which automaker recalled 2.9 million vehicles this week?", "--mode", "lexical")[0] == "Old"
+
+
+def test_time_words_are_anchored_at_as_of(cli, tmp_path):
+    sources = _recall_story(tmp_path, cli)
+    assert sources("Which automaker recalled 2.9 million vehicles?", "--as-of", "2022-06-17")[0] == "Old"
+    got = sources("Which automaker recalled 2.9 million vehicles this week?", "--as-of", "2022-06-17")
+    assert got[0] == "Mid" and "New" not in got  # that week's report; the later one is filtered out
+
+
+def test_prefer_recent_weighs_by_the_window_and_keeps_an_articles_chunks_in_order():
+    from assistant.retrieve.retriever import prefer_recent
+
+    day = 86400.0
+    anchor = 100 * day
+    ranked = [("old@1:c0", 0.9), ("old@1:c1", 0.9), ("new@1:c0", 0.6), ("undated@1:c0", 0.8)]
+    published = {"old@1:c0": anchor - 30 * day, "old@1:c1": anchor - 30 * day, "new@1:c0": anchor - 2 * day, "undated@1:c0": None}
+    out = prefer_recent(ranked, published, anchor, 7)
+    assert [c for c, _ in out] == ["new@1:c0", "undated@1:c0", "old@1:c0", "old@1:c1"]
+    assert out[0][1] == 0.6 and out[1][1] == 0.8 * 0.25  # inside the window: unchanged; undated: a quarter
+    # a wider window ("this year") leaves a month-old article its place
+    assert [c for c, _ in prefer_recent(ranked, published, anchor, 366)][0] == "old@1:c0"
+
+
+def test_time_words_never_let_a_filter_demote_an_article_it_keeps():
+    """With time words, the filtered and the unfiltered ranking are weighed from the same anchor
+    (--as-of), so a date filter still only removes."""
+    from assistant.retrieve.retriever import Tuning, fuse, prefer_recent
+
+    def chunks(*articles):
+        return [(f"{a}@1:c0", 1.0 / (i + 1)) for i, a in enumerate(articles)]
+
+    wide = {"dense": chunks("Y1", "G", "Y2", "X", "R"), "lexical": chunks("Y1", "Y2", "X", "Z", "W", "G", "R")}
+    hidden = {"Y1@1:c0", "Y2@1:c0"}
+    day = 86400.0
+    as_of = Filters(as_of="2024-01-10")
+    published = {c: as_of.as_of_ts - (40 if c.startswith(("G", "Z")) else 3) * day for c, _ in wide["lexical"]}
+
+    class Fake(Retriever):
+        def lexical_candidates(self, query, filters, n):
+            return [c for c in wide["lexical"] if not (filters.dated and c[0] in hidden)]
+
+        def dense_candidates(self, query, filters, n, vector=None):
+            return [c for c in wide["dense"] if not (filters.dated and c[0] in hidden)]
+
+        def visible_chunks(self, chunk_ids, filters):
+            return {c for c in chunk_ids if not (filters.dated and c in hidden)}
+
+        def time_preference(self, query, filters):
+            return (filters.as_of_ts, 7.0) if "this week" in query and filters.as_of_ts else None
+
+        def prefer_recent(self, ranked, anchor, window):
+            return prefer_recent(ranked, published, anchor, window)
+
+    r = Fake(library=None, tuning=Tuning())
+    got = [c.split("@")[0] for c, _ in r.ranked_chunks("q this week", "hybrid", as_of)]
+    weighed = prefer_recent(fuse(wide["dense"], wide["lexical"], r.tuning), published, as_of.as_of_ts, 7.0)
+    assert got == [c.split("@")[0] for c, _ in weighed if c not in hidden]
+    assert got.index("R") < got.index("G")  # the recent article passes the older one: the time words act
+
+
+def test_a_filtered_search_that_fills_k_from_the_kept_results_skips_the_filtered_searches(home, cli):
+    """What the filtered pair of searches adds goes after everything kept, so when the kept results
+    fill k it could not show: the result is the same with and without running them."""
+    cli("ingest", SEEDS)
+    with Assistant() as a:
+        calls = []
+
+        class Counting(Retriever):
+            def dense_candidates(self, query, filters, n, vector=None):
+                calls.append(filters.dated)
+                return super().dense_candidates(query, filters, n, vector)
+
+        r = Counting(a.library, a.embedder, a.index)
+        f = Filters(as_of="2099-12-31")
+        quick = r.search("governor Puerto Rico", k=3, filters=f)
+        assert calls == [False]  # the unfiltered search only
+        ranked = r.ranked_chunks("governor Puerto Rico", "hybrid", f)  # no shortcut: both pairs
+        assert calls[1:] == [False, True]
+        assert [p.chunk_id for p in quick] == [p.chunk_id for p in r._diversify(ranked, 3, 2)]
+        # a filter that keeps too little to fill k runs the filtered searches too
+        calls.clear()
+        r.search("governor Puerto Rico", k=3, filters=Filters(as_of="1990-01-01"))
+        assert calls == [False, True]
