@@ -381,3 +381,17 @@ def test_a_filtered_search_that_fills_k_from_the_kept_results_skips_the_filtered
         calls.clear()
         r.search("governor Puerto Rico", k=3, filters=Filters(as_of="1990-01-01"))
         assert calls == [False, True]
+
+
+def test_lexical_search_checks_every_match_when_a_filter_passes_few_of_the_best(home, cli, tmp_path, monkeypatch):
+    """fts_chunks takes the best matches from the index first and checks only those against the
+    filters; when a filter removes them all, every match is checked, so nothing that passes is lost."""
+    from assistant.library import search as store_search
+
+    cli("ingest", write(tmp_path / "new.md", "---\ntitle: Harbour\ndate: 2024-05-01\n---\n\nThe harbour crane fell. The harbour crane fell again.\n"))
+    cli("ingest", write(tmp_path / "old.md", "---\ntitle: Quay\ndate: 2020-05-01\n---\n\nA crane was moved along the quay near the old market square.\n"))
+    monkeypatch.setattr(store_search, "FIRST_NET_FACTOR", 0)
+    monkeypatch.setattr(store_search, "FIRST_NET_MIN", 1)  # the first net holds only the best match: the 2024 one
+    hits = cli("search", "--mode", "lexical", "harbour crane", "--as-of", "2021-01-01", "--json").json()["results"]
+    assert [h["title"] for h in hits] == ["Quay"]
+    assert [h["title"] for h in cli("search", "--mode", "lexical", "harbour crane", "--json").json()["results"]][0] == "Harbour"

@@ -35,19 +35,34 @@ def searchable_sql(alias: str, filters) -> tuple[str, list]:
             f" AND r2.status = 'committed'{cut})"), ([] if filters.as_of_ts is None else [filters.as_of_ts])
 
 
+FIRST_NET_FACTOR, FIRST_NET_MIN = 4, 100  # fts_chunks: how many of the best matches are checked first
+
+
 def fts_chunks(conn, match: str, filters, limit: int) -> list[tuple[str, float]]:
-    """(chunk_id, bm25) for an FTS5 MATCH expression over the searchable revisions; lower bm25 is better."""
+    """(chunk_id, bm25) for an FTS5 MATCH expression over the searchable revisions; lower bm25 is better.
+
+    A question's words OR-ed match about half of a news library, so the best matches are taken
+    from the full-text index first (a few times `limit`) and only those are checked against the
+    searchable revisions and filters; when the check leaves fewer than `limit` and the index has
+    more matches, every match is checked. The result is the one ranking over everything that passes."""
     searchable, s_args = searchable_sql("r", filters)
     where, args = filters.sql("r")
-    rows = conn.execute(
-        f"""SELECT c.chunk_id, bm25(chunks_fts) AS score
-            FROM chunks_fts
-            JOIN chunks c ON c.rowid = chunks_fts.rowid
-            JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
-            WHERE chunks_fts MATCH ? AND {searchable} AND {where}
-            ORDER BY score LIMIT ?""",
-        [match, *s_args, *args, limit],
-    ).fetchall()
+    first = max(limit * FIRST_NET_FACTOR, FIRST_NET_MIN)
+    for inner in (first, None):  # None: every match (a filter that passes few of the best ones)
+        rows = conn.execute(
+            f"""SELECT c.chunk_id, f.score
+                FROM (SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ?
+                      ORDER BY score{"" if inner is None else " LIMIT ?"}) f
+                JOIN chunks c ON c.rowid = f.rowid
+                JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
+                WHERE {searchable} AND {where}
+                ORDER BY f.score LIMIT ?""",
+            [match, *([] if inner is None else [inner]), *s_args, *args, limit],
+        ).fetchall()
+        if len(rows) >= limit or inner is None:
+            break
+        if conn.execute("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", [match]).fetchone()[0] <= inner:
+            break  # the first net held every match
     return [(r[0], r[1]) for r in rows]
 
 
