@@ -1,11 +1,13 @@
 """The retrieval eval: article-level recall@1/5/10 and MRR@10 for dense, lexical and hybrid,
 without a date filter and as of each question's date, with bootstrap 95% intervals.
 
-    assistant eval retrieval --dataset realtimeqa --data ../shared/data/realtimeqa
+    assistant eval retrieval --dataset realtimeqa --data ../shared/data/realtimeqa [--split tuning]
     assistant eval retrieval --dataset seeds          # small built-in set, runs in seconds
 
-Fusion settings are tuned on the tuning weeks only (grid below) and reported on the report
-weeks. The ingested corpus is kept in --work-dir per (embedder, chunk budget), so later runs
+Fusion settings are tuned on the tuning weeks only (grid below; --split tuning never ranks a
+report-week question) and reported on the report weeks. Hybrid rows weigh time words as search
+does (retriever.prefer_recent), anchored at the question date as of it, else at the newest date
+in the library; "hybrid, no time words" is the same search without that weighting. The ingested corpus is kept in --work-dir per (embedder, chunk budget), so later runs
 reuse it; ingest time is reported when it happens.
 """
 
