@@ -31,8 +31,8 @@ def searchable_sql(alias: str, filters) -> tuple[str, list]:
     out a test of alias.status: SQLite would then scan the status index, every revision."""
     undated = " OR r2.published_ts IS NULL" if filters.include_undated else ""
     cut = "" if filters.as_of_ts is None else f" AND (r2.revised_ts < ?{undated})"
-    return (f"{alias}.revision = (SELECT MAX(r2.revision) FROM revisions r2 WHERE r2.article_id = {alias}.article_id"
-            f" AND r2.status = 'committed'{cut})"), ([] if filters.as_of_ts is None else [filters.as_of_ts])
+    return (f"{alias}.revision = (SELECT MAX(r2.revision) FROM committed_revisions r2 WHERE r2.article_id = {alias}.article_id"
+            f"{cut})"), ([] if filters.as_of_ts is None else [filters.as_of_ts])
 
 
 FIRST_NET_FACTOR, FIRST_NET_MIN = 4, 100  # fts_chunks: how many of the best matches are checked first
