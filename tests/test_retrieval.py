@@ -225,18 +225,14 @@ def test_text_search_lists_each_article_once_with_its_passages_under_it(cli):
     assert "   …" not in one
 
 
-def test_a_date_filter_never_demotes_an_article_it_keeps():
-    """Rank fusion let a filter reorder what it kept: removing two articles above both G and X
-    lifted X over G. Search now ranks as without the filter and only removes."""
-    from assistant.retrieve.retriever import Tuning, fuse
+def _chunks(*articles):
+    return [(f"{a}@1#0", 1.0 / (i + 1)) for i, a in enumerate(articles)]
 
-    def chunks(*articles):
-        return [(f"{a}@1#0", 1.0 / (i + 1)) for i, a in enumerate(articles)]
 
-    wide = {"dense": chunks("Y1", "G", "Y2", "X"), "lexical": chunks("Y1", "Y2", "X", "Z", "W", "G")}
-    hidden = {"Y1@1#0", "Y2@1#0"}  # published after the as-of date
+def _listed_retriever(wide: dict, hidden: set):
+    """A Retriever whose candidate lists are given; a date filter hides the chunks in `hidden`."""
 
-    class Fake(Retriever):
+    class Listed(Retriever):
         def lexical_candidates(self, query, filters, n):
             return [c for c in wide["lexical"] if not (filters.dated and c[0] in hidden)]
 
@@ -244,9 +240,19 @@ def test_a_date_filter_never_demotes_an_article_it_keeps():
             return [c for c in wide["dense"] if not (filters.dated and c[0] in hidden)]
 
         def visible_chunks(self, chunk_ids, filters):
-            return {c for c in chunk_ids if c not in hidden}
+            return {c for c in chunk_ids if not (filters.dated and c in hidden)}
 
-    r = Fake(library=None, tuning=Tuning())
+    return Listed
+
+
+def test_a_date_filter_never_demotes_an_article_it_keeps():
+    """Rank fusion let a filter reorder what it kept: removing two articles above both G and X
+    lifted X over G. Search now ranks as without the filter and only removes."""
+    from assistant.retrieve.retriever import Tuning, fuse
+
+    wide = {"dense": _chunks("Y1", "G", "Y2", "X"), "lexical": _chunks("Y1", "Y2", "X", "Z", "W", "G")}
+    hidden = {"Y1@1#0", "Y2@1#0"}  # published after the as-of date
+    r = _listed_retriever(wide, hidden)(library=None, tuning=Tuning())
     as_of = Filters(as_of="2024-01-01")
     # what fusing the filtered lists alone gives: X overtakes G
     narrow = fuse(r.dense_candidates("q", as_of, 100), r.lexical_candidates("q", as_of, 100), r.tuning)
@@ -326,25 +332,13 @@ def test_time_words_never_let_a_filter_demote_an_article_it_keeps():
     (--as-of), so a date filter still only removes."""
     from assistant.retrieve.retriever import Tuning, fuse, prefer_recent
 
-    def chunks(*articles):
-        return [(f"{a}@1:c0", 1.0 / (i + 1)) for i, a in enumerate(articles)]
-
-    wide = {"dense": chunks("Y1", "G", "Y2", "X", "R"), "lexical": chunks("Y1", "Y2", "X", "Z", "W", "G", "R")}
-    hidden = {"Y1@1:c0", "Y2@1:c0"}
+    wide = {"dense": _chunks("Y1", "G", "Y2", "X", "R"), "lexical": _chunks("Y1", "Y2", "X", "Z", "W", "G", "R")}
+    hidden = {"Y1@1#0", "Y2@1#0"}
     day = 86400.0
     as_of = Filters(as_of="2024-01-10")
     published = {c: as_of.as_of_ts - (40 if c.startswith(("G", "Z")) else 3) * day for c, _ in wide["lexical"]}
 
-    class Fake(Retriever):
-        def lexical_candidates(self, query, filters, n):
-            return [c for c in wide["lexical"] if not (filters.dated and c[0] in hidden)]
-
-        def dense_candidates(self, query, filters, n, vector=None):
-            return [c for c in wide["dense"] if not (filters.dated and c[0] in hidden)]
-
-        def visible_chunks(self, chunk_ids, filters):
-            return {c for c in chunk_ids if not (filters.dated and c in hidden)}
-
+    class Fake(_listed_retriever(wide, hidden)):
         def time_preference(self, query, filters):
             return (filters.as_of_ts, 7.0) if "this week" in query and filters.as_of_ts else None
 
