@@ -7,8 +7,9 @@ without a date filter and as of each question's date, with bootstrap 95% interva
 Fusion settings are tuned on the tuning weeks only (grid below; --split tuning never ranks a
 report-week question) and reported on the report weeks. Hybrid rows weigh time words as search
 does (retriever.prefer_recent), anchored at the question date as of it, else at the newest date
-in the library; "hybrid, no time words" is the same search without that weighting. The ingested corpus is kept in --work-dir per (embedder, chunk budget), so later runs
-reuse it; ingest time is reported when it happens.
+in the library; "hybrid, no time words" is the same search without that weighting. The ingested
+corpus is kept in --work-dir per (embedder, chunk budget), so later runs reuse it; ingest time is
+reported when it happens.
 """
 
 from __future__ import annotations
