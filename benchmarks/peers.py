@@ -127,12 +127,16 @@ class System:
 
     def build(self, docs, url_of, emb: CachedEmbedder): ...
 
-    def query(self, mode: str, text: str, qvec: np.ndarray) -> list[list[str]]: ...
+    def query(self, mode: str, text: str, qvec: np.ndarray, date: str | None = None) -> list[list[str]]:
+        """date: the question's date (ours uses it for --as-of; the peers have no use for it)."""
 
 
 class Ours(System):
     name = "ours"
-    modes = ("hybrid", "dense", "lexical")
+    # hybrid: `assistant search` as is, no date (time words anchored at the newest date in the corpus);
+    # hybrid-as-of: --as-of the question's date (what "this week" means in the question);
+    # hybrid-no-time-words: time words not weighed (the default before they were)
+    modes = ("hybrid", "hybrid-as-of", "hybrid-no-time-words", "dense", "lexical")
 
     def __init__(self, data: Path, work_dir: Path):
         self.data, self.work_dir = data, work_dir
@@ -150,10 +154,15 @@ class Ours(System):
         self.retriever = Retriever(self.lib, build_embedder(cfg), vector_index(cfg, self.lib))
         self.url_of_article = keys
 
-    def query(self, mode, text, qvec):
-        from assistant.retrieve import Filters
+    def query(self, mode, text, qvec, date=None):
+        from dataclasses import replace
 
-        passages = self.retriever.search(text, k=TOP_ARTICLES, mode=mode, filters=Filters(), per_article=1, vector=qvec.tolist())
+        from assistant.retrieve import Filters
+        from assistant.retrieve.retriever import Tuning
+
+        self.retriever.tuning = replace(Tuning(), time_words=mode != "hybrid-no-time-words")
+        filters = Filters(as_of=date) if mode == "hybrid-as-of" and date else Filters()
+        passages = self.retriever.search(text, k=TOP_ARTICLES, mode=mode.split("-")[0], filters=filters, per_article=1, vector=qvec.tolist())
         return [[self.url_of_article.get(a, "") for a in [p.article_id, *p.copies]] for p in passages]
 
 
@@ -191,7 +200,7 @@ class NumpyDense(System):
         self.matrix = np.concatenate([emb.embed(texts[i : i + 128]) for i in range(0, len(texts), 128)]) if texts else np.zeros((0, 384), np.float32)
         self.owner, self.url_of, self.chunks = owner, url_of, len(texts)
 
-    def query(self, mode, text, qvec):
+    def query(self, mode, text, qvec, date=None):
         scores = self.matrix @ qvec
         top = np.argsort(-scores)[:CANDIDATES]
         return [[self.url_of[d]] for d in distinct([self.owner[i] for i in top])]
@@ -237,7 +246,7 @@ class LlamaIndex(System):
             mode="reciprocal_rerank", use_async=False, llm=MockLLM())
         self.url_of = url_of
 
-    def query(self, mode, text, qvec):
+    def query(self, mode, text, qvec, date=None):
         nodes = self.retrievers[mode].retrieve(text)
         return [[self.url_of[d]] for d in distinct([n.node.ref_doc_id for n in nodes])]
 
@@ -298,7 +307,7 @@ class Haystack(System):
         self.pipelines = {m: pipeline(m) for m in self.modes}
         self.url_of = url_of
 
-    def query(self, mode, text, qvec):
+    def query(self, mode, text, qvec, date=None):
         inputs = {}
         if mode in ("dense", "fusion"):
             inputs["text_embedder"] = {"text": text}
@@ -318,6 +327,7 @@ def main(argv=None) -> int:
     ap.add_argument("--systems", default="ours,llamaindex,haystack,numpy-dense")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--smoke", type=int, default=0, help="check the wiring on the first N documents only (not a measurement)")
+    ap.add_argument("--reuse", type=Path, help="a previous result (--out) whose systems not run now are copied into this one, marked reused_from")
     args = ap.parse_args(argv)
 
     from assistant.evaluation import realtimeqa
@@ -347,11 +357,11 @@ def main(argv=None) -> int:
         # embedding's share, say more than the total (embedding is most of every build)
         build_other = None if name == "ours" else wall - emb.spent
         for mode in system.modes:
-            system.query(mode, questions[0].text, qvecs[0])  # warm-up
+            system.query(mode, questions[0].text, qvecs[0], questions[0].date)  # warm-up
             times, ranks_copy, ranks_own = [], {}, {}
             for q, v in zip(questions, qvecs):
                 t1 = time.perf_counter()
-                results = system.query(mode, q.text, v)
+                results = system.query(mode, q.text, v, q.date)
                 times.append((time.perf_counter() - t1) * 1000)
                 ranks_copy[q.qid] = first_rank(results, None, q.gold_urls)
                 ranks_own[q.qid] = first_rank([r[:1] for r in results], None, q.gold_urls)
@@ -371,6 +381,11 @@ def main(argv=None) -> int:
                 args.out.write_text(json.dumps(result, indent=2))
             print(f"  {name}/{mode}: report/content R@5 {entry['report/content']['recall@5'][0]:.3f}, "
                   f"tuning/content R@5 {entry['tuning/content']['recall@5'][0]:.3f}, p50 {entry['query_ms_p50']:.1f} ms", file=sys.stderr, flush=True)
+    if args.reuse:  # the peers' figures of an earlier run (same corpus, questions and embedder: the same ranks)
+        earlier = json.loads(args.reuse.read_text())
+        for key, entry in earlier["systems"].items():
+            if key.split("/")[0] not in args.systems.split(","):
+                result["systems"][key] = {**entry, "reused_from": str(args.reuse)}
     print(format_table(result))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -142,7 +142,7 @@ def test_builtin_retrieval_eval_on_the_seeds(cli, tmp_path):
     assert r.code == 0, r
     doc = r.json()
     rows = doc["tables"]["report/all/none"]
-    assert set(rows) == {"dense", "lexical", "hybrid", "hybrid, own url"} and rows["hybrid"]["n"] == 12
+    assert set(rows) == {"dense", "lexical", "hybrid", "hybrid, own url", "hybrid, no time words"} and rows["hybrid"]["n"] == 12
     mean, lo, hi = rows["hybrid"]["recall@5"]
     assert lo <= mean <= hi and mean >= 0.9  # 12 hand-written questions about 12 articles
     as_of = doc["tables"]["report/all/as_of"]
@@ -225,18 +225,14 @@ def test_text_search_lists_each_article_once_with_its_passages_under_it(cli):
     assert "   …" not in one
 
 
-def test_a_date_filter_never_demotes_an_article_it_keeps():
-    """Rank fusion let a filter reorder what it kept: removing two articles above both G and X
-    lifted X over G. Search now ranks as without the filter and only removes."""
-    from assistant.retrieve.retriever import Tuning, fuse
+def _chunks(*articles):
+    return [(f"{a}@1#0", 1.0 / (i + 1)) for i, a in enumerate(articles)]
 
-    def chunks(*articles):
-        return [(f"{a}@1#0", 1.0 / (i + 1)) for i, a in enumerate(articles)]
 
-    wide = {"dense": chunks("Y1", "G", "Y2", "X"), "lexical": chunks("Y1", "Y2", "X", "Z", "W", "G")}
-    hidden = {"Y1@1#0", "Y2@1#0"}  # published after the as-of date
+def _listed_retriever(wide: dict, hidden: set):
+    """A Retriever whose candidate lists are given; a date filter hides the chunks in `hidden`."""
 
-    class Fake(Retriever):
+    class Listed(Retriever):
         def lexical_candidates(self, query, filters, n):
             return [c for c in wide["lexical"] if not (filters.dated and c[0] in hidden)]
 
@@ -244,9 +240,19 @@ def test_a_date_filter_never_demotes_an_article_it_keeps():
             return [c for c in wide["dense"] if not (filters.dated and c[0] in hidden)]
 
         def visible_chunks(self, chunk_ids, filters):
-            return {c for c in chunk_ids if c not in hidden}
+            return {c for c in chunk_ids if not (filters.dated and c in hidden)}
 
-    r = Fake(library=None, tuning=Tuning())
+    return Listed
+
+
+def test_a_date_filter_never_demotes_an_article_it_keeps():
+    """Rank fusion let a filter reorder what it kept: removing two articles above both G and X
+    lifted X over G. Search now ranks as without the filter and only removes."""
+    from assistant.retrieve.retriever import Tuning, fuse
+
+    wide = {"dense": _chunks("Y1", "G", "Y2", "X"), "lexical": _chunks("Y1", "Y2", "X", "Z", "W", "G")}
+    hidden = {"Y1@1#0", "Y2@1#0"}  # published after the as-of date
+    r = _listed_retriever(wide, hidden)(library=None, tuning=Tuning())
     as_of = Filters(as_of="2024-01-01")
     # what fusing the filtered lists alone gives: X overtakes G
     narrow = fuse(r.dense_candidates("q", as_of, 100), r.lexical_candidates("q", as_of, 100), r.tuning)
@@ -272,3 +278,114 @@ def test_lexical_matching_ignores_accents(cli, tmp_path):
     for q in ("facade", "Zurich", "FAÇADE", "zürich"):
         hits = cli("search", "--mode", "lexical", q, "--json").json()["results"]
         assert [h["title"] for h in hits] == ["Old town"], q
+
+
+def _recall_story(tmp_path, cli):
+    """Three reports of automaker recalls: the oldest matches the question's words best."""
+    old = ("---\ntitle: Automaker recalls vehicles\ndate: 2019-03-01\nsource: Old\n---\n\n"
+           "The automaker recalled 2.9 million vehicles. The recalled vehicles were SUVs. The automaker said the recall covers all vehicles.\n")
+    mid = ("---\ntitle: Recall\ndate: 2022-06-15\nsource: Mid\n---\n\nA carmaker recalled 2.9 million vehicles over a faulty seat belt.\n")
+    new = ("---\ntitle: Recall\ndate: 2022-10-01\nsource: New\n---\n\nA carmaker recalled vehicles over brakes, the company said.\n")
+    for name, md in (("old", old), ("mid", mid), ("new", new)):
+        cli("ingest", write(tmp_path / f"{name}.md", md))
+
+    def sources(*args):
+        r = cli("search", *args, "--per-article", "1", "--json")
+        assert r.code == 0, r
+        return [x["source"] for x in r.json()["results"]]
+
+    return sources
+
+
+def test_time_words_in_a_search_prefer_articles_near_the_newest_date(cli, tmp_path):
+    sources = _recall_story(tmp_path, cli)
+    assert sources("Which automaker recalled 2.9 million vehicles?")[0] == "Old"  # no time words: the best match
+    # "this week", without --as-of: anchored at the newest date in the library (2022-10-01)
+    assert sources("Which automaker recalled 2.9 million vehicles this week?")[0] == "New"
+    # --mode lexical is the plain list: time words weigh the hybrid ranking only
+    assert sources("Which automaker recalled 2.9 million vehicles this week?", "--mode", "lexical")[0] == "Old"
+
+
+def test_time_words_are_anchored_at_as_of(cli, tmp_path):
+    sources = _recall_story(tmp_path, cli)
+    assert sources("Which automaker recalled 2.9 million vehicles?", "--as-of", "2022-06-17")[0] == "Old"
+    got = sources("Which automaker recalled 2.9 million vehicles this week?", "--as-of", "2022-06-17")
+    assert got[0] == "Mid" and "New" not in got  # that week's report; the later one is filtered out
+
+
+def test_prefer_recent_weighs_by_the_window_and_keeps_an_articles_chunks_in_order():
+    from assistant.retrieve.retriever import prefer_recent
+
+    day = 86400.0
+    anchor = 100 * day
+    ranked = [("old@1:c0", 0.9), ("old@1:c1", 0.9), ("new@1:c0", 0.6), ("undated@1:c0", 0.8)]
+    published = {"old@1:c0": anchor - 30 * day, "old@1:c1": anchor - 30 * day, "new@1:c0": anchor - 2 * day, "undated@1:c0": None}
+    out = prefer_recent(ranked, published, anchor, 7)
+    assert [c for c, _ in out] == ["new@1:c0", "undated@1:c0", "old@1:c0", "old@1:c1"]
+    assert out[0][1] == 0.6 and out[1][1] == 0.8 * 0.25  # inside the window: unchanged; undated: a quarter
+    # a wider window ("this year") leaves a month-old article its place
+    assert [c for c, _ in prefer_recent(ranked, published, anchor, 366)][0] == "old@1:c0"
+
+
+def test_time_words_never_let_a_filter_demote_an_article_it_keeps():
+    """With time words, the filtered and the unfiltered ranking are weighed from the same anchor
+    (--as-of), so a date filter still only removes."""
+    from assistant.retrieve.retriever import Tuning, fuse, prefer_recent
+
+    wide = {"dense": _chunks("Y1", "G", "Y2", "X", "R"), "lexical": _chunks("Y1", "Y2", "X", "Z", "W", "G", "R")}
+    hidden = {"Y1@1#0", "Y2@1#0"}
+    day = 86400.0
+    as_of = Filters(as_of="2024-01-10")
+    published = {c: as_of.as_of_ts - (40 if c.startswith(("G", "Z")) else 3) * day for c, _ in wide["lexical"]}
+
+    class Fake(_listed_retriever(wide, hidden)):
+        def time_preference(self, query, filters):
+            return (filters.as_of_ts, 7.0) if "this week" in query and filters.as_of_ts else None
+
+        def prefer_recent(self, ranked, anchor, window):
+            return prefer_recent(ranked, published, anchor, window)
+
+    r = Fake(library=None, tuning=Tuning())
+    got = [c.split("@")[0] for c, _ in r.ranked_chunks("q this week", "hybrid", as_of)]
+    weighed = prefer_recent(fuse(wide["dense"], wide["lexical"], r.tuning), published, as_of.as_of_ts, 7.0)
+    assert got == [c.split("@")[0] for c, _ in weighed if c not in hidden]
+    assert got.index("R") < got.index("G")  # the recent article passes the older one: the time words act
+
+
+def test_a_filtered_search_that_fills_k_from_the_kept_results_skips_the_filtered_searches(home, cli):
+    """What the filtered pair of searches adds goes after everything kept, so when the kept results
+    fill k it could not show: the result is the same with and without running them."""
+    cli("ingest", SEEDS)
+    with Assistant() as a:
+        calls = []
+
+        class Counting(Retriever):
+            def dense_candidates(self, query, filters, n, vector=None):
+                calls.append(filters.dated)
+                return super().dense_candidates(query, filters, n, vector)
+
+        r = Counting(a.library, a.embedder, a.index)
+        f = Filters(as_of="2099-12-31")
+        quick = r.search("governor Puerto Rico", k=3, filters=f)
+        assert calls == [False]  # the unfiltered search only
+        ranked = r.ranked_chunks("governor Puerto Rico", "hybrid", f)  # no shortcut: both pairs
+        assert calls[1:] == [False, True]
+        assert [p.chunk_id for p in quick] == [p.chunk_id for p in r._diversify(ranked, 3, 2)]
+        # a filter that keeps too little to fill k runs the filtered searches too
+        calls.clear()
+        r.search("governor Puerto Rico", k=3, filters=Filters(as_of="1990-01-01"))
+        assert calls == [False, True]
+
+
+def test_lexical_search_checks_every_match_when_a_filter_passes_few_of_the_best(home, cli, tmp_path, monkeypatch):
+    """fts_chunks takes the best matches from the index first and checks only those against the
+    filters; when a filter removes them all, every match is checked, so nothing that passes is lost."""
+    from assistant.library import search as store_search
+
+    cli("ingest", write(tmp_path / "new.md", "---\ntitle: Harbour\ndate: 2024-05-01\n---\n\nThe harbour crane fell. The harbour crane fell again.\n"))
+    cli("ingest", write(tmp_path / "old.md", "---\ntitle: Quay\ndate: 2020-05-01\n---\n\nA crane was moved along the quay near the old market square.\n"))
+    monkeypatch.setattr(store_search, "FIRST_NET_FACTOR", 0)
+    monkeypatch.setattr(store_search, "FIRST_NET_MIN", 1)  # the first net holds only the best match: the 2024 one
+    hits = cli("search", "--mode", "lexical", "harbour crane", "--as-of", "2021-01-01", "--json").json()["results"]
+    assert [h["title"] for h in hits] == ["Quay"]
+    assert [h["title"] for h in cli("search", "--mode", "lexical", "harbour crane", "--json").json()["results"]][0] == "Harbour"

@@ -25,6 +25,8 @@ def eval_retrieval(
     eval_embedder: str = typer.Option("local", "--eval-embedder", help="Embedder for the eval corpus."),
     chunk_tokens: int = typer.Option(256, "--chunk-tokens", help="Chunk budget in word pieces."),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the full result as JSON here."),
+    split: str = typer.Option("both", "--split", metavar="both|tuning|report",
+                              help="realtimeqa: rank only the tuning weeks' questions (to choose settings on), only the report weeks', or both."),
     as_json: bool = JsonOpt,
 ):
     """Article-level recall@1/5/10 and MRR@10 for dense, lexical and hybrid retrieval, with 95% intervals."""
@@ -32,7 +34,7 @@ def eval_retrieval(
     def body():
         from ..evaluation import retrieval
 
-        result = retrieval.run(dataset, data, work_dir, eval_embedder, chunk_tokens, log=err)
+        result = retrieval.run(dataset, data, work_dir, eval_embedder, chunk_tokens, log=err, split=split)
         if out:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(result, indent=2))

@@ -1,12 +1,15 @@
 """The retrieval eval: article-level recall@1/5/10 and MRR@10 for dense, lexical and hybrid,
 without a date filter and as of each question's date, with bootstrap 95% intervals.
 
-    assistant eval retrieval --dataset realtimeqa --data ../shared/data/realtimeqa
+    assistant eval retrieval --dataset realtimeqa --data ../shared/data/realtimeqa [--split tuning]
     assistant eval retrieval --dataset seeds          # small built-in set, runs in seconds
 
-Fusion settings are tuned on the tuning weeks only (grid below) and reported on the report
-weeks. The ingested corpus is kept in --work-dir per (embedder, chunk budget), so later runs
-reuse it; ingest time is reported when it happens.
+Fusion settings are tuned on the tuning weeks only (grid below; --split tuning never ranks a
+report-week question) and reported on the report weeks. Hybrid rows weigh time words as search
+does (retriever.prefer_recent), anchored at the question date as of it, else at the newest date
+in the library; "hybrid, no time words" is the same search without that weighting. The ingested
+corpus is kept in --work-dir per (embedder, chunk budget), so later runs reuse it; ingest time is
+reported when it happens.
 """
 
 from __future__ import annotations
@@ -123,15 +126,30 @@ def article_groups(ranked_chunks: list[str], copies: dict[str, list[str]], limit
     return out
 
 
+SPLITS = ("both", "tuning", "report")
+
+
 def run(dataset: str = "seeds", data: Path | None = None, work_dir: Path = Path(".eval-work"), embedder: str = "local",
-        chunk_tokens: int = 256, tune: bool = True, log=print) -> dict:
+        chunk_tokens: int = 256, tune: bool = True, log=print, split: str = "both") -> dict:
+    """split="tuning" ranks the tuning-week questions only (what choices are made on), "report" the
+    report weeks only, "both" every question. Datasets without weeks (seeds) ignore it."""
+    from dataclasses import replace
+
     from ..api import Assistant
     from ..library.access import open_library
+    from ..library.search import newest_published_ts, published_of_chunks
     from ..vectors.access import vector_index
     from ..embed import build_embedder
-    from ..retrieve.retriever import fuse, restrict
+    from ..retrieve import recency
+    from ..retrieve.retriever import fuse, prefer_recent, restrict
 
+    if split not in SPLITS:
+        from ..errors import UsageError
+
+        raise UsageError(f"unknown split {split!r}", "use " + ", ".join(SPLITS))
     cfg, questions, gold_key, ingest_seconds, n_chunks = prepare(dataset, data, work_dir, embedder, chunk_tokens, log)
+    if split != "both":  # the other weeks' questions are never ranked
+        questions = [q for q in questions if q.split in (split, "all")]
     emb = build_embedder(cfg)
     lib = open_library(cfg)
     default = Tuning()
@@ -156,6 +174,19 @@ def run(dataset: str = "seeds", data: Path | None = None, work_dir: Path = Path(
                 den0, lex0 = runs["none"][q.qid]
                 admitted[q.qid] = retriever.visible_chunks(list({c for c, _ in den0 + lex0}), f)
     query_seconds = time.perf_counter() - t0
+    # time words, as search weighs them (retriever.prefer_recent): anchored at the question date when
+    # asked as of it, else at the newest date in the library
+    published = published_of_chunks(lib.conn, list({c for r in runs.values() for den, lex in r.values() for c, _ in den + lex}))
+    newest = newest_published_ts(lib.conn, Filters())
+    windows = {q.qid: recency.split(q.text).window_days for q in questions}
+
+    def hybrid(q: EvalQuestion, setting: str, den, lex, tuning: Tuning):
+        ranked = fuse(den, lex, tuning)
+        if tuning.time_words and windows[q.qid] is not None:
+            anchor = Filters(as_of=q.date).as_of_ts if setting == "as_of" else newest
+            if anchor is not None:
+                ranked = prefer_recent(ranked, published, anchor, windows[q.qid])
+        return ranked
 
     def ranks(setting: str, qs: list[EvalQuestion], mode: str, tuning: Tuning, credit: str = "copies") -> list[int | None]:
         """Rank of the first gold result; credit="copies": a result counts for its copies too, "own": its own url only."""
@@ -164,9 +195,9 @@ def run(dataset: str = "seeds", data: Path | None = None, work_dir: Path = Path(
             if q.qid not in runs[setting]:
                 continue
             den, lex = runs[setting][q.qid]
-            ranked = den if mode == "dense" else lex if mode == "lexical" else fuse(den, lex, tuning)
+            ranked = den if mode == "dense" else lex if mode == "lexical" else hybrid(q, setting, den, lex, tuning)
             if mode == "hybrid" and setting == "as_of":
-                ranked = restrict(fuse(*runs["none"][q.qid], tuning), admitted[q.qid], ranked)
+                ranked = restrict(hybrid(q, "as_of", *runs["none"][q.qid], tuning), admitted[q.qid], ranked)
             groups = article_groups([c for c, _ in ranked], copies)
             if credit == "own":
                 groups = [g[:1] for g in groups]
@@ -181,7 +212,7 @@ def run(dataset: str = "seeds", data: Path | None = None, work_dir: Path = Path(
         for level, m in (("chunk", 1), ("article", 1), ("article", 2), ("article", 3)):
             for k_rrf in RRF_K_GRID:
                 for w in DENSE_WEIGHT_GRID:
-                    rk = ranks("none", content, "hybrid", Tuning(level=level, rrf_k=k_rrf, dense_weight=w, article_chunks=m))
+                    rk = ranks("none", content, "hybrid", Tuning(level=level, rrf_k=k_rrf, dense_weight=w, article_chunks=m, time_words=False))
                     grid.append({"level": level, "article_chunks": m, "rrf_k": k_rrf, "dense_weight": w,
                                  "recall@1": _mean(recall_at(rk, 1)), "recall@5": _mean(recall_at(rk, 5)),
                                  "recall@10": _mean(recall_at(rk, 10)), "mrr@10": _mean(mrr_at(rk, 10))})
@@ -192,6 +223,7 @@ def run(dataset: str = "seeds", data: Path | None = None, work_dir: Path = Path(
     def table(qs, setting):
         rows = {mode: stats(ranks(setting, qs, mode, default)) for mode in ("dense", "lexical", "hybrid")}
         rows["hybrid, own url"] = stats(ranks(setting, qs, "hybrid", default, credit="own"))
+        rows["hybrid, no time words"] = stats(ranks(setting, qs, "hybrid", replace(default, time_words=False)))
         if setting == "as_of":
             counts = [candidates_n[q.qid] for q in qs if q.qid in candidates_n]
             rows["random"] = {
@@ -203,21 +235,23 @@ def run(dataset: str = "seeds", data: Path | None = None, work_dir: Path = Path(
         return rows
 
     tables = {}
-    for split, qs in (("report", report_qs), ("tuning", tuning_qs)):
-        if split == "tuning" and dataset != "realtimeqa":
+    for name, qs in (("report", report_qs), ("tuning", tuning_qs)):
+        if (name == "tuning" and dataset != "realtimeqa") or not qs:
             continue
         for subset in ("content", "all"):
             sub = [q for q in qs if subset == "all" or not q.content_free]
             for setting in ("none", "as_of"):
-                tables[f"{split}/{subset}/{setting}"] = table(sub, setting)
+                tables[f"{name}/{subset}/{setting}"] = table(sub, setting)
     per_question = {q.qid: {"split": q.split, "content_free": q.content_free,
                             "dense": ranks("none", [q], "dense", default)[0],
                             "lexical": ranks("none", [q], "lexical", default)[0],
                             "hybrid": ranks("none", [q], "hybrid", default)[0],
-                            "hybrid_as_of": (ranks("as_of", [q], "hybrid", default) or [None])[0]} for q in questions}
+                            "hybrid_as_of": (ranks("as_of", [q], "hybrid", default) or [None])[0],
+                            "hybrid_no_time_words": ranks("none", [q], "hybrid", replace(default, time_words=False))[0],
+                            "time_window_days": windows[q.qid]} for q in questions}
     result = {
         "dataset": dataset, "embedder": emb.name, "chunk_tokens": chunk_tokens, "chunks": n_chunks,
-        "questions": {"total": len(questions), "tuning": len(tuning_qs), "report": len(report_qs),
+        "split": split, "questions": {"total": len(questions), "tuning": len(tuning_qs), "report": len(report_qs),
                       "content_free": sorted(q.qid for q in questions if q.content_free)},
         "ingest_seconds": ingest_seconds, "query_seconds": round(query_seconds, 1),
         "tuning_defaults": {k: v for k, v in vars(default).items()}, "grid": grid, "tables": tables, "per_question": per_question,

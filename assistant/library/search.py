@@ -25,26 +25,50 @@ def visible_revisions_sql(filters) -> tuple[str, list]:
     )
 
 
+def searchable_sql(alias: str, filters) -> tuple[str, list]:
+    """A condition that the revision row `alias` is its article's searchable one (so committed),
+    checked for that article alone (visible_revisions_sql, as a correlated test). Callers leave
+    out a test of alias.status: SQLite would then scan the status index, every revision."""
+    undated = " OR r2.published_ts IS NULL" if filters.include_undated else ""
+    cut = "" if filters.as_of_ts is None else f" AND (r2.revised_ts < ?{undated})"
+    return (f"{alias}.revision = (SELECT MAX(r2.revision) FROM committed_revisions r2 WHERE r2.article_id = {alias}.article_id"
+            f"{cut})"), ([] if filters.as_of_ts is None else [filters.as_of_ts])
+
+
+FIRST_NET_FACTOR, FIRST_NET_MIN = 4, 100  # fts_chunks: how many of the best matches are checked first
+
+
 def fts_chunks(conn, terms: list[str], filters, limit: int, match: str) -> list[tuple[str, float]]:
     """(chunk_id, score) of the chunks matching any of the terms in the searchable revisions; lower is better.
 
-    SQLite: ``match`` (the FTS5 expression of the terms) ranked by FTS5's bm25(). PostgreSQL: the
-    same BM25 (k1 1.2, b 0.75, FTS5's idf) over the tsvector column (_pg_bm25)."""
-    vis_sql, vis_args = visible_revisions_sql(filters)
-    where, args = filters.sql("r")
+    SQLite: ``match`` (the FTS5 expression of the terms) ranked by FTS5's bm25(). A question's words
+    OR-ed match about half of a news library, so the best matches are taken from the full-text index
+    first (a few times `limit`) and only those are checked against the searchable revisions and
+    filters; when the check leaves fewer than `limit` and the index has more matches, every match is
+    checked. The result is the one ranking over everything that passes.
+    PostgreSQL: the same BM25 (k1 1.2, b 0.75, FTS5's idf) over the tsvector column (_pg_bm25)."""
     if getattr(conn, "dialect", "sqlite") == "postgresql":
+        vis_sql, vis_args = visible_revisions_sql(filters)
+        where, args = filters.sql("r")
         return _pg_bm25(conn, terms, vis_sql, vis_args, where, args, limit)
-    rows = conn.execute(
-        f"""WITH vis AS ({vis_sql})
-            SELECT c.chunk_id, bm25(chunks_fts) AS score
-            FROM chunks_fts
-            JOIN chunks c ON c.rowid = chunks_fts.rowid
-            JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
-            JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
-            WHERE chunks_fts MATCH ? AND {where}
-            ORDER BY score LIMIT ?""",
-        [*vis_args, match, *args, limit],
-    ).fetchall()
+    searchable, s_args = searchable_sql("r", filters)
+    where, args = filters.sql("r")
+    first = max(limit * FIRST_NET_FACTOR, FIRST_NET_MIN)
+    for inner in (first, None):  # None: every match (a filter that passes few of the best ones)
+        rows = conn.execute(
+            f"""SELECT c.chunk_id, f.score
+                FROM (SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ?
+                      ORDER BY score{"" if inner is None else " LIMIT ?"}) f
+                JOIN chunks c ON c.rowid = f.rowid
+                JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
+                WHERE {searchable} AND {where}
+                ORDER BY f.score LIMIT ?""",
+            [match, *([] if inner is None else [inner]), *s_args, *args, limit],
+        ).fetchall()
+        if len(rows) >= limit or inner is None:
+            break
+        if conn.execute("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", [match]).fetchone()[0] <= inner:
+            break  # the first net held every match
     return [(r[0], r[1]) for r in rows]
 
 
@@ -92,21 +116,22 @@ def _pg_bm25(conn, terms: list[str], vis_sql: str, vis_args: list, where: str, a
 
 
 def visible_chunks(conn, chunk_ids: list[str], filters) -> set[str]:
-    """Those of these chunks that belong to a searchable revision passing the filters."""
+    """Those of these chunks that belong to a searchable revision passing the filters.
+
+    The searchable revision is worked out for the chunks' own articles only, not the library's
+    (search checks a few hundred candidates; the library may hold tens of thousands of articles)."""
     if not chunk_ids:
         return set()
-    vis_sql, vis_args = visible_revisions_sql(filters)
     where, args = filters.sql("r")
+    searchable, s_args = searchable_sql("r", filters)
     out: set[str] = set()
     for i in range(0, len(chunk_ids), 500):
         part = chunk_ids[i : i + 500]
         rows = conn.execute(
-            f"""WITH vis AS ({vis_sql})
-                SELECT c.chunk_id FROM chunks c
-                JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
+            f"""SELECT c.chunk_id FROM chunks c
                 JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
-                WHERE c.chunk_id IN ({','.join('?' * len(part))}) AND {where}""",
-            [*vis_args, *part, *args],
+                WHERE c.chunk_id IN ({','.join('?' * len(part))}) AND {searchable} AND {where}""",
+            [*part, *s_args, *args],
         )
         out.update(r[0] for r in rows)
     return out
@@ -128,14 +153,29 @@ def searchable_revisions(conn, filters) -> list:
 
 def newest_published_ts(conn, filters) -> float | None:
     """The latest publication time among the searchable revisions passing the filters (what "this
-    week" is anchored at without --as-of), or None when nothing in scope is dated."""
-    vis_sql, vis_args = visible_revisions_sql(filters)
+    week" is anchored at without --as-of), or None when nothing in scope is dated. Walks the
+    publication-time index from the newest down to the first searchable revision, so it costs
+    the same in a large library."""
     where, args = filters.sql("r")
+    searchable, s_args = searchable_sql("r", filters)
     row = conn.execute(
-        f"WITH vis AS ({vis_sql}) SELECT MAX(r.published_ts) FROM vis JOIN revisions r USING (article_id, revision) WHERE {where}",
-        [*vis_args, *args],
+        f"""SELECT r.published_ts FROM revisions r
+            WHERE r.published_ts IS NOT NULL AND {searchable} AND {where}
+            ORDER BY r.published_ts DESC LIMIT 1""",
+        [*s_args, *args],
     ).fetchone()
     return float(row[0]) if row and row[0] is not None else None
+
+
+def published_of_chunks(conn, chunk_ids: list[str]) -> dict[str, float | None]:
+    """{chunk_id: publication time of the revision the chunk belongs to (None when undated)}."""
+    out: dict[str, float | None] = {}
+    for i in range(0, len(chunk_ids), 500):
+        part = chunk_ids[i : i + 500]
+        out.update(conn.execute(
+            f"""SELECT c.chunk_id, r.published_ts FROM chunks c JOIN revisions r USING (article_id, revision)
+                WHERE c.chunk_id IN ({','.join('?' * len(part))})""", part).fetchall())
+    return out
 
 
 def articles_with_revision_in(conn, filters) -> set[str]:

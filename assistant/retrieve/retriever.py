@@ -17,7 +17,7 @@ from ..errors import EmbedderMismatch, UsageError
 from ..library import search as store_search
 from ..library.news import groups_for
 from ..types import Sentence
-from . import lexical
+from . import lexical, recency
 from .filters import Filters
 from .fusion import rrf
 
@@ -65,6 +65,10 @@ class Tuning:
     # article level: how many of an article's best chunks in a list make its score there
     # (1: the article's rank by its best chunk; m > 1: the reciprocal ranks of its best m chunks summed)
     article_chunks: int = 1
+    # hybrid: time words in the query ("this week", "recently") weigh each fused article by how
+    # near its date is to --as-of (else the newest date in scope), recency.weight; chosen on the
+    # tuning weeks asked as of their date (docs/retrieval.md). The words stay in the matched text.
+    time_words: bool = True
 
 
 class Reranker:
@@ -135,8 +139,13 @@ class Retriever:
         return store_search.visible_chunks(self.lib.conn, chunk_ids, filters)
 
     # -- search -------------------------------------------------------------------------
-    def ranked_chunks(self, query: str, mode: str = "hybrid", filters: Filters | None = None, vector=None) -> list[tuple[str, float]]:
-        """Fused (chunk_id, score) candidates, best first, before diversification."""
+    def ranked_chunks(self, query: str, mode: str = "hybrid", filters: Filters | None = None, vector=None,
+                      enough=None) -> list[tuple[str, float]]:
+        """Fused (chunk_id, score) candidates, best first, before diversification.
+
+        enough(kept) -> bool, for a filtered hybrid search: when what the filter keeps of the
+        unfiltered ranking already suffices (search: it fills the k results), the filtered pair of
+        searches is skipped. What they would add goes after everything kept, so it could not show."""
         filters = filters or Filters()
         n = self.tuning.candidates
         if mode == "lexical":
@@ -145,19 +154,45 @@ class Retriever:
             return self.dense_candidates(query, filters, n, vector)
         if mode != "hybrid":
             raise UsageError(f"unknown mode {mode!r}", "use dense, lexical or hybrid")
-        lex = self.lexical_candidates(query, filters, n)
-        den = self.dense_candidates(query, filters, n, vector)
-        fused = fuse(den, lex, self.tuning)
+        when = self.time_preference(query, filters)
         narrowing = filters.unnarrowed()
         if narrowing is None:
-            return fused
+            return self._hybrid(query, filters, n, vector, when)
         # Fusion is by rank, so a filter that removes other articles would reorder the ones it
         # keeps (a kept article could fall below one that overtook it). Rank as without the
         # filter, keep what the filter admits, then add what only the filtered search found.
+        # The time words weigh both rankings from the same anchor, so the order stays comparable.
         if vector is None and self.embedder is not None and self.index is not None:
             vector = self.embedder.embed_query(query)  # once for both searches
-        wide = fuse(self.dense_candidates(query, narrowing, n, vector), self.lexical_candidates(query, narrowing, n), self.tuning)
-        return restrict(wide, self.visible_chunks([c for c, _ in wide], filters), fused)
+        wide = self._hybrid(query, narrowing, n, vector, when)
+        t0 = time.perf_counter()
+        admitted = self.visible_chunks([c for c, _ in wide], filters)
+        self.timings["restrict_ms"] = (time.perf_counter() - t0) * 1000
+        kept = restrict(wide, admitted, [])
+        if enough is not None and enough(kept):
+            return kept
+        return restrict(wide, admitted, self._hybrid(query, filters, n, vector, when))
+
+    def _hybrid(self, query: str, filters: Filters, n: int, vector, when) -> list[tuple[str, float]]:
+        fused = fuse(self.dense_candidates(query, filters, n, vector), self.lexical_candidates(query, filters, n), self.tuning)
+        return fused if when is None else self.prefer_recent(fused, *when)
+
+    def time_preference(self, query: str, filters: Filters) -> tuple[float, float] | None:
+        """(anchor timestamp, window in days) when the query has time words and a date to anchor
+        them at (--as-of, else the newest publication date in scope); None otherwise."""
+        if not self.tuning.time_words:
+            return None
+        window = recency.split(query).window_days
+        if window is None:
+            return None
+        t0 = time.perf_counter()
+        anchor = recency.anchor_ts(filters, self.lib.conn)
+        self.timings["anchor_ms"] = (time.perf_counter() - t0) * 1000
+        return None if anchor is None else (anchor, window)
+
+    def prefer_recent(self, ranked: list[tuple[str, float]], anchor: float, window: float) -> list[tuple[str, float]]:
+        published = store_search.published_of_chunks(self.lib.conn, [c for c, _ in ranked])
+        return prefer_recent(ranked, published, anchor, window)
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid", filters: Filters | None = None,
                per_article: int = 2, vector=None) -> list[Passage]:
@@ -167,7 +202,17 @@ class Retriever:
         if k < 1:
             raise UsageError("-k must be at least 1", "e.g. -k 5")
         t0 = time.perf_counter()
-        ranked = self.ranked_chunks(query, mode, filters, vector)
+        done: list[list[Passage]] = []
+
+        def enough(kept):  # a filtered search whose kept results already fill k: diversify once
+            passages = self._diversify(kept, k, per_article)
+            done.append(passages)
+            return len(passages) >= k
+
+        ranked = self.ranked_chunks(query, mode, filters, vector, enough=None if self.reranker is not None else enough)
+        if done and len(done[0]) >= k:
+            self.timings["total_ms"] = (time.perf_counter() - t0) * 1000
+            return done[0]
         if self.reranker is not None and ranked:
             head, tail = ranked[: self.reranker.depth], ranked[self.reranker.depth :]
             texts = store_search.chunk_texts(self.lib.conn, [c for c, _ in head])
@@ -241,6 +286,15 @@ def fuse(den: list[tuple[str, float]], lex: list[tuple[str, float]], t: Tuning) 
     ordered = sorted(chunks, key=lambda cs: (-score[cs[0].split("@", 1)[0]], -cs[1]))
     # the score shown is the article's fused score, so scores fall as ranks rise
     return [(cid, score[cid.split("@", 1)[0]]) for cid, _ in ordered]
+
+
+def prefer_recent(ranked: list[tuple[str, float]], published: dict[str, float | None], anchor: float, window: float) -> list[tuple[str, float]]:
+    """A fused ranking reweighed for time words: each score times recency.weight of its chunk's
+    publication time (1 inside the window before the anchor, halved per further window), best
+    first. A pure function, shared by search and the retrieval eval; stable, so an article's chunks
+    keep their order."""
+    scored = [(c, s * recency.weight(published.get(c), anchor, window)) for c, s in ranked]
+    return sorted(scored, key=lambda cs: -cs[1])
 
 
 def restrict(wide: list[tuple[str, float]], admitted: set[str], narrow: list[tuple[str, float]]) -> list[tuple[str, float]]:
