@@ -296,3 +296,17 @@ def test_each_line_of_a_reply_is_its_own_sentence():
         ("Colorado win the Stanley Cup - CNN", ["5", "6"])]
     reply = "The advisers voted for the vaccines. [2][3] The park may remain closed. [7] The ad is relevant."
     assert [s.keys for s in parse_citations(reply)] == [["2", "3"], ["7"], []]
+
+
+def test_a_negation_the_question_states_is_its_premise_not_the_claims_polarity():
+    # Qwen 0.5B repeats the question's premise ("... were not included in the deal") before the
+    # answer; the cited sentence has its own "can't": the polarity check compares the claim's own cues
+    c = SupportChecker(None)
+    q = "A bipartisan group of senators announced a deal this week, but a few major reforms were not included. Which measure did lawmakers leave out?"
+    cited = ["The proposal helps ensure dangerous criminals can't purchase weapons, the group said."]
+    claim = "A few major reforms were not included; the proposal helps ensure dangerous criminals can't purchase weapons, the group said."
+    assert not c.check(claim, cited, Given(question="Which measure did lawmakers leave out?")).supported
+    assert c.check(claim, cited, Given(question=q)).supported
+    # a negation of the claim's own still fails, question or not
+    assert not c.check("A few major reforms were not included; the proposal helps dangerous criminals purchase weapons, the group said.", cited,
+                       Given(question=q)).supported

@@ -180,7 +180,7 @@ class SupportChecker:
             if n:
                 factor *= 1 - PENALTY[kind] * len(missing) / n
         best = max(cited, key=lambda c: lexical_recall(stems, c)) if len(cited) > 1 else cited[0]
-        neg, why = rules.check_negation(claim, best)
+        neg, why = rules.check_negation(claim, best, given.question if given else "")
         facts["negation"] = neg
         reasons += why
         if neg:
