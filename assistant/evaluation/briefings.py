@@ -22,7 +22,7 @@ from .realtimeqa import normalise_answer
 
 
 def run(data: Path, work_dir: Path, length: int = 10, log=print, base_url: str | None = None, model: str | None = None,
-        split: str | None = None, weeks: int | None = None) -> dict:
+        split: str | None = None, weeks: int | None = None, response_format: str = "auto") -> dict:
     from ..library.access import open_library
     from ..api import Assistant
     from ..retrieve import Filters
@@ -36,7 +36,7 @@ def run(data: Path, work_dir: Path, length: int = 10, log=print, base_url: str |
     cfg, questions, gold_key, _, _ = prepare("realtimeqa", data, work_dir, "local", 256, log)
     if model:
         os.environ.setdefault("OPENAI_API_KEY", "not-needed")
-        cfg = replace(cfg, model=model, base_url=base_url or "")
+        cfg = replace(cfg, model=model, base_url=base_url or "", response_format=response_format)
     ds = realtimeqa.load(data)
     by_week = defaultdict(list)
     for q in (ds.split(split) if split else ds.questions):
@@ -95,7 +95,7 @@ def run(data: Path, work_dir: Path, length: int = 10, log=print, base_url: str |
                 "lead_states": sum(1 for x in answers if x and x in lead_text),
             })
     if model:
-        return {"length": length, "model": model, "weeks": rows}
+        return {"length": length, "model": model, "response_format": response_format, "weeks": rows}
     total = {k: sum(r[k] for r in rows) for k in ("questions", "briefing_states", "lead_states")}
     return {"length": length, "weeks": rows, "total": total}
 
@@ -110,8 +110,10 @@ def main():
     ap.add_argument("--model")
     ap.add_argument("--split", choices=["tuning", "report"])
     ap.add_argument("--weeks", type=int)
+    ap.add_argument("--response-format", default="auto", help="with --model: auto, json_schema, json_object or text")
     args = ap.parse_args()
-    res = run(args.data, args.work_dir, args.length, base_url=args.base_url, model=args.model, split=args.split, weeks=args.weeks)
+    res = run(args.data, args.work_dir, args.length, base_url=args.base_url, model=args.model, split=args.split, weeks=args.weeks,
+              response_format=args.response_format)
     if args.json:
         write_json(args.json, res)
     if args.model:
