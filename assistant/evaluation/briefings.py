@@ -65,7 +65,7 @@ def run(data: Path, work_dir: Path, length: int = 10, log=print, base_url: str |
                     "states": sum(1 for q in qs if q.answer_text and normalise_answer(q.answer_text) in said),
                     "text": [s.text for s in b.sentences],
                 }
-                if engine == "llm":  # why points were kept or not: the pipeline's notes, what the check rejected, the reply
+                if b.usage.get("calls"):  # a model wrote it: why points were kept or not (notes, what the check rejected, the reply)
                     engines[engine].update({"notes": list(b.notes), "rejected": list(b.rejected),
                                             "flagged_reasons": [s.reasons for s in b.sentences if not s.supported],
                                             "raw_reply": b.raw_reply})
