@@ -150,3 +150,20 @@ def test_python_api_brief(seeded, home):
         nothing = a.brief("no such topic whatsoever xyzzy")  # a result that says so, not an exception
         assert nothing.empty and nothing.refused and not nothing.sentences and "nothing to brief" in nothing.reason
         assert nothing.error().exit_code == 3 and nothing.error().message == nothing.reason
+
+
+def test_structured_briefing_asks_for_a_point_per_story(seeded, llm):
+    # llama.cpp's grammar closes the array after one sentence unless the schema asks for more:
+    # Qwen 1.5B briefed a week of 17 articles in one point
+    llm.set_server_kind("json_object")
+    r = seeded("brief", "--json", "--length", "3")
+    assert r.code == 0, r
+    doc = r.json()
+    chats = [q for q in llm.requests if q.path.endswith("/chat/completions")]
+    schema = chats[-1].body["response_format"]["schema"]
+    assert schema["properties"]["sentences"]["minItems"] == 3  # the seeds hold more than 3 stories
+    assert all(s["supported"] for s in doc["sentences"])
+    # one story: no lower bound beyond the one point
+    r = seeded("brief", "--json", "--length", "1")
+    schema = [q for q in llm.requests if q.path.endswith("/chat/completions")][-1].body["response_format"]["schema"]
+    assert "minItems" not in schema["properties"]["sentences"]

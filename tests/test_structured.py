@@ -298,3 +298,33 @@ def test_each_line_of_a_reply_is_its_own_sentence():
         ("Colorado win the Stanley Cup - CNN", ["5", "6"])]
     reply = "The advisers voted for the vaccines. [2][3] The park may remain closed. [7] The ad is relevant."
     assert [s.keys for s in parse_citations(reply)] == [["2", "3"], ["7"], []]
+
+
+def test_a_negation_the_question_states_is_its_premise_not_the_claims_polarity():
+    # Qwen 0.5B repeats the question's premise ("... were not included in the deal") before the
+    # answer; the cited sentence has its own "can't": the polarity check compares the claim's own cues
+    c = SupportChecker(None)
+    q = "A bipartisan group of senators announced a deal this week, but a few major reforms were not included. Which measure did lawmakers leave out?"
+    cited = ["A few major reforms were left out of the deal; the proposal helps ensure dangerous criminals can't purchase weapons, the group said."]
+    claim = "A few major reforms were not included; the proposal helps ensure dangerous criminals can't purchase weapons, the group said."
+    assert not c.check(claim, cited, Given(question="Which measure did lawmakers leave out?")).supported
+    assert c.check(claim, cited, Given(question=q)).supported
+    # a negation of the claim's own still fails, question or not
+    assert not c.check("A few major reforms were not included; the proposal helps dangerous criminals purchase weapons, the group said.", cited,
+                       Given(question=q)).supported
+
+
+def test_the_questions_premise_with_its_slot_filled_is_not_an_answer_the_sources_give():
+    # Qwen 0.5B with the gold article removed: the question's premise, a name from the context
+    # in the slot, citing a sentence that only names it
+    c = SupportChecker(None)
+    q = "Which food chain launched a redesigned menu in roughly 21,000 of its restaurants?"
+    cited = ["They have a wish list of restaurants they would like to see, including Pizza Hut, Steak 'N Shake, Zaxby's and Moe's."]
+    s = c.check("Zaxby's launched a redesigned menu in roughly 21,000 of its restaurants.", cited, Given(question=q))
+    assert not s.supported and any("premise" in r for r in s.reasons)
+    # the same premise, stated by the cited sentence, is an answer
+    ok = ["McDonald's launched a redesigned menu in roughly 21,000 of its restaurants on Monday."]
+    assert c.check("McDonald's launched a redesigned menu in roughly 21,000 of its restaurants.", ok, Given(question=q)).supported
+    # names are the name rule's: the article may give them
+    g = Given(question="How old is US Defence Secretary Jim Mattis?", article="US Defence Secretary Jim Mattis arrived in Pakistan.")
+    assert c.check("Defence Secretary Jim Mattis is 67 years old.", ["It is the 67-year-old's first visit as defence secretary."], g).supported

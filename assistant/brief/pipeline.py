@@ -276,14 +276,14 @@ class Briefer:
             return answer
         if not est.map_reduce:
             messages = self.messages(self.t_brief, full.text, topic, length, as_of)
-            reply = self.complete(answer, messages)
+            reply = self.complete(answer, messages, min_points=min(length, _stories(docs)))
         else:
             notes, cited = [], set()
             # every group is shown with the global keys, so citations survive both stages
             global_ids = {k.sentence.id: key for key, k in full.items.items()}
             for g in groups:
                 text = self._context_text_with_keys(g, global_ids)
-                r = self.complete(answer, self.messages(self.t_notes, text, topic, length, as_of))
+                r = self.complete(answer, self.messages(self.t_notes, text, topic, length, as_of), min_points=min(length, _stories(g)))
                 for seg in citing.segments(r, self.mode or "text", final=True):
                     keys = [k for k in seg.keys if k in full.items]
                     if keys and seg.text.strip():
@@ -295,7 +295,8 @@ class Briefer:
             kept = [d for d in kept if d.sentences]
             notes_text = (self._context_text_with_keys(kept, global_ids)
                           + "\n\nNotes from the sources, each with the keys of its source sentences:\n" + "\n".join(f"- {n}" for n in notes))
-            reply = self.complete(answer, self.messages(self.t_brief, notes_text, topic, length, as_of))
+            reply = self.complete(answer, self.messages(self.t_brief, notes_text, topic, length, as_of),
+                                  min_points=min(length, _stories(kept), len(notes)))
             answer.notes.append(f"map-reduce: {len(groups)} group(s) of sources, {len(notes)} cited note(s)")
         plan = citing.Plan.for_briefing(full, as_of, self.mode)
         answer.raw_reply = reply
@@ -308,15 +309,16 @@ class Briefer:
         return "\n\n".join(citing.render_passage(d.title, d.source, d.published, [(global_ids[s.id], s.text) for s in d.sentences])
                              for d in docs)
 
-    def complete(self, answer: Answer, messages) -> str:
-        """One model call in the structured form the server takes (learned once, as for answers)."""
+    def complete(self, answer: Answer, messages, min_points: int = 1) -> str:
+        """One model call in the structured form the server takes (learned once, as for answers);
+        the schema asks for at least ``min_points`` sentences (one per story, up to the length)."""
         from ..errors import ContextTooLong
         from ..llm import structured
 
         def attempt(mode: str):
             msgs = messages if mode == "text" else _json_messages(messages)
             return msgs, self.llm.complete(msgs, max_tokens=self.settings.max_answer_tokens,
-                                           response_format=structured.response_format(mode, structured.BRIEF_SCHEMA, "cited_briefing"))
+                                           response_format=structured.response_format(mode, structured.brief_schema(min_points), "cited_briefing"))
 
         try:
             self.mode, (messages, c) = citing.first_form_taken(self.settings, self.llm, attempt, known=self.mode)
@@ -355,6 +357,10 @@ def _json_messages(messages: list[dict]) -> list[dict]:
     out = [dict(m) for m in messages]
     out[-1]["content"] = out[-1]["content"].rstrip() + JSON_REPLY
     return out
+
+
+def _stories(docs: list[Doc]) -> int:
+    return len({d.story or d.article_id for d in docs}) or 1
 
 
 def _who(d: Doc) -> str:

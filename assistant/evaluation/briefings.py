@@ -22,7 +22,7 @@ from .realtimeqa import normalise_answer
 
 
 def run(data: Path, work_dir: Path, length: int = 10, log=print, base_url: str | None = None, model: str | None = None,
-        split: str | None = None, weeks: int | None = None) -> dict:
+        split: str | None = None, weeks: int | None = None, response_format: str = "auto") -> dict:
     from ..library.access import open_library
     from ..api import Assistant
     from ..retrieve import Filters
@@ -36,7 +36,7 @@ def run(data: Path, work_dir: Path, length: int = 10, log=print, base_url: str |
     cfg, questions, gold_key, _, _ = prepare("realtimeqa", data, work_dir, "local", 256, log)
     if model:
         os.environ.setdefault("OPENAI_API_KEY", "not-needed")
-        cfg = replace(cfg, model=model, base_url=base_url or "")
+        cfg = replace(cfg, model=model, base_url=base_url or "", response_format=response_format)
     ds = realtimeqa.load(data)
     by_week = defaultdict(list)
     for q in (ds.split(split) if split else ds.questions):
@@ -65,6 +65,10 @@ def run(data: Path, work_dir: Path, length: int = 10, log=print, base_url: str |
                     "states": sum(1 for q in qs if q.answer_text and normalise_answer(q.answer_text) in said),
                     "text": [s.text for s in b.sentences],
                 }
+                if b.usage.get("calls"):  # a model wrote it: why points were kept or not (notes, what the check rejected, the reply)
+                    engines[engine].update({"notes": list(b.notes), "rejected": list(b.rejected),
+                                            "flagged_reasons": [s.reasons for s in b.sentences if not s.supported],
+                                            "raw_reply": b.raw_reply})
                 log(f"{week} {engine}: {engines[engine]['kept']} kept, {engines[engine]['flagged']} flagged, "
                     f"{engines[engine]['states']} quiz answers stated, {took:.0f} s")
             if model:
@@ -91,7 +95,7 @@ def run(data: Path, work_dir: Path, length: int = 10, log=print, base_url: str |
                 "lead_states": sum(1 for x in answers if x and x in lead_text),
             })
     if model:
-        return {"length": length, "model": model, "weeks": rows}
+        return {"length": length, "model": model, "response_format": response_format, "weeks": rows}
     total = {k: sum(r[k] for r in rows) for k in ("questions", "briefing_states", "lead_states")}
     return {"length": length, "weeks": rows, "total": total}
 
@@ -106,8 +110,10 @@ def main():
     ap.add_argument("--model")
     ap.add_argument("--split", choices=["tuning", "report"])
     ap.add_argument("--weeks", type=int)
+    ap.add_argument("--response-format", default="auto", help="with --model: auto, json_schema, json_object or text")
     args = ap.parse_args()
-    res = run(args.data, args.work_dir, args.length, base_url=args.base_url, model=args.model, split=args.split, weeks=args.weeks)
+    res = run(args.data, args.work_dir, args.length, base_url=args.base_url, model=args.model, split=args.split, weeks=args.weeks,
+              response_format=args.response_format)
     if args.json:
         write_json(args.json, res)
     if args.model:

@@ -26,8 +26,8 @@ from pathlib import Path
 def _library(data: Path, work_dir: Path):
     from .retrieval import prepare
 
-    cfg, questions, _, _, _ = prepare("realtimeqa", data, work_dir, "local", 256, print)
-    return cfg, questions
+    cfg, questions, gold_key, _, _ = prepare("realtimeqa", data, work_dir, "local", 256, print)
+    return cfg, questions, gold_key
 
 
 def collect(args) -> None:
@@ -36,25 +36,31 @@ def collect(args) -> None:
     from ..answer.citing import segments
     from . import realtimeqa
 
-    cfg, questions = _library(args.data, args.work_dir)
+    cfg, questions, gold_key = _library(args.data, args.work_dir)
     cfg = replace(cfg, model=args.model, base_url=args.base_url, response_format=args.response_format,
                   prompts_dir=str(args.prompts_dir or ""), max_answer_tokens=args.max_tokens)
     info = {q.qid: q for q in realtimeqa.load(args.data).questions}
     qs = [q for q in questions if q.split == args.split][args.skip: args.skip + args.questions]
+    # --gold-removed: the question asked with its gold articles left out of retrieval, as the
+    # answers eval does; a model then has only off-topic passages, which is where inventions show
+    suffix = "-nogold" if args.gold_removed else ""
     done = set()
     if args.out.exists():
         done = {json.loads(l)["qid"] for l in args.out.open() if l.strip()}
     with Assistant(settings=cfg) as a, args.out.open("a", encoding="utf-8") as out:
         ans = a.answerer()
         for q in qs:
-            if q.qid in done:
+            qid = q.qid + suffix
+            if qid in done:
                 continue
             f = a.filters(as_of=q.date)
+            if args.gold_removed:
+                f = replace(f, exclude_ids=sorted(aid for aid, key in gold_key.items() if key in q.gold))
             t0 = time.perf_counter()
             try:
                 res = ans.ask(q.text, f, engine="llm", k=args.k or None)
             except Exception as exc:  # one failed question is recorded, the run goes on
-                out.write(json.dumps({"qid": q.qid, "error": str(exc)}) + "\n")
+                out.write(json.dumps({"qid": qid, "error": str(exc)}) + "\n")
                 out.flush()
                 continue
             took = time.perf_counter() - t0
@@ -64,7 +70,7 @@ def collect(args) -> None:
             form = res.usage.get("reply_form", "text")
             segs = segments(res.raw_reply or "", form if form in ("json_schema", "json_object") else "text", final=True)
             rec = {
-                "qid": q.qid, "model": args.model, "question": q.text, "as_of": q.date, "choices": info[q.qid].choices,
+                "qid": qid, "model": args.model, "question": q.text, "as_of": q.date, "choices": info[q.qid].choices,
                 "answer": info[q.qid].answer_text, "raw": res.raw_reply, "refused": res.refused, "short_answer": res.short_answer,
                 "shown": [{"text": s.text, "supported": s.supported} for s in res.sentences], "rejected": res.rejected,
                 "seconds": round(took, 1), "first_token_seconds": res.usage.get("first_token_seconds"),
@@ -76,7 +82,7 @@ def collect(args) -> None:
             }
             out.write(json.dumps(rec, ensure_ascii=False) + "\n")
             out.flush()
-            print(f"{q.qid}: {took:.0f} s, first token {rec['first_token_seconds']} s, {len(segs)} sentence(s), refused={res.refused}", flush=True)
+            print(f"{qid}: {took:.0f} s, first token {rec['first_token_seconds']} s, {len(segs)} sentence(s), refused={res.refused}", flush=True)
 
 
 def collect_notes(args) -> None:
@@ -104,6 +110,8 @@ def collect_notes(args) -> None:
     with Assistant(settings=cfg) as a, args.out.open("a", encoding="utf-8") as out:
         br = a.briefer()
         for week, qs in sorted(by_week.items()):
+            if args.from_week and week < args.from_week:
+                continue
             urls = set().union(*(q.gold_urls for q in qs))
             ids = sorted({aid for aid, key in gold_key.items() if key in urls})
             docs = br.scope(None, Filters(article_ids=ids))
@@ -148,7 +156,7 @@ def score(args) -> dict:
     from ..support.keys import Segment
     from ..types import Answer
 
-    cfg, _ = _library(args.data, args.work_dir)
+    cfg, _, _ = _library(args.data, args.work_dir)
     rows = [json.loads(l) for l in args.labels.open() if l.strip()]
     rows = [r for r in rows if r.get("label") is not None]
     scored = []
@@ -207,6 +215,7 @@ def main():
     c.add_argument("--response-format", default="auto", help="auto, json_schema, json_object or text")
     c.add_argument("--prompts-dir", type=Path, help="templates of your own (e.g. asking for more sentences per answer)")
     c.add_argument("--max-tokens", type=int, default=300)
+    c.add_argument("--gold-removed", action="store_true", help="leave each question's gold articles out of retrieval (records get qid QID-nogold)")
     n = sub.add_parser("notes")
     n.add_argument("--base-url", required=True)
     n.add_argument("--model", required=True)
@@ -215,6 +224,7 @@ def main():
     n.add_argument("--per-call", type=int, default=3)
     n.add_argument("--response-format", default="auto")
     n.add_argument("--max-tokens", type=int, default=400)
+    n.add_argument("--from-week", help="start at this week (YYYY-MM-DD): weeks an earlier run covered are left out")
     n.add_argument("--out", type=Path, required=True)
     s = sub.add_parser("score")
     s.add_argument("--labels", type=Path, required=True)

@@ -43,6 +43,17 @@ BRIEF_SCHEMA = {
 }
 
 
+def brief_schema(min_points: int) -> dict:
+    """The briefing schema asking for at least ``min_points`` sentences: with no lower bound a
+    grammar-constrained small model (llama.cpp) closes the array after one sentence (Qwen 1.5B
+    wrote one note per group and a one-point briefing), while in the text protocol it writes
+    several; the bound only asks for more points, each is still checked."""
+    if min_points <= 1:
+        return BRIEF_SCHEMA
+    sentences = dict(BRIEF_SCHEMA["properties"]["sentences"], minItems=int(min_points))
+    return {**BRIEF_SCHEMA, "properties": {"sentences": sentences}}
+
+
 def response_format(mode: str, schema: dict, name: str = "cited_answer") -> dict | None:
     if mode == "json_schema":
         return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}

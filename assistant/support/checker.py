@@ -179,8 +179,14 @@ class SupportChecker:
             reasons += why
             if n:
                 factor *= 1 - PENALTY[kind] * len(missing) / n
+        if given and given.question:
+            missing_premise = unstated_premise(claim, text, given)
+            facts["premise"] = missing_premise
+            if missing_premise:
+                reasons.append("restates the question's premise, which the cited text does not state ("
+                               + ", ".join(missing_premise[:4]) + ")")
         best = max(cited, key=lambda c: lexical_recall(stems, c)) if len(cited) > 1 else cited[0]
-        neg, why = rules.check_negation(claim, best)
+        neg, why = rules.check_negation(claim, best, given.question if given else "")
         facts["negation"] = neg
         reasons += why
         if neg:
@@ -188,7 +194,7 @@ class SupportChecker:
         score = max(0.0, min(1.0, base * factor))
         if lex < 0.5:
             reasons.append(f"only {lex:.0%} of the claim's content words are in the cited text")
-        hard = neg or any(facts[k][1] for k in ("number", "date", "name"))
+        hard = neg or any(facts[k][1] for k in ("number", "date", "name")) or bool(facts.get("premise"))
         return Support(score >= self.threshold and not hard, score, reasons, lex, cos, facts, factor)
 
     # -- choosing citations afterwards ------------------------------------------------
@@ -272,6 +278,33 @@ class SupportChecker:
             chosen.append(best)
             covered |= cover[best]
         return chosen
+
+
+# what a question's premise may leave unstated: time words and the words of attribution
+_PREMISE_FREE = {"week", "today", "yesterday", "recent", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                 "sunday", "year", "month", "day", "time", "new", "first", "last", "many", "much", "accord", "report", "said"}
+PREMISE_SHARE = 0.5  # share of the question's words in the claim that the sources must not leave unstated
+
+
+def unstated_premise(claim: str, cited_text: str, given: Given) -> list[str]:
+    """The question's words the claim repeats that neither the cited sentences nor their
+    headings state, when they are at least half of what the claim takes from the question: the
+    question's premise with its slot filled ("Zaxby's launched a redesigned menu in roughly
+    21,000 of its restaurants", citing a sentence that only names Zaxby's) is not an answer the
+    sources give. Names are left to the name rule (the article may give them: "Jim Mattis is 67",
+    citing "the 67-year-old")."""
+    from .text import words
+
+    body = split_attribution(claim, given.header)[1]
+    capitalised = {stem_of for w in words(given.question + " " + body) if w[:1].isupper() for stem_of in content_stems(w)}
+    q = {x for x in content_stems(given.question) if x not in _PREMISE_FREE and x not in capitalised}
+    from_question = [x for x in dict.fromkeys(content_stems(body)) if x in q]
+    pool = set(content_stems(cited_text + " " + given.header))
+    prefixes = {x[:5] for x in pool if len(x) >= 6}
+    missing = [x for x in from_question if not stem_match(x, pool, prefixes)]
+    if len(missing) >= 2 and len(missing) >= PREMISE_SHARE * len(from_question):
+        return missing
+    return []
 
 
 def _squash(text: str) -> str:

@@ -152,16 +152,30 @@ def check_names(claim: str, cited: str, article: str = "", squashed: str = "") -
     return len(facts), missing, [f"name '{x}' not in cited text" for x in missing]
 
 
-def negations(text: str) -> list[str]:
-    return [m.group(0).lower() for m in NEGATION.finditer(text)]
+def negations(text: str, given: str = "") -> list[str]:
+    """The negation cues of ``text``; with ``given`` (the question), a cue that the given text
+    states with the same next word ("... were not included" asked, "not included" answered)
+    is the question's premise repeated, not the claim's own polarity."""
+    cues = [(m.group(0).lower(), text[m.end():]) for m in NEGATION.finditer(text)]
+    if not given:
+        return [c for c, _ in cues]
+    said = " " + " ".join(re.findall(r"[a-z0-9]+", given.lower())) + " "
+    out = []
+    for cue, rest in cues:
+        nxt = re.findall(r"[a-z0-9]+", rest.lower())[:1]
+        word = "t" if cue.endswith("t") and not cue.isalpha() else cue  # "n't" is "... t" once punctuation goes
+        if nxt and f" {word} {nxt[0]} " in said:
+            continue
+        out.append(cue)
+    return out
 
 
-def check_negation(claim: str, cited_best: str) -> tuple[bool, list[str]]:
+def check_negation(claim: str, cited_best: str, given: str = "") -> tuple[bool, list[str]]:
     """A mismatch when the claim and the best-matching cited sentence differ in polarity:
     an odd number of negation cues on one side and an even number on the other ('did not
     deny' is two cues, so it agrees with a text that says nothing negative, and disagrees
-    with 'denied')."""
-    a, b = negations(claim), negations(cited_best)
+    with 'denied'). Cues the ``given`` question states are left out of the claim's count."""
+    a, b = negations(claim, given), negations(cited_best)
     if len(a) % 2 == len(b) % 2:
         return False, []
     if len(a) % 2:
