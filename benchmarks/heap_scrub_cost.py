@@ -2,7 +2,8 @@
 
 Runs `assistant ingest` of the realtimeqa corpus (or the bundled seeds) into a fresh data directory,
 in a new process each time, alternately with the scrubbing on (as shipped) and off (the function
-replaced by a no-op in that process), and prints the median wall time and peak memory of each.
+replaced by a no-op in that process), and prints the median CPU time (all threads), wall time and
+peak memory of each (CPU time is the steadier figure on a shared machine).
 
     python benchmarks/heap_scrub_cost.py [--data ../shared/data/realtimeqa] [--embedder hash|local] [--runs 3] [--limit N]
 
@@ -23,13 +24,16 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-# the CLI, after (for "off") replacing the scrubbing with a no-op; prints the child's max RSS last
+# the CLI, after (for "off") replacing the scrubbing with a no-op; prints its max RSS and CPU seconds last
 RUN = """
 import atexit, resource, sys
 if sys.argv[1] == "off":
     import assistant.vectors.heap as heap
     heap.zero_fresh_heap_blocks = lambda: False
-atexit.register(lambda: print("maxrss_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr))
+def usage():
+    r = resource.getrusage(resource.RUSAGE_SELF)  # all threads: Chroma's and onnxruntime's too
+    print("usage", r.ru_maxrss, r.ru_utime + r.ru_stime, file=sys.stderr)
+atexit.register(usage)
 sys.argv = ["assistant", *sys.argv[2:]]
 from assistant.cli import main
 main()
@@ -52,7 +56,7 @@ def source(args, tmp: Path) -> Path:
     return src
 
 
-def one(mode: str, src: Path, tmp: Path, embedder: str) -> tuple[float, int]:
+def one(mode: str, src: Path, tmp: Path, embedder: str) -> tuple[float, float, int]:
     home = tmp / f"home-{mode}"
     shutil.rmtree(home, ignore_errors=True)
     env = {**os.environ, "ASSISTANT_EMBEDDER": embedder, "PYTHONPATH": str(REPO)}
@@ -62,8 +66,8 @@ def one(mode: str, src: Path, tmp: Path, embedder: str) -> tuple[float, int]:
     seconds = time.perf_counter() - t0
     if p.returncode != 0:
         sys.exit(p.stderr[-2000:])
-    rss = int(p.stderr.rsplit("maxrss_kb", 1)[1].split()[0])
-    return seconds, rss
+    rss, cpu = p.stderr.rsplit("usage", 1)[1].split()[:2]
+    return seconds, float(cpu), int(rss)
 
 
 def main() -> None:
@@ -76,17 +80,18 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="heap-scrub-bench-"))
     try:
         src = source(args, tmp)
-        got: dict[str, list[tuple[float, int]]] = {"on": [], "off": []}
+        got: dict[str, list[tuple[float, float, int]]] = {"on": [], "off": []}
         for i in range(args.runs):
             for mode in (("on", "off") if i % 2 == 0 else ("off", "on")):  # interleaved: the VM is noisy
                 got[mode].append(one(mode, src, tmp, args.embedder))
         print(f"ingest of {src.name} with the {args.embedder} embedder, {args.runs} runs each, interleaved")
         for mode in ("off", "on"):
-            secs = [s for s, _ in got[mode]]
-            print(f"  scrubbing {mode:3}: median {statistics.median(secs):.2f} s (runs {', '.join(f'{s:.2f}' for s in secs)}),"
-                  f" max RSS {max(r for _, r in got[mode]) / 1024:.0f} MB")
-        off, on = (statistics.median(s for s, _ in got[m]) for m in ("off", "on"))
-        print(f"  difference: {on - off:+.2f} s ({(on - off) / off:+.1%})")
+            wall, cpu = [w for w, _, _ in got[mode]], [c for _, c, _ in got[mode]]
+            print(f"  scrubbing {mode:3}: CPU median {statistics.median(cpu):.2f} s ({', '.join(f'{c:.2f}' for c in cpu)});"
+                  f" wall median {statistics.median(wall):.2f} s ({', '.join(f'{w:.2f}' for w in wall)});"
+                  f" max RSS {max(r for _, _, r in got[mode]) / 1024:.0f} MB")
+        off, on = (statistics.median(c for _, c, _ in got[m]) for m in ("off", "on"))
+        print(f"  CPU difference: {on - off:+.2f} s ({(on - off) / off:+.1%})")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
