@@ -193,8 +193,9 @@ def test_a_freed_block_comes_back_as_zeros_once_an_embedded_store_is_open(tmp_pa
     buffer got); once an embedded store is open it comes back as zeros."""
     import subprocess
 
+    env = {k: v for k, v in os.environ.items() if k not in ("MALLOC_PERTURB_", "GLIBC_TUNABLES")}  # the control needs plain malloc
     p = subprocess.run([sys.executable, "-c", _REUSE, str(tmp_path / "home"), KEY], capture_output=True, text=True,
-                       cwd=Path(__file__).resolve().parent.parent, timeout=120)
+                       cwd=Path(__file__).resolve().parent.parent, env=env, timeout=120)
     assert p.returncode == 0, p.stderr
     got = json.loads(p.stdout.strip().splitlines()[-1])
     assert got["before"] == {"key": True, "zeros": False}, got
@@ -203,10 +204,11 @@ def test_a_freed_block_comes_back_as_zeros_once_an_embedded_store_is_open(tmp_pa
 
 @needs_glibc
 def test_freed_buffers_holding_the_key_stay_out_of_the_embedded_store(cli, home):
-    """The leak, amplified: 32 threads at once (more than glibc's 8 malloc arenas per core here,
-    so they share the store's threads' arenas) free buffers holding the key between live spacers,
-    then a search reopens the store, which re-creates its HNSW files. Without the scrubbing a round
-    found the key in data_level0.bin or length.bin 27 times in 40 (docs/reliability.md); five here."""
+    """The leak, amplified: 32 threads at once (more than glibc's 8 malloc arenas per core on a
+    2-core machine, so they share the store's threads' arenas) free buffers holding the key
+    between live spacers, then a search reopens the store, which re-creates its HNSW files.
+    Without the scrubbing a round found the key in data_level0.bin or length.bin 27 times in 40
+    (docs/reliability.md); five rounds here."""
     assert cli("ingest", SEEDS, "--json").code == 0
     line = f"Authorization: Bearer {KEY}\r\n".encode()
     for _ in range(5):
