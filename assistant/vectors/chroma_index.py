@@ -47,6 +47,10 @@ class ChromaIndex:
                         ssl=u.scheme == "https", settings=settings,
                     )
                 else:
+                    # before the store allocates its index: it writes unused index memory to disk
+                    from .heap import zero_fresh_heap_blocks
+
+                    zero_fresh_heap_blocks()
                     self._client = chromadb.PersistentClient(path=str(self.home / "chroma"), settings=settings)
             except Exception as exc:
                 raise self._fail(exc, "connecting")
