@@ -18,7 +18,7 @@ Every third round a few articles are forgotten first (not killed), so that later
     python benchmarks/kill_loop_pg.py --kills 20 --seed 1
 
 Prints one summary line, "kills: N survived: N ...", and exits 1 if any kill was not survived.
-Starts its own PostgreSQL (tests/postgres_server.py) and `chroma run` on loopback ports 55400-55499.
+Starts its own PostgreSQL (tests/postgres_server.py) and `chroma run` on loopback ports 55400-55499 (ASSISTANT_TEST_PG_PORT moves the range).
 """
 
 from __future__ import annotations

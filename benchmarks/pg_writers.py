@@ -14,7 +14,7 @@ PostgreSQL server (all its processes, /proc) and by the Chroma server: where the
     python benchmarks/pg_writers.py --synthetic 2000                        # no data needed
 
 Starts its own PostgreSQL (tests/postgres_server.py: initdb + pg_ctl on a temporary directory, as
-nobody when run as root) and `chroma run`, both on loopback ports 55400-55499, and stops them.
+nobody when run as root) and `chroma run`, both on loopback ports 55400-55499 (ASSISTANT_TEST_PG_PORT moves the range), and stops them.
 """
 
 from __future__ import annotations
