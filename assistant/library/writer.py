@@ -106,7 +106,7 @@ class Writer:
         self.progress = progress or (lambda n: None)
         self.add_total = getattr(progress, "add_total", None) or (lambda n: None)
         # called with a batch's (article_id, revision) keys once they are committed, while their
-        # claims are still held (the session signs them for copies and stories: _operations.writer)
+        # claims are still held (the writer session signs them for copies and stories)
         self.after_commit: Callable[[list[tuple[str, int]]], None] | None = None
         self._manifest_stored: dict[str, str] | None = None  # what this writer saw committed in the manifest
 
