@@ -40,10 +40,19 @@ def writer(settings: Settings, progress: Callable[[int], None] | None = None, wa
                     note(f"completing {revisions} revision(s) ({chunks} chunks) left unfinished by an interrupted run first; "
                          "to drop them instead: assistant check --discard-pending")
                 w.recovered = w.recover()
+                # sign each committed batch for copies and stories as it goes: that work then runs in
+                # every writer at once, and refresh_news (one writer at a time) only regroups
+                w.after_commit = lambda keys: sign_news(w, keys)
             yield w
             refresh_news(w)
         finally:
             index.close(collect=False)  # the Assistant's close (or the CLI's exit) collects its files
+
+
+def sign_news(w, keys: list[tuple[str, int]]) -> None:
+    from .news import clusters
+
+    clusters.sign(w.lib, keys, w.embed_texts, w.embedder.name)
 
 
 def refresh_news(w) -> dict:

@@ -17,8 +17,17 @@ Every third round a few articles are forgotten first (not killed), so that later
 
     python benchmarks/kill_loop_pg.py --kills 20 --seed 1
 
-Prints one summary line, "kills: N survived: N ...", and exits 1 if any kill was not survived.
-Starts its own PostgreSQL (tests/postgres_server.py) and `chroma run` on loopback ports 55400-55499.
+A kill must land during work, or the loop could pass without testing anything: a fault point
+is chosen among the batches the writer will write (batches of 32 new articles), and a timed kill
+comes at a random moment of the writer's expected work (its new articles times the seconds per
+article of the reference ingest), counted from when its session holds the library lock (seen in
+pg_locks by the writer's application_name). "mid-ingest" counts the kills that landed inside a
+writer's session (every fault point does); "misses" the victims that finished first.
+
+Prints one summary line, "kills: N survived: N mid-ingest: N ...", and exits 1 if any kill was not
+survived, if any kill landed outside a writer's session, or if more than a quarter of the
+intended kills missed.
+Starts its own PostgreSQL (tests/postgres_server.py) and `chroma run` on loopback ports 55400-55499 (ASSISTANT_TEST_PG_PORT moves the range).
 """
 
 from __future__ import annotations
@@ -63,11 +72,42 @@ def state(url: str) -> dict:
     return {"revisions": {f"{a}@{r}": v for (a, r), v in revs.items()}, "not_committed": other, "by_origin": by_origin}
 
 
+def kill_when_due(url: str, procs: list, deadlines: dict[int, float], round_no: int) -> list[int]:
+    """SIGKILL writer w (a key of deadlines) deadlines[w] seconds after its session holds the
+    library lock (seen in pg_locks by its application_name). Returns the writers killed while
+    they were inside their session: the kills that landed mid-ingest."""
+    import psycopg
+
+    from assistant.library.pg import LIBRARY_LOCK
+
+    started: dict[int, float] = {}
+    landed = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        while deadlines:
+            now = time.monotonic()
+            names = conn.execute("SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+                                 " WHERE l.locktype = 'advisory' AND l.classid = %s AND l.granted", (LIBRARY_LOCK,)).fetchall()
+            inside = {n for (n,) in names}
+            for w in list(deadlines):
+                if procs[w].poll() is not None:  # finished (or failed) before its moment: a miss
+                    del deadlines[w]
+                    continue
+                if w not in started and f"kl{round_no}w{w}" in inside:
+                    started[w] = now
+                if w in started and now - started[w] >= deadlines[w]:
+                    procs[w].send_signal(signal.SIGKILL)
+                    if f"kl{round_no}w{w}" in inside:
+                        landed.append(w)
+                    del deadlines[w]
+            time.sleep(0.02)
+    return landed
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--articles", type=int, default=100, help="synthetic articles added to the 12 seeds")
+    ap.add_argument("--articles", type=int, default=200, help="synthetic articles added to the 12 seeds")
     ap.add_argument("--timed", type=float, default=0.5, help="share of kills at a random moment instead of a fault point")
     ap.add_argument("--max-seconds", type=float, default=1500)
     ap.add_argument("--json", action="store_true")
@@ -101,7 +141,7 @@ def main(argv=None) -> int:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
     failures, rounds = [], []
-    kills = survived = misses = left_pending = 0
+    kills = survived = misses = left_pending = mid_ingest = 0
     try:
         ref_url = server.create_database("reference")
         t0 = time.time()
@@ -110,6 +150,8 @@ def main(argv=None) -> int:
         if p.returncode != 0:
             sys.exit("reference ingest failed: " + err[-1500:])
         ingest_seconds = time.time() - t0
+        # seconds of writer work per article (the reference ingest less a process's start-up, ~2 s)
+        per_article = max(0.01, (ingest_seconds - 2.0) / len(files))
         ref = state(ref_url)
         url = server.create_database("library")
         present: set[str] = set()
@@ -134,22 +176,27 @@ def main(argv=None) -> int:
                 groups.append(sorted((present & set(half)) | set(add)))
             target = present | set(groups[0]) | set(groups[1])
             victims = rng.choice([[0], [1], [0, 1]])
-            procs, how = [], []
+            procs, how, deadlines = [], [], {}
             for w, group in enumerate(groups):
                 fault = None
+                new = len([n for n in group if n not in present])
                 if w in victims and rng.random() >= args.timed:
+                    # a fault point of a batch that comes: batches of 32 new articles
                     fault = rng.choice(POINTS)
-                    n = rng.randint(1, 3)
+                    n = rng.randint(1, max(1, -(-new // 32)))
                     fault = f"{fault}:{n}" if n > 1 else fault
-                procs.append(start(url, w, "ingest", *[names[n] for n in group], fault=fault))
+                elif w in victims:
+                    # timed: a random moment of this writer's expected work, counted from when it holds
+                    # the library lock (imports done, its writer session started)
+                    deadlines[w] = rng.uniform(0.0, max(0.3, new * per_article))
+                name = f"kl{round_no}w{w}"
+                procs.append(start(url + "?application_name=" + name, w, "ingest", *[names[n] for n in group], fault=fault))
                 how.append(fault or ("timed" if w in victims else "runs"))
-            for w, p in enumerate(procs):
-                if how[w] == "timed":
-                    time.sleep(rng.uniform(0.5, max(1.0, ingest_seconds)))
-                    if p.poll() is None:
-                        p.send_signal(signal.SIGKILL)
+            landed = kill_when_due(url, procs, dict(deadlines), round_no)
             codes = [p.wait(300) for p in procs]
             killed = [w for w, c in enumerate(codes) if c == -signal.SIGKILL]
+            # a fault point kills from inside the writer; a timed kill lands when the writer was in its session
+            mid_ingest += len([w for w in killed if w not in deadlines]) + len(landed)
             misses += len([w for w in victims if w not in killed])
             kills += len(killed)
             for w, c in enumerate(codes):
@@ -182,15 +229,17 @@ def main(argv=None) -> int:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
     seconds = time.time() - t_start
-    result = {"kills": kills, "survived": survived, "misses": misses, "rounds": len(rounds), "left_pending": left_pending,
+    result = {"kills": kills, "survived": survived, "mid_ingest": mid_ingest, "misses": misses, "rounds": len(rounds), "left_pending": left_pending,
               "processes": processes, "seconds": round(seconds), "seed": args.seed, "articles": len(files), "failures": failures}
     if args.json:
         print(json.dumps({**result, "log": rounds}, indent=2))
-    print(f"kills: {kills} survived: {survived} ({left_pending} rounds left pending rows) misses: {misses} rounds: {len(rounds)} "
+    print(f"kills: {kills} survived: {survived} mid-ingest: {mid_ingest} ({left_pending} rounds left pending rows) misses: {misses} rounds: {len(rounds)} "
           f"processes: {processes} seconds: {seconds:.0f} seed: {args.seed} (two writers, PostgreSQL + Chroma server)")
     for f in failures:
         print("FAILED:", json.dumps(f)[:1500], file=sys.stderr)
-    return 0 if survived == kills and kills >= args.kills and not failures else 1
+    # not vacuous: every kill must have landed inside a writer's session, and most kills must land at all
+    ok = survived == kills and kills >= args.kills and mid_ingest == kills and misses <= kills // 4 and not failures
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -11,10 +11,11 @@ Besides wall time it reads the CPU seconds spent by the writers (rusage of the c
 PostgreSQL server (all its processes, /proc) and by the Chroma server: where the time goes.
 
     python benchmarks/pg_writers.py --data ../shared/data/realtimeqa      # the realtimeqa corpus (782 documents)
+    python benchmarks/pg_writers.py --data ../shared/data/realtimeqa --repeats 5 --plans pg1,pg2
     python benchmarks/pg_writers.py --synthetic 2000                        # no data needed
 
 Starts its own PostgreSQL (tests/postgres_server.py: initdb + pg_ctl on a temporary directory, as
-nobody when run as root) and `chroma run`, both on loopback ports 55400-55499, and stops them.
+nobody when run as root) and `chroma run`, both on loopback ports 55400-55499 (ASSISTANT_TEST_PG_PORT moves the range), and stops them.
 """
 
 from __future__ import annotations
@@ -102,22 +103,42 @@ def start_chroma(work: Path) -> tuple[subprocess.Popen, str]:
     sys.exit("chroma server did not start")
 
 
-def run_writers(files: list[Path], env: dict) -> dict:
-    """One `assistant ingest` process per entry of files (a list of paths each), all at once."""
+def run_writers(files: list[Path], env: dict, work: Path, code: Path = REPO) -> dict:
+    """One `assistant ingest` process per entry of files (a list of paths each), all at once,
+    running the code in ``code`` (this checkout, or --baseline's)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", *map(str, group), "--json"], cwd=REPO, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for group in files]
+    env = dict(env, PYTHONPATH=str(code))
+    outs = [open(work / f"writer-{i}.out", "w+") for i in range(len(files))]  # files, not pipes: a full pipe would stall a writer
+    procs = [subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", *map(str, group), "--json"], cwd=code, env=env,
+                              stdout=out, stderr=subprocess.DEVNULL, text=True) for group, out in zip(files, outs)]
     docs = []
-    for p in procs:
-        out, err = p.communicate()
+    for p, out in zip(procs, outs):
+        p.wait()
+        out.seek(0)
+        text = out.read()
+        out.close()
         if p.returncode != 0:
-            sys.exit(f"a writer failed (exit {p.returncode}): {err[-1500:]}")
-        docs.append(json.loads(out))
+            sys.exit(f"a writer failed (exit {p.returncode}): {text[-1500:]}")
+        docs.append(json.loads(text))
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"wall": wall, "added": sum(d["added"] for d in docs), "chunks": sum(d["chunks_embedded"] for d in docs),
             "writer_cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)}
+
+
+PLANS = {
+    "sqlite": ("SQLite, 1 writer, embedded Chroma", False, False, 1),
+    "sqlite-server": ("SQLite, 1 writer, Chroma server", False, True, 1),
+    "pg1": ("PostgreSQL, 1 writer, Chroma server", True, True, 1),
+    "pg2": ("PostgreSQL, 2 writers, Chroma server", True, True, 2),
+}
+
+
+def median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
 
 
 def main(argv=None) -> int:
@@ -125,10 +146,16 @@ def main(argv=None) -> int:
     ap.add_argument("--data", type=Path, help="realtimeqa data directory (else --synthetic)")
     ap.add_argument("--synthetic", type=int, default=2000, help="synthetic articles when no --data (default 2000)")
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--repeats", type=int, default=3, help="rounds of every plan, interleaved (medians are reported)")
+    ap.add_argument("--plans", default="sqlite,pg1,pg2", help=f"comma-separated, of {','.join(PLANS)} (default sqlite,pg1,pg2)")
+    ap.add_argument("--baseline", type=Path, help="also run every plan with the code in this directory (another checkout), interleaved")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if args.data and not (args.data / "gold.jsonl").exists():
         sys.exit(f"no realtimeqa data at {args.data}")
+    plans = [p.strip() for p in args.plans.split(",") if p.strip()]
+    if not plans or any(p not in PLANS for p in plans):
+        sys.exit(f"--plans: choose from {', '.join(PLANS)}")
     binaries = find_binaries()
     if binaries is None:
         sys.exit("PostgreSQL is not installed (initdb, pg_ctl, postgres)")
@@ -145,34 +172,55 @@ def main(argv=None) -> int:
     base.update(ASSISTANT_EMBEDDER="hash", ANONYMIZED_TELEMETRY="False", PYTHONPATH=str(REPO))
     runs = []
     try:
-        plans = [
-            ("SQLite, 1 writer, embedded Chroma", None, False, [halves]),
-            ("SQLite, 1 writer, Chroma server", None, True, [halves]),
-            ("PostgreSQL, 1 writer, Chroma server", "pg1", True, [halves]),
-            ("PostgreSQL, 2 writers, Chroma server", "pg2", True, [[halves[0]], [halves[1]]]),
-        ]
-        for n, (label, db, server_vectors, groups) in enumerate(plans):
-            env = dict(base, ASSISTANT_HOME=str(work / f"home-{n}"))
-            if server_vectors:
-                env["ASSISTANT_CHROMA_URL"] = chroma_url
-            if db:
-                env["ASSISTANT_LIBRARY_URL"] = server.create_database(db)
-            pg_before, chroma_before = cpu_of(postgres_pids(server)), cpu_of([chroma.pid])
-            r = run_writers(groups, env)
-            r.update(label=label, writers=len(groups), pg_cpu=cpu_of(postgres_pids(server)) - pg_before,
-                     chroma_cpu=cpu_of([chroma.pid]) - chroma_before)
-            r["articles_per_s"] = r["added"] / r["wall"]
-            runs.append(r)
-            print(f"{label:40s} {r['added']:5d} articles {r['chunks']:6d} chunks  {r['wall']:6.1f} s  {r['articles_per_s']:6.1f} articles/s  "
-                  f"CPU s: writers {r['writer_cpu']:.1f}, postgres {r['pg_cpu']:.1f}, chroma {r['chroma_cpu']:.1f}", flush=True)
+        n = 0
+        for rep in range(args.repeats):
+            # interleaved (pg1, pg2, pg1, pg2, ...): every plan sees the same machine load on average
+            for key, code in [(k, c) for k in plans for c in ([REPO, args.baseline] if args.baseline else [REPO])]:
+                label, on_pg, server_vectors, writers = PLANS[key]
+                if code != REPO:
+                    key, label = key + "@baseline", label + " (baseline)"
+                n += 1
+                env = dict(base, ASSISTANT_HOME=str(work / f"home-{n}"))
+                if server_vectors:
+                    env["ASSISTANT_CHROMA_URL"] = chroma_url
+                if on_pg:
+                    env["ASSISTANT_LIBRARY_URL"] = server.create_database(f"db{n}")
+                groups = [halves] if writers == 1 else [[halves[0]], [halves[1]]]
+                pg_before, chroma_before = cpu_of(postgres_pids(server)), cpu_of([chroma.pid])
+                load = os.getloadavg()[0]
+                r = run_writers(groups, env, work, code)
+                r.update(plan=key, label=label, repeat=rep + 1, writers=writers, load=load,
+                         pg_cpu=cpu_of(postgres_pids(server)) - pg_before, chroma_cpu=cpu_of([chroma.pid]) - chroma_before)
+                r["articles_per_s"] = r["added"] / r["wall"]
+                runs.append(r)
+                print(f"#{rep + 1} {label:38s} {r['added']:5d} articles {r['wall']:6.1f} s {r['articles_per_s']:6.1f} art/s  "
+                      f"CPU s: writers {r['writer_cpu']:.1f}, postgres {r['pg_cpu']:.1f}, chroma {r['chroma_cpu']:.1f}  (load {load:.1f})", flush=True)
     finally:
         chroma.terminate()
         chroma.wait(20)
         server.stop()
-    speedup = runs[3]["articles_per_s"] / runs[2]["articles_per_s"]
-    print(f"2 writers / 1 writer on PostgreSQL: {speedup:.2f}x   ({len(docs)} documents, hash embedder, {os.cpu_count()} cores)")
+    summary = {}
+    print(f"\nmedians of {args.repeats} ({len(docs)} documents, hash embedder, {os.cpu_count()} cores); CPU ms per article:")
+    for key in [k + tag for k in plans for tag in (["", "@baseline"] if args.baseline else [""])]:
+        rs = [r for r in runs if r["plan"] == key]
+        m = {f: median([r[f] for r in rs]) for f in ("wall", "articles_per_s", "writer_cpu", "pg_cpu", "chroma_cpu")}
+        added = rs[0]["added"] or 1
+        m.update({f"{f}_ms_per_article": 1000 * m[f] / added for f in ("writer_cpu", "pg_cpu", "chroma_cpu")})
+        m["cpu_ms_per_article"] = m["writer_cpu_ms_per_article"] + m["pg_cpu_ms_per_article"] + m["chroma_cpu_ms_per_article"]
+        m["all"] = [round(r["articles_per_s"], 1) for r in rs]
+        summary[key] = m
+        print(f"{key:16s} {m['articles_per_s']:6.1f} art/s {m['all']}  wall {m['wall']:5.1f} s  "
+              f"writers {m['writer_cpu_ms_per_article']:.1f} + postgres {m['pg_cpu_ms_per_article']:.1f} + chroma {m['chroma_cpu_ms_per_article']:.1f} "
+              f"= {m['cpu_ms_per_article']:.1f} ms/article")
+    for tag in ["", "@baseline"] if args.baseline else [""]:
+        if "pg1" + tag in summary and "pg2" + tag in summary:
+            ratios = [b["articles_per_s"] / a["articles_per_s"] for a, b in zip([r for r in runs if r["plan"] == "pg1" + tag], [r for r in runs if r["plan"] == "pg2" + tag])]
+            summary["speedup_2_writers" + tag] = round(median(ratios), 2)
+            cpu = summary["pg2" + tag]["cpu_ms_per_article"] / 1000
+            print(f"2 writers / 1 writer on PostgreSQL{tag}: median {median(ratios):.2f}x (per repeat: {', '.join(f'{x:.2f}' for x in ratios)}); "
+                  f"CPU-bound ceiling on {os.cpu_count()} cores: {os.cpu_count() / cpu:.0f} articles/s ({1000 * cpu:.1f} CPU ms per article, all processes)")
     if args.json:
-        print(json.dumps({"documents": len(docs), "cores": os.cpu_count(), "runs": runs, "speedup_2_writers": round(speedup, 2)}, indent=2))
+        print(json.dumps({"documents": len(docs), "cores": os.cpu_count(), "runs": runs, "summary": summary}, indent=2))
     return 0
 
 

@@ -17,7 +17,18 @@ import tempfile
 from pathlib import Path
 
 NOBODY = 65534
-PORTS = range(55400, 55500)  # this project's loopback range for test servers
+
+
+def _ports() -> range:
+    """This project's loopback range for test servers: 55400-55499, or 100 ports from
+    ASSISTANT_TEST_PG_PORT (so that two people running the PostgreSQL tests on one machine do not
+    race for the same ports)."""
+    base = os.environ.get("ASSISTANT_TEST_PG_PORT", "").strip()
+    start = int(base) if base.isdigit() and 1024 <= int(base) <= 65435 else 55400
+    return range(start, start + 100)
+
+
+PORTS = _ports()
 
 
 def find_binaries() -> dict[str, str] | None:
@@ -36,7 +47,7 @@ def find_binaries() -> dict[str, str] | None:
 
 
 def _free_port() -> int:
-    for port in PORTS:
+    for port in _ports():
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -49,8 +60,9 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self, binaries: dict[str, str]):
+    def __init__(self, binaries: dict[str, str], options: str = ""):
         self.bin = binaries
+        self.options = options  # more server settings, e.g. "-c shared_preload_libraries=pg_stat_statements"
         self.dir = Path(tempfile.mkdtemp(prefix="assistant-pg-"))
         self.data = self.dir / "data"
         self.port = 0
@@ -69,7 +81,7 @@ class PostgresServer:
         if r.returncode != 0:
             raise RuntimeError("initdb failed: " + (r.stderr or r.stdout)[-2000:])
         self.port = _free_port()
-        opts = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100"
+        opts = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100 {self.options}".rstrip()
         r = self._run(self.bin["pg_ctl"], "-D", str(self.data), "-o", opts, "-l", str(self.data / "server.log"), "-w", "-t", "60", "start")
         if r.returncode != 0:
             log = self.data / "server.log"

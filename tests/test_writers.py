@@ -126,3 +126,89 @@ def test_check_finds_a_damaged_full_text_index(cli, home):
     r = cli("check", "--json")
     assert r.code == 1 and any("full-text index" in p["problem"] for p in r.json()["problems"])
     assert cli("reindex").code == 0 and cli("check").code == 0
+
+
+def _articles(path, n, prefix="Report"):
+    import json
+
+    lines = [json.dumps({"title": f"{prefix} {i}", "url": f"https://example.org/{prefix.lower()}/{i}", "published": f"2024-03-{1 + i % 28:02d}",
+                         "text": f"Council {prefix} meeting number {i} approved item {i * 7}. The vote on the plan {i} was close. "
+                                 f"Residents of ward {i} spoke for an hour about {prefix.lower()} {i * 13}."}) for i in range(n)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_the_manifest_is_written_when_it_changes_not_with_every_commit(cli, home, tmp_path, monkeypatch):
+    """Every batch commit records the writer's settings; rewriting unchanged rows made concurrent
+    writers' commits queue on the manifest's row locks (PostgreSQL). Only what differs is written."""
+    from assistant.library.store import Library
+
+    calls = []
+    original = Library.set_manifest
+
+    def spy(self, conn=None, **values):
+        calls.append(values)
+        return original(self, conn, **values)
+
+    monkeypatch.setattr(Library, "set_manifest", spy)
+    settings_writes = lambda: [c for c in calls if {"embedder", "chunk_tokens", "dimensions"} & set(c)]  # noqa: E731
+    assert cli("ingest", _articles(tmp_path / "a.jsonl", 80), "--json").json()["added"] == 80  # 3 batches, 3 commits
+    [first] = settings_writes()
+    assert first == {"embedder": "hash-256", "chunk_tokens": "256", "chunk_overlap": "1", "dimensions": "256"}
+    calls.clear()
+    assert cli("ingest", _articles(tmp_path / "b.jsonl", 40, "Notice"), "--json").json()["added"] == 40
+    assert settings_writes() == []  # unchanged: not written again
+    with open_library(Settings.load()) as lib:
+        with lib.transaction() as c:
+            c.execute("DELETE FROM manifest WHERE key='dimensions'")
+    assert cli("ingest", _articles(tmp_path / "c.jsonl", 5, "Memo"), "--json").json()["added"] == 5
+    assert settings_writes() == [{"dimensions": "256"}]  # only what differs
+    with open_library(Settings.load()) as lib:
+        assert lib.manifest()["dimensions"] == "256"
+
+
+def test_copies_and_stories_are_signed_batch_by_batch_outside_the_regroup_lock(cli, home, tmp_path, monkeypatch):
+    """The costly part of regrouping (shingles, MinHash, lead vectors) runs as each batch commits,
+    in every writer at once; under the regroup lock only the memberships are recomputed."""
+    import json
+    from contextlib import contextmanager
+
+    from assistant.library.store import Library
+    from assistant.news import clusters
+
+    inside = []
+    signed = []
+    refreshed = []
+    original_regrouping, original_sign, original_refresh = Library.regrouping, clusters.sign, clusters.refresh
+
+    @contextmanager
+    def regrouping(self):
+        with original_regrouping(self):
+            inside.append(True)
+            try:
+                yield
+            finally:
+                inside.pop()
+
+    def sign(lib, keys, *a, **kw):
+        signed.append((len(keys), bool(inside)))
+        return original_sign(lib, keys, *a, **kw)
+
+    def refresh(*a, **kw):
+        refreshed.append(original_refresh(*a, **kw))
+        return refreshed[-1]
+
+    monkeypatch.setattr(Library, "regrouping", regrouping)
+    monkeypatch.setattr(clusters, "sign", sign)
+    monkeypatch.setattr(clusters, "refresh", refresh)
+    path = _articles(tmp_path / "a.jsonl", 70)
+    copy = json.loads(path.read_text().splitlines()[3])  # the same text at another outlet: a copy
+    with open(path, "a") as f:
+        f.write(json.dumps({**copy, "url": "https://elsewhere.example.com/copied"}) + "\n")
+    assert cli("ingest", path, "--json").json()["added"] == 71
+    assert signed == [(32, False), (32, False), (7, False)]
+    assert refreshed[-1]["changed"] and refreshed[-1]["signatures"] == 0  # nothing left to sign under the lock
+    arts = {a["url"]: a for a in cli("sources", "--json").json()["articles"]}
+    a, b = arts["https://example.org/report/3"], arts["https://elsewhere.example.com/copied"]
+    assert a["copies"] == [b["article_id"]] and b["copies"] == [a["article_id"]] and a["story"] == b["story"]
+    assert Assistant(settings=Settings.load()).check().to_dict()["ok"]

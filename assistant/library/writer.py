@@ -105,6 +105,10 @@ class Writer:
         # known (progress.add_total(n)), so a bar can show N/M and an ETA (cli.progress_bar does)
         self.progress = progress or (lambda n: None)
         self.add_total = getattr(progress, "add_total", None) or (lambda n: None)
+        # called with a batch's (article_id, revision) keys once they are committed, while their
+        # claims are still held (the writer session signs them for copies and stories)
+        self.after_commit: Callable[[list[tuple[str, int]]], None] | None = None
+        self._manifest_stored: dict[str, str] | None = None  # what this writer saw committed in the manifest
 
     # -- manifest -------------------------------------------------------------------------
     def wanted_manifest(self) -> dict[str, str]:
@@ -129,10 +133,20 @@ class Writer:
                 )
 
     def _record_manifest(self, conn) -> None:
+        """Write the settings into the manifest, only the keys that differ: every commit of every
+        writer calls this, and rewriting unchanged rows made concurrent commits queue on their row
+        locks (PostgreSQL) for nothing."""
         values = self.wanted_manifest()
         if self.embedder.dimensions:
             values["dimensions"] = str(self.embedder.dimensions)
-        self.lib.set_manifest(conn, **values)
+        if self._manifest_stored == values:
+            return
+        have = self.lib.manifest()
+        changed = {k: v for k, v in values.items() if have.get(k) != v}
+        if changed:
+            self.lib.set_manifest(conn, **changed)
+        else:  # read committed and equal: later commits of this writer need not look again
+            self._manifest_stored = values
 
     # -- recovery -------------------------------------------------------------------------
     def pending_work(self) -> tuple[int, int]:
@@ -255,14 +269,20 @@ class Writer:
         if not batch:
             return
         now = now_iso()
+        articles: list[tuple] = []
+        revisions: list[tuple] = []
         sentences: list[tuple] = []
         chunks: list[tuple] = []
         with self.lib.transaction() as c:
             for p in batch:
-                self._insert_pending(c, p, now)
+                if p.is_new_article:
+                    articles.append((p.article_id, p.identity, p.kind, now))
+                revisions.append(self._revision_row(c, p, now))
                 sentences += [(p.article_id, p.revision, i, s, e, t) for i, (s, e, t) in enumerate(p.sents)]
                 chunks += _chunk_rows(p.article_id, p.revision, p.chunks)
-            # a batch's sentences and chunks in one statement each (a round trip per statement counts on a server)
+            # a batch's rows in one statement per table (a round trip per statement counts on a server)
+            c.executemany("INSERT INTO articles(article_id, identity, identity_kind, created_at) VALUES (?,?,?,?)", articles)
+            c.executemany(_INSERT_REVISION, revisions)
             c.executemany(_INSERT_SENTENCE, sentences)
             c.executemany(_INSERT_CHUNK, chunks)
         fault_point("after_pending")
@@ -281,11 +301,12 @@ class Writer:
                 report.outcomes.append(Outcome(p.art.origin, action, p.article_id, p.revision, p.art.title))
             self.lib.journal_many(c, self.run_id, entries)
         fault_point("after_commit")
+        if self.after_commit is not None:
+            self.after_commit(keys)
 
-    def _insert_pending(self, c, p: _Prepared, now: str) -> None:
+    def _revision_row(self, c, p: _Prepared, now: str) -> tuple:
+        """The values of the pending revision row (_INSERT_REVISION) of a prepared article."""
         art = p.art
-        if p.is_new_article:
-            c.execute("INSERT INTO articles(article_id, identity, identity_kind, created_at) VALUES (?,?,?,?)", (p.article_id, p.identity, p.kind, now))
         pub = parse_date(art.published)
         upd = parse_date(art.updated)
         if not p.is_new_article:
@@ -306,17 +327,11 @@ class Writer:
         meta = dict(art.extra)
         if art.notes:
             meta["dropped"] = art.notes
-        c.execute(
-            """INSERT INTO revisions(article_id, revision, status, content_hash, title, source, url, author, language,
-                   published, published_ts, date_precision, updated, revised_at, revised_ts, highlights, raw_text, text,
-                   origin, format, metadata, ingested_at)
-               VALUES (?,?,'pending',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-            (
-                p.article_id, p.revision, p.chash, art.title, art.source, art.url, art.author, art.language,
-                pub.iso if pub else None, pub.timestamp if pub else None, pub.precision if pub else None,
-                upd.iso if upd else None, revised_at, revised_ts, json.dumps(art.highlights, ensure_ascii=False),
-                art.raw, art.text, art.origin, art.fmt, json.dumps(meta, ensure_ascii=False), now,
-            ),
+        return (
+            p.article_id, p.revision, p.chash, art.title, art.source, art.url, art.author, art.language,
+            pub.iso if pub else None, pub.timestamp if pub else None, pub.precision if pub else None,
+            upd.iso if upd else None, revised_at, revised_ts, json.dumps(art.highlights, ensure_ascii=False),
+            art.raw, art.text, art.origin, art.fmt, json.dumps(meta, ensure_ascii=False), now,
         )
 
     # -- import ---------------------------------------------------------------------------
@@ -497,6 +512,10 @@ def _set_status(c, article_id: str, revision: int | None, status: str, only_from
     c.execute(q, args)
 
 
+_INSERT_REVISION = """INSERT INTO revisions(article_id, revision, status, content_hash, title, source, url, author, language,
+       published, published_ts, date_precision, updated, revised_at, revised_ts, highlights, raw_text, text,
+       origin, format, metadata, ingested_at)
+   VALUES (?,?,'pending',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"""
 _INSERT_SENTENCE = 'INSERT INTO sentences(article_id, revision, idx, start, "end", text) VALUES (?,?,?,?,?,?)'
 _INSERT_CHUNK = "INSERT INTO chunks(chunk_id, article_id, revision, idx, first_sentence, last_sentence, text, token_count) VALUES (?,?,?,?,?,?,?,?)"
 

@@ -182,16 +182,29 @@ def is_stale(lib) -> bool:
 def refresh(lib, embed_texts=None, embedder_name: str | None = None, force: bool = False) -> dict:
     """Bring signatures and memberships up to date. ``embed_texts(texts) -> vectors`` (through the
     library's embedding cache) gives the lead vectors; without it, stories use the rules only."""
-    import numpy as np
-
     from ..registry import embedder_is_semantic
 
     todo, gone = _stale(lib, embedder_name if embed_texts else None)
     if not todo and not gone and not force and not is_stale(lib):
         return {"signatures": 0, "changed": False}
+    rows = signature_rows(lib, todo, embed_texts, embedder_name)
+    rows_.save_signatures(lib, rows, gone)
+    sigs = load_signatures(lib)
+    copy_pairs = find_copies(sigs)
+    story_pairs = find_story_pairs(sigs, copy_pairs, lexical=not embedder_is_semantic(embedder_name) or not embed_texts)
+    copy_of = components([s.article_id for s in sigs], copy_pairs)
+    story_of_ = linked_components([s.article_id for s in sigs], [(2.0, a, b) for a, b in copy_pairs] + story_pairs)
+    rows_.replace_groups(lib, copy_of, story_of_)
+    return {"signatures": len(rows), "changed": True, "copy_pairs": len(copy_pairs), "story_pairs": len(story_pairs)}
+
+
+def signature_rows(lib, keys: list[tuple[str, int]], embed_texts=None, embedder_name: str | None = None) -> list[tuple]:
+    """Signature rows (for news_signatures) of these revisions: the costly part (shingles, MinHash)."""
+    import numpy as np
+
     rows = []
-    for i in range(0, len(todo), 200):
-        part = todo[i : i + 200]
+    for i in range(0, len(keys), 200):
+        part = keys[i : i + 200]
         revs = rows_.revision_texts(lib, part)
         leads = [lead_text(r["title"], r["text"]) for r in revs]
         vectors = embed_texts(leads) if embed_texts else [None] * len(leads)
@@ -206,14 +219,18 @@ def refresh(lib, embed_texts=None, embedder_name: str | None = None, force: bool
             lo, hi = date_span(r["published_ts"], r["date_precision"])
             rows.append((a, rev, embedder_name or "", mh.hashvalues.astype(np.uint32).tobytes(), len(sh),
                          json.dumps(names_in(r["title"], r["text"]), ensure_ascii=False), json.dumps(numbers_in(r["title"], r["text"])), blob, lo, hi))
-    rows_.save_signatures(lib, rows, gone)
-    sigs = load_signatures(lib)
-    copy_pairs = find_copies(sigs)
-    story_pairs = find_story_pairs(sigs, copy_pairs, lexical=not embedder_is_semantic(embedder_name) or not embed_texts)
-    copy_of = components([s.article_id for s in sigs], copy_pairs)
-    story_of_ = linked_components([s.article_id for s in sigs], [(2.0, a, b) for a, b in copy_pairs] + story_pairs)
-    rows_.replace_groups(lib, copy_of, story_of_)
-    return {"signatures": len(rows), "changed": True, "copy_pairs": len(copy_pairs), "story_pairs": len(story_pairs)}
+    return rows
+
+
+def sign(lib, keys: list[tuple[str, int]], embed_texts=None, embedder_name: str | None = None) -> int:
+    """Store the signatures of revisions a writer has just committed (it still claims their
+    articles, so no later revision can be committed meanwhile). Writers call it after every batch,
+    outside the regroup lock: the costly part of ``refresh`` then runs in every writer at once,
+    and ``refresh`` (one writer at a time) finds little or nothing left to sign."""
+    if not keys:
+        return 0
+    rows_.save_signatures(lib, signature_rows(lib, keys, embed_texts, embedder_name), [])
+    return len(keys)
 
 
 def load_signatures(lib) -> list[Signature]:
