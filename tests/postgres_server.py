@@ -17,7 +17,10 @@ import tempfile
 from pathlib import Path
 
 NOBODY = 65534
-PORTS = range(55400, 55500)  # this project's loopback range for test servers
+# this project's loopback range for test servers; ASSISTANT_TEST_PG_PORT moves its start (two
+# people running the PostgreSQL tests on one machine)
+_BASE = int(os.environ.get("ASSISTANT_TEST_PG_PORT") or 55400)
+PORTS = range(_BASE, _BASE + 100)
 
 
 def find_binaries() -> dict[str, str] | None:

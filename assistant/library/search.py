@@ -29,7 +29,8 @@ def fts_chunks(conn, terms: list[str], filters, limit: int, match: str) -> list[
     """(chunk_id, score) of the chunks matching any of the terms in the searchable revisions; lower is better.
 
     SQLite: ``match`` (the FTS5 expression of the terms) ranked by FTS5's bm25(). PostgreSQL: the
-    same BM25 (k1 1.2, b 0.75, FTS5's idf) over the tsvector column (_pg_bm25)."""
+    same BM25 (k1 1.2, b 0.75, FTS5's idf) over the same terms in the tsvector column (_pg_bm25).
+    Ties go by chunk id on both (copies of an article have equal chunks), so both rank alike."""
     vis_sql, vis_args = visible_revisions_sql(filters)
     where, args = filters.sql("r")
     if getattr(conn, "dialect", "sqlite") == "postgresql":
@@ -42,7 +43,7 @@ def fts_chunks(conn, terms: list[str], filters, limit: int, match: str) -> list[
             JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
             JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
             WHERE chunks_fts MATCH ? AND {where}
-            ORDER BY score LIMIT ?""",
+            ORDER BY score, c.chunk_id LIMIT ?""",
         [*vis_args, match, *args, limit],
     ).fetchall()
     return [(r[0], r[1]) for r in rows]
@@ -52,26 +53,45 @@ BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25() defaults
 
 
 def _pg_bm25(conn, terms: list[str], vis_sql: str, vis_args: list, where: str, args: list, limit: int) -> list[tuple[str, float]]:
-    """BM25 as FTS5 computes it, over chunks.tsv: ts_rank_cd ranked the report weeks of realtimeqa
-    0.12 R@5 below SQLite's bm25 (docs/scaling.md), this is within its interval.
+    """FTS5's bm25() over chunks.tsv, which holds FTS5's own terms (fulltext.py): the same
+    phrases, statistics and formula, so the same ranking as SQLite (tests/test_postgres.py).
 
-    The terms' lexemes (accent-folded, stemmed) and their document frequencies over every chunk
-    (GIN index), the number of chunks and their mean length come first; then each matching chunk
-    is scored from the term frequencies of its tsvector (only the query's lexemes are unnested:
-    setweight marks them, ts_filter keeps them)."""
+    Each quoted term of the query is an FTS5 phrase (``o'neil`` is o <-> neil; duplicates
+    count twice, as in FTS5). Its document frequency over every chunk comes from the GIN index;
+    the number of chunks and their total length from chunks; then each matching chunk is scored
+    from its phrase frequencies: a single lexeme's positions in the tsvector (only the query's
+    lexemes are unnested: setweight marks them, ts_filter keeps them), phrase_tf() for longer
+    phrases."""
     import math
 
-    rows = conn.execute(
-        """WITH lex AS (SELECT DISTINCT l FROM unnest(?::text[]) AS t(term),
-                        unnest(tsvector_to_array(to_tsvector('assistant_english', fold_accents(t.term)))) AS l)
-           SELECT l, (SELECT count(*) FROM chunks WHERE tsv @@ quote_literal(l)::tsquery) FROM lex""", (terms,)).fetchall()
-    if not rows:
+    from . import fulltext
+
+    phrases = fulltext.phrases(terms)
+    if not phrases:
         return []
-    total, avg_words = conn.execute("SELECT count(*), coalesce(avg(words), 0) FROM chunks").fetchone()
-    lexemes = [r[0] for r in rows]
-    # FTS5: idf = log((N - n + 0.5) / (n + 0.5)), at least 1e-6
-    idf = [max(math.log((total - n + 0.5) / (n + 0.5)), 1e-6) for _, n in rows]
+    queries = [fulltext.tsquery(p) for p in phrases]
+    distinct = list(dict.fromkeys(queries))
+    hits = dict(conn.execute("SELECT q, (SELECT count(*) FROM chunks WHERE tsv @@ q::tsquery) FROM unnest(?::text[]) AS q", (distinct,)).fetchall())
+    total, total_words = conn.execute("SELECT count(*), coalesce(sum(words), 0) FROM chunks").fetchone()
+    avgdl = (float(total_words) / total) if total else 1.0
+    # FTS5: idf = log((N - n + 0.5) / (n + 0.5)), 1e-6 where that is not positive
+    idf = [math.log((total - hits[q] + 0.5) / (hits[q] + 0.5)) for q in queries]
+    idf = [x if x > 0 else 1e-6 for x in idf]
+    singles = [(p[0], w) for p, w in zip(phrases, idf) if len(p) == 1]
+    multis = [(" ".join(p), w) for p, w in zip(phrases, idf) if len(p) > 1]
+    lexemes = sorted({t for p in phrases for t in p})
+    match = " | ".join(f"({q})" for q in distinct)
     k1, b = BM25_K1, BM25_B
+    parts, part_args = [], []
+    if singles:
+        parts.append("""SELECT cand.chunk_id, cand.words, t.idf, cardinality(u.positions) AS tf
+            FROM cand CROSS JOIN LATERAL unnest(cand.hit) AS u
+            JOIN unnest(?::text[], ?::float8[]) AS t(lexeme, idf) ON t.lexeme = u.lexeme""")
+        part_args += [[x for x, _ in singles], [w for _, w in singles]]
+    if multis:
+        parts.append("""SELECT cand.chunk_id, cand.words, t.idf, phrase_tf(cand.hit, string_to_array(t.phrase, ' ')) AS tf
+            FROM cand CROSS JOIN unnest(?::text[], ?::float8[]) AS t(phrase, idf)""")
+        part_args += [[x for x, _ in multis], [w for _, w in multis]]
     found = conn.execute(
         f"""WITH vis AS ({vis_sql}),
             cand AS (
@@ -79,14 +99,12 @@ def _pg_bm25(conn, terms: list[str], vis_sql: str, vis_args: list, where: str, a
                 FROM chunks c
                 JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
                 JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
-                WHERE c.tsv @@ array_to_string(array(SELECT quote_literal(x) FROM unnest(?::text[]) AS x), ' | ')::tsquery AND {where})
-            SELECT cand.chunk_id,
-                   -SUM(t.idf * (cardinality(u.positions) * ({k1} + 1.0))
-                        / (cardinality(u.positions) + {k1} * (1.0 - {b} + {b} * cand.words / ?))) AS score
-            FROM cand CROSS JOIN LATERAL unnest(cand.hit) AS u
-            JOIN unnest(?::text[], ?::float8[]) AS t(lexeme, idf) ON t.lexeme = u.lexeme
-            GROUP BY cand.chunk_id ORDER BY score, cand.chunk_id LIMIT ?""",
-        [*vis_args, lexemes, lexemes, *args, float(avg_words) or 1.0, lexemes, idf, limit],
+                WHERE c.tsv @@ ?::tsquery AND {where}),
+            tf AS ({" UNION ALL ".join(parts)})
+            SELECT chunk_id, -SUM(idf * (tf * ({k1} + 1.0)) / (tf + {k1} * (1.0 - {b} + {b} * words / ?))) AS score
+            FROM tf WHERE tf > 0
+            GROUP BY chunk_id ORDER BY score, chunk_id LIMIT ?""",
+        [*vis_args, lexemes, match, *args, *part_args, avgdl, limit],
     ).fetchall()
     return [(r[0], float(r[1])) for r in found]
 
