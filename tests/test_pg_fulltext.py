@@ -98,3 +98,43 @@ def test_postgresql_terms_are_fts5s(two_libraries, postgres_url):
     lexemes = {t for _, t in on_pg}
     assert {"covid", "19", "vazquez", "zurich", "cafe", "naiv", "vaccin", "run", "ran", "elect", "the", "s", "o", "neil"} <= lexemes
     assert not lexemes & {"covid-19", "vázquez", "vaccine", "running", "2020-11-03", "3.5"}
+
+
+OLD_FULLTEXT = [  # what step 1 made before step 4: PostgreSQL's english stemming in generated columns
+    "CREATE TEXT SEARCH DICTIONARY assistant_english_stem (TEMPLATE = snowball, Language = english)",
+    "CREATE TEXT SEARCH CONFIGURATION assistant_english (COPY = english)",
+    "ALTER TEXT SEARCH CONFIGURATION assistant_english ALTER MAPPING REPLACE english_stem WITH assistant_english_stem",
+    "CREATE FUNCTION tsvector_tokens(v tsvector) RETURNS integer LANGUAGE sql IMMUTABLE "
+    "AS $$ SELECT coalesce(sum(cardinality(positions)), 0)::integer FROM unnest(v) $$",
+    "DROP INDEX chunks_words",
+    "ALTER TABLE chunks DROP COLUMN tsv, DROP COLUMN words",
+    "ALTER TABLE chunks ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('assistant_english'::regconfig, fold_accents(text))) STORED, "
+    "ADD COLUMN words INTEGER GENERATED ALWAYS AS (tsvector_tokens(to_tsvector('assistant_english'::regconfig, fold_accents(text)))) STORED",
+    "CREATE INDEX chunks_tsv ON chunks USING GIN (tsv)",
+    "UPDATE manifest SET value = '3' WHERE key = 'schema_version'",
+]
+
+
+def test_step_4_gives_an_older_postgresql_library_fts5s_terms(two_libraries, postgres_url):
+    from assistant.library import pg
+
+    sq, pg_cfg = two_libraries
+    conn = pg.connect(postgres_url)
+    try:
+        for statement in OLD_FULLTEXT:
+            conn.execute(statement)
+        old = conn.execute("SELECT count(*) FROM chunks, unnest(tsvector_to_array(tsv)) AS l WHERE l IN ('long-term', '-19', '3.5')").fetchone()[0]
+        assert old > 0  # PostgreSQL's parser's terms
+    finally:
+        conn.close()
+    assert any(_lexical(sq, q) != _lexical(pg_cfg, q) for q in QUERIES)  # an old library ranks differently...
+    from assistant.library.access import open_library
+
+    with open_library(pg_cfg) as lib:  # ...until it is opened by this version: step 4 runs
+        assert lib.manifest()["schema_version"] == "4"
+        kinds = lib.conn.execute("SELECT attname, attgenerated FROM pg_attribute WHERE attrelid = 'chunks'::regclass AND attname IN ('tsv', 'words')").fetchall()
+        assert sorted(kinds) == [("tsv", ""), ("words", "")]
+        assert lib.conn.execute("SELECT to_regclass('chunks_tsv') IS NOT NULL AND to_regclass('chunks_words') IS NOT NULL").fetchone()[0]
+    for query in QUERIES:
+        a, b = _lexical(sq, query), _lexical(pg_cfg, query)
+        assert [cid for cid, _ in a] == [cid for cid, _ in b] and [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), query

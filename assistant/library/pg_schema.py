@@ -99,6 +99,8 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_revision ON chunks(article_id, revision);
 CREATE INDEX IF NOT EXISTS chunks_tsv ON chunks USING GIN (tsv);
+-- BM25 reads the number of chunks and their total length per query: from this index only
+CREATE INDEX IF NOT EXISTS chunks_words ON chunks(words);
 CREATE TABLE IF NOT EXISTS journal (
     id         BIGSERIAL PRIMARY KEY,
     ts         TEXT {C} NOT NULL,
@@ -306,6 +308,7 @@ def m004_fts5_terms(conn) -> None:
         refill_fulltext(conn)
         conn.execute("ALTER TABLE chunks ALTER COLUMN tsv SET NOT NULL, ALTER COLUMN words SET NOT NULL")
         conn.execute("CREATE INDEX IF NOT EXISTS chunks_tsv ON chunks USING GIN (tsv)")
+        conn.execute("CREATE INDEX IF NOT EXISTS chunks_words ON chunks(words)")
     conn.execute("DROP FUNCTION IF EXISTS tsvector_tokens(tsvector)")
     conn.execute("DROP TEXT SEARCH CONFIGURATION IF EXISTS assistant_english")
     conn.execute("DROP TEXT SEARCH DICTIONARY IF EXISTS assistant_english_stem")
