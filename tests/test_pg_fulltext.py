@@ -138,3 +138,36 @@ def test_step_4_gives_an_older_postgresql_library_fts5s_terms(two_libraries, pos
     for query in QUERIES:
         a, b = _lexical(sq, query), _lexical(pg_cfg, query)
         assert [cid for cid, _ in a] == [cid for cid, _ in b] and [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), query
+
+
+def test_the_first_pass_over_the_rarest_phrases_ranks_as_scoring_every_match(two_libraries, monkeypatch):
+    """MaxScore (search.py): with a small limit the rare phrases' chunks are scored first and the
+    common phrases' chunks only when they could still enter; the result is the same either way."""
+    from assistant.library import search
+    from assistant.library.access import open_library
+    from assistant.retrieve import lexical
+    from assistant.retrieve.filters import Filters
+
+    sq, pg_cfg = two_libraries
+    passes = []
+    real = search._pg_score
+    monkeypatch.setattr(search, "_pg_score", lambda conn, phrases, idf, candidates, *a: passes.append((len(candidates), len(phrases)))
+                        or real(conn, phrases, idf, candidates, *a))
+    pruned = 0
+    for query in QUERIES:
+        terms, match = lexical.query_terms(query), lexical.fts_query(query)
+        for limit in (1, 2, 3):
+            with open_library(sq) as lib:
+                a = search.fts_chunks(lib.conn, terms, Filters(include_undated=True), limit, match)
+            passes.clear()
+            with open_library(pg_cfg) as lib:
+                b = search.fts_chunks(lib.conn, terms, Filters(include_undated=True), limit, match)
+            assert [c for c, _ in a] == [c for c, _ in b] and [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), (query, limit)
+            pruned += len(passes) == 1 and passes[0][0] < len(set(map(tuple, search_phrases(terms))))
+    assert pruned > 0  # the first pass alone answered some of them
+
+
+def search_phrases(terms):
+    from assistant.library import fulltext
+
+    return fulltext.phrases(terms)

@@ -54,7 +54,7 @@ BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25() defaults
 
 def _pg_bm25(conn, terms: list[str], vis_sql: str, vis_args: list, where: str, args: list, limit: int) -> list[tuple[str, float]]:
     """FTS5's bm25() over chunks.tsv, which holds FTS5's own terms (fulltext.py): the same
-    phrases, statistics and formula, so the same ranking as SQLite (tests/test_postgres.py).
+    phrases, statistics and formula, so the same ranking as SQLite (tests/test_pg_fulltext.py).
 
     Each quoted term of the query is an FTS5 phrase (``o'neil`` is o <-> neil; duplicates
     count twice, as in FTS5). Its document frequency over every chunk comes from the GIN index;
@@ -77,10 +77,34 @@ def _pg_bm25(conn, terms: list[str], vis_sql: str, vis_args: list, where: str, a
     # FTS5: idf = log((N - n + 0.5) / (n + 0.5)), 1e-6 where that is not positive
     idf = [math.log((total - hits[q] + 0.5) / (hits[q] + 0.5)) for q in queries]
     idf = [x if x > 0 else 1e-6 for x in idf]
+    k1 = BM25_K1
+    # MaxScore (exact): a phrase adds less than idf * (k1 + 1) to any chunk's score. Score first
+    # only the chunks matching the phrases with the highest bounds (the rarest, enough of them to
+    # fill the limit); if the last of those results scores above what all the other phrases
+    # together could give, no chunk matching only those can enter, and the common phrases'
+    # thousands of chunks are never read. Otherwise score every chunk matching any phrase.
+    bound = [w * (k1 + 1.0) for w in idf]
+    order = sorted(range(len(phrases)), key=lambda i: -bound[i])
+    first, seen = [], 0
+    for i in order:
+        first.append(i)
+        seen += hits[queries[i]]
+        if seen >= limit:
+            break
+    if len(first) < len(order):
+        found = _pg_score(conn, phrases, idf, [queries[i] for i in first], avgdl, vis_sql, vis_args, where, args, limit)
+        rest = sum(bound[i] for i in order if i not in first)
+        if len(found) == limit and -found[-1][1] > rest:
+            return found
+    return _pg_score(conn, phrases, idf, distinct, avgdl, vis_sql, vis_args, where, args, limit)
+
+
+def _pg_score(conn, phrases, idf, candidates: list[str], avgdl: float, vis_sql, vis_args, where, args, limit) -> list[tuple[str, float]]:
+    """BM25 over every phrase of the chunks matching any of the candidates tsqueries, best first."""
     singles = [(p[0], w) for p, w in zip(phrases, idf) if len(p) == 1]
     multis = [(" ".join(p), w) for p, w in zip(phrases, idf) if len(p) > 1]
     lexemes = sorted({t for p in phrases for t in p})
-    match = " | ".join(f"({q})" for q in distinct)
+    match = " | ".join(f"({q})" for q in dict.fromkeys(candidates))
     k1, b = BM25_K1, BM25_B
     parts, part_args = [], []
     if singles:
