@@ -261,6 +261,9 @@ def connect(url: str) -> Connection:
         raise AssistantError(f"cannot connect to the PostgreSQL library at {display(url)}: {_first_line(exc)}",
                              "check --library / ASSISTANT_LIBRARY_URL (postgresql://USER@HOST:PORT/DB) and that the server runs")
     raw.add_notice_handler(lambda diag: None)  # "text-search query contains only stop words": not for the user
+    # the full-text queries over a large library cost past jit_above_cost, and compiling them took
+    # ~190 ms of a 300 ms query at 44k chunks (measured, docs/scaling.md): short queries only here
+    raw.execute("SET jit = off")
     return Connection(raw, url)
 
 

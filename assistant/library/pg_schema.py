@@ -101,6 +101,9 @@ CREATE INDEX IF NOT EXISTS chunks_revision ON chunks(article_id, revision);
 CREATE INDEX IF NOT EXISTS chunks_tsv ON chunks USING GIN (tsv);
 -- BM25 reads the number of chunks and their total length per query: from this index only
 CREATE INDEX IF NOT EXISTS chunks_words ON chunks(words);
+-- the tsvector in the row (compressed if need be), the text out of line: scoring reads the
+-- matching chunks' tsvectors, and a TOAST lookup per chunk was most of its cost (docs/scaling.md)
+ALTER TABLE chunks ALTER COLUMN tsv SET STORAGE MAIN;
 CREATE TABLE IF NOT EXISTS journal (
     id         BIGSERIAL PRIMARY KEY,
     ts         TEXT {C} NOT NULL,
@@ -305,6 +308,7 @@ def m004_fts5_terms(conn) -> None:
         conn.execute("DROP INDEX IF EXISTS chunks_tsv")
         conn.execute("ALTER TABLE chunks DROP COLUMN tsv, DROP COLUMN words")
         conn.execute("ALTER TABLE chunks ADD COLUMN tsv tsvector, ADD COLUMN words INTEGER")
+        conn.execute("ALTER TABLE chunks ALTER COLUMN tsv SET STORAGE MAIN")
         refill_fulltext(conn)
         conn.execute("ALTER TABLE chunks ALTER COLUMN tsv SET NOT NULL, ALTER COLUMN words SET NOT NULL")
         conn.execute("CREATE INDEX IF NOT EXISTS chunks_tsv ON chunks USING GIN (tsv)")

@@ -78,11 +78,13 @@ def _pg_bm25(conn, terms: list[str], vis_sql: str, vis_args: list, where: str, a
     idf = [math.log((total - hits[q] + 0.5) / (hits[q] + 0.5)) for q in queries]
     idf = [x if x > 0 else 1e-6 for x in idf]
     k1 = BM25_K1
-    # MaxScore (exact): a phrase adds less than idf * (k1 + 1) to any chunk's score. Score first
+    # MaxScore (exact): a phrase adds less than idf * (k1 + 1) to any chunk's score. First score
     # only the chunks matching the phrases with the highest bounds (the rarest, enough of them to
-    # fill the limit); if the last of those results scores above what all the other phrases
-    # together could give, no chunk matching only those can enter, and the common phrases'
-    # thousands of chunks are never read. Otherwise score every chunk matching any phrase.
+    # fill the limit): the last of those results, theta, is at most the true last score. A chunk
+    # matching none of the "essential" phrases, the fewest highest-bound ones such that all the
+    # others together add less than theta, cannot enter; so score the chunks matching an
+    # essential phrase (no second pass when the first covered them), and the chunks of the
+    # common phrases alone, often most of the library, are never read.
     bound = [w * (k1 + 1.0) for w in idf]
     order = sorted(range(len(phrases)), key=lambda i: -bound[i])
     first, seen = [], 0
@@ -91,12 +93,16 @@ def _pg_bm25(conn, terms: list[str], vis_sql: str, vis_args: list, where: str, a
         seen += hits[queries[i]]
         if seen >= limit:
             break
+    essential = order
     if len(first) < len(order):
         found = _pg_score(conn, phrases, idf, [queries[i] for i in first], avgdl, vis_sql, vis_args, where, args, limit)
-        rest = sum(bound[i] for i in order if i not in first)
-        if len(found) == limit and -found[-1][1] > rest:
-            return found
-    return _pg_score(conn, phrases, idf, distinct, avgdl, vis_sql, vis_args, where, args, limit)
+        if len(found) == limit:
+            theta, rest, essential = -found[-1][1], 0.0, list(order)
+            while essential and rest + bound[essential[-1]] < theta:
+                rest += bound[essential.pop()]
+            if set(essential) <= set(first):
+                return found
+    return _pg_score(conn, phrases, idf, [queries[i] for i in essential], avgdl, vis_sql, vis_args, where, args, limit)
 
 
 def _pg_score(conn, phrases, idf, candidates: list[str], avgdl: float, vis_sql, vis_args, where, args, limit) -> list[tuple[str, float]]:
@@ -118,12 +124,14 @@ def _pg_score(conn, phrases, idf, candidates: list[str], avgdl: float, vis_sql, 
         part_args += [[x for x, _ in multis], [w for _, w in multis]]
     found = conn.execute(
         f"""WITH vis AS ({vis_sql}),
+            m AS MATERIALIZED (  -- the matching chunks first (GIN index), then which of them are visible
+                SELECT c.chunk_id, c.article_id, c.revision, c.words, ts_filter(setweight(c.tsv, 'A', ?::text[]), '{{a}}') AS hit
+                FROM chunks c WHERE c.tsv @@ ?::tsquery),
             cand AS (
-                SELECT c.chunk_id, c.words, ts_filter(setweight(c.tsv, 'A', ?::text[]), '{{a}}') AS hit
-                FROM chunks c
-                JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
-                JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
-                WHERE c.tsv @@ ?::tsquery AND {where}),
+                SELECT m.chunk_id, m.words, m.hit FROM m
+                JOIN vis v ON v.article_id = m.article_id AND v.revision = m.revision
+                JOIN revisions r ON r.article_id = m.article_id AND r.revision = m.revision
+                WHERE {where}),
             tf AS ({" UNION ALL ".join(parts)})
             SELECT chunk_id, -SUM(idf * (tf * ({k1} + 1.0)) / (tf + {k1} * (1.0 - {b} + {b} * words / ?))) AS score
             FROM tf WHERE tf > 0
