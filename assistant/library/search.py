@@ -71,7 +71,10 @@ def _pg_bm25(conn, terms: list[str], vis_sql: str, vis_args: list, where: str, a
         return []
     queries = [fulltext.tsquery(p) for p in phrases]
     distinct = list(dict.fromkeys(queries))
-    hits = dict(conn.execute("SELECT q, (SELECT count(*) FROM chunks WHERE tsv @@ q::tsquery) FROM unnest(?::text[]) AS q", (distinct,)).fetchall())
+    # one count per phrase, each with its own literal: the planner picks the GIN index (or not) by
+    # how common the phrase is, which it cannot for a tsquery computed per row
+    counts = conn.execute("SELECT " + ", ".join("(SELECT count(*) FROM chunks WHERE tsv @@ ?::tsquery)" for _ in distinct), distinct).fetchone()
+    hits = dict(zip(distinct, counts))
     total, total_words = conn.execute("SELECT count(*), coalesce(sum(words), 0) FROM chunks").fetchone()
     avgdl = (float(total_words) / total) if total else 1.0
     # FTS5: idf = log((N - n + 0.5) / (n + 0.5)), 1e-6 where that is not positive
