@@ -7,6 +7,11 @@ about an hour here), so Chroma's index has the real dimensionality. The query em
 timed separately with the real local model and added for the "including" columns.
 
     python benchmarks/search_latency.py --sizes 1000,10000,100000 [--queries 50]
+    python benchmarks/search_latency.py --library postgresql://USER@HOST:PORT/DB [--chroma-url URL] --sizes 10000,100000
+
+With --library the library is that PostgreSQL database (empty, or a library this script built:
+it grows it size by size, so the sizes share one data directory for the vectors), else SQLite in
+a data directory per size. benchmarks/pg_search.py adds concurrent readers while a writer ingests.
 
 Prints p50/p95 in milliseconds per mode and size, and the cold wall time of one
 `assistant search` process (seeds, local embedder).
@@ -87,69 +92,91 @@ def build(home: Path, docs: list[dict], target_chunks: int) -> int:
     return n_chunks
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="1000,10000,100000")
-    ap.add_argument("--queries", type=int, default=50)
-    ap.add_argument("--work-dir", type=Path, default=None)
-    ap.add_argument("--no-cold", action="store_true", help="skip the cold-start timing of a real search process")
-    args = ap.parse_args()
+def use_hash384():
+    """Make the embedder name "hash384" a 384-d hash embedder (the local model's width); returns its class."""
     sys.path.insert(0, str(REPO))
-    from assistant import embed
     from assistant.embed.hashing import HashEmbedder
+    from assistant.registry import register_embedder
 
     class Hash384(HashEmbedder):
         name = "hash-384"
         dimensions = 384
 
-    real_build = embed.build_embedder
-    embed.build_embedder = lambda s: Hash384() if s.embedder == "hash384" else real_build(s)
-    from assistant.library.access import open_library
-    from assistant.vectors.access import vector_index
-    from assistant.embed.local import LocalEmbedder
+    register_embedder("hash384", lambda settings: Hash384(), semantic=False, help="384-d hash vectors (benchmarks)")
+    return Hash384
+
+
+def time_modes(lib, cfg, emb, questions, q_embed, label, modes=("lexical", "dense", "hybrid", "hybrid as-of", "hybrid as-of half")) -> dict:
+    """p50/p95 per mode over the questions (query vectors computed beforehand: embedding excluded)."""
     from assistant.retrieve import Filters, Retriever
+    from assistant.vectors.access import vector_index
+
+    r = Retriever(lib, emb, vector_index(cfg, lib))
+    vectors = [emb.embed_query(q) for q in questions]
+    out = {}
+    # "hybrid as-of": a date filter makes hybrid rank as without it and then keep what it admits;
+    # when what it keeps fills k, that is all (the as-of date admits everything here). "as-of
+    # half": the median publication date, so that about half the library is filtered out and
+    # the filtered pair of searches runs too when the kept results fall short of k.
+    half = lib.conn.execute("SELECT published FROM revisions WHERE published_ts IS NOT NULL ORDER BY published_ts "
+                            "LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM revisions WHERE published_ts IS NOT NULL)").fetchone()[0][:10]
+    for mode in modes:
+        filters = Filters(as_of=half) if mode.endswith("half") else Filters(as_of="2099-12-31") if mode.endswith("as-of") else Filters()
+        search_mode = mode.split()[0]
+        r.search(questions[0], k=5, mode=search_mode, filters=filters, vector=vectors[0])  # warm caches
+        times = []
+        for q, v in zip(questions, vectors):
+            t0 = time.perf_counter()
+            r.search(q, k=5, mode=search_mode, filters=filters, vector=v)
+            times.append((time.perf_counter() - t0) * 1000)
+        incl = [t + e for t, e in zip(times, q_embed)] if mode != "lexical" and q_embed else times
+        out[mode] = (pct(times, 50), pct(times, 95))
+        print(f"{label:>8} {mode:17} {pct(times, 50):>9.1f} {pct(times, 95):>9.1f} {pct(incl, 50):>9.1f} {pct(incl, 95):>9.1f}", flush=True)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--queries", type=int, default=50)
+    ap.add_argument("--work-dir", type=Path, default=None)
+    ap.add_argument("--library", default="", help="a PostgreSQL library URL (default: SQLite in the work dir)")
+    ap.add_argument("--chroma-url", default="", help="vectors on this Chroma server (default: embedded)")
+    ap.add_argument("--no-cold", action="store_true", help="skip the cold-start timing of a real search process")
+    ap.add_argument("--no-query-embedding", action="store_true", help="skip timing the local model's query embedding ('incl' = 'excl')")
+    args = ap.parse_args()
+    Hash384 = use_hash384()
+    # build() and Settings.load read these: the library and the vectors where the user said
+    os.environ["ASSISTANT_LIBRARY_URL"] = args.library
+    os.environ["ASSISTANT_CHROMA_URL"] = args.chroma_url
+    from assistant.library.access import open_library
     from assistant.settings import Settings
 
     docs, questions = base_docs()
     questions = questions[: args.queries]
-    local = LocalEmbedder()
-    local.embed_query("warm up")
     q_embed = []
-    for q in questions:
-        t0 = time.perf_counter()
-        local.embed_query(q)
-        q_embed.append((time.perf_counter() - t0) * 1000)
-    print(f"query embedding (local MiniLM int8): p50 {pct(q_embed, 50):.1f} ms, p95 {pct(q_embed, 95):.1f} ms over {len(q_embed)} queries")
+    if not args.no_query_embedding:
+        from assistant.embed.local import LocalEmbedder
+
+        local = LocalEmbedder()
+        local.embed_query("warm up")
+        for q in questions:
+            t0 = time.perf_counter()
+            local.embed_query(q)
+            q_embed.append((time.perf_counter() - t0) * 1000)
+        print(f"query embedding (local MiniLM int8): p50 {pct(q_embed, 50):.1f} ms, p95 {pct(q_embed, 95):.1f} ms over {len(q_embed)} queries")
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="search-bench-"))
     print(f"{'chunks':>8} {'mode':17} {'p50 excl':>9} {'p95 excl':>9} {'p50 incl':>9} {'p95 incl':>9}")
     largest = None
     for size in [int(s) for s in args.sizes.split(",")]:
-        home = work / f"lib-{size}"
+        home = work / ("lib-pg" if args.library else f"lib-{size}")
         t0 = time.perf_counter()
         n = build(home, docs, size)
         build_s = time.perf_counter() - t0
+        print(f"{n} chunks (built in {build_s:.0f} s)", flush=True)
         cfg = Settings.load(home, embedder="hash384")
         lib = open_library(cfg)
-        emb = Hash384()
-        r = Retriever(lib, emb, vector_index(cfg, lib))
-        vectors = [emb.embed_query(q) for q in questions]
-        # "hybrid as-of": a date filter makes hybrid rank as without it and then keep what it admits;
-        # when what it keeps fills k, that is all (the as-of date admits everything here). "as-of
-        # half": the median publication date, so that about half the library is filtered out and
-        # the filtered pair of searches runs too when the kept results fall short of k.
-        half = lib.conn.execute("SELECT published FROM revisions WHERE published_ts IS NOT NULL ORDER BY published_ts "
-                                "LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM revisions WHERE published_ts IS NOT NULL)").fetchone()[0][:10]
-        for mode in ("lexical", "dense", "hybrid", "hybrid as-of", "hybrid as-of half"):
-            filters = Filters(as_of=half) if mode.endswith("half") else Filters(as_of="2099-12-31") if mode.endswith("as-of") else Filters()
-            search_mode = mode.split()[0]
-            r.search(questions[0], k=5, mode=search_mode, filters=filters, vector=vectors[0])  # warm caches
-            times = []
-            for q, v in zip(questions, vectors):
-                t0 = time.perf_counter()
-                r.search(q, k=5, mode=search_mode, filters=filters, vector=v)
-                times.append((time.perf_counter() - t0) * 1000)
-            incl = [t + e for t, e in zip(times, q_embed)] if mode != "lexical" else times
-            print(f"{n:>8} {mode:17} {pct(times, 50):>9.1f} {pct(times, 95):>9.1f} {pct(incl, 50):>9.1f} {pct(incl, 95):>9.1f}   (built in {build_s:.0f} s)")
+        time_modes(lib, cfg, Hash384(), questions, q_embed, str(n))
         lib.close()
         largest = home
     if args.no_cold:

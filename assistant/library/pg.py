@@ -139,6 +139,8 @@ class Connection:
         self._claims: dict[tuple[int, int], int] = {}  # advisory locks held: key -> depth
 
     def execute(self, sql: str, args=()):
+        if args and _CHUNK_INSERT.match(sql):
+            sql, [args] = _with_terms(sql, [tuple(args)])
         try:
             if not args:  # without parameters psycopg sends the text as it is: no placeholders, no %% to undo
                 return self.raw.execute(_begin(sql), prepare=False)
@@ -150,6 +152,8 @@ class Connection:
         rows = [tuple(r) for r in rows]
         if not rows:
             return None
+        if _CHUNK_INSERT.match(sql):
+            sql, rows = _with_terms(sql, rows)
         cur = self.raw.cursor()
         try:
             cur.executemany(translate(sql), rows)
@@ -215,6 +219,24 @@ class Connection:
             self.raw.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 
 
+_CHUNK_INSERT = re.compile(r"\s*INSERT\s+INTO\s+chunks\s*\(([^)]*)\)\s*VALUES\s*\(([^)]*)\)\s*$", re.IGNORECASE)
+
+
+def _with_terms(sql: str, rows: list[tuple]) -> tuple[str, list[tuple]]:
+    """What SQLite's triggers do for chunks_fts, done on the way in: every row inserted into
+    chunks gains its full-text terms (chunks.tsv) and token count (chunks.words), computed by
+    FTS5 itself (fulltext.py), so both backends index the same terms. The columns are NOT NULL:
+    an insert of another form fails instead of leaving a chunk unsearchable."""
+    from . import fulltext
+
+    m = _CHUNK_INSERT.match(sql)
+    columns = [c.strip().strip('"') for c in m.group(1).split(",")]
+    where = columns.index("text")
+    terms = fulltext.tsvectors([r[where] for r in rows])
+    sql = f"INSERT INTO chunks({m.group(1)}, tsv, words) VALUES ({m.group(2)}, ?::tsvector, ?)"
+    return sql, [(*r, v, n) for r, (v, n) in zip(rows, terms)]
+
+
 def _clear(exc: Exception, url: str) -> Exception:
     """A lost connection is one clear line; anything else stays what it is."""
     psycopg = _psycopg()
@@ -239,6 +261,9 @@ def connect(url: str) -> Connection:
         raise AssistantError(f"cannot connect to the PostgreSQL library at {display(url)}: {_first_line(exc)}",
                              "check --library / ASSISTANT_LIBRARY_URL (postgresql://USER@HOST:PORT/DB) and that the server runs")
     raw.add_notice_handler(lambda diag: None)  # "text-search query contains only stop words": not for the user
+    # the full-text queries over a large library cost past jit_above_cost, and compiling them took
+    # ~190 ms of a 300 ms query at 44k chunks (measured, docs/scaling.md): short queries only here
+    raw.execute("SET jit = off")
     return Connection(raw, url)
 
 

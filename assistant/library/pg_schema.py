@@ -6,19 +6,22 @@ library's queries run unchanged on both, with these differences:
 * text columns collate "C" (code-point order, like SQLite's BINARY), so ORDER BY title gives
   the same order on both whatever the database's locale;
 * REAL is DOUBLE PRECISION (PostgreSQL's REAL is 4 bytes), BLOB is BYTEA;
-* full text: chunks.tsv, a stored generated tsvector (english stemming, no stop words, accents
-  folded: the configuration assistant_english) with a
-  GIN index, and chunks.words (its length for BM25), instead of the FTS5 table and its triggers;
-  being columns of chunks, they are exactly as transactional as the rows they index;
-* accent folding: fold_accents(), a translate() table generated here from Python's unicodedata
-  (the unaccent extension may not be installed), applied to stored text and queries alike;
+* full text: chunks.tsv, a tsvector of FTS5's own terms and positions (fulltext.py: the same
+  tokenizer, accent folding and Porter stemmer as SQLite's chunks_fts) with a GIN index, and
+  chunks.words (its token count, BM25's document length), instead of the FTS5 table and its
+  triggers; pg.Connection fills both on every insert into chunks (as the triggers do on
+  SQLite), and being columns of chunks they are exactly as transactional as the rows they index;
+  phrase_tf() counts a phrase's occurrences in a tsvector (FTS5's phrase frequency);
+* fold_accents(): a translate() table generated here from Python's unicodedata (the unaccent
+  extension may not be installed); the full text no longer uses it (step 4);
 * outlet_matches(NAME, source, url): outlets.py's one --source rule in PL/pgSQL (SQLite calls
   the Python function); tests/test_postgres.py checks the two agree.
 
 Versions: ``MIGRATIONS`` has one step per step of migrations.py, in the same order, so the
 manifest's schema_version means the same on both. A new library gets the current schema in
 step 1; steps 2 and 3 upgraded SQLite libraries from before PostgreSQL was supported and have
-nothing to do here. A new step in migrations.py needs its PostgreSQL twin here
+nothing to do here; step 4 (nothing to do on SQLite) gives older PostgreSQL libraries FTS5's
+terms. A new step in migrations.py needs its PostgreSQL twin here
 (tests/test_postgres.py checks the counts match).
 """
 
@@ -88,13 +91,19 @@ CREATE TABLE IF NOT EXISTS chunks (
     last_sentence  INTEGER NOT NULL,
     text           TEXT {C} NOT NULL,
     token_count    INTEGER NOT NULL,
-    tsv            tsvector GENERATED ALWAYS AS (to_tsvector('assistant_english'::regconfig, fold_accents(text))) STORED,
-    -- tokens in the chunk: BM25's document length (search.py), as FTS5 counts the tokens of a row
-    words          INTEGER GENERATED ALWAYS AS (tsvector_tokens(to_tsvector('assistant_english'::regconfig, fold_accents(text)))) STORED,
+    -- FTS5's terms of text with their positions (fulltext.py; pg.Connection fills both on insert)
+    tsv            tsvector NOT NULL,
+    -- tokens in the chunk: BM25's document length (search.py), FTS5's column size
+    words          INTEGER NOT NULL,
     FOREIGN KEY (article_id, revision) REFERENCES revisions(article_id, revision) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS chunks_revision ON chunks(article_id, revision);
 CREATE INDEX IF NOT EXISTS chunks_tsv ON chunks USING GIN (tsv);
+-- BM25 reads the number of chunks and their total length per query: from this index only
+CREATE INDEX IF NOT EXISTS chunks_words ON chunks(words);
+-- the tsvector in the row (compressed if need be), the text out of line: scoring reads the
+-- matching chunks' tsvectors, and a TOAST lookup per chunk was most of its cost (docs/scaling.md)
+ALTER TABLE chunks ALTER COLUMN tsv SET STORAGE MAIN;
 CREATE TABLE IF NOT EXISTS journal (
     id         BIGSERIAL PRIMARY KEY,
     ts         TEXT {C} NOT NULL,
@@ -186,22 +195,23 @@ def _functions() -> list[str]:
         # letter in the folded blocks goes through it, which a regular expression finds quickly
         f"CREATE OR REPLACE FUNCTION fold_accents(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
         f"AS $$ SELECT CASE WHEN t ~ '[\u00C0-\u024F\u1E00-\u1EFF]' THEN translate(t, {q(src)}, {q(dst)}) ELSE t END $$",
-        # english stemming without english's stop words: FTS5 keeps every word (the question's stop
-        # words are dropped before the query: retrieve/lexical.py), and so must the index, for the
-        # same BM25 document lengths and the same terms (measured: docs/scaling.md)
-        "DO $$ BEGIN "
-        "IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'assistant_english_stem' AND dictnamespace = current_schema()::regnamespace) THEN "
-        "CREATE TEXT SEARCH DICTIONARY assistant_english_stem (TEMPLATE = snowball, Language = english); END IF; "
-        "IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'assistant_english' AND cfgnamespace = current_schema()::regnamespace) THEN "
-        "CREATE TEXT SEARCH CONFIGURATION assistant_english (COPY = english); "
-        "ALTER TEXT SEARCH CONFIGURATION assistant_english ALTER MAPPING REPLACE english_stem WITH assistant_english_stem; END IF; "
-        "END $$",
-        "CREATE OR REPLACE FUNCTION tsvector_tokens(v tsvector) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE "
-        "AS $$ SELECT coalesce(sum(cardinality(positions)), 0)::integer FROM unnest(v) $$",
+        PHRASE_TF,
         OUTLET_FUNCTIONS_HOST,
         OUTLET_FUNCTIONS_MATCH,
     ]
 
+
+# FTS5's phrase frequency: the positions p of the phrase's first lexeme with its j-th lexeme at
+# p + j - 1 for every j (single-lexeme phrases are counted in search.py without this function)
+PHRASE_TF = r"""
+CREATE OR REPLACE FUNCTION phrase_tf(v tsvector, lex text[]) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    WITH u AS (SELECT x.lexeme, x.positions FROM unnest(v) AS x WHERE x.lexeme = ANY (lex))
+    SELECT count(*)::integer FROM u AS first, unnest(first.positions) AS p
+    WHERE first.lexeme = lex[1]
+      AND NOT EXISTS (SELECT 1 FROM generate_series(2, cardinality(lex)) AS j
+                      WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.lexeme = lex[j] AND (p + j - 1)::smallint = ANY (u.positions)))
+$$
+"""
 
 # outlets.py, rule for rule: _host_forms, forms and normalise/matches
 OUTLET_FUNCTIONS_HOST = r"""
@@ -285,6 +295,42 @@ def m002_committed_revisions(conn) -> None:
 @_step
 def m003_canonical_urls_and_accents(conn) -> None:
     """Canonical URLs and accent folding are in step 1 here (no PostgreSQL library predates them)."""
+
+
+@_step
+def m004_fts5_terms(conn) -> None:
+    """The full-text index holds FTS5's terms (fulltext.py) instead of PostgreSQL's english
+    stemming: chunks.tsv and chunks.words become plain columns, filled here for every chunk, then
+    on insert by pg.Connection; the english configuration and tsvector_tokens() go."""
+    conn.execute(PHRASE_TF)
+    kind = conn.execute("SELECT attgenerated FROM pg_attribute WHERE attrelid = 'chunks'::regclass AND attname = 'tsv'").fetchone()
+    if kind is not None and kind[0] == "s":  # a library made before this step
+        conn.execute("DROP INDEX IF EXISTS chunks_tsv")
+        conn.execute("ALTER TABLE chunks DROP COLUMN tsv, DROP COLUMN words")
+        conn.execute("ALTER TABLE chunks ADD COLUMN tsv tsvector, ADD COLUMN words INTEGER")
+        conn.execute("ALTER TABLE chunks ALTER COLUMN tsv SET STORAGE MAIN")
+        refill_fulltext(conn)
+        conn.execute("ALTER TABLE chunks ALTER COLUMN tsv SET NOT NULL, ALTER COLUMN words SET NOT NULL")
+        conn.execute("CREATE INDEX IF NOT EXISTS chunks_tsv ON chunks USING GIN (tsv)")
+        conn.execute("CREATE INDEX IF NOT EXISTS chunks_words ON chunks(words)")
+    conn.execute("DROP FUNCTION IF EXISTS tsvector_tokens(tsvector)")
+    conn.execute("DROP TEXT SEARCH CONFIGURATION IF EXISTS assistant_english")
+    conn.execute("DROP TEXT SEARCH DICTIONARY IF EXISTS assistant_english_stem")
+
+
+def refill_fulltext(conn) -> int:
+    """Compute chunks.tsv and chunks.words again for every chunk (step 4, `reindex`); returns the count."""
+    from . import fulltext
+
+    last, done = "", 0
+    while True:
+        rows = conn.execute("SELECT chunk_id, text FROM chunks WHERE chunk_id > ? ORDER BY chunk_id LIMIT 1000", (last,)).fetchall()
+        if not rows:
+            return done
+        vectors = fulltext.tsvectors([r[1] for r in rows])
+        conn.executemany("UPDATE chunks SET tsv = ?::tsvector, words = ? WHERE chunk_id = ?",
+                         [(v, n, r[0]) for r, (v, n) in zip(rows, vectors)])
+        last, done = rows[-1][0], done + len(rows)
 
 
 def _statements(script: str) -> list[str]:

@@ -46,7 +46,8 @@ def fts_chunks(conn, terms: list[str], filters, limit: int, match: str) -> list[
     first (a few times `limit`) and only those are checked against the searchable revisions and
     filters; when the check leaves fewer than `limit` and the index has more matches, every match is
     checked. The result is the one ranking over everything that passes.
-    PostgreSQL: the same BM25 (k1 1.2, b 0.75, FTS5's idf) over the tsvector column (_pg_bm25)."""
+    PostgreSQL: the same BM25 (k1 1.2, b 0.75, FTS5's idf) over the same terms in the tsvector column (_pg_bm25).
+    Ties go by chunk id on both (copies of an article have equal chunks), so both rank alike."""
     if getattr(conn, "dialect", "sqlite") == "postgresql":
         vis_sql, vis_args = visible_revisions_sql(filters)
         where, args = filters.sql("r")
@@ -62,7 +63,7 @@ def fts_chunks(conn, terms: list[str], filters, limit: int, match: str) -> list[
                 JOIN chunks c ON c.rowid = f.rowid
                 JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
                 WHERE {searchable} AND {where}
-                ORDER BY f.score LIMIT ?""",
+                ORDER BY f.score, c.chunk_id LIMIT ?""",
             [match, *([] if inner is None else [inner]), *s_args, *args, limit],
         ).fetchall()
         if len(rows) >= limit or inner is None:
@@ -76,41 +77,93 @@ BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25() defaults
 
 
 def _pg_bm25(conn, terms: list[str], vis_sql: str, vis_args: list, where: str, args: list, limit: int) -> list[tuple[str, float]]:
-    """BM25 as FTS5 computes it, over chunks.tsv: ts_rank_cd ranked the report weeks of realtimeqa
-    0.12 R@5 below SQLite's bm25 (docs/scaling.md), this is within its interval.
+    """FTS5's bm25() over chunks.tsv, which holds FTS5's own terms (fulltext.py): the same
+    phrases, statistics and formula, so the same ranking as SQLite (tests/test_pg_fulltext.py).
 
-    The terms' lexemes (accent-folded, stemmed) and their document frequencies over every chunk
-    (GIN index), the number of chunks and their mean length come first; then each matching chunk
-    is scored from the term frequencies of its tsvector (only the query's lexemes are unnested:
-    setweight marks them, ts_filter keeps them)."""
+    Each quoted term of the query is an FTS5 phrase (``o'neil`` is o <-> neil; duplicates
+    count twice, as in FTS5). Its document frequency over every chunk comes from the GIN index;
+    the number of chunks and their total length from chunks; then each matching chunk is scored
+    from its phrase frequencies: a single lexeme's positions in the tsvector (only the query's
+    lexemes are unnested: setweight marks them, ts_filter keeps them), phrase_tf() for longer
+    phrases."""
     import math
 
-    rows = conn.execute(
-        """WITH lex AS (SELECT DISTINCT l FROM unnest(?::text[]) AS t(term),
-                        unnest(tsvector_to_array(to_tsvector('assistant_english', fold_accents(t.term)))) AS l)
-           SELECT l, (SELECT count(*) FROM chunks WHERE tsv @@ quote_literal(l)::tsquery) FROM lex""", (terms,)).fetchall()
-    if not rows:
+    from . import fulltext
+
+    phrases = fulltext.phrases(terms)
+    if not phrases:
         return []
-    total, avg_words = conn.execute("SELECT count(*), coalesce(avg(words), 0) FROM chunks").fetchone()
-    lexemes = [r[0] for r in rows]
-    # FTS5: idf = log((N - n + 0.5) / (n + 0.5)), at least 1e-6
-    idf = [max(math.log((total - n + 0.5) / (n + 0.5)), 1e-6) for _, n in rows]
+    queries = [fulltext.tsquery(p) for p in phrases]
+    distinct = list(dict.fromkeys(queries))
+    # one count per phrase, each with its own literal: the planner picks the GIN index (or not) by
+    # how common the phrase is, which it cannot for a tsquery computed per row
+    counts = conn.execute("SELECT " + ", ".join("(SELECT count(*) FROM chunks WHERE tsv @@ ?::tsquery)" for _ in distinct), distinct).fetchone()
+    hits = dict(zip(distinct, counts))
+    total, total_words = conn.execute("SELECT count(*), coalesce(sum(words), 0) FROM chunks").fetchone()
+    avgdl = (float(total_words) / total) if total else 1.0
+    # FTS5: idf = log((N - n + 0.5) / (n + 0.5)), 1e-6 where that is not positive
+    idf = [math.log((total - hits[q] + 0.5) / (hits[q] + 0.5)) for q in queries]
+    idf = [x if x > 0 else 1e-6 for x in idf]
+    k1 = BM25_K1
+    # MaxScore (exact): a phrase adds less than idf * (k1 + 1) to any chunk's score. First score
+    # only the chunks matching the phrases with the highest bounds (the rarest, enough of them to
+    # fill the limit): the last of those results, theta, is at most the true last score. A chunk
+    # matching none of the "essential" phrases, the fewest highest-bound ones such that all the
+    # others together add less than theta, cannot enter; so score the chunks matching an
+    # essential phrase (no second pass when the first covered them), and the chunks of the
+    # common phrases alone, often most of the library, are never read.
+    bound = [w * (k1 + 1.0) for w in idf]
+    order = sorted(range(len(phrases)), key=lambda i: -bound[i])
+    first, seen = [], 0
+    for i in order:
+        first.append(i)
+        seen += hits[queries[i]]
+        if seen >= limit:
+            break
+    essential = order
+    if len(first) < len(order):
+        found = _pg_score(conn, phrases, idf, [queries[i] for i in first], avgdl, vis_sql, vis_args, where, args, limit)
+        if len(found) == limit:
+            theta, rest, essential = -found[-1][1], 0.0, list(order)
+            while essential and rest + bound[essential[-1]] < theta:
+                rest += bound[essential.pop()]
+            if set(essential) <= set(first):
+                return found
+    return _pg_score(conn, phrases, idf, [queries[i] for i in essential], avgdl, vis_sql, vis_args, where, args, limit)
+
+
+def _pg_score(conn, phrases, idf, candidates: list[str], avgdl: float, vis_sql, vis_args, where, args, limit) -> list[tuple[str, float]]:
+    """BM25 over every phrase of the chunks matching any of the candidates tsqueries, best first."""
+    singles = [(p[0], w) for p, w in zip(phrases, idf) if len(p) == 1]
+    multis = [(" ".join(p), w) for p, w in zip(phrases, idf) if len(p) > 1]
+    lexemes = sorted({t for p in phrases for t in p})
+    match = " | ".join(f"({q})" for q in dict.fromkeys(candidates))
     k1, b = BM25_K1, BM25_B
+    parts, part_args = [], []
+    if singles:
+        parts.append("""SELECT cand.chunk_id, cand.words, t.idf, cardinality(u.positions) AS tf
+            FROM cand CROSS JOIN LATERAL unnest(cand.hit) AS u
+            JOIN unnest(?::text[], ?::float8[]) AS t(lexeme, idf) ON t.lexeme = u.lexeme""")
+        part_args += [[x for x, _ in singles], [w for _, w in singles]]
+    if multis:
+        parts.append("""SELECT cand.chunk_id, cand.words, t.idf, phrase_tf(cand.hit, string_to_array(t.phrase, ' ')) AS tf
+            FROM cand CROSS JOIN unnest(?::text[], ?::float8[]) AS t(phrase, idf)""")
+        part_args += [[x for x, _ in multis], [w for _, w in multis]]
     found = conn.execute(
         f"""WITH vis AS ({vis_sql}),
+            m AS MATERIALIZED (  -- the matching chunks first (GIN index), then which of them are visible
+                SELECT c.chunk_id, c.article_id, c.revision, c.words, ts_filter(setweight(c.tsv, 'A', ?::text[]), '{{a}}') AS hit
+                FROM chunks c WHERE c.tsv @@ ?::tsquery),
             cand AS (
-                SELECT c.chunk_id, c.words, ts_filter(setweight(c.tsv, 'A', ?::text[]), '{{a}}') AS hit
-                FROM chunks c
-                JOIN vis v ON v.article_id = c.article_id AND v.revision = c.revision
-                JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
-                WHERE c.tsv @@ array_to_string(array(SELECT quote_literal(x) FROM unnest(?::text[]) AS x), ' | ')::tsquery AND {where})
-            SELECT cand.chunk_id,
-                   -SUM(t.idf * (cardinality(u.positions) * ({k1} + 1.0))
-                        / (cardinality(u.positions) + {k1} * (1.0 - {b} + {b} * cand.words / ?))) AS score
-            FROM cand CROSS JOIN LATERAL unnest(cand.hit) AS u
-            JOIN unnest(?::text[], ?::float8[]) AS t(lexeme, idf) ON t.lexeme = u.lexeme
-            GROUP BY cand.chunk_id ORDER BY score, cand.chunk_id LIMIT ?""",
-        [*vis_args, lexemes, lexemes, *args, float(avg_words) or 1.0, lexemes, idf, limit],
+                SELECT m.chunk_id, m.words, m.hit FROM m
+                JOIN vis v ON v.article_id = m.article_id AND v.revision = m.revision
+                JOIN revisions r ON r.article_id = m.article_id AND r.revision = m.revision
+                WHERE {where}),
+            tf AS ({" UNION ALL ".join(parts)})
+            SELECT chunk_id, -SUM(idf * (tf * ({k1} + 1.0)) / (tf + {k1} * (1.0 - {b} + {b} * words / ?))) AS score
+            FROM tf WHERE tf > 0
+            GROUP BY chunk_id ORDER BY score, chunk_id LIMIT ?""",
+        [*vis_args, lexemes, match, *args, *part_args, avgdl, limit],
     ).fetchall()
     return [(r[0], float(r[1])) for r in found]
 

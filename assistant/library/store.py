@@ -487,7 +487,8 @@ class Library:
     def fulltext_problem(self) -> str | None:
         """Why the full-text index does not match the chunks it mirrors, or None when it does."""
         if self.dialect == "postgresql":
-            # a generated column cannot drift from its chunk's text; what can be missing is the index
+            # tsv and words are written with their chunk, in its row (pg.Connection), and NOT NULL;
+            # what can be missing is the index
             found = self.conn.execute("SELECT to_regclass('chunks_tsv')").fetchone()[0]
             return None if found is not None else "the GIN index chunks_tsv is missing"
         try:  # with rank=1, FTS5 also compares the index against the chunks table it mirrors
@@ -497,7 +498,8 @@ class Library:
         return None
 
     def rebuild_fulltext(self, conn) -> None:
-        """Rebuild the full-text index from the chunks (PostgreSQL's is a generated column: nothing to do)."""
+        """Rebuild the full-text index from the chunks (PostgreSQL's terms are columns of the chunks,
+        written with every chunk reindex inserts: nothing to do)."""
         if self.dialect == "sqlite":
             conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
 

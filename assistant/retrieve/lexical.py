@@ -1,4 +1,4 @@
-"""Lexical retrieval: SQLite FTS5 and its bm25() ranking, or PostgreSQL's tsvector and ts_rank_cd.
+"""Lexical retrieval: SQLite FTS5 and its bm25() ranking, or the same terms and BM25 in PostgreSQL (library/fulltext.py).
 
 User text never reaches FTS5's query syntax: it is cut into word tokens, stop words are
 dropped, and each remaining term is quoted and OR-ed, so quotes, `*`, `NEAR`, `-` or

@@ -1,0 +1,173 @@
+"""PostgreSQL's full text ranks exactly as SQLite's FTS5 (issue 15 item 3).
+
+The PostgreSQL index holds FTS5's own terms (library/fulltext.py) and search.py computes FTS5's
+bm25() over them, phrases included: the same chunks must come back in the same order with the
+same scores, for the inputs where PostgreSQL's own parser and english stemmer differ from FTS5's
+unicode61 + porter (hyphens, accents, numbers, plurals and verb forms, apostrophes).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+DOCS = [
+    ("COVID-19 cases rise", "COVID-19 cases rose again in the city. Covid wards filled and 19 clinics opened. "
+                            "Health officials said the covid-19 vaccine campaign would expand to 3.5 million people."),
+    ("Vaccines for children", "Regulators approved vaccines for children. The vaccination of children starts in June. "
+                              "Parents asked whether vaccinating young children is safe."),
+    ("Vázquez wins in Puerto Rico", "Wanda Vázquez Garcés was sworn in as governor. Vazquez said the island's "
+                                    "recovery comes first. Rosselló resigned after protests."),
+    ("A café in Zürich", "The café in Zürich served résumé writers. Cafe owners in Zurich say naïve pricing failed."),
+    ("Running for office", "She is running for office again. He ran in 2019 and runs a campaign office. "
+                           "The runner-up conceded; long-term plans were announced on 2020-11-03."),
+    ("O'Neil's election", "O'Neil's campaign won the election. Elections officials elected to recount. "
+                          "The world's attention turned to O'Neil and his neighbours' votes."),
+    ("Markets on the 4th", "Stocks fell 2,000 points on July 4th. The S&P 500 dropped 3.5% and the Dow lost 1.2%. "
+                           "Analysts' forecasts for e-commerce and U.S. markets were cut."),
+    ("Election results", "The election results were certified. Results of the elections in Georgia came late. "
+                         "Certifying elections is routine; the state certified its results."),
+]
+
+QUERIES = [
+    "covid-19 cases", "COVID 19", "vaccinated children", "vaccine", "Vazquez", "Vázquez Garcés", "cafe Zurich",
+    "naive résumé", "ran running runs", "runner-up", "long-term 2020-11-03", "O'Neil's election", "world's elections",
+    "neighbours votes", "3.5% S&P 500", "2,000 points July 4th", "e-commerce U.S.", "certified results", "elected officials",
+    "the election results of Georgia were certified",
+]
+
+
+def _library(tmp_path, name: str, url: str = ""):
+    from assistant import Assistant
+    from assistant.settings import Settings
+
+    cfg = Settings.load(tmp_path / name, embedder="hash", library_url=url, chroma_url="")
+    Assistant(settings=cfg).ingest([str(tmp_path / "docs.jsonl")])
+    return cfg
+
+
+def _lexical(cfg, query: str) -> list[tuple[str, float]]:
+    from assistant.library.access import open_library
+    from assistant.retrieve import lexical
+    from assistant.retrieve.filters import Filters
+
+    with open_library(cfg) as lib:
+        return lexical.search(lib.conn, query, Filters(include_undated=True), 20)
+
+
+@pytest.fixture
+def two_libraries(home, tmp_path, postgres_url):
+    lines = [json.dumps({"id": f"doc{i}", "title": t, "text": x, "date": "2020-11-0%d" % (i + 1), "source": "Test"}) for i, (t, x) in enumerate(DOCS)]
+    (tmp_path / "docs.jsonl").write_text("\n".join(lines) + "\n")
+    return _library(tmp_path, "sqlite"), _library(tmp_path, "pg", postgres_url)
+
+
+def test_lexical_ranking_and_scores_are_the_same_on_both(two_libraries):
+    sq, pg = two_libraries
+    matched = 0
+    for query in QUERIES:
+        a, b = _lexical(sq, query), _lexical(pg, query)
+        assert [cid for cid, _ in a] == [cid for cid, _ in b], query
+        assert [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), query
+        matched += bool(a)
+    assert matched == len(QUERIES)  # every query found something: the comparison is not of two empty lists
+
+
+def test_postgresql_terms_are_fts5s(two_libraries, postgres_url):
+    """What PostgreSQL's english configuration did differently is gone: one term per part of a
+    hyphenated word, accents folded, Porter stems (vaccin, not vaccine), every word kept; the
+    terms and the document lengths are FTS5's, chunk by chunk."""
+    from assistant.library import pg
+    from assistant.library.access import open_library
+
+    conn = pg.connect(postgres_url)
+    try:
+        on_pg = {(r[0], r[1]): r[2] for r in conn.execute(
+            "SELECT c.chunk_id, t.lexeme, cardinality(t.positions) FROM chunks c, unnest(c.tsv) AS t")}
+        words = dict(conn.execute("SELECT chunk_id, words FROM chunks").fetchall())
+    finally:
+        conn.close()
+    sq, _ = two_libraries
+    with open_library(sq) as lib:
+        lib.conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, chunks_fts, 'instance')")
+        on_sqlite = {(r[0], r[1]): r[2] for r in lib.conn.execute(
+            "SELECT c.chunk_id, v.term, count(*) FROM temp.vocab v JOIN chunks c ON c.rowid = v.doc GROUP BY 1, 2")}
+    assert on_pg == on_sqlite
+    assert words == {cid: sum(n for (c, _), n in on_sqlite.items() if c == cid) for cid in words}
+    lexemes = {t for _, t in on_pg}
+    assert {"covid", "19", "vazquez", "zurich", "cafe", "naiv", "vaccin", "run", "ran", "elect", "the", "s", "o", "neil"} <= lexemes
+    assert not lexemes & {"covid-19", "vázquez", "vaccine", "running", "2020-11-03", "3.5"}
+
+
+OLD_FULLTEXT = [  # what step 1 made before step 4: PostgreSQL's english stemming in generated columns
+    "CREATE TEXT SEARCH DICTIONARY assistant_english_stem (TEMPLATE = snowball, Language = english)",
+    "CREATE TEXT SEARCH CONFIGURATION assistant_english (COPY = english)",
+    "ALTER TEXT SEARCH CONFIGURATION assistant_english ALTER MAPPING REPLACE english_stem WITH assistant_english_stem",
+    "CREATE FUNCTION tsvector_tokens(v tsvector) RETURNS integer LANGUAGE sql IMMUTABLE "
+    "AS $$ SELECT coalesce(sum(cardinality(positions)), 0)::integer FROM unnest(v) $$",
+    "DROP INDEX chunks_words",
+    "ALTER TABLE chunks DROP COLUMN tsv, DROP COLUMN words",
+    "ALTER TABLE chunks ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('assistant_english'::regconfig, fold_accents(text))) STORED, "
+    "ADD COLUMN words INTEGER GENERATED ALWAYS AS (tsvector_tokens(to_tsvector('assistant_english'::regconfig, fold_accents(text)))) STORED",
+    "CREATE INDEX chunks_tsv ON chunks USING GIN (tsv)",
+    "UPDATE manifest SET value = '3' WHERE key = 'schema_version'",
+]
+
+
+def test_step_4_gives_an_older_postgresql_library_fts5s_terms(two_libraries, postgres_url):
+    from assistant.library import pg
+
+    sq, pg_cfg = two_libraries
+    conn = pg.connect(postgres_url)
+    try:
+        for statement in OLD_FULLTEXT:
+            conn.execute(statement)
+        old = conn.execute("SELECT count(*) FROM chunks, unnest(tsvector_to_array(tsv)) AS l WHERE l IN ('long-term', '-19', '3.5')").fetchone()[0]
+        assert old > 0  # PostgreSQL's parser's terms
+    finally:
+        conn.close()
+    assert any(_lexical(sq, q) != _lexical(pg_cfg, q) for q in QUERIES)  # an old library ranks differently...
+    from assistant.library.access import open_library
+
+    with open_library(pg_cfg) as lib:  # ...until it is opened by this version: step 4 runs
+        assert lib.manifest()["schema_version"] == "4"
+        kinds = lib.conn.execute("SELECT attname, attgenerated FROM pg_attribute WHERE attrelid = 'chunks'::regclass AND attname IN ('tsv', 'words')").fetchall()
+        assert sorted(kinds) == [("tsv", ""), ("words", "")]
+        assert lib.conn.execute("SELECT to_regclass('chunks_tsv') IS NOT NULL AND to_regclass('chunks_words') IS NOT NULL").fetchone()[0]
+    for query in QUERIES:
+        a, b = _lexical(sq, query), _lexical(pg_cfg, query)
+        assert [cid for cid, _ in a] == [cid for cid, _ in b] and [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), query
+
+
+def test_the_first_pass_over_the_rarest_phrases_ranks_as_scoring_every_match(two_libraries, monkeypatch):
+    """MaxScore (search.py): with a small limit the rare phrases' chunks are scored first and the
+    common phrases' chunks only when they could still enter; the result is the same either way."""
+    from assistant.library import search
+    from assistant.library.access import open_library
+    from assistant.retrieve import lexical
+    from assistant.retrieve.filters import Filters
+
+    sq, pg_cfg = two_libraries
+    passes = []
+    real = search._pg_score
+    monkeypatch.setattr(search, "_pg_score", lambda conn, phrases, idf, candidates, *a: passes.append((len(candidates), len(phrases)))
+                        or real(conn, phrases, idf, candidates, *a))
+    pruned = 0
+    for query in QUERIES:
+        terms, match = lexical.query_terms(query), lexical.fts_query(query)
+        for limit in (1, 2, 3):
+            with open_library(sq) as lib:
+                a = search.fts_chunks(lib.conn, terms, Filters(include_undated=True), limit, match)
+            passes.clear()
+            with open_library(pg_cfg) as lib:
+                b = search.fts_chunks(lib.conn, terms, Filters(include_undated=True), limit, match)
+            assert [c for c, _ in a] == [c for c, _ in b] and [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), (query, limit)
+            pruned += len(passes) == 1 and passes[0][0] < len(set(map(tuple, search_phrases(terms))))
+    assert pruned > 0  # the first pass alone answered some of them
+
+
+def search_phrases(terms):
+    from assistant.library import fulltext
+
+    return fulltext.phrases(terms)
