@@ -1,4 +1,4 @@
-"""The answer in a few words (assistant/answer/short.py) and the extractive engine's answer-first
+"""The answer in a few words (assistant/answer/short/) and the extractive engine's answer-first
 output: what is asked, the phrase of that kind, refusal when no sentence about the question's
 subject holds one (issue 13 item 5, the M&M case)."""
 

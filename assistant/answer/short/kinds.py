@@ -1,0 +1,129 @@
+"""What a question asks for: the kind of answer (person, place, number, ...), and for "which ..."
+the noun it names; "why", "how" and "Who is <name>?" ask for no short answer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .words import _words
+
+_PERSON_NOUNS = r"""person|man|woman|player|star|singer|rapper|actor|actress|celebrity|official|leader|governor|president|
+    senator|congressman|congresswoman|representative|lawmaker|minister|prime\s+minister|chancellor|ceo|founder|judge|
+    member|athlete|quarterback|pitcher|coach|director|author|writer|artist|musician|comedian|host|candidate|
+    billionaire|astronaut|monarch|king|queen|prince|princess|pope|head\s+of\s+state|secretary|spokesperson|mayor|
+    suspect|victim|winner|champion|golfer|boxer|tennis\s+star|pop\s+star|superstar|legend|icon|official|executive"""
+_ORG_NOUNS = r"""company|companies|firm|business|corporation|brand|retailer|automaker|carmaker|airline|chain|restaurant|
+    supermarket|supermarkets|grocer|bank|network|platform|app|team|club|franchise|league|party|agency|organization|
+    organisation|group|union|university|college|school|manufacturer|maker|studio|publisher|outlet|newspaper|
+    streaming\s+service|service|tech\s+giant|giant|startup|conglomerate|department"""
+_PLACE_NOUNS = r"""country|countries|nation|state|states|city|cities|town|village|region|continent|area|island|
+    province|county|capital|territory|destination|location|park|national\s+park|airport|border"""
+_TITLE_NOUNS = r"""show|series|movie|film|song|album|book|game|video\s+game|app|product|mission|variant|subvariant|
+    hurricane|storm|typhoon|award|awards|tournament|event|festival|holiday|character|drink|treat|menu\s+item|dish|
+    vehicle|model|device|phone|character|name|program|programme|rocket|spacecraft|telescope|virus|disease|drug|vaccine"""
+
+_WH = re.compile(r"\b(who|whom|whose|when|where|how\s+many|how\s+much|how\s+old|how\s+long|how\s+soon|what|which|why|how)\b", re.I)
+
+
+def _rx(nouns: str) -> str:
+    return "(?:" + "|".join(x.strip() for x in nouns.replace("\n", "").split("|") if x.strip()) + ")"
+
+
+_WHICH_NOUN = re.compile(r"\b(?:which|what)\s+(?:(?:of\s+the\s+following\s+)|(?:[\w'’-]+\s+){0,3}?)(\w[\w\s'’-]*?)\b(?=\s|$|[?,])", re.I)
+
+
+def _last_question(question: str) -> str:
+    """Quiz questions often open with context: the part that asks is the last clause with a wh-word."""
+    q = " ".join((question or "").split())
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", q)
+    for p in reversed(parts):
+        if _WH.search(p):
+            return p
+    return parts[-1] if parts else q
+
+
+@dataclass(frozen=True)
+class Asked:
+    kind: str | None  # person, org, place, number, amount, percent, date, color, name, any, phrase, or None
+    strong: bool  # an answer of this kind must be there (else refuse); weak kinds only shape the short answer
+    sub: str | None = None  # for places: country, state or city when the question says so
+    noun: str | None = None  # "which national park": "national park" (a phrase ending in it is the likeliest answer)
+
+
+def answer_kind(question: str) -> Asked:
+    """What kind of answer the question asks for."""
+    q = _last_question(question)
+    low = q.lower()
+    if re.search(r"\bwhy\b", low) or re.search(r"\bhow\b(?!\s+(?:many|much|old|long|soon))", low):
+        return Asked(None, False)
+    if re.search(r"\bhow\s+old\b|\bwhat\s+age\b|\bat\s+what\s+age\b", low):
+        return Asked("number", True)
+    if re.search(r"\bhow\s+many\b|\bwhat\s+(?:was|is)\s+the\s+(?:number|magnitude|score|death\s+toll|toll)\b|\bwhat\s+number\b", low):
+        return Asked("number", True)
+    if re.search(r"\bwhat\s+percent(?:age)?\b|\bwhat\s+share\b|\bwhat\s+proportion\b", low):
+        return Asked("percent", True)
+    if re.search(r"\bhow\s+much\b|\bwhat\s+(?:was|is)\s+the\s+(?:[\w-]+\s+){0,4}(?:price|cost|amount|fine)\b|\bwhat\s+(?:price|cost|amount|sum|fine|salary|wage)\b|\bwhich\s+(?:hourly\s+)?amount\b|\bhow\s+much\s+money\b"
+                 r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:figure|sum|milestone|total)\b", low):
+        return Asked("amount", True)
+    if re.search(r"\bwhen\b|\bwhat\s+(?:year|date|day|month|time)\b|\bhow\s+soon\b|\bhow\s+long\b|\bwhich\s+(?:year|date|day|month)\b", low):
+        return Asked("date", True)
+    if re.search(r"\bwhat\s+colou?r\b|\bwhich\s+colou?r\b", low):
+        return Asked("color", True)
+    if re.search(r"\bwhere\b", low):
+        return Asked("place", True)
+    if re.search(r"\bhead\s+of\s+(?:state|government)\b", low):
+        return Asked("person", True)
+    m = re.search(r"\bwho\s+(?:is|was|are|were)\s+(.+)$", q, re.I)
+    if m and _starts_with_name(m.group(1)):
+        return Asked(None, False)  # "Who is Jim Mattis?": a description
+    if re.match(r"\W*who(?:m|se)?\b", low):
+        return Asked("person", True)
+    adj = r"(?:(?!(?:did|does|do|is|was|were|are|will|has|have|had|can|could|would|should)\b)[\w'’-]+\s+){0,3}?"
+    for m in re.finditer(r"\b(?:which|what)\s+(?=(.{0,60}))", low):
+        head = m.group(1)
+        place = re.match(adj + "(" + _rx(_PLACE_NOUNS) + r")\b", head)
+        if place:
+            noun = place.group(1)
+            sub = "country" if noun in ("country", "countries", "nation") else "state" if noun in ("state", "states") else "city" if noun in ("city", "cities", "town", "capital") else None
+            return Asked("place", True, sub, noun)
+        person = re.match(adj + "(" + _rx(_PERSON_NOUNS) + r")\b", head)
+        if person:
+            return Asked("person", True, None, person.group(1))
+        org = re.match(adj + "(" + _rx(_ORG_NOUNS) + r")\b", head)
+        if org:
+            return Asked("org", True, None, org.group(1))
+        title = re.match(adj + "(" + _rx(_TITLE_NOUNS) + r")\b", head)
+        if title or re.search(r"\bcalled\b|\bname\s+of\b|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
+            return Asked("name", False, None, title.group(1) if title else None)
+    if re.search(r"\bwho(?:m|se)?\b", low):
+        return Asked("person", True)
+    if re.search(r"\b(?:which|what)\s+(?:type|kind|sort)s?\s+of\b", low):
+        return Asked(None, False)  # "which type of extreme weather": a category, rarely a name
+    if re.search(r"\bwhich\s+(?!of\b)\w", low):
+        return Asked("any", False)  # "which tourist attraction / volcano / iconic role": most often a name, a place too
+    if re.search(r"\bwhat\s+is\s+the\s+name\b|\bcalled\?\s*$|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
+        return Asked("name", False)
+    if _definite(q):
+        return Asked("phrase", False)  # "What is the biggest security threat ...?": the phrase stated to be it
+    return Asked(None, False)
+
+
+
+_COPULA = r"(?:is|was|are|were|remains|remained|became|becomes|poses|posed|as|'s|’s)"
+
+
+def _definite(question: str) -> list[str] | None:
+    """The words of "the ..." in "What is the biggest security threat in ...?", else None."""
+    m = re.match(r"\W*what\s+(?:is|was|are|were)\s+the\s+((?:[\w’'-]+\s*){1,4}?)(?=\s+(?:in|on|of|for|at|to|from|according|that|which|who|behind)\b|[?,]|$)",
+                 question, re.I)
+    if not m:
+        return None
+    words = _words(m.group(1))
+    return words if len(words) >= 2 else None
+
+
+
+def _starts_with_name(text: str) -> bool:
+    words = text.strip().split()
+    return bool(words) and words[0][:1].isupper() and words[0].lower() not in ("the", "a", "an")

@@ -1,0 +1,154 @@
+"""Choosing the short answer: every candidate phrase of the asked kind is scored by how near it
+stands to the words the sentence shares with the question, how good the sentence is and how well
+it fits what is asked; phrases the question already names are left out; the best wins."""
+
+from __future__ import annotations
+
+import re
+
+from .kinds import Asked, answer_kind
+from .names import _acronyms, _person_like, _team
+from .phrases import _phrase_candidates, candidates
+from .places import _GENERAL_PLACES
+from .words import _STOP, _TOKEN, _words
+
+MAX_WORDS = 8
+
+
+_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "mile", "kilometer", "foot", "feet", "meter", "pound",
+          "ton", "game", "time", "point", "vote", "seat", "case", "death", "people", "person"}
+
+
+def _counted(question: str) -> str | None:
+    """What "how many" counts: "How many hot dogs did ..." -> "dog"."""
+    m = re.search(r"\bhow\s+many\s+((?:[\w-]+\s+){0,3}?)[\w-]*?(?=\s+(?:did|do|does|was|were|is|are|has|have|had|will|would|"
+                  r"can|could|of|in|on|at|for|to|from|were)\b|\s*[?.]|$)", question, re.I)
+    if not m:
+        return None
+    words = _words(m.group(0))[2:]
+    if len(words) > 1 and words[-1].endswith("ed"):
+        words = words[:-1]  # "how many people died": people
+    return words[-1].rstrip("s") if words else None
+
+
+def _opens(sent: str, pos: int) -> bool:
+    """The phrase at ``pos`` opens the sentence ("(CNN) The Colorado Avalanche defeated ...")."""
+    return bool(re.fullmatch(r"\W*(?:\(CNN(?: Business)?\)\s*)?(?:The\s+)?", sent[:pos]))
+
+
+def _named_inside(word: str, sentences: list[str]) -> bool:
+    """The word is capitalised somewhere other than at a sentence's start."""
+    rx = re.compile(r"(?<=[\w,;:’'\"”)]\s)" + re.escape(word) + r"\b")
+    return any(rx.search(s) for s in sentences)
+
+
+def _kind_fit(asked: Asked, phrase: str, sent: str, pos: int, head: list[str], unit: str | None, person_like: dict, sentences: list[str]) -> float:
+    """How well a phrase fits what is asked, beyond its kind."""
+    f = 1.0
+    words = phrase.split()
+    if asked.kind == "number" and unit:
+        after = _words(sent[pos + len(phrase): pos + len(phrase) + 40])[:4]
+        stems = [w.rstrip("s") for w in after]
+        if unit in stems:
+            f *= 3.0  # "63 hot dogs" for "how many hot dogs"
+        elif stems and stems[0] in _UNITS and unit in _UNITS:
+            f *= 0.3  # "three hours" for "how many minutes"
+    if head and words and words[-1].lower().rstrip("s") == head[0].rstrip("s"):
+        f *= 2.0  # "Yellowstone National Park" for "which national park"
+    elif head and head[0] in ("team", "club", "franchise") and _team(phrase):
+        f *= 2.0  # "Denver Broncos" for "which football team", not the family that bought it
+    if asked.kind in ("person", "org", "name", "any"):
+        if phrase not in person_like:
+            person_like[phrase] = _person_like(phrase, sentences)
+        if asked.kind == "person":
+            f *= 1.5 if person_like[phrase] else (0.5 if len(words) == 1 else 1.0)
+        elif person_like[phrase]:
+            f *= 0.4  # "which group": al Qaeda, not its leader
+        # the sentence's subject ("Adele has postponed ...", "(CNN) Dartmouth College announced ...")
+        if _opens(sent, pos):
+            f *= 1.5
+    return f
+
+
+
+_SMALL = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                                          "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+
+
+def _digits(phrase: str) -> str:
+    """"six" -> "6", "Two" -> "2": a count reads faster, and matches how numbers are asked."""
+    return _SMALL.get(phrase.lower(), phrase)
+
+
+def _in_question(phrase: str, qwords: set[str]) -> bool:
+    ws = [w for w in _words(phrase) if w not in _STOP]
+    return bool(ws) and all(w in qwords or w.rstrip("s") in qwords for w in ws)
+
+
+def short_answer(question: str, sentences: list[str], kind: Asked | None = None) -> str | None:
+    """The few words that answer the question, from the sentences (best first), or None."""
+    found = best_candidates(question, sentences, kind)
+    return found[0][0] if found else None
+
+
+def best_candidates(question: str, sentences: list[str], kind: Asked | None = None,
+                    weights: list[float] | None = None) -> list[tuple[str, float, int]]:
+    """(phrase, score, index of the sentence it came from), best first. ``weights``: how well each
+    sentence matches the question (default: by position, the first best)."""
+    asked = kind or answer_kind(question)
+    if asked.kind is None:
+        return []
+    qwords = set(_words(question))
+    qcontent = {w for w in qwords if w not in _STOP and len(w) > 2}
+    pairs = bool(re.search(r"\b(?:which|what)\s+two\b|\bwho\s+are\s+the\s+two\b", question, re.I))
+    named = _acronyms(question)  # "WHO" is the question's "World Health Organization"
+    unit = _counted(question) if asked.kind == "number" else None
+    head = (asked.noun or "").split()[-1:]
+    noun_words = set((asked.noun or "").split())
+    person_like: dict[str, bool] = {}
+    votes: dict[str, list] = {}
+    for si, sent in enumerate(sentences):
+        toks = [(m.start(), m.group(0).lower()) for m in _TOKEN.finditer(sent)]
+        anchors = [pos for pos, w in toks if w in qcontent or w.rstrip("s") in qcontent]
+        found = _phrase_candidates(question, sent) if asked.kind == "phrase" else candidates(sent, asked.kind, asked.sub)
+        for pos, phrase in found:
+            phrase = _digits(phrase.strip(" ,.;:"))
+            if not phrase or len(phrase.split()) > MAX_WORDS or _in_question(phrase, qwords):
+                continue
+            if asked.kind == "person" and any(w in qwords for w in _words(phrase) if w not in _STOP and len(w) > 2):
+                continue  # "Who became governor after Rosselló resigned?" is not answered by Rosselló
+            if phrase in named or (phrase.isupper() and phrase.lower() in qwords) or _acronyms(phrase) & {w.upper() for w in qwords}:
+                continue
+            if asked.kind in ("person", "org", "name", "any", "place") and " " not in phrase and re.match(r"\s+\d", sent[pos + len(phrase):]):
+                continue  # "Game 6", "Phase 2": a label, not a name
+            if (asked.kind in ("name", "any") and " " not in phrase and _opens(sent, pos) and sent[pos - 1: pos] not in ("“", '"')
+                    and not _named_inside(phrase, sentences)):
+                continue  # "Coming soon to your Netflix account": capitalised only as the sentence's first word
+            # nearer the words the sentence shares with the question, earlier sentences first
+            dist = min((abs(pos - a) for a in anchors), default=200)
+            sw = weights[si] if weights is not None else 1.0 / (1 + si)
+            s = sw * (1.0 / (1 + dist / 60)) * (1.0 if anchors else 0.3)
+            # a phrase that shares words with the question is more likely its subject than its answer
+            # (the asked noun itself is no such sign: "Yellowstone National Park" for "which national park")
+            pw = [w for w in _words(phrase) if w not in _STOP and w not in noun_words]
+            s *= 1.0 - 0.8 * (sum(1 for w in pw if w in qwords) / len(pw) if pw else 0.0)
+            s *= 1.0 - min(pos, 400) / 4000  # ties: the earlier phrase
+            if asked.kind == "place" and phrase.lower() in _GENERAL_PLACES:
+                s *= 0.3
+            s *= _kind_fit(asked, phrase, sent, pos, head, unit, person_like, sentences)
+            key = phrase.lower()
+            v = votes.setdefault(key, [phrase, 0.0, si])
+            v[1] += s
+    if re.search(r"\bhow\s+old\b|\bwhat\s+age\b", question, re.I):
+        # an age: "the 67-year-old", "aged 67", "67 years old", "at the age of 91"
+        ages = {k for k, v in votes.items() for sent in [sentences[v[2]]]
+                if re.search(r"(?:aged|age\s+of)\s+" + re.escape(v[0]) + r"\b|\b" + re.escape(v[0]) + r"[\s-]years?[\s-]old", sent, re.I)}
+        votes = {k: v for k, v in votes.items() if k in ages} if ages else votes
+    ranked = sorted(votes.values(), key=lambda v: (-v[1], v[2], v[0]))
+    out = [(p, s, i) for p, s, i in ranked]
+    if pairs and len(out) >= 2 and out[0][2] == out[1][2]:
+        # "Which two supermarkets ...?": the two best from one sentence, in the sentence's order
+        sent = sentences[out[0][2]]
+        a, b = sorted(out[:2], key=lambda x: sent.find(x[0]))
+        out = [(f"{a[0]} and {b[0]}", a[1] + b[1], a[2])] + out
+    return out
