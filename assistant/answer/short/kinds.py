@@ -30,9 +30,6 @@ def _rx(nouns: str) -> str:
     return "(?:" + "|".join(x.strip() for x in nouns.replace("\n", "").split("|") if x.strip()) + ")"
 
 
-_WHICH_NOUN = re.compile(r"\b(?:which|what)\s+(?:(?:of\s+the\s+following\s+)|(?:[\w'’-]+\s+){0,3}?)(\w[\w\s'’-]*?)\b(?=\s|$|[?,])", re.I)
-
-
 def _last_question(question: str) -> str:
     """Quiz questions often open with context: the part that asks is the last clause with a wh-word."""
     q = " ".join((question or "").split())
@@ -109,7 +106,6 @@ def answer_kind(question: str) -> Asked:
     return Asked(None, False)
 
 
-
 _COPULA = r"(?:is|was|are|were|remains|remained|became|becomes|poses|posed|as|'s|’s)"
 
 
@@ -121,7 +117,6 @@ def _definite(question: str) -> list[str] | None:
         return None
     words = _words(m.group(1))
     return words if len(words) >= 2 else None
-
 
 
 def _starts_with_name(text: str) -> bool:

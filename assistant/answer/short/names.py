@@ -17,7 +17,6 @@ _NOT_NAME = set("""A An The And Or But If In On At To For From By With About As 
     However Meanwhile While When Where What Who Which Why How After Before During Since Until Under Over Now Still Even
     Last Next Earlier Later Today Yesterday Tomorrow Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
     February March April May June July August September October November December Sept Jan Feb Aug Oct Nov Dec""".split())
-_TITLES = re.compile(r"^(?:Rep|Sen|Gov|Gen|Col|Sgt|Lt|Capt|Pres|Prof|Dr|Mr|Mrs|Ms|St)\.?$")
 _ORG_SUFFIX = re.compile(r"\b(?:Inc|Corp|Corporation|Company|Co|Group|Holdings|Airlines?|Airways|Motors?|Bank|University|College|"
                          r"Institute|Association|Party|Agency|Administration|Department|Ministry|Council|Foundation|League|Club|"
                          r"Network|Studios?|Media|Technologies|Systems|Foods?|Stores?|Markets?|Pharmaceuticals?|Energy|Sky|Storm|Aces|Sun)\b\.?$")
@@ -75,7 +74,6 @@ def _trimmed_run(sentence: str, words: list[str], at: int) -> list[tuple[int, st
             continue
         out.append((start + max(0, sentence[start:].find(name)), name))
     return out
-
 
 
 def _team(name: str) -> bool:
