@@ -119,20 +119,23 @@ def library_state(home: Path) -> dict:
         return {"revisions": {}, "not_committed": 0, "by_origin": {}}
     conn = sqlite3.connect(f"file:{home / 'library.sqlite3'}?mode=ro", uri=True)
     try:
-        revs = {}
-        for r in conn.execute("SELECT article_id, revision, content_hash FROM revisions WHERE status='committed'"):
-            revs[(r[0], r[1])] = [r[2], 0, []]
-        for a, rev, n in conn.execute("SELECT article_id, revision, COUNT(*) FROM sentences GROUP BY article_id, revision"):
-            if (a, rev) in revs:
-                revs[(a, rev)][1] = n
-        for a, rev, cid in conn.execute("SELECT article_id, revision, chunk_id FROM chunks ORDER BY chunk_id"):
-            if (a, rev) in revs:
-                revs[(a, rev)][2].append(cid)
-        other = conn.execute("SELECT COUNT(*) FROM revisions WHERE status != 'committed'").fetchone()[0]
-        by_origin = {Path(o).name: a for a, o in conn.execute("SELECT article_id, origin FROM revisions WHERE status='committed'")}
-        return {"revisions": {f"{a}@{r}": v for (a, r), v in revs.items()}, "not_committed": other, "by_origin": by_origin}
+        return snapshot(conn)
     finally:
         conn.close()
+
+
+def snapshot(conn) -> dict:
+    """library_state from an open connection (sqlite3 here, psycopg in kill_loop_pg.py: both take these queries)."""
+    revs = {(a, r): [h, 0, []] for a, r, h in conn.execute("SELECT article_id, revision, content_hash FROM committed_revisions")}
+    for a, r, n in conn.execute("SELECT article_id, revision, COUNT(*) FROM sentences GROUP BY article_id, revision"):
+        if (a, r) in revs:
+            revs[(a, r)][1] = n
+    for a, r, cid in conn.execute("SELECT article_id, revision, chunk_id FROM chunks ORDER BY chunk_id"):
+        if (a, r) in revs:
+            revs[(a, r)][2].append(cid)
+    other = conn.execute("SELECT COUNT(*) FROM revisions WHERE status <> 'committed'").fetchone()[0]
+    by_origin = {Path(o).name: a for a, o in conn.execute("SELECT article_id, origin FROM committed_revisions")}
+    return {"revisions": {f"{a}@{r}": v for (a, r), v in revs.items()}, "not_committed": other, "by_origin": by_origin}
 
 
 def check(home: Path) -> dict:

@@ -47,7 +47,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.kill_loop import make_corpus  # noqa: E402
+from benchmarks.kill_loop import make_corpus, snapshot  # noqa: E402
 from benchmarks.pg_writers import start_chroma  # noqa: E402
 from tests.postgres_server import PostgresServer, find_binaries  # noqa: E402
 
@@ -60,16 +60,7 @@ def state(url: str) -> dict:
     with psycopg.connect(url, autocommit=True) as conn:
         if conn.execute("SELECT to_regclass('revisions')").fetchone()[0] is None:
             return {"revisions": {}, "not_committed": 0, "by_origin": {}}
-        revs = {(a, r): [h, 0, []] for a, r, h in conn.execute("SELECT article_id, revision, content_hash FROM committed_revisions")}
-        for a, r, n in conn.execute("SELECT article_id, revision, COUNT(*) FROM sentences GROUP BY article_id, revision"):
-            if (a, r) in revs:
-                revs[(a, r)][1] = n
-        for a, r, cid in conn.execute("SELECT article_id, revision, chunk_id FROM chunks ORDER BY chunk_id"):
-            if (a, r) in revs:
-                revs[(a, r)][2].append(cid)
-        other = conn.execute("SELECT COUNT(*) FROM revisions WHERE status <> 'committed'").fetchone()[0]
-        by_origin = {Path(o).name: a for a, o in conn.execute("SELECT article_id, origin FROM committed_revisions")}
-    return {"revisions": {f"{a}@{r}": v for (a, r), v in revs.items()}, "not_committed": other, "by_origin": by_origin}
+        return snapshot(conn)
 
 
 def kill_when_due(url: str, procs: list, deadlines: dict[int, float], round_no: int) -> list[int]:
