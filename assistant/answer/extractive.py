@@ -42,7 +42,8 @@ QUESTION_WORDS = {"who", "what", "when", "where", "why", "how", "which", "whom",
 _IRREGULAR = {"won": "win", "paid": "pay", "bought": "buy", "sold": "sell", "said": "say", "made": "make", "took": "take",
               "went": "go", "ran": "run", "led": "lead", "died": "die", "killed": "kill", "left": "leave", "met": "meet",
               "hit": "hit", "began": "begin", "became": "become", "chose": "choose", "fell": "fall", "rose": "rise",
-              "spent": "spend", "lost": "lose", "held": "hold", "wrote": "write", "sank": "sink", "struck": "strike"}
+              "spent": "spend", "lost": "lose", "held": "hold", "wrote": "write", "sank": "sink", "struck": "strike",
+              "brought": "bring", "found": "find", "gave": "give", "got": "get", "told": "tell", "kept": "keep", "chose": "choose"}
 
 
 def _stem(w: str) -> str:
@@ -178,7 +179,7 @@ def decide(question: str, sentences: list[str], scored: list[Scored], min_score:
             short_index = on_subject[k].index
         elif asked.strong:
             what = {"person": "person's name", "org": "organisation's name", "place": "place", "number": "number",
-                    "amount": "amount", "percent": "percentage", "date": "date or time", "color": "colour"}[asked.kind]
+                    "amount": "amount", "percent": "percentage", "measure": "measurement", "date": "date or time", "duration": "length of time", "color": "colour"}[asked.kind]
             subject = f" about {names[0]}" if names and not on_subject else ""
             why = f"no source sentence{subject} holds a{'n' if what[0] in 'aeiou' else ''} {what}, which the question asks for"
             return Decision([], refusal=why, rejected=[(s.index, f"holds no {what}" if s in on_subject else "not about the question's subject") for s in pool[:2]])

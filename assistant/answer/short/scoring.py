@@ -8,7 +8,7 @@ import re
 
 from .kinds import Asked, answer_kind
 from .names import _acronyms, _person_like, _team
-from .phrases import _phrase_candidates, candidates
+from .phrases import _beside_noun, _phrase_candidates, _verb_objects, candidates
 from .places import _GENERAL_PLACES
 from .words import _STOP, _TOKEN, _words
 
@@ -77,6 +77,10 @@ _SMALL = {w: str(i) for i, w in enumerate("zero one two three four five six seve
 
 def _digits(phrase: str) -> str:
     """"six" -> "6", "Two" -> "2": a count reads faster, and matches how numbers are asked."""
+    m = re.fullmatch(r"(\w+)[\s-](second|minute|hour|day|week|month|year|decade)s?", phrase, re.I)
+    if m and (m.group(1).isdigit() or m.group(1).lower() in _SMALL):
+        n = _SMALL.get(m.group(1).lower(), m.group(1))  # "three-month" (a holiday) -> "3 months"
+        return f"{n} {m.group(2).lower()}{'' if n == '1' else 's'}"
     return _SMALL.get(phrase.lower(), phrase)
 
 
@@ -111,7 +115,18 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
         toks = [(m.start(), m.group(0).lower()) for m in _TOKEN.finditer(sent)]
         anchors = [pos for pos, w in toks if w in qcontent or w.rstrip("s") in qcontent]
         found = _phrase_candidates(question, sent) if asked.kind == "phrase" else candidates(sent, asked.kind, asked.sub)
+        beside = {}
+        if asked.kind in ("any", "name"):
+            # lower-case answers ("the monkeypox virus", "the baby formula shortage"): beside the asked noun
+            # they fit best, beside another noun of the question like a name
+            for pos, phrase, at_noun in _beside_noun(question, sent, asked.noun):
+                found.append((pos, phrase))
+                beside[(pos, phrase)] = max(beside.get((pos, phrase), 0.0), 3.0 if at_noun else 1.0)
+            for pos, phrase in _verb_objects(question, sent):  # "KFC rolled out chicken nuggets"
+                found.append((pos, phrase))
+                beside[(pos, phrase)] = max(beside.get((pos, phrase), 0.0), 1.5)
         for pos, phrase in found:
+            lower_fit = beside.get((pos, phrase))
             phrase = _digits(phrase.strip(" ,.;:"))
             if not phrase or len(phrase.split()) > MAX_WORDS or _in_question(phrase, qwords):
                 continue
@@ -135,7 +150,7 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             s *= 1.0 - min(pos, 400) / 4000  # ties: the earlier phrase
             if asked.kind == "place" and phrase.lower() in _GENERAL_PLACES:
                 s *= 0.3
-            s *= _kind_fit(asked, phrase, sent, pos, head, unit, person_like, sentences)
+            s *= lower_fit if lower_fit is not None else _kind_fit(asked, phrase, sent, pos, head, unit, person_like, sentences)
             key = phrase.lower()
             v = votes.setdefault(key, [phrase, 0.0, si])
             v[1] += s
