@@ -108,7 +108,14 @@ def test_a_person_the_question_names_is_not_the_answer_to_who():
     ("Which US national park was hit by flooding?", "place", "national park"),
     ("What NFL star announced his retirement on Tuesday?", "person", "star"),
     ("NFL owners approved the sale of which football team?", "org", "team"),
-    ("Which popular tourist attraction will reopen?", "any", None),  # a noun no list knows: a name or a place
+    ("Which popular tourist attraction will reopen?", "any", "tourist attraction"),  # a noun no list knows: a name, a place or a phrase
+    ("Supermarkets are struggling to stock which condiment, sparking outrage.", "any", "condiment"),
+    ("The Black Death may have originated in what animal?", "any", "animal"),
+    ("How high will inflation likely climb this year?", "measure", None),
+    ("What is the hottest UK temperature on record?", "measure", None),
+    ("How long is she facing in prison?", "duration", None),
+    ("After nobody won, the top prize amount ballooned to:", "amount", None),
+    ("What did the images show?", None, None),  # "what" and a verb: no noun asked for
     ("Which type of extreme weather swept through Europe?", None, None),  # a category, not a name
     ("What is the biggest security threat in the region, according to the minister?", "phrase", None),
 ])
@@ -186,3 +193,49 @@ def test_time_words_prefer_this_weeks_report_and_old_news_alone_is_refused():
     assert extractive.decide(q, sents[:1], only_old, 0.6).chosen == [0]
     extractive.prefer_recent(only_old, [old], anchor, 7)
     assert only_old[0].score < 0.6 and extractive.decide(q, sents[:1], only_old, 0.6).chosen == []
+
+
+@pytest.mark.parametrize("question, sentences, expected", [
+    # a lower-case phrase right before the asked noun, or one of the question's nouns
+    ("The CDC activated a new emergency operations center to respond to which virus outbreak?",
+     ["The CDC activated its emergency operations center on Tuesday to respond to the monkeypox outbreak, the agency said."],
+     "monkeypox"),
+    ("Which product remains difficult to find in many US stores due to a nationwide shortage?",
+     ["Parents are still struggling amid the nationwide baby formula shortage, which began in February."], "baby formula"),
+    # introduced after the asked noun; "French" is a demonym, no name
+    ("Supermarkets in France are struggling to stock which condiment, sparking outrage across the country.",
+     ["French shoppers face empty shelves, with condiments such as mustard, a staple of French cooking, in short supply."], "mustard"),
+    # the object of the question's verb ("did KFC roll out" / "rolled out its new ...")
+    ("Which menu item did KFC roll out this week?", ["KFC rolled out its new chicken nuggets nationwide on Monday."], "chicken nuggets"),
+    ("Which measure did lawmakers leave out?", ["The deal left out a ban on assault weapons, which Democrats wanted."],
+     "ban on assault weapons"),
+    # measurements with their unit; durations, in digits
+    ("What is the hottest UK temperature on record?", ["The hottest temperature on record in the UK is 38.7C, set in 2019."], "38.7C"),
+    ("How high will inflation climb this year according to the Bank of England?",
+     ["The Bank of England said inflation would peak at 10% later this year."], "10%"),
+    ("How long is she facing in prison?", ["Maxwell, 60, is serving 20 years in prison in Florida."], "20 years"),
+    ("Biden called on Congress to suspend federal gas taxes for how long?",
+     ["Biden called for a three-month federal gas tax holiday on Wednesday."], "3 months"),
+])
+def test_lower_case_phrases_measures_and_durations(question, sentences, expected):
+    assert short_answer(question, sentences) == expected
+
+
+def test_a_verb_phrase_is_no_noun_phrase_and_no_anchor_no_lower_case_answer():
+    # "empty shelves" follows a verb ("face"), not a determiner: no noun phrase of the question
+    q = "Supermarkets in France are struggling to stock which condiment?"
+    assert short_answer(q, ["Shoppers face empty shelves as condiments run short."]) is None
+    # no asked noun nor question noun in the sentence: no lower-case guess
+    assert short_answer("Which menu item did KFC launch?", ["Fans lined up for hours on Monday."]) is None
+
+
+def test_refuses_when_the_question_names_a_subject_no_sentence_is_about():
+    # weak kind ("which product"): still refused when nothing is about Sprite
+    q = "Which popular beverage made by Sprite is getting a new bottle design?"
+    sents = ["The popular beverage maker unveiled a new bottle design for its lemonade this week."]
+    d = extractive.decide(q, sents, extractive.score(q, sents, [0]), 0.2, [("a", 0)])
+    assert d.chosen == [] and "sprite" in d.refusal.lower()
+    # the same sentence in an article that names Sprite elsewhere is about it
+    sents2 = sents + ["Sprite fans reacted online."]
+    d = extractive.decide(q, sents2, extractive.score(q, sents2, [0, 0]), 0.2, [("a", 0), ("a", 5)])
+    assert d.chosen

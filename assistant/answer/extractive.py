@@ -114,6 +114,10 @@ class Decision:
             self.rejected = []
 
 
+# refuse, whatever is asked, when the question names its subject and no good sentence nor its
+# article names it
+SUBJECT_REQUIRED = True
+
 # sentences this close to the best one are searched for an answer of the asked kind
 SEARCH_RATIO = 0.4
 SEARCH_MAX = 8
@@ -166,12 +170,14 @@ def decide(question: str, sentences: list[str], scored: list[Scored], min_score:
                     extra.append(Scored(j, min(by_index[j].score, s0.score) * (0.6 / d) + 1e-9, max(by_index[j].coverage, 1e-9), 0.0))
         pool = sorted(pool + extra, key=lambda s: (-s.score, s.index))
     short, short_index = None, None
+    names = subject_names(question)
+    # a sentence is about the subject when it names it, or when its article does elsewhere
+    # ("It is the 67-year-old's first visit" in an article about Jim Mattis)
+    articles_about = {where[i][0] for i in range(len(sentences)) if about(sentences[i], names)} if where is not None else set()
+    on_subject = [s for s in pool if about(sentences[s.index], names) or (where is not None and where[s.index][0] in articles_about)]
+    if SUBJECT_REQUIRED and names and not on_subject and not asked.strong:  # (a strong kind says what it missed, below)
+        return Decision([], refusal=f"no source sentence is about {names[0]}", rejected=[(s.index, "not about the question's subject") for s in pool[:2]])
     if asked.kind is not None:
-        names = subject_names(question)
-        # a sentence is about the subject when it names it, or when its article does elsewhere
-        # ("It is the 67-year-old's first visit" in an article about Jim Mattis)
-        articles_about = {where[s.index][0] for s in pool if about(sentences[s.index], names)} if where is not None else set()
-        on_subject = [s for s in pool if about(sentences[s.index], names) or (where is not None and where[s.index][0] in articles_about)]
         found = best_candidates(question, [sentences[s.index] for s in on_subject], asked,
                                 weights=[(s.score / best.score) ** 2 for s in on_subject])
         if found:

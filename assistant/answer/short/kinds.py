@@ -86,7 +86,7 @@ def answer_kind(question: str) -> Asked:
         place = re.match(adj + "(" + _rx(_PLACE_NOUNS) + r")\b", head)
         if place:
             noun = place.group(1)
-            sub = "country" if noun in ("country", "countries", "nation") else "state" if noun in ("state", "states") else "city" if noun in ("city", "cities", "town", "capital") else None
+            sub = "country" if noun in ("country", "countries", "nation") else "state" if noun in ("state", "states") else "city" if noun in ("city", "cities", "town", "capital") else "continent" if noun == "continent" else None
             return Asked("place", True, sub, noun)
         person = re.match(adj + "(" + _rx(_PERSON_NOUNS) + r")\b", head)
         if person:
@@ -108,6 +108,8 @@ def answer_kind(question: str) -> Asked:
     if re.search(r"\bwhat\s+is\s+the\s+name\b|\bcalled\?\s*$|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
         return Asked("name", False)
     noun = re.search(r"\bwhat\s+(?!" + _NOT_NOUN + r"\b)([a-z][\w-]*)\b(?!\s+(?:of|to)\b)", low)
+    if noun and _asked_noun(low) and _asked_noun(low).split()[-1] in _CLAUSE_NOUNS:
+        return Asked(None, False)  # "What special announcement did they make?": a clause ("they got married")
     if noun:
         return Asked("any", False, None, _asked_noun(low))  # "in what animal", "with what condition", "what breed"
     if q.rstrip().endswith(":") and re.search(r"\b(?:cost|costs|price|prize|jackpot|amount|worth|fine|bill|salary)\b", low):
@@ -126,6 +128,9 @@ _NOT_NOUN = (r"(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|
              r"caused|causes|made|makes|kind|type|sort|else|about|if|it|they|he|she|we|you|the|a|an|this|that|these|those|"
              r"his|her|its|their|percent|percentage|share|proportion|number|year|date|day|month|time|age|price|cost|amount|"
              r"sum|fine|salary|wage|colou?r|country|state|city)")
+# nouns whose instances are statements or events, told in a clause rather than named
+_CLAUSE_NOUNS = set("""announcement advice decision message warning promise claim mischief reason plan step action move
+    mistake explanation statement excuse request demand news change changes question answer problem""".split())
 # adjectives before the asked noun that say nothing about what kind of thing is asked for
 _NOUN_SKIP = set("""major popular iconic famous well-known hit new additional blockbuster massive wildly prestigious embattled
     high-ranking little-known much-loved favourite favorite commonly used common historic legendary big biggest largest

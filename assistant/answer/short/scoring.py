@@ -15,6 +15,10 @@ from .words import _STOP, _TOKEN, _words
 MAX_WORDS = 8
 
 
+# what these nouns name is written with capitals ("Squid Game", "the Tony Awards"): no lower-case answer
+_CAPITALISED_TITLES = re.compile(r"\b(?:show|series|movie|film|song|album|book|game|award|awards|tournament|festival|holiday|"
+                                 r"character|program|programme|mission|hurricane|storm|typhoon|rocket|spacecraft|telescope|app|name)$")
+
 _UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "mile", "kilometer", "foot", "feet", "meter", "pound",
           "ton", "game", "time", "point", "vote", "seat", "case", "death", "people", "person"}
 
@@ -116,7 +120,7 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
         anchors = [pos for pos, w in toks if w in qcontent or w.rstrip("s") in qcontent]
         found = _phrase_candidates(question, sent) if asked.kind == "phrase" else candidates(sent, asked.kind, asked.sub)
         beside = {}
-        if asked.kind in ("any", "name"):
+        if asked.kind == "any" or (asked.kind == "name" and not _CAPITALISED_TITLES.search(asked.noun or "")):
             # lower-case answers ("the monkeypox virus", "the baby formula shortage"): beside the asked noun
             # they fit best, beside another noun of the question like a name
             for pos, phrase, at_noun in _beside_noun(question, sent, asked.noun):
