@@ -137,7 +137,55 @@ def about(sentence: str, names: list[str]) -> bool:
     if not names:
         return True
     low = sentence.lower()
-    return any(n in low or (len(n.split()) > 1 and n.split()[-1] in low) for n in names)
+    return any(n in low or (_surname(n) is not None and re.search(r"\b" + re.escape(_surname(n)) + r"\b", low)) or _most_words(n, low)
+               for n in names)
+
+
+def _most_words(name: str, low: str) -> bool:
+    """A long name told in part: "the Stanley Cup Final" for "NHL Stanley Cup Finals"."""
+    words = name.split()
+    if len(words) < 3:
+        return False
+    found = sum(1 for w in words if re.search(r"\b" + re.escape(w.rstrip("s")) + r"s?\b", low))
+    return found * 2 >= len(words)
+
+
+# last words that make a name an event, a body or a place, never named by that word alone
+_NOT_SURNAMES = set("""finals final cup series league championship championships awards award games open party court house
+    park act bill day week festival tournament trophy prize department agency office committee council union company
+    airlines group bank news times post university college school state city county""".split())
+
+
+def _surname(name: str) -> str | None:
+    """"dustin johnson" -> "johnson": a person is named again by the last word alone; an event or
+    an organisation ("nhl stanley cup finals") is not."""
+    words = name.split()
+    if not 2 <= len(words) <= 3 or words[-1] in _NOT_SURNAMES or len(words[-1]) < 3:
+        return None
+    return words[-1]
+
+
+# a figure the question states ("recalled 2.9 million vehicles", "in roughly 21,000 restaurants") is
+# a detail of its story: an answer comes from an article that states it too
+FIGURES_REQUIRED = True
+YEARS_REQUIRED = True
+_FIGURE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s?(thousand|million|billion|trillion|bn|m|k)\b)?", re.I)
+_SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
+
+
+def figures(text: str) -> set[float]:
+    """The numbers a text states, as values ("$12.6 million" and "12,600,000" are one)."""
+    out = set()
+    for m in _FIGURE.finditer(text or ""):
+        v = float(m.group(1).replace(",", "")) * _SCALE.get((m.group(2) or "").lower(), 1)
+        out.add(round(v, 3))
+    return out
+
+
+def question_figures(question: str) -> set[float]:
+    """The figures of a question that identify its story: above 20 (smaller ones are often spelled
+    out, "five") and not years (an article about the 2022 final need not say 2022)."""
+    return {v for v in figures(question) if v > 20 and (YEARS_REQUIRED or not (1900 <= v <= 2100 and v == int(v)))}
 
 
 def decide(question: str, sentences: list[str], scored: list[Scored], min_score: float,
@@ -175,6 +223,17 @@ def decide(question: str, sentences: list[str], scored: list[Scored], min_score:
     # ("It is the 67-year-old's first visit" in an article about Jim Mattis)
     articles_about = {where[i][0] for i in range(len(sentences)) if about(sentences[i], names)} if where is not None else set()
     on_subject = [s for s in pool if about(sentences[s.index], names) or (where is not None and where[s.index][0] in articles_about)]
+    wanted = question_figures(question) if FIGURES_REQUIRED and where is not None else set()
+    if wanted:
+        stated = {}
+        for i, (art, _) in enumerate(where):
+            stated.setdefault(art, set()).update(figures(sentences[i]))
+        # the answer is searched in the articles that state them
+        pool = [s for s in pool if wanted <= stated.get(where[s.index][0], set())]
+        if not pool:
+            shown = ", ".join(f"{v:,.0f}" if v == int(v) else f"{v:,}" for v in sorted(wanted))
+            return Decision([], refusal=f"no source about the question's story states its figure {shown}",
+                            rejected=[(s.index, f"its article does not state {shown}") for s in order[:2]])
     if SUBJECT_REQUIRED and names and not on_subject and not asked.strong:  # (a strong kind says what it missed, below)
         return Decision([], refusal=f"no source sentence is about {names[0]}", rejected=[(s.index, "not about the question's subject") for s in pool[:2]])
     if asked.kind is not None:

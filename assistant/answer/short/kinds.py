@@ -86,7 +86,7 @@ def answer_kind(question: str) -> Asked:
         place = re.match(adj + "(" + _rx(_PLACE_NOUNS) + r")\b", head)
         if place:
             noun = place.group(1)
-            sub = "country" if noun in ("country", "countries", "nation") else "state" if noun in ("state", "states") else "city" if noun in ("city", "cities", "town", "capital") else "continent" if noun == "continent" else None
+            sub = "country" if noun in ("country", "countries", "nation") else "state" if noun in ("state", "states") else "city" if noun in ("city", "cities", "town", "capital") else None
             return Asked("place", True, sub, noun)
         person = re.match(adj + "(" + _rx(_PERSON_NOUNS) + r")\b", head)
         if person:

@@ -8,7 +8,7 @@ import re
 
 from .kinds import _COPULA, _NOUN_SKIP, _definite, _last_question
 from .names import _INSTITUTION, _ORG_SUFFIX, _cap_runs, _team
-from .places import _CONTINENTS, _GENERAL_PLACES, _PLACE_TYPE, _STATE_AND_CITY, _demonym, _place_sub, is_place
+from .places import _GENERAL_PLACES, _PLACE_TYPE, _STATE_AND_CITY, _demonym, _place_sub, is_place
 from .words import _STOP
 
 def _phrase_candidates(question: str, sentence: str) -> list[tuple[int, str]]:
@@ -165,7 +165,7 @@ def _verb_objects(question: str, sentence: str) -> list[tuple[int, str]]:
                 words.append(x)  # "a ban on assault weapons"
                 continue
             if (not _LOWER.fullmatch(x) or x in _STOP or x in _FUNCTION or x in _DESCRIBING or x.endswith("ly")
-                    or len(words) == 5):
+                    or len(words) == 6):
                 break
             if not words:
                 start = off + w.start(1)
@@ -214,8 +214,7 @@ def candidates(sentence: str, kind: str, sub: str | None = None) -> list[tuple[i
     """(offset, phrase) of every phrase of the kind in the sentence (``sub``: country, state or city)."""
     out = [(i, p) for i, p in _candidates(sentence, kind) if not _OUTLETS.match(p)]  # the reporter is not the answer
     if kind == "place" and sub:
-        out = [(i, p) for i, p in out if (_place_sub(p) in (sub, None) or (sub == "city" and p.lower() in _STATE_AND_CITY)
-                                          or (sub == "continent" and p.lower() in _CONTINENTS))
+        out = [(i, p) for i, p in out if (_place_sub(p) in (sub, None) or (sub == "city" and p.lower() in _STATE_AND_CITY))
                and not (sub in ("state", "city") and p.lower() in _GENERAL_PLACES)]
     return out
 

@@ -50,13 +50,8 @@ def is_place(name: str) -> bool:
 _STATE_AND_CITY = {"new york", "washington", "kansas city"}
 
 
-_CONTINENTS = {"europe", "asia", "africa", "north america", "south america", "latin america", "antarctica", "australia", "oceania"}
-
-
 def _place_sub(name: str) -> str | None:
     n = name.lower().removeprefix("the ")
-    if n in _CONTINENTS and n not in _countries():
-        return "continent"
     if n in {x.replace("_", " ").lower() for x in _US_STATES}:
         return "state"
     if n in _countries():
