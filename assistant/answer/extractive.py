@@ -169,7 +169,9 @@ def _surname(name: str) -> str | None:
 # a detail of its story: an answer comes from an article that states it too
 FIGURES_REQUIRED = True
 YEARS_REQUIRED = True
-_FIGURE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s?(thousand|million|billion|trillion|bn|m|k)\b)?", re.I)
+_FIGURE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|(?:a|one|two|three|four|five|six|seven|eight|nine|ten)(?=\s(?:thousand|million|billion|trillion)))"
+                     r"(?:\s?(thousand|million|billion|trillion|bn|m|k)\b)?", re.I)
+_SMALL = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten".split())} | {"a": 1}
 _SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
 
 
@@ -177,7 +179,8 @@ def figures(text: str) -> set[float]:
     """The numbers a text states, as values ("$12.6 million" and "12,600,000" are one)."""
     out = set()
     for m in _FIGURE.finditer(text or ""):
-        v = float(m.group(1).replace(",", "")) * _SCALE.get((m.group(2) or "").lower(), 1)
+        n = m.group(1).lower()
+        v = float(_SMALL.get(n, n.replace(",", ""))) * _SCALE.get((m.group(2) or "").lower(), 1)
         out.add(round(v, 3))
     return out
 

@@ -66,8 +66,8 @@ def _kind_fit(asked: Asked, phrase: str, sent: str, pos: int, head: list[str], u
             person_like[phrase] = _person_like(phrase, sentences)
         if asked.kind == "person":
             f *= 1.5 if person_like[phrase] else (0.5 if len(words) == 1 else 1.0)
-        elif person_like[phrase]:
-            f *= 0.4  # "which group": al Qaeda, not its leader
+        elif person_like[phrase] and not (head and head[0] in ("role", "character", "part", "persona")):
+            f *= 0.4  # "which group": al Qaeda, not its leader (but "which role": Lt. Nyota Uhura)
         # the sentence's subject ("Adele has postponed ...", "(CNN) Dartmouth College announced ...")
         if _opens(sent, pos):
             f *= 1.5
