@@ -127,14 +127,15 @@ _MEASURE = re.compile(r"\bhow\s+(?:high|far|fast|big|tall|deep|large|heavy|hot|c
 _NOT_NOUN = (r"(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|should|may|might|happened|happens|happen|"
              r"caused|causes|made|makes|kind|type|sort|else|about|if|it|they|he|she|we|you|the|a|an|this|that|these|those|"
              r"his|her|its|their|percent|percentage|share|proportion|number|year|date|day|month|time|age|price|cost|amount|"
-             r"sum|fine|salary|wage|colou?r|country|state|city)")
+             r"sum|fine|salary|wage|colou?r|country|state|city|in|on|at|for|with|from|to|by|about|of|as|into|one|ones)")
 # nouns whose instances are statements or events, told in a clause rather than named
 _CLAUSE_NOUNS = set("""announcement advice decision message warning promise claim mischief reason plan step action move
     mistake explanation statement excuse request demand news change changes question answer problem""".split())
 # adjectives before the asked noun that say nothing about what kind of thing is asked for
 _NOUN_SKIP = set("""major popular iconic famous well-known hit new additional blockbuster massive wildly prestigious embattled
     high-ranking little-known much-loved favourite favorite commonly used common historic legendary big biggest largest
-    small smallest top main key first last latest next recent special controversial two three""".split())
+    small smallest top main key first last latest next recent special controversial two three us uk u.s. one ones is was are
+    were in on at for with from to by about of as into the a an these those this that""".split())
 
 
 def _asked_noun(low: str) -> str | None:
