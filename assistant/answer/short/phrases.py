@@ -38,7 +38,11 @@ def _phrase_candidates(question: str, sentence: str) -> list[tuple[int, str]]:
 # words that describe rather than name ("the ongoing monkeypox outbreak"): trimmed off a phrase's left end
 _DESCRIBING = set("""ongoing current recent global severe worst growing widespread deadly nationwide worldwide continuing
     potential possible so-called alleged suspected reported record recent rare serious huge such other same own entire
-    whole latest further early late annual daily weekly monthly several many more most much few any each every""".split())
+    whole latest further early late annual daily weekly monthly several many more most much few any each every
+    red orange yellow green blue purple pink brown black white grey gray gold silver clear dark light bright
+    north south east west northern southern eastern western central local federal""".split())
+# one word with an adjective's ending describes the noun it stands before ("a notable role")
+_ADJECTIVE_END = re.compile(r"(?:able|ible|ful|ous|ive|less|ish|ary|ent|ant)$")
 _LOWER = re.compile(r"[a-z][a-z’'-]*[a-z]|[a-z]")
 # function words: never inside a noun phrase
 _FUNCTION = set("""as than but if so not no into onto over under about after before during amid while because like such up
@@ -58,7 +62,9 @@ def _anchor_nouns(question: str, noun: str | None) -> tuple[set[str], set[str]]:
     low = _last_question(question).lower()
     from .kinds import _asked_noun
 
-    asked = {w.rstrip("s") for w in ((noun or "") + " " + (_asked_noun(low) or "")).split()}
+    # (words the question capitalises are names, not nouns: "which London borough")
+    named = {w.lower() for w in re.findall(r"(?<=\s)[A-Z][\w-]*", _last_question(question))}
+    asked = {w.rstrip("s") for w in ((noun or "") + " " + (_asked_noun(low) or "")).split() if w not in named}
     other = set()
     for m in re.finditer(r"\b(?:a|an|the|its|their|his|her)\s+(?:([a-z][\w-]*)\s+)?([a-z][\w-]*)\b", low):
         w = m.group(2) if m.group(2) not in _STOP else m.group(1)  # "a nationwide shortage", "a shortage of"
@@ -100,6 +106,8 @@ def _beside_noun(question: str, sentence: str, noun: str | None) -> list[tuple[i
             phrase = []
         while phrase and (phrase[0][1] in _DESCRIBING or phrase[0][1].rstrip("s") in qwords or phrase[0][1].endswith("ly")):
             phrase = phrase[1:]
+        if len(phrase) == 1 and _ADJECTIVE_END.search(phrase[0][1]):
+            phrase = []
         if phrase:
             out.append((phrase[0][0], " ".join(x for _, x in phrase), key in asked))
         # "condiments such as mustard, ketchup ...": one or two words that end where the phrase does

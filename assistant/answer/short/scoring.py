@@ -57,7 +57,8 @@ def _kind_fit(asked: Asked, phrase: str, sent: str, pos: int, head: list[str], u
             f *= 3.0  # "63 hot dogs" for "how many hot dogs"
         elif stems and stems[0] in _UNITS and unit in _UNITS:
             f *= 0.3  # "three hours" for "how many minutes"
-    if head and words and words[-1].lower().rstrip("s") == head[0].rstrip("s"):
+    if head and words and words[-1].lower().rstrip("s") == head[0].rstrip("s") and (words[-1].lower().endswith("s") <= head[0].endswith("s")):
+        # (the plural of a singular noun names a group: "Conservative MPs" for "which MP")
         f *= 2.0  # "Yellowstone National Park" for "which national park"
     elif head and head[0] in ("team", "club", "franchise") and _team(phrase):
         f *= 2.0  # "Denver Broncos" for "which football team", not the family that bought it
@@ -120,6 +121,8 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
         anchors = [pos for pos, w in toks if w in qcontent or w.rstrip("s") in qcontent]
         found = _phrase_candidates(question, sent) if asked.kind == "phrase" else candidates(sent, asked.kind, asked.sub)
         beside = {}
+        # a sentence that uses the asked noun itself talks about what it names (weak kinds: a guess needs the help)
+        names_noun = asked.kind in ("any", "name") and bool(head) and bool(re.search(r"\b" + re.escape(head[0].rstrip("s")) + r"s?\b", sent, re.I))
         if asked.kind == "any" or (asked.kind == "name" and not _CAPITALISED_TITLES.search(asked.noun or "")):
             # lower-case answers ("the monkeypox virus", "the baby formula shortage"): beside the asked noun
             # they fit best, beside another noun of the question like a name
@@ -155,6 +158,8 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             if asked.kind == "place" and phrase.lower() in _GENERAL_PLACES:
                 s *= 0.3
             s *= lower_fit if lower_fit is not None else _kind_fit(asked, phrase, sent, pos, head, unit, person_like, sentences)
+            if names_noun:
+                s *= 1.5  # "... a federal ban on assault weapons, another measure Democrats pushed": about the asked noun
             key = phrase.lower()
             v = votes.setdefault(key, [phrase, 0.0, si])
             v[1] += s
