@@ -210,7 +210,13 @@ _MEASURE = re.compile(r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?:°\s
 _DURATION = re.compile(r"(?<![\w.])(?:\d+(?:\.\d+)?|a|an|(?:" + _NUM_WORDS + r")(?:[\s-](?:" + _NUM_WORDS + r"))*)[\s-]"
                        r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b", re.I)
 _COLORS = re.compile(r"\b(?:red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|gr[ae]y|gold|golden|silver|beige|teal|turquoise|maroon|magenta|plaid|navy|crimson|lavender|indigo)\b", re.I)
-_QUOTED = re.compile(r"[“\"]([^”\"]{2,60})[”\"]")
+# a quoted title starts with a capital or a digit ("“Squid Game”"); a quoted remark mostly does not
+# ("said there would be “no extra taxpayer-funded security”")
+_QUOTED = re.compile(r"[“\"]([A-Z0-9][^”\"]{1,59})[”\"]")
+# words of titles and parties: a run of these alone ("Labour PM", "Queen") names no one
+_TITLE_WORDS = set("""PM MP MPs Prime Minister President Queen King Prince Princess Secretary Chancellor Senator Governor Mayor
+    Labour Conservative Tory Tories Democrat Democrats Republican Republicans Pope Duke Duchess Lord Lady Sir Dame Judge Justice
+    Speaker Leader General Officer Chief Director CEO Rep Sen Gov Mr Mrs Ms Dr Royal Highness Majesty""".split())
 
 
 _OUTLETS = re.compile(r"^(?:CNN|AP|AFP|Reuters|BBC|NBC|CBS|ABC|Fox|Fox News|MSNBC|NPR|USA TODAY|USA Today|Getty Images|Associated Press|"
@@ -276,6 +282,8 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
         for i, n in runs:
             if is_place(n) or _ORG_SUFFIX.search(n) or _INSTITUTION.search(n) or n.isupper() or _team(n):
                 continue
+            if any(c.isdigit() for c in n) or all(w.rstrip(".") in _TITLE_WORDS for w in n.split()):
+                continue  # "Covid-19", "Labour PM": no person's name
             out.append((i, n))  # one word ("Adele", "Johnson") too: best_candidates weighs it down
         return out
     if kind == "org":
