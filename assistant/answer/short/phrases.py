@@ -40,7 +40,8 @@ _DESCRIBING = set("""ongoing current recent global severe worst growing widespre
     potential possible so-called alleged suspected reported record recent rare serious huge such other same own entire
     whole latest further early late annual daily weekly monthly several many more most much few any each every
     red orange yellow green blue purple pink brown black white grey gray gold silver clear dark light bright
-    north south east west northern southern eastern western central local federal""".split())
+    north south east west northern southern eastern western central local federal
+    seconds minutes hours days weeks months years decades times""".split())
 # one word with an adjective's ending describes the noun it stands before ("a notable role")
 _ADJECTIVE_END = re.compile(r"(?:able|ible|ful|ous|ive|less|ish|ary|ent|ant)$")
 _LOWER = re.compile(r"[a-z][a-z’'-]*[a-z]|[a-z]")
@@ -184,6 +185,58 @@ def _verb_objects(question: str, sentence: str) -> list[tuple[int, str]]:
             words.pop()
         if words:
             out.append((start, " ".join(words)))
+    return out
+
+
+def _before_wh(question: str) -> tuple[str, list[str]] | None:
+    """The content word right before the question's wh-word and the small words between: "trial a ban
+    on which skill" -> ("ban", ["on"]); "to stock which condiment" -> ("stock", []); "had an affair
+    with who?" -> ("affair", ["with"]). A sentence that states the answer often has the same words
+    right before it ("ban heading", "an affair with Nicole Shanahan")."""
+    q = _last_question(question)
+    m = None
+    for m in re.finditer(r"\b(?:which|what|who|whom)\b", q, re.I):
+        pass
+    if not m or not q[:m.start()].strip():
+        return None
+    toks = re.findall(r"[\w’'-]+", q[:m.start()])
+    small = []
+    while toks and toks[-1].lower() in _STOP | _FUNCTION and len(small) < 2:
+        small.insert(0, toks.pop().lower())
+    if not toks or not _LOWER.fullmatch(toks[-1]) or toks[-1] in _STOP or len(toks[-1]) < 3:
+        return None
+    return toks[-1], [w for w in small if w not in ("the", "a", "an")]
+
+
+def _after_context(question: str, sentence: str) -> list[tuple[int, str | None]]:
+    """Where an answer starts in the sentence, after the words the question puts before its wh-word,
+    and the lower-case phrase there (None when what follows is capitalised)."""
+    from ..extractive import _stem
+
+    ctx = _before_wh(question)
+    if not ctx:
+        return []
+    word, small = _stem(ctx[0].lower()), ctx[1]
+    out = []
+    for m in re.finditer(r"[A-Za-z’'-]+", sentence):
+        if _stem(m.group(0).lower()) != word:
+            continue
+        rest = sentence[m.end():]
+        pm = re.match(r"(?:\s+(?:" + "|".join(map(re.escape, small)) + r"))*" if small else r"", rest, re.I)
+        off = m.end() + (pm.end() if pm else 0)
+        dm = re.match(r"\s+(?:(?:the|a|an|its|their|his|her|new)\s+)*", sentence[off:])
+        if not dm:
+            continue
+        start = off + dm.end()
+        words = []
+        for w in re.finditer(r"([\w’'-]+)(\s*)", sentence[start:]):
+            x = w.group(1)
+            if not _LOWER.fullmatch(x) or x in _STOP or x in _FUNCTION or x in _DESCRIBING or len(words) == 4:
+                break
+            words.append(x)
+            if sentence[start + w.end(1): start + w.end(1) + 1] in (",", ".", ";", ":", ")"):
+                break
+        out.append((start, " ".join(words) if words and not (len(words) == 1 and _ADJECTIVE_END.search(words[0])) else None))
     return out
 
 

@@ -8,7 +8,7 @@ import re
 
 from .kinds import Asked, answer_kind
 from .names import _acronyms, _person_like, _team
-from .phrases import _beside_noun, _phrase_candidates, _verb_objects, candidates
+from .phrases import _after_context, _beside_noun, _phrase_candidates, _verb_objects, candidates
 from .places import _GENERAL_PLACES
 from .words import _STOP, _TOKEN, _words
 
@@ -132,6 +132,13 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             for pos, phrase in _verb_objects(question, sent):  # "KFC rolled out chicken nuggets"
                 found.append((pos, phrase))
                 beside[(pos, phrase)] = max(beside.get((pos, phrase), 0.0), 1.5)
+        after = _after_context(question, sent)  # "a ban on which skill" / "... to ban heading in ..."
+        starts = {pos for pos, _ in after}
+        if asked.kind in ("any", "name"):
+            for pos, phrase in after:
+                if phrase:
+                    found.append((pos, phrase))
+                    beside[(pos, phrase)] = max(beside.get((pos, phrase), 0.0), 1.5)
         for pos, phrase in found:
             lower_fit = beside.get((pos, phrase))
             phrase = _digits(phrase.strip(" ,.;:"))
@@ -158,6 +165,8 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             if asked.kind == "place" and phrase.lower() in _GENERAL_PLACES:
                 s *= 0.3
             s *= lower_fit if lower_fit is not None else _kind_fit(asked, phrase, sent, pos, head, unit, person_like, sentences)
+            if pos in starts and lower_fit is None:
+                s *= 2.0  # the question's words before "which" stand right before it ("an affair with Nicole Shanahan")
             if names_noun:
                 s *= 1.5  # "... a federal ban on assault weapons, another measure Democrats pushed": about the asked noun
             key = phrase.lower()
