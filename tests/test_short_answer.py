@@ -239,3 +239,49 @@ def test_refuses_when_the_question_names_a_subject_no_sentence_is_about():
     sents2 = sents + ["Sprite fans reacted online."]
     d = extractive.decide(q, sents2, extractive.score(q, sents2, [0, 0]), 0.2, [("a", 0), ("a", 5)])
     assert d.chosen
+
+
+@pytest.mark.parametrize("question, sentences, expected", [
+    # the question's words before its wh-word stand right before the answer
+    ("The Football Association is to trial a ban on which commonly used skill in under-12s matches?",
+     ["England will become the first European country to ban heading in young children’s football."], "heading"),
+    ("This week Elon Musk denied that he had an alleged affair with who?",
+     ["Sergey Brin said Musk denied having an affair with Nicole Shanahan, his wife."], "Nicole Shanahan"),
+    # a part of a quoted title the question names is not the answer
+    ("We also lost “Star Trek” actress Nichelle Nichols. Which iconic role did she bring to life?",
+     ["Nichols, best known for her portrayal of Lt. Nyota Uhura in “Star Trek: The Original Series,” has died."], "Lt. Nyota Uhura"),
+    # a quoted remark is no title; a title is capitalised
+    ("Which royal residence do the Duke and Duchess hope to move to?",
+     ["Aides said there would be “no extra taxpayer-funded security” at Adelaide Cottage, the Sun reported."], "Adelaide Cottage"),
+])
+def test_context_words_titles_and_quotes(question, sentences, expected):
+    assert short_answer(question, sentences) == expected
+
+
+def test_runs_of_titles_or_with_digits_are_no_people_and_a_plural_is_no_instance():
+    q = "Which former prime minister said Brexit is not going to be reversed?"
+    assert short_answer(q, ["The Labour PM said it would not be reversed, Tony Blair told the BBC."]) == "Tony Blair"
+    assert short_answer("Which popular singer will launch a residency?", ["Covid-19 delayed it; Adele will launch her residency."]) == "Adele"
+    # "Conservative MPs" is no instance of "which MP"
+    q = "Which MP will lead the inquiry into whether Boris Johnson misled Parliament?"
+    assert short_answer(q, ["Conservative MPs agreed that Harriet Harman will lead the inquiry into whether Johnson misled Parliament."]) == "Harriet Harman"
+
+
+def test_a_figure_the_question_states_must_be_in_the_answers_article():
+    q = "Which automaker recalled 2.9 million vehicles this week?"
+    other = ["Ford recalled 300,000 vehicles over faulty brakes, the company said."]
+    where = [("a", 0)]
+    d = extractive.decide(q, other, extractive.score(q, other, [0]), 0.2, where)
+    assert d.chosen == [] and "2,900,000" in d.refusal
+    same = ["Ford recalled nearly 2.9 million vehicles over faulty brakes, the company said."]
+    d = extractive.decide(q, same, extractive.score(q, same, [0]), 0.2, where)
+    assert d.short == "Ford"
+    # written another way, the same figure: "2,900,000", and a year the question gives
+    assert extractive.figures("2,900,000 cars and one billion people") == {2900000.0, 1000000000.0}
+    assert extractive.question_figures("In 2022, which team won 16 games and 21,000 fans?") == {2022.0, 21000.0}
+
+
+def test_a_person_is_named_by_surname_an_event_only_in_full_or_most_of_its_words():
+    assert extractive.about("Johnson earned $18 million.", ["dustin johnson"])
+    assert not extractive.about("The Finals drew record crowds.", ["nhl stanley cup finals"])  # "finals" alone is no surname
+    assert extractive.about("The Avalanche won the Stanley Cup Final on Sunday.", ["nhl stanley cup finals"])  # most of its words

@@ -12,7 +12,8 @@ _PERSON_NOUNS = r"""person|man|woman|player|star|singer|rapper|actor|actress|cel
     senator|congressman|congresswoman|representative|lawmaker|minister|prime\s+minister|chancellor|ceo|founder|judge|
     member|athlete|quarterback|pitcher|coach|director|author|writer|artist|musician|comedian|host|candidate|
     billionaire|astronaut|monarch|king|queen|prince|princess|pope|head\s+of\s+state|secretary|spokesperson|mayor|
-    suspect|victim|winner|champion|golfer|boxer|tennis\s+star|pop\s+star|superstar|legend|icon|official|executive"""
+    suspect|victim|winner|champion|golfer|boxer|tennis\s+star|pop\s+star|superstar|legend|icon|official|executive|
+    mp|frontbencher|backbencher"""
 _ORG_NOUNS = r"""company|companies|firm|business|corporation|brand|retailer|automaker|carmaker|airline|chain|restaurant|
     supermarket|supermarkets|grocer|bank|network|platform|app|team|club|franchise|league|party|agency|organization|
     organisation|group|union|university|college|school|manufacturer|maker|studio|publisher|outlet|newspaper|

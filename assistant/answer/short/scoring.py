@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .kinds import Asked, answer_kind
-from .names import _acronyms, _person_like, _team
+from .names import _acronyms, _cap_runs, _person_like, _team
 from .phrases import _after_context, _beside_noun, _phrase_candidates, _verb_objects, candidates
 from .places import _GENERAL_PLACES
 from .words import _STOP, _TOKEN, _words
@@ -111,6 +111,7 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
     qcontent = {w for w in qwords if w not in _STOP and len(w) > 2}
     pairs = bool(re.search(r"\b(?:which|what)\s+two\b|\bwho\s+are\s+the\s+two\b", question, re.I))
     named = _acronyms(question)  # "WHO" is the question's "World Health Organization"
+    qnames = [n for _, n in _cap_runs(question) if len(n) > 3]
     unit = _counted(question) if asked.kind == "number" else None
     head = (asked.noun or "").split()[-1:]
     noun_words = set((asked.noun or "").split())
@@ -121,6 +122,9 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
         anchors = [pos for pos, w in toks if w in qcontent or w.rstrip("s") in qcontent]
         found = _phrase_candidates(question, sent) if asked.kind == "phrase" else candidates(sent, asked.kind, asked.sub)
         beside = {}
+        # quoted titles that hold a name the question gives ("“Star Trek: The Original Series”" for "“Star Trek” actress")
+        given_titles = [(m.start(1), m.end(1)) for m in re.finditer(r"[“\"]([^”\"]{2,80})[”\"]", sent)
+                        if any(n.lower() in m.group(1).lower() for n in qnames)]
         # a sentence that uses the asked noun itself talks about what it names (weak kinds: a guess needs the help)
         names_noun = asked.kind in ("any", "name") and bool(head) and bool(re.search(r"\b" + re.escape(head[0].rstrip("s")) + r"s?\b", sent, re.I))
         if asked.kind == "any" or (asked.kind == "name" and not _CAPITALISED_TITLES.search(asked.noun or "")):
@@ -148,6 +152,8 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
                 continue  # "Who became governor after Rosselló resigned?" is not answered by Rosselló
             if phrase in named or (phrase.isupper() and phrase.lower() in qwords) or _acronyms(phrase) & {w.upper() for w in qwords}:
                 continue
+            if any(a < pos and pos + len(phrase) <= b for a, b in given_titles):
+                continue  # "Original Series" inside "Star Trek: The Original Series", a title the question names
             if asked.kind in ("person", "org", "name", "any", "place") and " " not in phrase and re.match(r"\s+\d", sent[pos + len(phrase):]):
                 continue  # "Game 6", "Phase 2": a label, not a name
             if (asked.kind in ("name", "any") and " " not in phrase and _opens(sent, pos) and sent[pos - 1: pos] not in ("“", '"')
