@@ -234,8 +234,9 @@ def decide(question: str, sentences: list[str], scored: list[Scored], min_score:
         # the answer is searched in the articles that state them
         pool = [s for s in pool if wanted <= stated.get(where[s.index][0], set())]
         if not pool:
-            shown = ", ".join(f"{v:,.0f}" if v == int(v) else f"{v:,}" for v in sorted(wanted))
-            return Decision([], refusal=f"no source about the question's story states its figure {shown}",
+            shown = ", ".join(dict.fromkeys(m.group(0) for m in _FIGURE.finditer(question) if figures(m.group(0)) & wanted))  # as asked
+            plural = "s" if len(wanted) > 1 else ""
+            return Decision([], refusal=f"no source about the question's story states its figure{plural} {shown}",
                             rejected=[(s.index, f"its article does not state {shown}") for s in order[:2]])
     if SUBJECT_REQUIRED and names and not on_subject and not asked.strong:  # (a strong kind says what it missed, below)
         return Decision([], refusal=f"no source sentence is about {names[0]}", rejected=[(s.index, "not about the question's subject") for s in pool[:2]])
