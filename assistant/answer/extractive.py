@@ -166,7 +166,7 @@ def _surname(name: str) -> str | None:
 
 
 # a figure the question states ("recalled 2.9 million vehicles", "in roughly 21,000 restaurants") is
-# a detail of its story: an answer comes from an article that states it too
+# a detail of its story: an answer comes from an article whose retrieved sentences state it too
 FIGURES_REQUIRED = True
 YEARS_REQUIRED = True
 _FIGURE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|(?:a|one|two|three|four|five|six|seven|eight|nine|ten)(?=\s(?:thousand|million|billion|trillion)))"
@@ -187,7 +187,9 @@ def figures(text: str) -> set[float]:
 
 def question_figures(question: str) -> set[float]:
     """The figures of a question that identify its story: above 20 (smaller ones are often spelled
-    out, "five") and not years (an article about the 2022 final need not say 2022)."""
+    out, "five"); years too unless YEARS_REQUIRED is off (with years, a gold-removed "2022 NHL
+    Stanley Cup Finals" question was refused instead of answered with another season's winner, and
+    no tuning-week answer was lost: docs/answers.md)."""
     return {v for v in figures(question) if v > 20 and (YEARS_REQUIRED or not (1900 <= v <= 2100 and v == int(v)))}
 
 
