@@ -31,16 +31,25 @@ def fts_chunks(conn, text, filters, limit):
 
 @pytest.fixture
 def narrowed(monkeypatch):
-    """Records the terms each final ranking was narrowed to (None: every match scored)."""
+    """Records, per lexical ranking, (its terms, the terms of its last pass's narrowing: None when
+    every match was scored)."""
     seen = []
-    real = store_search._essential_terms
+    real_maxscore, real_ranked = store_search._fts_maxscore, store_search._fts_ranked
+    passes = []
 
-    def spy(conn, terms, scope, limit):
-        out = real(conn, terms, scope, limit)
-        seen.append((list(terms), out))
+    def ranked(conn, match, within, scope, limit):
+        passes.append(within)
+        return real_ranked(conn, match, within, scope, limit)
+
+    def maxscore(conn, terms, match, scope, limit):
+        passes.clear()
+        out = real_maxscore(conn, terms, match, scope, limit)
+        within = passes[-1]
+        seen.append((list(terms), None if within is None else [t[1:-1] for t in within.split(" OR ")]))
         return out
 
-    monkeypatch.setattr(store_search, "_essential_terms", spy)
+    monkeypatch.setattr(store_search, "_fts_maxscore", maxscore)
+    monkeypatch.setattr(store_search, "_fts_ranked", ranked)
     return seen
 
 

@@ -55,9 +55,7 @@ def fts_chunks(conn, terms: list[str], filters, limit: int, match: str) -> list[
     searchable, s_args = searchable_sql("r", filters)
     where, args = filters.sql("r")
     scope = (f"{searchable} AND {where}", [*s_args, *args])
-    essential = _essential_terms(conn, terms, scope, limit)
-    within = None if essential is None else _or(essential)
-    return _fts_ranked(conn, match, within, scope, limit)
+    return _fts_maxscore(conn, terms, match, scope, limit)
 
 
 def _or(terms: list[str]) -> str:
@@ -107,20 +105,20 @@ FIRST_PASS = "full"  # experiment
 FIRST_WANT = 1
 
 
-def _essential_terms(conn, terms: list[str], scope: tuple[str, list], limit: int) -> list[str] | None:
-    """MaxScore over FTS5 (exact): the terms a chunk must match to possibly be among the `limit`
-    best, or None when that is every term (then every match is scored).
+def _fts_maxscore(conn, terms: list[str], match: str, scope: tuple[str, list], limit: int) -> list[tuple[str, float]]:
+    """MaxScore over FTS5 (exact): bm25() of only the matches that could be among the `limit` best.
 
     A term (an FTS5 phrase) adds less than idf * (k1 + 1) to a chunk's bm25, idf from the number
     of chunks matching it (FTS5's formula; the chunk count is bounded from above, which only
     raises the bound). The chunks matching the rarest terms (enough of them) are ranked first;
     the `limit`-th best of those in scope, theta, is at most the true `limit`-th best score. A
     chunk matching none of the essential terms, the fewest highest-bound ones such that all the
-    others together add less than theta, scores less than theta and cannot enter (nor tie)."""
+    others together add less than theta, scores less than theta and cannot enter (nor tie); so
+    the final ranking scores the chunks matching an essential term, with bm25() over every term."""
     import math
 
     if len(terms) < 2:
-        return None
+        return _fts_ranked(conn, match, None, scope, limit)
     hits = _term_counts(conn, terms)
     total = _chunk_count_bound(conn)
     k1 = BM25_K1
@@ -135,21 +133,23 @@ def _essential_terms(conn, terms: list[str], scope: tuple[str, list], limit: int
         if seen >= limit * FIRST_WANT:
             break
     if len(first) == len(order):
-        return None
+        return _fts_ranked(conn, match, None, scope, limit)
     first_terms = [terms[i] for i in sorted(first)]
     if FIRST_PASS == "full":
-        found = _fts_ranked(conn, _or(terms), _or(first_terms), scope, limit)
+        found = _fts_ranked(conn, match, _or(first_terms), scope, limit)
     else:
         found = _fts_ranked(conn, _or(first_terms), None, scope, limit)
     if len(found) < limit:
-        return None
+        return _fts_ranked(conn, match, None, scope, limit)
     theta, rest, essential = -found[-1][1], 0.0, list(order)
     while essential and rest + bound[essential[-1]] < theta:
         rest += bound[essential.pop()]
+    _fts_maxscore.last = (len(terms), len(first), len(essential))
+    if FIRST_PASS == "full" and set(essential) <= set(first):
+        return found
     if len(essential) == len(order):
-        return None
-    _essential_terms.last = (len(terms), len(first), len(essential), found)
-    return [terms[i] for i in sorted(essential)]
+        return _fts_ranked(conn, match, None, scope, limit)
+    return _fts_ranked(conn, match, _or([terms[i] for i in sorted(essential)]), scope, limit)
 
 
 def _term_counts(conn, terms: list[str]) -> list[int]:
