@@ -101,20 +101,21 @@ def _fts_ranked(conn, match: str, within: str | None, scope: tuple[str, list], l
     return [(r[0], r[1]) for r in rows]
 
 
-FIRST_PASS = "full"  # experiment
-FIRST_WANT = 1
+FIRST_WANT = 4  # the first pass ranks the chunks of the rarest terms until they hold this many times `limit`
+CANDIDATE_TERMS = 64  # at most this many terms in the expression of the chunks that could enter (then coarser)
 
 
 def _fts_maxscore(conn, terms: list[str], match: str, scope: tuple[str, list], limit: int) -> list[tuple[str, float]]:
-    """MaxScore over FTS5 (exact): bm25() of only the matches that could be among the `limit` best.
+    """bm25() of only the matches that could be among the `limit` best (exact: same chunks,
+    order and scores as scoring every match).
 
     A term (an FTS5 phrase) adds less than idf * (k1 + 1) to a chunk's bm25, idf from the number
     of chunks matching it (FTS5's formula; the chunk count is bounded from above, which only
-    raises the bound). The chunks matching the rarest terms (enough of them) are ranked first;
-    the `limit`-th best of those in scope, theta, is at most the true `limit`-th best score. A
-    chunk matching none of the essential terms, the fewest highest-bound ones such that all the
-    others together add less than theta, scores less than theta and cannot enter (nor tie); so
-    the final ranking scores the chunks matching an essential term, with bm25() over every term."""
+    raises the bound); a chunk's score is below the sum of the bounds of the terms it holds.
+    First the chunks of the rarest terms (enough of them) are ranked with the full bm25: the
+    `limit`-th best of those in scope, theta, is at most the true `limit`-th best score. Then
+    only the chunks whose terms' bounds add up to theta or more can enter (or tie): FTS5 finds
+    them by an expression of the terms (_could_reach), and only they are scored."""
     import math
 
     if len(terms) < 2:
@@ -134,22 +135,55 @@ def _fts_maxscore(conn, terms: list[str], match: str, scope: tuple[str, list], l
             break
     if len(first) == len(order):
         return _fts_ranked(conn, match, None, scope, limit)
-    first_terms = [terms[i] for i in sorted(first)]
-    if FIRST_PASS == "full":
-        found = _fts_ranked(conn, match, _or(first_terms), scope, limit)
-    else:
-        found = _fts_ranked(conn, _or(first_terms), None, scope, limit)
+    found = _fts_ranked(conn, match, _or([terms[i] for i in sorted(first)]), scope, limit)
     if len(found) < limit:
         return _fts_ranked(conn, match, None, scope, limit)
-    theta, rest, essential = -found[-1][1], 0.0, list(order)
-    while essential and rest + bound[essential[-1]] < theta:
-        rest += bound[essential.pop()]
-    _fts_maxscore.last = (len(terms), len(first), len(essential))
-    if FIRST_PASS == "full" and set(essential) <= set(first):
-        return found
-    if len(essential) == len(order):
+    within = _could_reach([terms[i] for i in order], [bound[i] for i in order], -found[-1][1])
+    if within is None:  # cannot happen (found's chunks reach theta); every match, to be safe
         return _fts_ranked(conn, match, None, scope, limit)
-    return _fts_ranked(conn, match, _or([terms[i] for i in sorted(essential)]), scope, limit)
+    return _fts_ranked(conn, match, within, scope, limit)
+
+
+def _could_reach(terms: list[str], bound: list[float], theta: float) -> str | None:
+    """An FTS5 expression matching (at least) every chunk whose terms' bounds add up to theta or
+    more; terms by decreasing bound. None when no chunk can.
+
+    Such a chunk holds the first term and reaches theta - bound[0] with the later ones, or
+    reaches theta with the later ones alone, and so on down the list. "Reaches x with the terms
+    from j on" is widened to "holds one of the terms from j to k", k the last one that the
+    terms after it could not do without (MaxScore). The expression grows with the square of the
+    number of terms, and FTS5's time with it: past CANDIDATE_TERMS terms the rest of the list is
+    widened the same way."""
+    m = len(terms)
+    q = [_or([t]) for t in terms]
+    suffix = [0.0] * (m + 1)
+    for k in range(m - 1, -1, -1):
+        suffix[k] = suffix[k + 1] + bound[k]
+
+    def any_of(j: int, need: float) -> list[str]:
+        k = j
+        while suffix[k + 1] >= need:
+            k += 1
+        return q[j : k + 1]
+
+    clauses, size = [], 0
+    for i in range(m):
+        if suffix[i] < theta:
+            break
+        if size >= CANDIDATE_TERMS:
+            clauses.append(" OR ".join(any_of(i, theta)))
+            break
+        rest = theta - bound[i]
+        if rest <= 0:
+            clauses.append(q[i])
+            size += 1
+        elif suffix[i + 1] >= rest:
+            also = any_of(i + 1, rest)
+            clauses.append(f"{q[i]} AND ({' OR '.join(also)})" if len(also) > 1 else f"{q[i]} AND {also[0]}")
+            size += 1 + len(also)
+    if not clauses:
+        return None
+    return " OR ".join(f"({c})" for c in clauses)
 
 
 def _term_counts(conn, terms: list[str]) -> list[int]:
