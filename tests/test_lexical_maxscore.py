@@ -29,6 +29,13 @@ def fts_chunks(conn, text, filters, limit):
     return store_search.fts_chunks(conn, lexical.query_terms(text), filters, limit, lexical.fts_query(text))
 
 
+@pytest.fixture(autouse=True)
+def small_libraries_narrowed_too(monkeypatch):
+    """These libraries are small: the narrowing runs however few chunks match (search.py scores
+    every match below MAXSCORE_MIN_MATCHES)."""
+    monkeypatch.setattr(store_search, "MAXSCORE_MIN_MATCHES", 0)
+
+
 @pytest.fixture
 def narrowed(monkeypatch):
     """Records, per lexical ranking, (its terms, the expression its last pass was narrowed to:
@@ -159,3 +166,14 @@ def test_the_chunk_count_bound_is_fts5s_row_count_or_more(home, cli, tmp_path):
         n = lib.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         assert store_search._chunk_count_bound(lib.conn) == n
     assert store_search._varint(bytes([0x81, 0x00])) == 128 and store_search._varint(bytes([0x05, 0xFF])) == 5
+
+
+def test_few_matches_are_all_scored_in_one_pass(home, cli, tmp_path, narrowed, monkeypatch):
+    """Below MAXSCORE_MIN_MATCHES the passes cost more than they save: every match is scored."""
+    _random_library(cli, tmp_path)
+    with open_lib(home) as lib:
+        for threshold, narrowing in ((10**6, False), (0, True)):
+            monkeypatch.setattr(store_search, "MAXSCORE_MIN_MATCHES", threshold)
+            narrowed.clear()
+            assert fts_chunks(lib.conn, "w0 w1 w40 w77", Filters(), 1) == every_match(lib.conn, "w0 w1 w40 w77", Filters(), 1)
+            assert (narrowed[0][1] is not None) == narrowing
