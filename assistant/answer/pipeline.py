@@ -81,11 +81,20 @@ class Answerer:
             else:
                 found = self.retriever.search(tw.query, k=2 * k, filters=filters, per_article=2)
                 passages = recency.prefer(found, anchor, tw.window_days)[:k]
-        ctx = ctxmod.build(passages, budget or self.budget())
+        ctx = self.build_context(passages, budget, tw.query, focus=budget is None)
         as_of = as_of_date(filters, [p.published for p in passages])
         mode = mode or (citing.response_modes(self.settings, self.llm)[0][0] if self.llm is not None else "text")
         return Plan(question, passages, ctx, self.messages(mode, ctx.text, question, as_of), as_of, mode, match=tw.query,
                     recency=(anchor, tw.window_days) if anchor is not None and tw.window_days is not None else None)
+
+    def build_context(self, passages, budget: int | None, question: str, focus: bool = True) -> ctxmod.Context:
+        """The keyed context: for a model on this machine, the sentences that best match the
+        question and their neighbours within ``local_focus_tokens`` (0: whole passages); else
+        whole passages within the budget."""
+        tokens = self.settings.local_focus_tokens
+        if focus and self.local and tokens > 0 and question:
+            return ctxmod.build_focused(passages, min(tokens, budget or self.budget()), lambda texts: self.checker.relevance(question, texts))
+        return ctxmod.build(passages, budget or self.budget())
 
     def messages(self, mode: str, context_text: str, question: str, as_of: str) -> list[dict]:
         system = self.t_system if mode == "text" else self.t_system_json
@@ -202,7 +211,7 @@ class Answerer:
                 return plan, self._call(answer, plan, stream, on_sentence)
             except ContextTooLong:
                 # shrink the context to half and retry once
-                smaller = ctxmod.build(plan.passages, max(128, plan.context.tokens // 2))
+                smaller = self.build_context(plan.passages, max(128, plan.context.tokens // 2), plan.match or plan.question, focus=plan.context.focused)
                 answer.notes.append("the context was too long for the model; retried with half of it")
                 plan = latest[0] = Plan(plan.question, plan.passages, smaller, self.messages(mode, smaller.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match, recency=plan.recency)
                 answer.prompt = plan.messages
