@@ -105,12 +105,28 @@ def build(passages, budget_tokens: int) -> Context:
 GAP = "…"  # a line between sentences of one article that are not adjacent in it
 
 
-def build_focused(passages, budget_tokens: int, relevance, window: int = 1) -> Context:
+LEAD_ARTICLES = 2  # the leads of this many articles (best ranked first) come right after the best sentence
+
+
+def lead_of(sentences) -> object | None:
+    """A news article's lead: its first sentence that says something (not a dateline, a byline or
+    a question), among the first four. The lead states what the title announces, often the very
+    answer ("... pleaded not guilty on Tuesday ...") in words the question does not share."""
+    for s in list(sentences)[:4]:
+        if len(s.text.split()) >= 6 and not not_evidence(s.text):
+            return s
+    return None
+
+
+def build_focused(passages, budget_tokens: int, relevance, window: int = 1, leads=None) -> Context:
     """The sentences that best match the question, each with ``window`` neighbours either side,
-    added best first until ``budget_tokens`` is used; grouped by article (articles in the order
-    of their best passage, sentences in article order). ``relevance(texts) -> scores`` rates the
-    candidate sentences against the question. The best sentence always gets in (alone if its
-    neighbours do not fit)."""
+    added best first until ``budget_tokens`` is used: the best one, then the leads of the
+    ``LEAD_ARTICLES`` best-ranked articles, then the others by score. Grouped by article
+    (articles in the order of their best passage, sentences in article order).
+    ``relevance(texts) -> scores`` rates the candidate sentences against the question;
+    ``leads(article_id, revision) -> sentences`` gives an article's first sentences when its lead
+    is not in a retrieved passage. The best sentence always gets in (alone if its neighbours do
+    not fit)."""
     articles: dict[tuple, dict] = {}  # (article, revision) -> {"p": first passage, "s": {index: Sentence}, "rank": best passage rank}
     seen: set[str] = set()
     for rank, p in enumerate(passages):
@@ -127,7 +143,21 @@ def build_focused(passages, budget_tokens: int, relevance, window: int = 1) -> C
     scores = list(relevance([articles[key]["s"][i].text for key, i in cands]))
     # the retriever's order counts a little (as in the extractive engine's score)
     prior = [0.85 + 0.15 / (1 + 0.15 * articles[key]["rank"]) for key, _ in cands]
-    order = sorted(range(len(cands)), key=lambda j: (-scores[j] * prior[j], j))
+    order = [cands[j] for j in sorted(range(len(cands)), key=lambda j: (-scores[j] * prior[j], j))]
+    lead_first = []
+    for key in sorted(articles, key=lambda k: articles[k]["rank"])[:LEAD_ARTICLES]:
+        a = articles[key]
+        first = sorted(a["s"].values(), key=lambda s: s.index)
+        if leads is not None and (not first or first[0].index > 0):
+            try:
+                first = leads(*key) or first
+            except Exception:
+                pass  # no lead from the library: the passage's own sentences
+        lead = lead_of(first)
+        if lead is not None and (lead.index in a["s"] or lead.id not in seen):
+            a["s"].setdefault(lead.index, lead)
+            seen.add(lead.id)
+            lead_first.append((key, lead.index))
     chosen: dict[tuple, set] = {}
     used = 0
 
@@ -138,12 +168,12 @@ def build_focused(passages, budget_tokens: int, relevance, window: int = 1) -> C
             c += count_tokens(header(a["p"].title, a["p"].source, a["p"].published)) + 3
         return c
 
-    for j in order:
-        key, i = cands[j]
+    for n, (key, i) in enumerate(order[:1] + lead_first + order[1:]):
         have = chosen.get(key, set())
         if i in have:
             continue
-        near = {n for n in range(i - window, i + window + 1) if n in articles[key]["s"]} - have
+        lead = 1 <= n <= len(lead_first)
+        near = {i} if lead else {m for m in range(i - window, i + window + 1) if m in articles[key]["s"]} - have
         for new in (near, {i}):  # with its neighbours, else alone (the best one alone even over the budget)
             c = cost(key, new)
             if used + c <= budget_tokens or (not chosen and new == {i}):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Callable
 
 from .. import prompts, registry
@@ -93,7 +94,8 @@ class Answerer:
         whole passages within the budget."""
         tokens = self.settings.local_focus_tokens
         if focus and self.local and tokens > 0 and question:
-            return ctxmod.build_focused(passages, min(tokens, budget or self.budget()), lambda texts: self.checker.relevance(question, texts))
+            return ctxmod.build_focused(passages, min(tokens, budget or self.budget()), lambda texts: self.checker.relevance(question, texts),
+                                       leads=lambda article_id, revision: self.lib.sentences(article_id, revision)[:4])
         return ctxmod.build(passages, budget or self.budget())
 
     def messages(self, mode: str, context_text: str, question: str, as_of: str) -> list[dict]:
@@ -110,7 +112,9 @@ class Answerer:
         spec = registry.engine(engine, self.settings, have_model=self.llm is not None)
         engine = spec.name
         k = k or self.default_k(engine)
+        t0 = time.monotonic()
         plan = self.plan(question, filters, k, budget=None if spec.uses_model else self._full_budget())
+        planned = time.monotonic() - t0
         as_of = filters.as_of if filters else None
         answer = Answer(question=plan.question, answer="", refused=False, engine=engine,
                         model=self.llm.model if spec.uses_model else None, as_of=as_of, prompt=plan.messages)
@@ -118,7 +122,9 @@ class Answerer:
             return self._refuse(answer, "no article in scope matched the question")
         if not spec.uses_model:
             return self._extractive(answer, plan, on_sentence)
-        return self._llm(answer, plan, filters, k, strict, on_sentence)
+        answer = self._llm(answer, plan, filters, k, strict, on_sentence)
+        answer.usage["context_seconds"] = round(planned, 2)  # retrieval and the context: where the time went besides the model
+        return answer
 
     def _full_budget(self) -> int:
         local = self.llm
