@@ -64,7 +64,7 @@ class Settings:
     local_context_tokens: int = 600
     # Context tokens of an answer from a model on this machine: the sentences that best match the
     # question and their neighbours, not whole passages (0: whole passages within local_context_tokens).
-    local_focus_tokens: int = 300
+    local_focus_tokens: int = 350
     # Seconds a writer waits for another writer's lock before refusing.
     lock_timeout: float = 10.0
     # update re-checks (conditional GET) the pages of feed entries first seen this many hours ago or less:

@@ -17,6 +17,7 @@ and whole passages are mostly sentences that do not bear on the question.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..citations import escape_brackets
@@ -105,7 +106,18 @@ def build(passages, budget_tokens: int) -> Context:
 GAP = "…"  # a line between sentences of one article that are not adjacent in it
 
 
-LEAD_ARTICLES = 2  # the leads of this many articles (best ranked first) come right after the best sentence
+_DATELINE = re.compile(r"^[\W\d_]*(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july"
+                       r"|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b[\W\d_]*)+$", re.IGNORECASE)
+# a sentence starting with one of these leans on the one before it ("This rank was upgraded ...")
+_LEANS_BACK = re.compile(r"^\W*(?:he|she|it|they|this|that|these|those|his|her|its|their|there|such|also|but|however|the\s+\d+-year-old)\b", re.IGNORECASE)
+
+LEAD_ARTICLES = 1  # the lead of the best-ranked article comes right after the best sentence
+WIDE_ANCHORS = 2  # this many best sentences bring the sentences after them; the others come alone
+
+
+def _usable(s) -> bool:
+    """A sentence worth sending: not boilerplate, not a question, not a dateline ("Friday, June 28, 2019")."""
+    return not not_evidence(s.text) and not _DATELINE.match(s.text)
 
 
 def lead_of(sentences) -> object | None:
@@ -118,20 +130,20 @@ def lead_of(sentences) -> object | None:
     return None
 
 
-def build_focused(passages, budget_tokens: int, relevance, window: int = 1, leads=None) -> Context:
-    """The sentences that best match the question, each with ``window`` neighbours either side,
-    added best first until ``budget_tokens`` is used: the best one, then the leads of the
-    ``LEAD_ARTICLES`` best-ranked articles, then the others by score. Grouped by article
-    (articles in the order of their best passage, sentences in article order).
-    ``relevance(texts) -> scores`` rates the candidate sentences against the question;
-    ``leads(article_id, revision) -> sentences`` gives an article's first sentences when its lead
-    is not in a retrieved passage. The best sentence always gets in (alone if its neighbours do
-    not fit)."""
-    articles: dict[tuple, dict] = {}  # (article, revision) -> {"p": first passage, "s": {index: Sentence}, "rank": best passage rank}
+def build_focused(passages, budget_tokens: int, relevance, window: int = 1, article=None) -> Context:
+    """The sentences that best match the question, added best first until ``budget_tokens`` is
+    used: the best one, then the leads of the ``LEAD_ARTICLES`` best-ranked articles, then the
+    others by score. The ``WIDE_ANCHORS`` best bring the ``window`` sentences after them; every
+    one brings up to ``window`` before it when it leans on them ("He ...", "This rank ..."). Grouped by article (articles in the order of their best
+    passage, sentences in article order). ``relevance(texts) -> scores`` rates the passages'
+    sentences against the question; ``article(article_id, revision) -> sentences`` gives the whole
+    article, so that a lead or a neighbour outside the retrieved passage can be sent too. The best
+    sentence always gets in (alone if its neighbours do not fit)."""
+    articles: dict[tuple, dict] = {}  # (article, revision) -> {"p": first passage, "s": {index: Sentence} (its candidates), "rank"}
     seen: set[str] = set()
     for rank, p in enumerate(passages):
         for s in p.sentences:
-            if s.id in seen or not_evidence(s.text):
+            if s.id in seen or not _usable(s):
                 continue
             seen.add(s.id)
             a = articles.setdefault((s.article_id, s.revision), {"p": p, "s": {}, "rank": rank})
@@ -140,41 +152,44 @@ def build_focused(passages, budget_tokens: int, relevance, window: int = 1, lead
     ctx = Context(focused=True)
     if not cands:
         return ctx
+    for key, a in articles.items():  # what may be sent besides the candidates: the rest of the article
+        whole = None
+        if article is not None:
+            try:
+                whole = article(*key)
+            except Exception:
+                whole = None  # the passages' sentences alone
+        a["all"] = {s.index: s for s in (whole or []) if _usable(s)}
+        a["all"].update(a["s"])
     scores = list(relevance([articles[key]["s"][i].text for key, i in cands]))
     # the retriever's order counts a little (as in the extractive engine's score)
     prior = [0.85 + 0.15 / (1 + 0.15 * articles[key]["rank"]) for key, _ in cands]
     order = [cands[j] for j in sorted(range(len(cands)), key=lambda j: (-scores[j] * prior[j], j))]
-    lead_first = []
+    leads = []
     for key in sorted(articles, key=lambda k: articles[k]["rank"])[:LEAD_ARTICLES]:
-        a = articles[key]
-        first = sorted(a["s"].values(), key=lambda s: s.index)
-        if leads is not None and (not first or first[0].index > 0):
-            try:
-                first = leads(*key) or first
-            except Exception:
-                pass  # no lead from the library: the passage's own sentences
-        lead = lead_of(first)
-        if lead is not None and (lead.index in a["s"] or lead.id not in seen):
-            a["s"].setdefault(lead.index, lead)
-            seen.add(lead.id)
-            lead_first.append((key, lead.index))
+        lead = lead_of(sorted(articles[key]["all"].values(), key=lambda s: s.index))
+        if lead is not None:
+            leads.append((key, lead.index))
     chosen: dict[tuple, set] = {}
     used = 0
 
     def cost(key, idx: set) -> int:
         a = articles[key]
-        c = sum(count_tokens(a["s"][i].text) + 4 for i in idx)  # "[12] " and the newline
+        c = sum(count_tokens(a["all"][i].text) + 4 for i in idx)  # "[12] " and the newline
         if key not in chosen:
             c += count_tokens(header(a["p"].title, a["p"].source, a["p"].published)) + 3
         return c
 
-    for n, (key, i) in enumerate(order[:1] + lead_first + order[1:]):
+    queue = [(key, i, window) for key, i in order[:1]] + [(key, i, 0) for key, i in leads] + \
+        [(key, i, window if n < WIDE_ANCHORS - 1 else 0) for n, (key, i) in enumerate(order[1:])]
+    for key, i, after in queue:
         have = chosen.get(key, set())
-        if i in have:
-            continue
-        lead = 1 <= n <= len(lead_first)
-        near = {i} if lead else {m for m in range(i - window, i + window + 1) if m in articles[key]["s"]} - have
-        for new in (near, {i}):  # with its neighbours, else alone (the best one alone even over the budget)
+        near = _window(articles[key]["all"], i, after, back=window) - have
+        # with its neighbours, else alone (the best one alone even over the budget); one already
+        # sent as another's neighbour still brings its own
+        for new in (near, {i} - have):
+            if not new:
+                continue
             c = cost(key, new)
             if used + c <= budget_tokens or (not chosen and new == {i}):
                 chosen.setdefault(key, set()).update(new)
@@ -186,7 +201,7 @@ def build_focused(passages, budget_tokens: int, relevance, window: int = 1, lead
         a, p = articles[key], articles[key]["p"]
         lines, prev = [header(p.title, p.source, p.published)], None
         for i in sorted(chosen[key]):
-            s = a["s"][i]
+            s = a["all"][i]
             if prev is not None and i != prev + 1:
                 lines.append(GAP)
             n += 1
@@ -201,3 +216,17 @@ def build_focused(passages, budget_tokens: int, relevance, window: int = 1, lead
     ctx.passages_used = sum(1 for p in passages if any(s.id in ids for s in p.sentences))
     ctx.passages_dropped = len(passages) - ctx.passages_used
     return ctx
+
+
+def _window(sentences: dict, i: int, after: int, back: int) -> set:
+    """Sentence ``i`` and the ``after`` sentences that follow it (a story goes on in the next
+    sentences), and up to ``back`` before it while it leans on them ("He ...", "This rank ...")."""
+    out = {i}
+    for m in range(i + 1, i + after + 1):
+        if m in sentences:
+            out.add(m)
+    m = i
+    while m - 1 in sentences and i - (m - 1) <= back and _LEANS_BACK.match(sentences[m].text):
+        m -= 1
+        out.add(m)
+    return out

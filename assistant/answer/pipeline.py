@@ -95,7 +95,7 @@ class Answerer:
         tokens = self.settings.local_focus_tokens
         if focus and self.local and tokens > 0 and question:
             return ctxmod.build_focused(passages, min(tokens, budget or self.budget()), lambda texts: self.checker.relevance(question, texts),
-                                       leads=lambda article_id, revision: self.lib.sentences(article_id, revision)[:4])
+                                       article=self.lib.sentences)
         return ctxmod.build(passages, budget or self.budget())
 
     def messages(self, mode: str, context_text: str, question: str, as_of: str) -> list[dict]:
