@@ -113,6 +113,7 @@ _LEANS_BACK = re.compile(r"^\W*(?:he|she|it|they|this|that|these|those|his|her|i
 
 LEAD_ARTICLES = 1  # the lead of the best-ranked article comes right after the best sentence
 WIDE_ANCHORS = 2  # this many best sentences bring the sentences after them; the others come alone
+MIN_SHARE = 0.4  # a sentence scoring under this share of the best one's score is not sent (a lead or a neighbour still is)
 
 
 def _usable(s) -> bool:
@@ -164,7 +165,9 @@ def build_focused(passages, budget_tokens: int, relevance, window: int = 1, arti
     scores = list(relevance([articles[key]["s"][i].text for key, i in cands]))
     # the retriever's order counts a little (as in the extractive engine's score)
     prior = [0.85 + 0.15 / (1 + 0.15 * articles[key]["rank"]) for key, _ in cands]
-    order = [cands[j] for j in sorted(range(len(cands)), key=lambda j: (-scores[j] * prior[j], j))]
+    ranked = sorted(range(len(cands)), key=lambda j: (-scores[j] * prior[j], j))
+    floor = MIN_SHARE * scores[ranked[0]] * prior[ranked[0]]  # what scores far below the best is noise, not worth reading
+    order = [cands[j] for n, j in enumerate(ranked) if n == 0 or scores[j] * prior[j] >= floor]
     leads = []
     for key in sorted(articles, key=lambda k: articles[k]["rank"])[:LEAD_ARTICLES]:
         lead = lead_of(sorted(articles[key]["all"].values(), key=lambda s: s.index))
