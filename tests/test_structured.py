@@ -340,3 +340,24 @@ def test_the_questions_premise_with_its_slot_filled_is_not_an_answer_the_sources
     # names are the name rule's: the article may give them
     g = Given(question="How old is US Defence Secretary Jim Mattis?", article="US Defence Secretary Jim Mattis arrived in Pakistan.")
     assert c.check("Defence Secretary Jim Mattis is 67 years old.", ["It is the 67-year-old's first visit as defence secretary."], g).supported
+
+
+def test_the_http_client_is_prepared_in_the_background_and_its_errors_surface_in_the_caller(fake_openai, monkeypatch):
+    from assistant.errors import ConfigError
+    from assistant.llm.client import LLM
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-000")
+    llm = LLM("fake-model", fake_openai.url + "/v1", retries=0)
+    llm.prepare()
+    llm.prepare()  # once
+    fake_openai.queue_reply("Ready.")
+    assert llm.complete([{"role": "user", "content": "hi"}]).text == "Ready."
+    assert llm._preparing is not None and not llm._preparing.is_alive()
+    # no key and no base URL: the background build fails quietly; using the client says why
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    remote = LLM("fake-model", None, retries=0)
+    remote.prepare()
+    remote._preparing.join(30)
+    with pytest.raises(ConfigError, match="API key"):
+        remote.complete([{"role": "user", "content": "hi"}])

@@ -112,6 +112,8 @@ class Answerer:
         spec = registry.engine(engine, self.settings, have_model=self.llm is not None)
         engine = spec.name
         k = k or self.default_k(engine)
+        if spec.uses_model and hasattr(self.llm, "prepare"):
+            self.llm.prepare()  # the HTTP client is imported while the passages are retrieved
         t0 = time.monotonic()
         plan = self.plan(question, filters, k, budget=None if spec.uses_model else self._full_budget())
         planned = time.monotonic() - t0
