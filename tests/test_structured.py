@@ -361,3 +361,24 @@ def test_the_http_client_is_prepared_in_the_background_and_its_errors_surface_in
     remote._preparing.join(30)
     with pytest.raises(ConfigError, match="API key"):
         remote.complete([{"role": "user", "content": "hi"}])
+
+
+def test_a_sentence_sharing_a_word_but_not_the_questions_names_is_not_an_answer(seeded, llm):
+    """With a focused context, Qwen 1.5B answered "What was the score of the cricket match in
+    Lahore?" with "0" and the asteroid article's "A score of zero means ...": supported, it shares
+    "score" with the question, but nothing it cites names Lahore."""
+    q = "What was the score of the cricket match in Lahore?"
+    ctx = seeded("ask", q, "--show-context", "--json").json()["messages"][1]["content"]
+    key, text = next((l.split("]")[0][1:], l.split("] ", 1)[1]) for l in ctx.splitlines() if l.startswith("[") and "score" in l)
+    llm.queue_reply(json.dumps({"short_answer": "0", "sentences": [{"text": text, "keys": [int(key)]}]}))
+    r = seeded("ask", q, "--json")
+    assert r.code == 3, r
+    assert "do not address the question" in " ".join(r.json()["notes"]) and r.json()["rejected"][0]["text"] == text
+    llm.queue_reply(json.dumps({"short_answer": "0", "sentences": [{"text": text, "keys": [int(key)]}]}))
+    streamed = seeded("ask", q)
+    assert streamed.code == 3 and text not in streamed.stdout  # never shown, then taken back
+    # a question naming what the cited article names is answered as before
+    mattis = seeded("ask", MATTIS_Q, "--show-context", "--json").json()["messages"][1]["content"]
+    key, text = next((l.split("]")[0][1:], l.split("] ", 1)[1]) for l in mattis.splitlines() if l.startswith("[") and "Bajwa" in l)
+    llm.queue_reply(json.dumps({"short_answer": "Qamar Javed Bajwa", "sentences": [{"text": text, "keys": [int(key)]}]}))
+    assert seeded("ask", MATTIS_Q, "--json").json()["short_answer"] == "Qamar Javed Bajwa"

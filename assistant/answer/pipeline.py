@@ -290,7 +290,7 @@ class Answerer:
         if sent is None:
             return
         answer.sentences.append(sent)
-        if sent.supported and (not plan.question or on_topic(plan.question, sent.text)):
+        if sent.supported and (not plan.question or self.about(plan, sent)):
             st["any_supported"] = True  # a supported sentence about something else is held like an unsupported one
         self._number(answer, sent, plan, st["numbering"])
         if not st["any_supported"]:
@@ -345,7 +345,7 @@ class Answerer:
                     st["cb"](held, answer.citations)
                 st["held"], st["any_supported"] = [], True
         if plan.question and any(s.supported for s in answer.sentences) and not any(
-                s.supported and on_topic(plan.question, s.text) for s in answer.sentences):
+                s.supported and self.about(plan, s) for s in answer.sentences):
             # supported, but about something else (a copied sentence from another story)
             for s in answer.sentences:
                 s.reasons = (s.reasons or []) + ["shares no word with the question"]
@@ -420,6 +420,28 @@ class Answerer:
             return short_answer(plan.question, supported[:1])
         except Exception:
             return None
+
+    def about(self, plan: Plan, sent: AnswerSentence) -> bool:
+        """Is a supported sentence about what was asked? It shares a content word with the question
+        and, when the question names someone or something ("... in Lahore?"), its sources' articles
+        (title, heading, text before it) name at least one of them: a sentence about an asteroid's
+        "score" does not answer a question about a cricket match in Lahore."""
+        from ..support import rules
+
+        if not on_topic(plan.question, sent.text):
+            return False
+        runs = rules.names(plan.question)
+        if not runs:
+            return True
+        by_id = plan.context.by_sentence_id()
+        keyed = [by_id[c] for c in sent.citations if c in by_id]
+        g = self.given(plan, keyed)
+        pool = " ".join([sent.text, g.header, g.article] + [k.sentence.text for k in keyed]).lower()
+
+        def named(run: list[str]) -> bool:  # as the check finds a name: its last word, or half its words
+            hits = [bool(re.search(r"(?<!\w)" + re.escape(w.lower()) + r"(?!\w)", pool)) for w in run]
+            return hits[-1] or 2 * sum(hits) >= len(hits)
+        return any(named(run) for run in runs)
 
     def given(self, plan: Plan, keyed: list) -> Given:
         return self.sentence_check.given(plan, keyed)
