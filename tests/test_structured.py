@@ -374,6 +374,7 @@ def test_a_sentence_sharing_a_word_but_not_the_questions_names_is_not_an_answer(
     r = seeded("ask", q, "--json")
     assert r.code == 3, r
     assert "do not address the question" in " ".join(r.json()["notes"]) and r.json()["rejected"][0]["text"] == text
+    assert "name none of the names the question gives" in r.json()["rejected"][0]["reason"]
     llm.queue_reply(json.dumps({"short_answer": "0", "sentences": [{"text": text, "keys": [int(key)]}]}))
     streamed = seeded("ask", q)
     assert streamed.code == 3 and text not in streamed.stdout  # never shown, then taken back

@@ -348,7 +348,8 @@ class Answerer:
                 s.supported and self.about(plan, s) for s in answer.sentences):
             # supported, but about something else (a copied sentence from another story)
             for s in answer.sentences:
-                s.reasons = (s.reasons or []) + ["shares no word with the question"]
+                s.reasons = (s.reasons or []) + ["shares no word with the question" if not on_topic(plan.question, s.text)
+                                                 else "its sources name none of the names the question gives"]
             return self._refuse(answer, "the supported sentences do not address the question", plan)
         if not any(s.supported for s in answer.sentences):
             if not answer.sentences and answer.rejected:
