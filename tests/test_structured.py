@@ -378,6 +378,9 @@ def test_a_sentence_sharing_a_word_but_not_the_questions_names_is_not_an_answer(
     llm.queue_reply(json.dumps({"short_answer": "0", "sentences": [{"text": text, "keys": [int(key)]}]}))
     streamed = seeded("ask", q)
     assert streamed.code == 3 and text not in streamed.stdout  # never shown, then taken back
+    # the model naming Lahore itself does not make its source about Lahore
+    llm.queue_reply(json.dumps({"short_answer": "0", "sentences": [{"text": "In Lahore, " + text[0].lower() + text[1:], "keys": [int(key)]}]}))
+    assert seeded("ask", q, "--json").code == 3
     # a question naming what the cited article names is answered as before
     mattis = seeded("ask", MATTIS_Q, "--show-context", "--json").json()["messages"][1]["content"]
     key, text = next((l.split("]")[0][1:], l.split("] ", 1)[1]) for l in mattis.splitlines() if l.startswith("[") and "Bajwa" in l)

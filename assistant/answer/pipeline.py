@@ -437,7 +437,7 @@ class Answerer:
         by_id = plan.context.by_sentence_id()
         keyed = [by_id[c] for c in sent.citations if c in by_id]
         g = self.given(plan, keyed)
-        pool = " ".join([sent.text, g.header, g.article] + [k.sentence.text for k in keyed]).lower()
+        pool = " ".join([g.header, g.article] + [k.sentence.text for k in keyed]).lower()  # the sources', not the model's words
 
         def named(run: list[str]) -> bool:  # as the check finds a name: its last word, or half its words
             hits = [bool(re.search(r"(?<!\w)" + re.escape(w.lower()) + r"(?!\w)", pool)) for w in run]
