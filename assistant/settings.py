@@ -62,6 +62,9 @@ class Settings:
     response_format: str = "auto"
     # Context tokens for a model on this machine (a small model reads ~20 tokens/s on 2 cores).
     local_context_tokens: int = 600
+    # Context tokens of an answer from a model on this machine: the sentences that best match the
+    # question and their neighbours, not whole passages (0: whole passages within local_context_tokens).
+    local_focus_tokens: int = 350
     # Seconds a writer waits for another writer's lock before refusing.
     lock_timeout: float = 10.0
     # update re-checks (conditional GET) the pages of feed entries first seen this many hours ago or less:

@@ -9,6 +9,15 @@ process on a terminal-like pipe; "first sentence" is the time from starting the 
 first line on stdout (a checked, cited sentence: nothing unchecked is printed). Right = a word
 of the question's accepted answers in the first supported sentence; unanswerable questions are
 right when refused (exit 3).
+
+Where the seconds go: each row keeps the load average before the question, the CLI's own
+timings (``-v``: retrieval and context, the model's first token, the first sentence on screen,
+counted from the command's start) and, with ``--server-log`` (llama-cpp-python's server log,
+e.g. /tmp/real-llm/server-8081.log), what llama.cpp logged for the request: the prompt tokens
+its prefix cache held, the tokens it still had to read and how fast, and the tokens it wrote.
+``quiet_first_sentence_seconds`` puts the prompt reading at ``--quiet-rate`` tokens/s (the
+machine's rate with nothing else running, ENVIRONMENT.md: about 20) and leaves the rest as
+measured.
 """
 
 from __future__ import annotations
@@ -32,6 +41,8 @@ def main():
     ap.add_argument("--model", default="qwen15")
     ap.add_argument("--data-dir", type=Path, help="a library holding the seeds (default: a new one, hash-free local embedder)")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--server-log", type=Path, help="llama-cpp-python's server log: its timings per request")
+    ap.add_argument("--quiet-rate", type=float, default=20.0, help="prompt tokens/s on a quiet machine (for the estimate)")
     args = ap.parse_args()
     spec = json.loads((REPO / "assistant" / "evaluation" / "seeds_model_questions.json").read_text())
     env = dict(os.environ, PYTHONPATH=str(REPO), OPENAI_API_KEY="not-needed")
@@ -42,18 +53,23 @@ def main():
     rows = []
     for q in spec["questions"]:
         cmd = [sys.executable, "-m", "assistant.cli", "--data-dir", str(home), "ask", q["q"], "--model", args.model, "--base-url", args.base_url, "-v"]
+        log_at = args.server_log.stat().st_size if args.server_log and args.server_log.exists() else 0
+        load = os.getloadavg()[0]
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
-        first, lines = None, []
+        first, lines, at = None, [], []
         for line in p.stdout:
+            if line.strip():
+                at.append(round(time.perf_counter() - t0, 1))
             if first is None and line.strip():
                 first = time.perf_counter() - t0
             lines.append(line.rstrip("\n"))
         stderr = p.stderr.read()
         code = p.wait()
         total = time.perf_counter() - t0
-        body = [l for l in lines if l.strip() and not l.startswith("Sources:")]
-        answer_lines = body[: body.index("") if "" in body else len(body)]
+        server = _server_timings(args.server_log, log_at) if args.server_log else None
+        cli = _cli_timings(stderr)
+        answer_lines = lines[: lines.index("") if "" in lines else len(lines)]  # before "\nSources:"
         first_line = next((l for l in lines if l.strip()), "")
         refused = code == 3
         if q["accept"] is None:
@@ -63,17 +79,68 @@ def main():
                 re.search(r"(?<![\w])" + re.escape(a.lower()) + r"(?![\w])", first_line.lower()) for a in q["accept"])
         rows.append({"question": q["q"], "answerable": q["accept"] is not None, "right": right, "refused": refused, "exit": code,
                      "first_sentence_seconds": round(first, 1) if first is not None and not refused else None,
-                     "seconds": round(total, 1), "first_line": first_line, "stderr_tail": stderr.strip().splitlines()[-1:] if stderr.strip() else [],
-                     "raw_reply": stderr.split("----- model reply (raw) -----\n", 1)[1].rsplit("\n(", 1)[0] if "model reply (raw)" in stderr else None})
+                     "seconds": round(total, 1), "load_average": round(load, 2), "line_seconds": at[:4], "cli_timings": cli, "server": server,
+                     "quiet_first_sentence_seconds": _quiet(first, server, args.quiet_rate) if first is not None and not refused else None,
+                     "first_line": first_line, "answer_lines": answer_lines, "stderr_tail": stderr.strip().splitlines()[-1:] if stderr.strip() else [],
+                     "raw_reply": stderr.split("----- model reply (raw) -----\n", 1)[1].split("\n----- timings -----", 1)[0].rsplit("\n(", 1)[0] if "model reply (raw)" in stderr else None})
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
     ans = [r for r in rows if r["answerable"]]
     un = [r for r in rows if not r["answerable"]]
     firsts = sorted(r["first_sentence_seconds"] for r in rows if r["first_sentence_seconds"] is not None)
+    quiet = sorted(r["quiet_first_sentence_seconds"] for r in rows if r["quiet_first_sentence_seconds"] is not None)
+    rates = [r["server"]["prompt_tokens_per_s"] for r in rows if r.get("server") and r["server"].get("prompt_tokens_per_s")]
     summary = {"answerable_right": f"{sum(r['right'] for r in ans)}/{len(ans)}", "unanswerable_refused": f"{sum(r['refused'] for r in un)}/{len(un)}",
-               "first_sentence_seconds": firsts, "max_first_sentence_seconds": firsts[-1] if firsts else None}
+               "first_sentence_seconds": firsts, "max_first_sentence_seconds": firsts[-1] if firsts else None,
+               "within_30_s": f"{sum(1 for f in firsts if f <= 30)}/{len(firsts)}",
+               "quiet_first_sentence_seconds": quiet, "quiet_within_30_s": f"{sum(1 for f in quiet if f <= 30)}/{len(quiet)}" if quiet else None,
+               "load_average": [min(r["load_average"] for r in rows), max(r["load_average"] for r in rows)],
+               "prompt_tokens_per_s": [min(rates), max(rates)] if rates else None}
     print(json.dumps(summary))
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "summary": summary}, indent=1, ensure_ascii=False) + "\n")
+
+
+def _server_timings(log: Path, offset: int) -> dict | None:
+    """What llama-cpp-python's server logged for the requests since ``offset`` (the last one)."""
+    try:
+        with open(log, "rb") as f:
+            f.seek(offset)
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    out: dict = {"requests": text.count("Llama.generate:") or text.count("prompt eval time")}
+    m = re.findall(r"Llama.generate: (\d+) prefix-match hit, remaining (\d+) prompt tokens", text)
+    if m:
+        out["cached_prompt_tokens"], out["prompt_tokens_read"] = int(m[-1][0]), int(m[-1][1])
+    m = re.findall(r"prompt eval time =\s*([\d.]+) ms /\s*(\d+) tokens.*?([\d.]+) tokens per second", text)
+    if m:
+        out["prompt_seconds"], out["prompt_tokens_read"], out["prompt_tokens_per_s"] = round(float(m[-1][0]) / 1000, 2), int(m[-1][1]), float(m[-1][2])
+    m = re.findall(r"\beval time =\s*([\d.]+) ms /\s*(\d+) runs.*?([\d.]+) tokens per second", text)
+    if m:
+        out["write_seconds"], out["tokens_written"], out["write_tokens_per_s"] = round(float(m[-1][0]) / 1000, 2), int(m[-1][1]), float(m[-1][2])
+    m = re.findall(r"total time =\s*([\d.]+) ms", text)
+    if m:
+        out["total_seconds"] = round(float(m[-1]) / 1000, 2)
+    return out
+
+
+def _cli_timings(stderr: str) -> dict:
+    """The ``-v`` timings line: seconds from the command's start (after start-up)."""
+    line = stderr.split("----- timings -----\n", 1)[1].splitlines()[0] if "----- timings -----" in stderr else ""
+    out = {}
+    for key, pattern in (("context", r"retrieval and context ([\d.]+) s"), ("first_token_after_request", r"first token ([\d.]+) s"),
+                         ("first_sentence", r"first sentence on screen at ([\d.]+) s"), ("done", r"done at ([\d.]+) s")):
+        m = re.search(pattern, line)
+        if m:
+            out[key] = float(m.group(1))
+    return out
+
+
+def _quiet(first: float, server: dict | None, rate: float) -> float | None:
+    """The first sentence's time with the prompt read at ``rate`` tokens/s instead of as measured."""
+    if not server or "prompt_seconds" not in server or server.get("requests", 0) != 1:
+        return None
+    return round(first - server["prompt_seconds"] + server["prompt_tokens_read"] / rate, 1)
 
 
 if __name__ == "__main__":

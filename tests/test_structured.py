@@ -238,9 +238,21 @@ def test_a_local_server_gets_fewer_passages_and_a_small_prompt(seeded, llm):
     assert LLM("m", "https://api.example.com/v1", timeout=60).first_token_timeout == 60
     r = seeded("ask", Q_NAVALNY, "--json")
     assert r.code == 0, r
+    assert r.json()["usage"]["context_seconds"] >= 0
     user = chats(llm)[-1].body["messages"][1]["content"]
     context = user.split("\n\n", 1)[1].rsplit("\n\nAnswer as of", 1)[0]
-    assert count_tokens(context) <= 600 + 20
+    # the sentences that best match the question with their neighbours, not whole passages
+    assert count_tokens(context) <= 350 + 20 and "Novichok" in context
+    lines = [l for l in context.splitlines() if l.startswith("[")]
+    assert [l.split("]")[0] for l in lines] == [f"[{i}" for i in range(1, len(lines) + 1)]
+    # whole passages when focusing is turned off (within local_context_tokens)
+    seeded("config", "set", "local_focus_tokens", "0")
+    assert seeded("ask", Q_NAVALNY, "--json").code == 0
+    whole = chats(llm)[-1].body["messages"][1]["content"].split("\n\n", 1)[1].rsplit("\n\nAnswer as of", 1)[0]
+    assert 350 + 20 < count_tokens(whole) <= 600 + 20 and whole != context
+    # -v says where the seconds went
+    v = seeded("ask", Q_NAVALNY, "-v")
+    assert v.code == 0 and "----- timings -----" in v.stderr and "retrieval and context" in v.stderr and "first sentence on screen at" in v.stderr
     wide = seeded("ask", Q_NAVALNY, "--show-context", "--json", "--engine", "extractive")
     assert wide.code == 0
 
@@ -328,3 +340,49 @@ def test_the_questions_premise_with_its_slot_filled_is_not_an_answer_the_sources
     # names are the name rule's: the article may give them
     g = Given(question="How old is US Defence Secretary Jim Mattis?", article="US Defence Secretary Jim Mattis arrived in Pakistan.")
     assert c.check("Defence Secretary Jim Mattis is 67 years old.", ["It is the 67-year-old's first visit as defence secretary."], g).supported
+
+
+def test_the_http_client_is_prepared_in_the_background_and_its_errors_surface_in_the_caller(fake_openai, monkeypatch):
+    from assistant.errors import ConfigError
+    from assistant.llm.client import LLM
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-000")
+    llm = LLM("fake-model", fake_openai.url + "/v1", retries=0)
+    llm.prepare()
+    llm.prepare()  # once
+    fake_openai.queue_reply("Ready.")
+    assert llm.complete([{"role": "user", "content": "hi"}]).text == "Ready."
+    assert llm._preparing is not None and not llm._preparing.is_alive()
+    # no key and no base URL: the background build fails quietly; using the client says why
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    remote = LLM("fake-model", None, retries=0)
+    remote.prepare()
+    remote._preparing.join(30)
+    with pytest.raises(ConfigError, match="API key"):
+        remote.complete([{"role": "user", "content": "hi"}])
+
+
+def test_a_sentence_sharing_a_word_but_not_the_questions_names_is_not_an_answer(seeded, llm):
+    """With a focused context, Qwen 1.5B answered "What was the score of the cricket match in
+    Lahore?" with "0" and the asteroid article's "A score of zero means ...": supported, it shares
+    "score" with the question, but nothing it cites names Lahore."""
+    q = "What was the score of the cricket match in Lahore?"
+    ctx = seeded("ask", q, "--show-context", "--json").json()["messages"][1]["content"]
+    key, text = next((l.split("]")[0][1:], l.split("] ", 1)[1]) for l in ctx.splitlines() if l.startswith("[") and "score" in l)
+    llm.queue_reply(json.dumps({"short_answer": "0", "sentences": [{"text": text, "keys": [int(key)]}]}))
+    r = seeded("ask", q, "--json")
+    assert r.code == 3, r
+    assert "do not address the question" in " ".join(r.json()["notes"]) and r.json()["rejected"][0]["text"] == text
+    assert "name none of the names the question gives" in r.json()["rejected"][0]["reason"]
+    llm.queue_reply(json.dumps({"short_answer": "0", "sentences": [{"text": text, "keys": [int(key)]}]}))
+    streamed = seeded("ask", q)
+    assert streamed.code == 3 and text not in streamed.stdout  # never shown, then taken back
+    # the model naming Lahore itself does not make its source about Lahore
+    llm.queue_reply(json.dumps({"short_answer": "0", "sentences": [{"text": "In Lahore, " + text[0].lower() + text[1:], "keys": [int(key)]}]}))
+    assert seeded("ask", q, "--json").code == 3
+    # a question naming what the cited article names is answered as before
+    mattis = seeded("ask", MATTIS_Q, "--show-context", "--json").json()["messages"][1]["content"]
+    key, text = next((l.split("]")[0][1:], l.split("] ", 1)[1]) for l in mattis.splitlines() if l.startswith("[") and "Bajwa" in l)
+    llm.queue_reply(json.dumps({"short_answer": "Qamar Javed Bajwa", "sentences": [{"text": text, "keys": [int(key)]}]}))
+    assert seeded("ask", MATTIS_Q, "--json").json()["short_answer"] == "Qamar Javed Bajwa"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Callable
 
 from .. import prompts, registry
@@ -81,11 +82,21 @@ class Answerer:
             else:
                 found = self.retriever.search(tw.query, k=2 * k, filters=filters, per_article=2)
                 passages = recency.prefer(found, anchor, tw.window_days)[:k]
-        ctx = ctxmod.build(passages, budget or self.budget())
+        ctx = self.build_context(passages, budget, tw.query, focus=budget is None)
         as_of = as_of_date(filters, [p.published for p in passages])
         mode = mode or (citing.response_modes(self.settings, self.llm)[0][0] if self.llm is not None else "text")
         return Plan(question, passages, ctx, self.messages(mode, ctx.text, question, as_of), as_of, mode, match=tw.query,
                     recency=(anchor, tw.window_days) if anchor is not None and tw.window_days is not None else None)
+
+    def build_context(self, passages, budget: int | None, question: str, focus: bool = True) -> ctxmod.Context:
+        """The keyed context: for a model on this machine, the sentences that best match the
+        question and their neighbours within ``local_focus_tokens`` (0: whole passages); else
+        whole passages within the budget."""
+        tokens = self.settings.local_focus_tokens
+        if focus and self.local and tokens > 0 and question:
+            return ctxmod.build_focused(passages, min(tokens, budget or self.budget()), lambda texts: self.checker.relevance(question, texts),
+                                       article=self.lib.sentences)
+        return ctxmod.build(passages, budget or self.budget())
 
     def messages(self, mode: str, context_text: str, question: str, as_of: str) -> list[dict]:
         system = self.t_system if mode == "text" else self.t_system_json
@@ -101,7 +112,11 @@ class Answerer:
         spec = registry.engine(engine, self.settings, have_model=self.llm is not None)
         engine = spec.name
         k = k or self.default_k(engine)
+        if spec.uses_model and hasattr(self.llm, "prepare"):
+            self.llm.prepare()  # the HTTP client is imported while the passages are retrieved
+        t0 = time.monotonic()
         plan = self.plan(question, filters, k, budget=None if spec.uses_model else self._full_budget())
+        planned = time.monotonic() - t0
         as_of = filters.as_of if filters else None
         answer = Answer(question=plan.question, answer="", refused=False, engine=engine,
                         model=self.llm.model if spec.uses_model else None, as_of=as_of, prompt=plan.messages)
@@ -109,7 +124,9 @@ class Answerer:
             return self._refuse(answer, "no article in scope matched the question")
         if not spec.uses_model:
             return self._extractive(answer, plan, on_sentence)
-        return self._llm(answer, plan, filters, k, strict, on_sentence)
+        answer = self._llm(answer, plan, filters, k, strict, on_sentence)
+        answer.usage["context_seconds"] = round(planned, 2)  # retrieval and the context: where the time went besides the model
+        return answer
 
     def _full_budget(self) -> int:
         local = self.llm
@@ -202,7 +219,7 @@ class Answerer:
                 return plan, self._call(answer, plan, stream, on_sentence)
             except ContextTooLong:
                 # shrink the context to half and retry once
-                smaller = ctxmod.build(plan.passages, max(128, plan.context.tokens // 2))
+                smaller = self.build_context(plan.passages, max(128, plan.context.tokens // 2), plan.match or plan.question, focus=plan.context.focused)
                 answer.notes.append("the context was too long for the model; retried with half of it")
                 plan = latest[0] = Plan(plan.question, plan.passages, smaller, self.messages(mode, smaller.text, plan.question, plan.as_of), plan.as_of, mode, match=plan.match, recency=plan.recency)
                 answer.prompt = plan.messages
@@ -273,7 +290,7 @@ class Answerer:
         if sent is None:
             return
         answer.sentences.append(sent)
-        if sent.supported and (not plan.question or on_topic(plan.question, sent.text)):
+        if sent.supported and (not plan.question or self.about(plan, sent)):
             st["any_supported"] = True  # a supported sentence about something else is held like an unsupported one
         self._number(answer, sent, plan, st["numbering"])
         if not st["any_supported"]:
@@ -328,10 +345,11 @@ class Answerer:
                     st["cb"](held, answer.citations)
                 st["held"], st["any_supported"] = [], True
         if plan.question and any(s.supported for s in answer.sentences) and not any(
-                s.supported and on_topic(plan.question, s.text) for s in answer.sentences):
+                s.supported and self.about(plan, s) for s in answer.sentences):
             # supported, but about something else (a copied sentence from another story)
             for s in answer.sentences:
-                s.reasons = (s.reasons or []) + ["shares no word with the question"]
+                s.reasons = (s.reasons or []) + ["shares no word with the question" if not on_topic(plan.question, s.text)
+                                                 else "its sources name none of the names the question gives"]
             return self._refuse(answer, "the supported sentences do not address the question", plan)
         if not any(s.supported for s in answer.sentences):
             if not answer.sentences and answer.rejected:
@@ -403,6 +421,28 @@ class Answerer:
             return short_answer(plan.question, supported[:1])
         except Exception:
             return None
+
+    def about(self, plan: Plan, sent: AnswerSentence) -> bool:
+        """Is a supported sentence about what was asked? It shares a content word with the question
+        and, when the question names someone or something ("... in Lahore?"), its sources' articles
+        (title, heading, text before it) name at least one of them: a sentence about an asteroid's
+        "score" does not answer a question about a cricket match in Lahore."""
+        from ..support import rules
+
+        if not on_topic(plan.question, sent.text):
+            return False
+        runs = rules.names(plan.question)
+        if not runs:
+            return True
+        by_id = plan.context.by_sentence_id()
+        keyed = [by_id[c] for c in sent.citations if c in by_id]
+        g = self.given(plan, keyed)
+        pool = " ".join([g.header, g.article] + [k.sentence.text for k in keyed]).lower()  # the sources', not the model's words
+
+        def named(run: list[str]) -> bool:  # as the check finds a name: its last word, or half its words
+            hits = [bool(re.search(r"(?<!\w)" + re.escape(w.lower()) + r"(?!\w)", pool)) for w in run]
+            return hits[-1] or 2 * sum(hits) >= len(hits)
+        return any(named(run) for run in runs)
 
     def given(self, plan: Plan, keyed: list) -> Given:
         return self.sentence_check.given(plan, keyed)

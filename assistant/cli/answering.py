@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -67,6 +68,7 @@ def ask(
         streamed = False
         progress = ModelProgress()  # "the model is reading/writing" while a model works
         a.on_progress = progress
+        started, shown = time.monotonic(), None
         try:
             if not as_json and not strict:  # print each checked sentence as it passes
                 response = a.ask(question, engine=engine, k=k, strict=strict, stream=True, **scope.kwargs())
@@ -74,6 +76,7 @@ def ask(
                     streamed = True
                     progress.clear()
                     print(render_sentence(sent, response.citations), flush=True)
+                    shown = shown or time.monotonic()
                 result = response.answer
             else:
                 result = a.ask(question, engine=engine, k=k, strict=strict, **scope.kwargs())
@@ -86,6 +89,7 @@ def ask(
                 err(f"----- {m['role']} -----\n{m['content']}")
             if result.raw_reply:
                 err(f"----- model reply (raw) -----\n{result.raw_reply}")
+            err("----- timings -----\n" + _timings(result.usage, started, shown))
         if as_json:
             emit_json(result.to_dict())
         else:
@@ -102,6 +106,19 @@ def ask(
             raise typer.Exit(EXIT_REFUSED)
 
     guarded(as_json, body)
+
+
+def _timings(usage: dict, started: float, shown: float | None) -> str:
+    """Where the seconds went (from the command's start; start-up before it is not counted)."""
+    parts = []
+    if "context_seconds" in usage:
+        parts.append(f"retrieval and context {usage['context_seconds']:.2f} s")
+    if "first_token_seconds" in usage:
+        parts.append(f"model's first token {usage['first_token_seconds']:.2f} s after the request")
+    if shown is not None:
+        parts.append(f"first sentence on screen at {shown - started:.2f} s")
+    parts.append(f"done at {time.monotonic() - started:.2f} s")
+    return "; ".join(parts)
 
 
 def _ask_batch(ctx, batch, question, engine, model, base_url, k, strict, show_context, scope: Scope):

@@ -135,6 +135,8 @@ class LLM:
         self.retries = retries
         self.on_progress = on_progress  # (state "waiting"|"writing", seconds, tokens) -> None
         self._client = None
+        self._client_lock = threading.Lock()
+        self._preparing: threading.Thread | None = None
 
     @property
     def where(self) -> str:
@@ -148,8 +150,28 @@ class LLM:
         host = (urlsplit(self.base_url).hostname or "").lower()
         return host in LOCAL_HOSTS or host.startswith(("127.", "10.", "192.168.")) or host.endswith(".local")
 
+    def prepare(self) -> None:
+        """Import the HTTP client and build it in a background thread while the caller does other
+        work (retrieval): importing openai takes a second or more on a busy 2-core machine, time
+        the answer otherwise waits for. A failure here is left for ``client`` to raise."""
+        if self._client is not None or self._preparing is not None:
+            return
+
+        def build():
+            try:
+                self.client
+            except Exception:
+                pass  # raised again, in the caller's thread, when the client is used
+
+        self._preparing = threading.Thread(target=build, name="llm-prepare", daemon=True)
+        self._preparing.start()
+
     @property
     def client(self):
+        with self._client_lock:
+            return self._build_client()
+
+    def _build_client(self):
         if self._client is None:
             import httpx
             import openai
