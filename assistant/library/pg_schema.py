@@ -318,6 +318,62 @@ def m004_fts5_terms(conn) -> None:
     conn.execute("DROP TEXT SEARCH DICTIONARY IF EXISTS assistant_english_stem")
 
 
+# Postings: one row per (lexeme, chunk) with the lexeme's frequency in the chunk and the chunk's
+# length, in a covering btree, so that BM25's document frequencies and scores are read from the
+# index alone (index-only scans) instead of from every matching chunk (docs/scaling.md). The rows
+# follow chunks.tsv through triggers, in the writer's own transaction: a chunk and its postings
+# appear, change and go together (forget, a revision's rows deleted by recovery, reindex).
+# chunks.seq is the chunk's number in them (8 bytes instead of the chunk id's text).
+POSTINGS = [
+    "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS seq BIGINT GENERATED ALWAYS AS IDENTITY",
+    "CREATE UNIQUE INDEX IF NOT EXISTS chunks_seq ON chunks(seq)",
+    f"""CREATE TABLE IF NOT EXISTS postings (
+        lexeme TEXT {C} NOT NULL,
+        chunk  BIGINT NOT NULL,   -- chunks.seq
+        tf     INTEGER NOT NULL,  -- the lexeme's positions in chunks.tsv (FTS5's term frequency)
+        words  INTEGER NOT NULL   -- chunks.words (BM25's document length), so scoring reads no chunk
+    )""",
+    # unnest() of a tsvector: its lexemes with their positions (at most 256 each, as chunks.tsv holds)
+    """CREATE OR REPLACE FUNCTION chunk_postings_add() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'UPDATE' THEN
+            DELETE FROM postings WHERE lexeme = ANY (tsvector_to_array(OLD.tsv)) AND chunk = OLD.seq;
+        END IF;
+        INSERT INTO postings(lexeme, chunk, tf, words)
+            SELECT t.lexeme, NEW.seq, cardinality(t.positions), NEW.words FROM unnest(NEW.tsv) AS t;
+        RETURN NULL;
+    END $$""",
+    # by (lexeme, chunk), through the one index: the chunk's lexemes are in its tsvector
+    """CREATE OR REPLACE FUNCTION chunk_postings_remove() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        DELETE FROM postings WHERE lexeme = ANY (tsvector_to_array(OLD.tsv)) AND chunk = OLD.seq;
+        RETURN NULL;
+    END $$""",
+    "DROP TRIGGER IF EXISTS chunks_postings_insert ON chunks",
+    "CREATE TRIGGER chunks_postings_insert AFTER INSERT ON chunks FOR EACH ROW EXECUTE FUNCTION chunk_postings_add()",
+    "DROP TRIGGER IF EXISTS chunks_postings_update ON chunks",
+    "CREATE TRIGGER chunks_postings_update AFTER UPDATE OF tsv, words ON chunks FOR EACH ROW EXECUTE FUNCTION chunk_postings_add()",
+    "DROP TRIGGER IF EXISTS chunks_postings_delete ON chunks",
+    "CREATE TRIGGER chunks_postings_delete AFTER DELETE ON chunks FOR EACH ROW EXECUTE FUNCTION chunk_postings_remove()",
+]
+
+
+@_step
+def m005_postings(conn) -> None:
+    """Postings (lexeme, chunk, tf, words) with a covering index, filled here for every chunk, then
+    by triggers; the GIN index on chunks.tsv goes (search reads the postings; a phrase's chunks are
+    those with all its lexemes, whose tsvectors then give its frequency)."""
+    for statement in POSTINGS:
+        conn.execute(statement)
+    conn.execute("DROP INDEX IF EXISTS postings_lexeme")  # filled first, indexed after: faster than row by row
+    conn.execute("DELETE FROM postings")  # none in a library without the triggers; rebuilt whole otherwise
+    conn.execute("INSERT INTO postings(lexeme, chunk, tf, words) "
+                 "SELECT t.lexeme, c.seq, cardinality(t.positions), c.words FROM chunks c, unnest(c.tsv) AS t")
+    conn.execute("CREATE INDEX postings_lexeme ON postings(lexeme, chunk) INCLUDE (tf, words)")
+    conn.execute("DROP INDEX IF EXISTS chunks_tsv")
+    conn.execute("ANALYZE postings")  # the planner's lexeme frequencies: probes for rare ones, scans for common ones
+
+
 def refill_fulltext(conn) -> int:
     """Compute chunks.tsv and chunks.words again for every chunk (step 4, `reindex`); returns the count."""
     from . import fulltext
