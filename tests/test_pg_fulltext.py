@@ -165,8 +165,8 @@ def test_the_first_pass_over_the_rarest_phrases_ranks_as_scoring_every_match(two
     sq, pg_cfg = two_libraries
     passes = []
     real = search._pg_score
-    monkeypatch.setattr(search, "_pg_score", lambda conn, phrases, idf, candidates, *a: passes.append((len(candidates), len(phrases)))
-                        or real(conn, phrases, idf, candidates, *a))
+    monkeypatch.setattr(search, "_pg_score", lambda conn, keys, idf, occurs, candidates, *a: passes.append((len(set(candidates)), len(keys)))
+                        or real(conn, keys, idf, occurs, candidates, *a))
     pruned = 0
     for query in QUERIES:
         terms, match = lexical.query_terms(query), lexical.fts_query(query)
@@ -273,3 +273,17 @@ def test_step_5_builds_the_postings_of_a_library_without_them(two_libraries, pos
         assert _postings_problems(lib.conn) == []
     assert {q: _lexical(pg_cfg, q) for q in QUERIES} == before
     _same_on_both(sq, pg_cfg, QUERIES)
+
+
+def test_check_finds_lost_postings_and_reindex_rebuilds_them(two_libraries):
+    from assistant.library.access import open_library
+
+    _, pg_cfg = two_libraries
+    with open_library(pg_cfg) as lib:
+        assert lib.fulltext_problem() is None
+        lib.conn.execute("DELETE FROM postings WHERE lexeme = 'vaccin'")
+        assert "postings" in lib.fulltext_problem()
+        with lib.transaction() as c:
+            lib.rebuild_fulltext(c)
+        assert lib.fulltext_problem() is None
+        assert _postings_problems(lib.conn) == []

@@ -11,7 +11,9 @@ library's queries run unchanged on both, with these differences:
   chunks.words (its token count, BM25's document length), instead of the FTS5 table and its
   triggers; pg.Connection fills both on every insert into chunks (as the triggers do on
   SQLite), and being columns of chunks they are exactly as transactional as the rows they index;
-  phrase_tf() counts a phrase's occurrences in a tsvector (FTS5's phrase frequency);
+  phrase_tf() counts a phrase's occurrences in a tsvector (FTS5's phrase frequency); since step 5
+  the table postings (lexeme, chunk, tf, words), kept by triggers on chunks in the same
+  transactions, with a covering index that search reads alone, replaces the GIN index;
 * fold_accents(): a translate() table generated here from Python's unicodedata (the unaccent
   extension may not be installed); the full text no longer uses it (step 4);
 * outlet_matches(NAME, source, url): outlets.py's one --source rule in PL/pgSQL (SQLite calls
@@ -21,7 +23,7 @@ Versions: ``MIGRATIONS`` has one step per step of migrations.py, in the same ord
 manifest's schema_version means the same on both. A new library gets the current schema in
 step 1; steps 2 and 3 upgraded SQLite libraries from before PostgreSQL was supported and have
 nothing to do here; step 4 (nothing to do on SQLite) gives older PostgreSQL libraries FTS5's
-terms. A new step in migrations.py needs its PostgreSQL twin here
+terms; step 5 (nothing to do on SQLite) adds the postings, for new libraries too. A new step in migrations.py needs its PostgreSQL twin here
 (tests/test_postgres.py checks the counts match).
 """
 
@@ -366,12 +368,18 @@ def m005_postings(conn) -> None:
     for statement in POSTINGS:
         conn.execute(statement)
     conn.execute("DROP INDEX IF EXISTS postings_lexeme")  # filled first, indexed after: faster than row by row
-    conn.execute("DELETE FROM postings")  # none in a library without the triggers; rebuilt whole otherwise
-    conn.execute("INSERT INTO postings(lexeme, chunk, tf, words) "
-                 "SELECT t.lexeme, c.seq, cardinality(t.positions), c.words FROM chunks c, unnest(c.tsv) AS t")
+    refill_postings(conn)
     conn.execute("CREATE INDEX postings_lexeme ON postings(lexeme, chunk) INCLUDE (tf, words)")
     conn.execute("DROP INDEX IF EXISTS chunks_tsv")
     conn.execute("ANALYZE postings")  # the planner's lexeme frequencies: probes for rare ones, scans for common ones
+
+
+def refill_postings(conn) -> None:
+    """The postings of every chunk again, from chunks.tsv (step 5; `reindex`, as SQLite rebuilds
+    FTS5's index; none are there in a library without the triggers)."""
+    conn.execute("DELETE FROM postings")
+    conn.execute("INSERT INTO postings(lexeme, chunk, tf, words) "
+                 "SELECT t.lexeme, c.seq, cardinality(t.positions), c.words FROM chunks c, unnest(c.tsv) AS t")
 
 
 def refill_fulltext(conn) -> int:

@@ -46,7 +46,7 @@ def fts_chunks(conn, terms: list[str], filters, limit: int, match: str) -> list[
     first (a few times `limit`) and only those are checked against the searchable revisions and
     filters; when the check leaves fewer than `limit` and the index has more matches, every match is
     checked. The result is the one ranking over everything that passes.
-    PostgreSQL: the same BM25 (k1 1.2, b 0.75, FTS5's idf) over the same terms in the tsvector column (_pg_bm25).
+    PostgreSQL: the same BM25 (k1 1.2, b 0.75, FTS5's idf) over the same terms, read from the postings (_pg_bm25).
     Ties go by chunk id on both (copies of an article have equal chunks), so both rank alike."""
     if getattr(conn, "dialect", "sqlite") == "postgresql":
         return _pg_bm25(conn, terms, filters, limit)
