@@ -272,6 +272,10 @@ def connect(url: str) -> Connection:
     # the full-text queries over a large library cost past jit_above_cost, and compiling them took
     # ~190 ms of a 300 ms query at 44k chunks (measured, docs/scaling.md): short queries only here
     raw.execute("SET jit = off")
+    # no parallel workers: their partial sums arrive in any order, so two chunks with the same
+    # terms could get scores differing in the last bits, and ties (copies: equal chunks) would
+    # not go by chunk id as in SQLite; and on a few busy cores they do not make a query faster
+    raw.execute("SET max_parallel_workers_per_gather = 0")
     return Connection(raw, url)
 
 

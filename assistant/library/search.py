@@ -101,10 +101,13 @@ def _pg_bm25(conn, terms: list[str], filters, limit: int) -> list[tuple[str, flo
     occurs: dict[str, list[tuple[int, int, int]]] = {}
     for key, p in {k: p for k, p in zip(keys, phrases) if len(p) > 1}.items():
         lexemes = sorted(set(p))
+        # the chunks with all its lexemes (postings), those where they are adjacent (@@, in C), then
+        # the phrase's frequency from their tsvectors cut to its lexemes (setweight marks them)
         occurs[key] = [tuple(r) for r in conn.execute(
-            """SELECT c.seq, c.words, phrase_tf(c.tsv, ?::text[]) AS tf FROM chunks c
-               WHERE c.seq IN (SELECT chunk FROM postings WHERE lexeme = ANY (?::text[]) GROUP BY chunk HAVING count(*) = ?)""",
-            [p, lexemes, len(lexemes)]).fetchall() if r[2] > 0]
+            """SELECT c.seq, c.words, phrase_tf(ts_filter(setweight(c.tsv, 'A', ?::text[]), '{a}'), ?::text[]) AS tf FROM chunks c
+               WHERE c.seq IN (SELECT chunk FROM postings WHERE lexeme = ANY (?::text[]) GROUP BY chunk HAVING count(*) = ?)
+                 AND c.tsv @@ ?::tsquery""",
+            [lexemes, p, lexemes, len(lexemes), " <-> ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in p)]).fetchall() if r[2] > 0]
         hits[key] = len(occurs[key])
     avgdl = (float(total_words) / total) if total else 1.0
     # FTS5: idf = log((N - n + 0.5) / (n + 0.5)), 1e-6 where that is not positive
@@ -127,8 +130,8 @@ def _pg_bm25(conn, terms: list[str], filters, limit: int) -> list[tuple[str, flo
         if seen >= limit:
             break
     essential = order
-    score = lambda cands: _pg_score(conn, keys, idf, occurs, [keys[i] for i in cands], sum(hits[keys[i]] for i in cands),  # noqa: E731
-                                    avgdl, filters, limit)
+    score = lambda cands, floor=0.0: _pg_score(conn, keys, idf, occurs, [keys[i] for i in cands],  # noqa: E731
+                                               sum(hits[keys[i]] for i in cands), avgdl, filters, limit, floor)
     if len(first) < len(order):
         found = score(first)
         if len(found) == limit:
@@ -137,50 +140,79 @@ def _pg_bm25(conn, terms: list[str], filters, limit: int) -> list[tuple[str, flo
                 rest += bound[essential.pop()]
             if set(essential) <= set(first):
                 return found
+            # a chunk whose essential phrases score below theta - rest cannot reach theta (the
+            # margin: sums in another order may differ in the last bits)
+            return score(essential, (theta - rest) * (1 - 1e-9))
     return score(essential)
 
 
 def _pg_score(conn, keys: list[str], idf: list[float], occurs: dict, candidates: list[str], matches: int, avgdl: float,
-              filters, limit: int) -> list[tuple[str, float]]:
-    """BM25 over every phrase of the chunks matching any of the candidate phrases, best first:
-    the best-scored few times `limit` of them are checked against the searchable revisions and
-    the filters (chunks of older revisions and pending ones are in the postings, as in FTS5's
-    index); every candidate when that leaves fewer than `limit` (matches: an upper bound of the
-    candidates)."""
+              filters, limit: int, floor: float = 0.0) -> list[tuple[str, float]]:
+    """BM25 over every phrase of the chunks matching any of the candidate phrases, best first.
+
+    First the candidates' scores over the candidate phrases alone, from their postings; those
+    below ``floor`` are dropped (the second MaxScore pass: what the other phrases could add
+    would not lift them to the first pass's last result). The other phrases' frequencies are
+    then looked up for the chunks left only (index probes when they are few), and the best few
+    times `limit` of them checked against the searchable revisions and the filters (chunks of
+    older revisions and pending ones are in the postings, as in FTS5's index); every one when
+    that leaves fewer than `limit` (matches: an upper bound of the candidates)."""
     k1, b = BM25_K1, BM25_B
+    # each term's part rounded to 15 digits (float8 to numeric) and summed exactly: the same
+    # score whatever order the rows come in, so chunks with the same terms (copies) score the
+    # very same and their ties go by chunk id, as in SQLite (within 1e-14 of its scores)
+    formula = f"idf * (tf * ({k1} + 1.0)) / (tf + {k1} * (1.0 - {b} + {b} * words / ?))"
     cand = set(candidates)
-    singles = [(k, w) for k, w in zip(keys, idf) if k not in occurs]  # duplicates kept: each counts
-    mp = [(seq, words, tf, w, k in cand) for k, w in zip(keys, idf) if k in occurs for seq, words, tf in occurs[k]]
+
+    def split(inside: bool):
+        """(lexemes, their idf, repeated as the query repeats them: each counts; (chunk, length,
+        idf, frequency) of every occurrence of a longer phrase). A chunk's score is summed in
+        the order its postings come from the index (by lexeme)."""
+        weight: dict[str, float] = {}
+        for k, w in zip(keys, idf):
+            if k not in occurs and (k in cand) == inside:
+                weight[k] = weight.get(k, 0.0) + w
+        multi = [(seq, words, w, tf) for k, w in zip(keys, idf) if k in occurs and (k in cand) == inside for seq, words, tf in occurs[k]]
+        ordered = sorted(weight)
+        return (ordered, [weight[k] for k in ordered], *([list(x) for x in zip(*multi)] or [[], [], [], []]))
+
+    lex, lex_idf, *multi = split(True)
+    chunks, words, partial = conn.execute(
+        f"""WITH parts AS (
+                SELECT p.chunk, p.words, (?::float8[])[array_position(?::text[], p.lexeme)] AS idf, p.tf
+                FROM postings p WHERE p.lexeme = ANY (?::text[])
+                UNION ALL
+                SELECT * FROM unnest(?::bigint[], ?::int[], ?::float8[], ?::int[]) AS mp(chunk, words, idf, tf)),
+            part AS (SELECT chunk, max(words) AS words, SUM(({formula})::numeric) AS partial FROM parts GROUP BY chunk)
+            SELECT coalesce(array_agg(chunk), '{{}}'), coalesce(array_agg(words), '{{}}'), coalesce(array_agg(partial::text), '{{}}')
+            FROM part WHERE partial >= ?""",
+        [lex_idf, lex, lex, *multi, avgdl, floor]).fetchone()
+    if not chunks:
+        return []
+    lex, lex_idf, *multi = split(False)
     where, args = filters.sql("r")
     searchable, s_args = searchable_sql("r", filters)
     net = max(limit * FIRST_NET_FACTOR, FIRST_NET_MIN)
     for size in (net, None):
         rows = conn.execute(
-            f"""WITH t(lexeme, idf) AS (SELECT * FROM unnest(?::text[], ?::float8[])),
-                mp(chunk, words, tf, idf, cand) AS (SELECT * FROM unnest(?::bigint[], ?::int[], ?::int[], ?::float8[], ?::bool[])),
-                hit AS MATERIALIZED (  -- the candidate lexemes' postings: their chunks are the candidates
-                    SELECT p.chunk, p.lexeme, p.tf, p.words FROM postings p WHERE p.lexeme = ANY (?::text[])),
-                cand AS MATERIALIZED (SELECT chunk FROM hit UNION SELECT chunk FROM mp WHERE cand),
-                parts AS (
-                    SELECT hit.chunk, hit.words, t.idf, hit.tf FROM hit JOIN t USING (lexeme)
-                    UNION ALL  -- the other lexemes, for the candidates only
-                    SELECT p.chunk, p.words, t.idf, p.tf FROM postings p JOIN t USING (lexeme)
-                    WHERE p.lexeme = ANY (?::text[]) AND p.chunk IN (SELECT chunk FROM cand)
+            f"""WITH k(chunk, words, partial) AS (SELECT * FROM unnest(?::bigint[], ?::int[], ?::text[]::numeric[])),
+                parts AS (  -- the other phrases, in these chunks only
+                    SELECT p.chunk, p.words, (?::float8[])[array_position(?::text[], p.lexeme)] AS idf, p.tf
+                    FROM k JOIN postings p ON p.chunk = k.chunk WHERE p.lexeme = ANY (?::text[])
                     UNION ALL
-                    SELECT mp.chunk, mp.words, mp.idf, mp.tf FROM mp WHERE mp.chunk IN (SELECT chunk FROM cand)),
-                scored AS (
-                    SELECT chunk, -SUM(idf * (tf * ({k1} + 1.0)) / (tf + {k1} * (1.0 - {b} + {b} * words / ?))) AS score
-                    FROM parts GROUP BY chunk),
+                    SELECT mp.* FROM unnest(?::bigint[], ?::int[], ?::float8[], ?::int[]) AS mp(chunk, words, idf, tf)
+                    WHERE mp.chunk IN (SELECT chunk FROM k)),
+                more AS (SELECT chunk, SUM(({formula})::numeric) AS more FROM parts GROUP BY chunk),
+                scored AS (SELECT k.chunk, -(k.partial + coalesce(more.more, 0))::float8 AS score FROM k LEFT JOIN more USING (chunk)),
                 net AS (SELECT chunk, score FROM scored ORDER BY score {"FETCH FIRST ? ROWS WITH TIES" if size else ""})
                 SELECT c.chunk_id, net.score FROM net JOIN chunks c ON c.seq = net.chunk
                 JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
                 WHERE {searchable} AND {where}
                 ORDER BY net.score, c.chunk_id LIMIT ?""",
-            [[k for k, _ in singles], [w for _, w in singles], *([list(x) for x in zip(*mp)] or [[], [], [], [], []]),
-             sorted({k for k, _ in singles if k in cand}), sorted({k for k, _ in singles if k not in cand}),
-             avgdl, *([size] if size else []), *s_args, *args, limit],
+            [chunks, words, partial, lex_idf, lex, lex, *multi, avgdl,
+             *([size] if size else []), *s_args, *args, limit],
         ).fetchall()
-        if len(rows) >= limit or size is None or matches <= size:
+        if len(rows) >= limit or size is None or min(matches, len(chunks)) <= size:
             break
     return [(r[0], float(r[1])) for r in rows]
 
