@@ -288,3 +288,27 @@ def test_check_finds_lost_postings_and_reindex_rebuilds_them(two_libraries):
             lib.rebuild_fulltext(c)
         assert lib.fulltext_problem() is None
         assert _postings_problems(lib.conn) == []
+
+
+def test_copies_tie_and_go_by_chunk_id_on_both(home, tmp_path, postgres_url):
+    """Chunks with the same terms in another order (copies of a story, paragraphs shuffled) score
+    the same on both backends, whatever order PostgreSQL adds their terms in, so their ties go by
+    chunk id as in SQLite."""
+    import random
+
+    sentences = ["The governor of Puerto Rico resigned after weeks of protests.", "Protesters filled the streets of San Juan again.",
+                 "The governor's chats were leaked to reporters.", "Officials said the resignation takes effect on Friday."]
+    rng = random.Random(3)
+    lines = []
+    for i in range(12):
+        order = sentences[:]
+        rng.shuffle(order)
+        lines.append(json.dumps({"id": f"copy{i}", "title": "Governor resigns", "text": " ".join(order), "date": "2019-07-25", "source": f"Outlet {i}"}))
+    for i, (t, x) in enumerate(DOCS):
+        lines.append(json.dumps({"id": f"doc{i}", "title": t, "text": x, "date": "2020-11-0%d" % (i + 1), "source": "Test"}))
+    (tmp_path / "docs.jsonl").write_text("\n".join(lines) + "\n")
+    sq, pg_cfg = _library(tmp_path, "sqlite"), _library(tmp_path, "pg", postgres_url)
+    queries = ["governor resigned protests", "governor's chats", "Puerto Rico San Juan Friday", "election results governor"]
+    _same_on_both(sq, pg_cfg, queries)
+    tied = _lexical(pg_cfg, "governor resigned protests")
+    assert len({s for _, s in tied[:12]}) == 1 and [c for c, _ in tied[:12]] == sorted(c for c, _ in tied[:12])
