@@ -314,11 +314,19 @@ def chunk_with_sentences(conn, chunk_id: str):
 
 def sources_of(conn, article_ids: list[str]) -> list[str]:
     """The outlets of these articles (latest committed revision), each once, in order."""
+    latest: dict[str, tuple[int, str]] = {}
+    ids = list(dict.fromkeys(article_ids))
+    for i in range(0, len(ids), 500):  # one query per 500 articles, not one each
+        part = ids[i : i + 500]
+        for a, revision, source in conn.execute(
+                f"SELECT article_id, revision, source FROM committed_revisions WHERE article_id IN ({','.join('?' * len(part))})", part):
+            if a not in latest or revision > latest[a][0]:
+                latest[a] = (revision, source)
     out = []
     for a in article_ids:
-        r = conn.execute("SELECT source FROM committed_revisions WHERE article_id=? ORDER BY revision DESC LIMIT 1", (a,)).fetchone()
-        if r and r[0] and r[0] not in out:
-            out.append(r[0])
+        source = latest.get(a, (0, ""))[1]
+        if source and source not in out:
+            out.append(source)
     return out
 
 
