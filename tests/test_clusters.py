@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.library.access import open_library
@@ -122,3 +124,20 @@ def test_names_and_numbers_by_rules():
     assert "puerto rico supreme court removes governor pierluisi" in names or "puerto rico" in " ".join(names)
     assert "wanda vázquez" in names and "pedro pierluisi" in names and "wednesday" not in names
     assert clusters.numbers_in("Asteroid 2004 MN4", "It has a 1 in 233 chance; 2004 was the year. 1,200 people.") == ["1200", "233", "mn4"]
+
+
+def test_shingles_and_minhash_are_datasketch_defaults():
+    """shingles() and minhash_of() compute in C what the plain definitions compute one shingle at a
+    time: stored signatures must not depend on which version wrote them."""
+    from datasketch import MinHash
+
+    texts = ["", "one", "four words only here", "Five words make one shingle", "The storm hit the coast; the storm hit the coast again, Vázquez said."
+             + " word" * 40]
+    for text in texts:
+        words = re.findall(r"\w+", text.lower())
+        want = {" ".join(words[i : i + 5]) for i in range(len(words) - 4)} if len(words) >= 5 else ({" ".join(words)} if words else set())
+        assert clusters.shingles(text) == want
+        ref = MinHash(num_perm=clusters.NUM_PERM, permutations=clusters._permutations(), scheme="affine32")
+        ref.update_batch([s.encode("utf-8") for s in want])
+        got = clusters.minhash_of(want).hashvalues
+        assert got.dtype == ref.hashvalues.dtype and got.tolist() == ref.hashvalues.tolist()

@@ -102,3 +102,27 @@ def test_hash_embedder_is_deterministic():
     e = HashEmbedder()
     assert e.embed_query("Same text") == e.embed_query("Same text")
     assert cos(e.embed_query("storm hits coast"), e.embed_query("storm hits the coast")) > cos(e.embed_query("storm hits coast"), e.embed_query("budget vote"))
+
+
+def _hash_vector_by_loop(text: str, dims: int = 256) -> list[float]:
+    """The hash embedder's definition, one feature at a time (what HashEmbedder computed before it
+    was vectorised): libraries and embedding caches built with either must hold the same vectors."""
+    import hashlib
+    import math
+    import re
+
+    vec = [0.0] * dims
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    for feat in words + [a + " " + b for a, b in zip(words, words[1:])]:
+        h = hashlib.blake2b(feat.encode(), digest_size=8).digest()
+        vec[int.from_bytes(h[:4], "little") % dims] += 1.0 if h[4] & 1 else -1.0
+    norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+    return [v / norm for v in vec]
+
+
+def test_hash_embedder_vectors_are_the_per_feature_definition():
+    texts = ["", "!!!", "a", "Storm hits coast", "the the the the", "Vázquez wins 3.5% of 2,000 votes in Zürich — again",
+             " ".join(f"w{i % 37} x{i % 11}" for i in range(3000))]
+    got = HashEmbedder().embed_documents(texts)
+    assert got == [_hash_vector_by_loop(t) for t in texts]  # equal floats, not approximately
+    assert all(type(x) is float for x in got[3])

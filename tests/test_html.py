@@ -112,3 +112,35 @@ def test_language_detection_and_warning(cli, tmp_path):
     with open_library(Settings.load()) as lib:
         langs = dict(lib.conn.execute("SELECT title, language FROM revisions").fetchall())
     assert langs == {"Hafen wird ausgebaut": "de", "Harbour": "en"}
+
+
+def _foreign_script_by_loop(text: str):
+    """foreign_script() as first written: every character of the sample through the script table."""
+    from assistant.ingest import language
+
+    counts, letters = {}, 0
+    for ch in text[: language.SAMPLE_CHARS]:
+        if not ch.isalpha():
+            continue
+        letters += 1
+        for name, lo, hi in language._SCRIPTS:
+            if lo <= ord(ch) <= hi:
+                counts[name] = counts.get(name, 0) + 1
+                break
+    if not counts:
+        return None
+    name = max(counts.items(), key=lambda kv: kv[1])[0]
+    name = "Kana" if "Kana" in counts and name == "Han" else name
+    return name if sum(counts.values()) >= language.MIN_SCRIPT_LETTERS and sum(counts.values()) * 2 > letters else None
+
+
+def test_foreign_script_matches_the_per_character_definition():
+    from assistant.ingest.language import foreign_script
+
+    texts = ["", "plain English news", LONG, "Vázquez in Zürich “quoted” — ½ ²", "Путин заявил в среду", "Путин said on Wednesday that the talks failed",
+             "東京で地震があった", "中文新闻报道", "خبر عاجل من القاهرة", "שלום עולם", "Αθήνα", "नमस्ते दुनिया", "ข่าวด่วนจากกรุงเทพ", "한국 뉴스",
+             "ab" * 1500 + "Путин" * 10, "Путин" * 500 + "ab" * 10, "mixed: Москва and Київ and Αθήνα and 北京 plus English words"]
+    found = {foreign_script(t) for t in texts}
+    assert {"Cyrillic", "Kana", "Han", "Arabic", "Hebrew", "Greek", "Devanagari", "Thai", "Hangul", None} <= found  # the table is exercised
+    for t in texts:
+        assert foreign_script(t) == _foreign_script_by_loop(t), t

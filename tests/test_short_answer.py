@@ -108,7 +108,14 @@ def test_a_person_the_question_names_is_not_the_answer_to_who():
     ("Which US national park was hit by flooding?", "place", "national park"),
     ("What NFL star announced his retirement on Tuesday?", "person", "star"),
     ("NFL owners approved the sale of which football team?", "org", "team"),
-    ("Which popular tourist attraction will reopen?", "any", None),  # a noun no list knows: a name or a place
+    ("Which popular tourist attraction will reopen?", "any", "tourist attraction"),  # a noun no list knows: a name, a place or a phrase
+    ("Supermarkets are struggling to stock which condiment, sparking outrage.", "any", "condiment"),
+    ("The Black Death may have originated in what animal?", "any", "animal"),
+    ("How high will inflation likely climb this year?", "measure", None),
+    ("What is the hottest UK temperature on record?", "measure", None),
+    ("How long is she facing in prison?", "duration", None),
+    ("After nobody won, the top prize amount ballooned to:", "amount", None),
+    ("What did the images show?", None, None),  # "what" and a verb: no noun asked for
     ("Which type of extreme weather swept through Europe?", None, None),  # a category, not a name
     ("What is the biggest security threat in the region, according to the minister?", "phrase", None),
 ])
@@ -186,3 +193,95 @@ def test_time_words_prefer_this_weeks_report_and_old_news_alone_is_refused():
     assert extractive.decide(q, sents[:1], only_old, 0.6).chosen == [0]
     extractive.prefer_recent(only_old, [old], anchor, 7)
     assert only_old[0].score < 0.6 and extractive.decide(q, sents[:1], only_old, 0.6).chosen == []
+
+
+@pytest.mark.parametrize("question, sentences, expected", [
+    # a lower-case phrase right before the asked noun, or one of the question's nouns
+    ("The CDC activated a new emergency operations center to respond to which virus outbreak?",
+     ["The CDC activated its emergency operations center on Tuesday to respond to the monkeypox outbreak, the agency said."],
+     "monkeypox"),
+    ("Which product remains difficult to find in many US stores due to a nationwide shortage?",
+     ["Parents are still struggling amid the nationwide baby formula shortage, which began in February."], "baby formula"),
+    # introduced after the asked noun; "French" is a demonym, no name
+    ("Supermarkets in France are struggling to stock which condiment, sparking outrage across the country.",
+     ["French shoppers face empty shelves, with condiments such as mustard, a staple of French cooking, in short supply."], "mustard"),
+    # the object of the question's verb ("did KFC roll out" / "rolled out its new ...")
+    ("Which menu item did KFC roll out this week?", ["KFC rolled out its new chicken nuggets nationwide on Monday."], "chicken nuggets"),
+    ("Which measure did lawmakers leave out?", ["The deal left out a ban on assault weapons, which Democrats wanted."],
+     "ban on assault weapons"),
+    # measurements with their unit; durations, in digits
+    ("What is the hottest UK temperature on record?", ["The hottest temperature on record in the UK is 38.7C, set in 2019."], "38.7C"),
+    ("How high will inflation climb this year according to the Bank of England?",
+     ["The Bank of England said inflation would peak at 10% later this year."], "10%"),
+    ("How long is she facing in prison?", ["Maxwell, 60, is serving 20 years in prison in Florida."], "20 years"),
+    ("Biden called on Congress to suspend federal gas taxes for how long?",
+     ["Biden called for a three-month federal gas tax holiday on Wednesday."], "3 months"),
+])
+def test_lower_case_phrases_measures_and_durations(question, sentences, expected):
+    assert short_answer(question, sentences) == expected
+
+
+def test_a_verb_phrase_is_no_noun_phrase_and_no_anchor_no_lower_case_answer():
+    # "empty shelves" follows a verb ("face"), not a determiner: no noun phrase of the question
+    q = "Supermarkets in France are struggling to stock which condiment?"
+    assert short_answer(q, ["Shoppers face empty shelves as condiments run short."]) is None
+    # no asked noun nor question noun in the sentence: no lower-case guess
+    assert short_answer("Which menu item did KFC launch?", ["Fans lined up for hours on Monday."]) is None
+
+
+def test_refuses_when_the_question_names_a_subject_no_sentence_is_about():
+    # weak kind ("which product"): still refused when nothing is about Sprite
+    q = "Which popular beverage made by Sprite is getting a new bottle design?"
+    sents = ["The popular beverage maker unveiled a new bottle design for its lemonade this week."]
+    d = extractive.decide(q, sents, extractive.score(q, sents, [0]), 0.2, [("a", 0)])
+    assert d.chosen == [] and "sprite" in d.refusal.lower()
+    # the same sentence in an article that names Sprite elsewhere is about it
+    sents2 = sents + ["Sprite fans reacted online."]
+    d = extractive.decide(q, sents2, extractive.score(q, sents2, [0, 0]), 0.2, [("a", 0), ("a", 5)])
+    assert d.chosen
+
+
+@pytest.mark.parametrize("question, sentences, expected", [
+    # the question's words before its wh-word stand right before the answer
+    ("The Football Association is to trial a ban on which commonly used skill in under-12s matches?",
+     ["England will become the first European country to ban heading in young children’s football."], "heading"),
+    ("This week Elon Musk denied that he had an alleged affair with who?",
+     ["Sergey Brin said Musk denied having an affair with Nicole Shanahan, his wife."], "Nicole Shanahan"),
+    # a part of a quoted title the question names is not the answer
+    ("We also lost “Star Trek” actress Nichelle Nichols. Which iconic role did she bring to life?",
+     ["Nichols, best known for her portrayal of Lt. Nyota Uhura in “Star Trek: The Original Series,” has died."], "Lt. Nyota Uhura"),
+    # a quoted remark is no title; a title is capitalised
+    ("Which royal residence do the Duke and Duchess hope to move to?",
+     ["Aides said there would be “no extra taxpayer-funded security” at Adelaide Cottage, the Sun reported."], "Adelaide Cottage"),
+])
+def test_context_words_titles_and_quotes(question, sentences, expected):
+    assert short_answer(question, sentences) == expected
+
+
+def test_runs_of_titles_or_with_digits_are_no_people_and_a_plural_is_no_instance():
+    q = "Which former prime minister said Brexit is not going to be reversed?"
+    assert short_answer(q, ["The Labour PM said it would not be reversed, Tony Blair told the BBC."]) == "Tony Blair"
+    assert short_answer("Which popular singer will launch a residency?", ["Covid-19 delayed it; Adele will launch her residency."]) == "Adele"
+    # "Conservative MPs" is no instance of "which MP"
+    q = "Which MP will lead the inquiry into whether Boris Johnson misled Parliament?"
+    assert short_answer(q, ["Conservative MPs agreed that Harriet Harman will lead the inquiry into whether Johnson misled Parliament."]) == "Harriet Harman"
+
+
+def test_a_figure_the_question_states_must_be_in_the_answers_article():
+    q = "Which automaker recalled 2.9 million vehicles this week?"
+    other = ["Ford recalled 300,000 vehicles over faulty brakes, the company said."]
+    where = [("a", 0)]
+    d = extractive.decide(q, other, extractive.score(q, other, [0]), 0.2, where)
+    assert d.chosen == [] and "2.9 million" in d.refusal and "Ford" not in str(d.short)
+    same = ["Ford recalled nearly 2.9 million vehicles over faulty brakes, the company said."]
+    d = extractive.decide(q, same, extractive.score(q, same, [0]), 0.2, where)
+    assert d.short == "Ford"
+    # written another way, the same figure: "2,900,000", and a year the question gives
+    assert extractive.figures("2,900,000 cars and one billion people") == {2900000.0, 1000000000.0}
+    assert extractive.question_figures("In 2022, which team won 16 games and 21,000 fans?") == {2022.0, 21000.0}
+
+
+def test_a_person_is_named_by_surname_an_event_only_in_full_or_most_of_its_words():
+    assert extractive.about("Johnson earned $18 million.", ["dustin johnson"])
+    assert not extractive.about("The Finals drew record crowds.", ["nhl stanley cup finals"])  # "finals" alone is no surname
+    assert extractive.about("The Avalanche won the Stanley Cup Final on Sunday.", ["nhl stanley cup finals"])  # most of its words

@@ -42,7 +42,8 @@ QUESTION_WORDS = {"who", "what", "when", "where", "why", "how", "which", "whom",
 _IRREGULAR = {"won": "win", "paid": "pay", "bought": "buy", "sold": "sell", "said": "say", "made": "make", "took": "take",
               "went": "go", "ran": "run", "led": "lead", "died": "die", "killed": "kill", "left": "leave", "met": "meet",
               "hit": "hit", "began": "begin", "became": "become", "chose": "choose", "fell": "fall", "rose": "rise",
-              "spent": "spend", "lost": "lose", "held": "hold", "wrote": "write", "sank": "sink", "struck": "strike"}
+              "spent": "spend", "lost": "lose", "held": "hold", "wrote": "write", "sank": "sink", "struck": "strike",
+              "brought": "bring", "found": "find", "gave": "give", "got": "get", "told": "tell", "kept": "keep", "chose": "choose"}
 
 
 def _stem(w: str) -> str:
@@ -113,6 +114,10 @@ class Decision:
             self.rejected = []
 
 
+# refuse, whatever is asked, when the question names its subject and no good sentence nor its
+# article names it
+SUBJECT_REQUIRED = True
+
 # sentences this close to the best one are searched for an answer of the asked kind
 SEARCH_RATIO = 0.4
 SEARCH_MAX = 8
@@ -132,7 +137,60 @@ def about(sentence: str, names: list[str]) -> bool:
     if not names:
         return True
     low = sentence.lower()
-    return any(n in low or (len(n.split()) > 1 and n.split()[-1] in low) for n in names)
+    return any(n in low or (_surname(n) is not None and re.search(r"\b" + re.escape(_surname(n)) + r"\b", low)) or _most_words(n, low)
+               for n in names)
+
+
+def _most_words(name: str, low: str) -> bool:
+    """A long name told in part: "the Stanley Cup Final" for "NHL Stanley Cup Finals"."""
+    words = name.split()
+    if len(words) < 3:
+        return False
+    found = sum(1 for w in words if re.search(r"\b" + re.escape(w.rstrip("s")) + r"s?\b", low))
+    return found * 2 >= len(words)
+
+
+# last words that make a name an event, a body or a place, never named by that word alone
+_NOT_SURNAMES = set("""finals final cup series league championship championships awards award games open party court house
+    park act bill day week festival tournament trophy prize department agency office committee council union company
+    airlines group bank news times post university college school state city county""".split())
+
+
+def _surname(name: str) -> str | None:
+    """"dustin johnson" -> "johnson": a person is named again by the last word alone; an event or
+    an organisation ("nhl stanley cup finals") is not."""
+    words = name.split()
+    if not 2 <= len(words) <= 3 or words[-1] in _NOT_SURNAMES or len(words[-1]) < 3:
+        return None
+    return words[-1]
+
+
+# a figure the question states ("recalled 2.9 million vehicles", "in roughly 21,000 restaurants") is
+# a detail of its story: an answer comes from an article whose retrieved sentences state it too
+FIGURES_REQUIRED = True
+YEARS_REQUIRED = True
+_FIGURE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|(?:a|one|two|three|four|five|six|seven|eight|nine|ten)(?=\s(?:thousand|million|billion|trillion)))"
+                     r"(?:\s?(thousand|million|billion|trillion|bn|m|k)\b)?", re.I)
+_SMALL = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten".split())} | {"a": 1}
+_SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
+
+
+def figures(text: str) -> set[float]:
+    """The numbers a text states, as values ("$12.6 million" and "12,600,000" are one)."""
+    out = set()
+    for m in _FIGURE.finditer(text or ""):
+        n = m.group(1).lower()
+        v = float(_SMALL.get(n, n.replace(",", ""))) * _SCALE.get((m.group(2) or "").lower(), 1)
+        out.add(round(v, 3))
+    return out
+
+
+def question_figures(question: str) -> set[float]:
+    """The figures of a question that identify its story: above 20 (smaller ones are often spelled
+    out, "five"); years too unless YEARS_REQUIRED is off (with years, a gold-removed "2022 NHL
+    Stanley Cup Finals" question was refused instead of answered with another season's winner, and
+    no tuning-week answer was lost: docs/answers.md)."""
+    return {v for v in figures(question) if v > 20 and (YEARS_REQUIRED or not (1900 <= v <= 2100 and v == int(v)))}
 
 
 def decide(question: str, sentences: list[str], scored: list[Scored], min_score: float,
@@ -165,12 +223,26 @@ def decide(question: str, sentences: list[str], scored: list[Scored], min_score:
                     extra.append(Scored(j, min(by_index[j].score, s0.score) * (0.6 / d) + 1e-9, max(by_index[j].coverage, 1e-9), 0.0))
         pool = sorted(pool + extra, key=lambda s: (-s.score, s.index))
     short, short_index = None, None
+    names = subject_names(question)
+    # a sentence is about the subject when it names it, or when its article does elsewhere
+    # ("It is the 67-year-old's first visit" in an article about Jim Mattis)
+    articles_about = {where[i][0] for i in range(len(sentences)) if about(sentences[i], names)} if where is not None else set()
+    on_subject = [s for s in pool if about(sentences[s.index], names) or (where is not None and where[s.index][0] in articles_about)]
+    wanted = question_figures(question) if FIGURES_REQUIRED and where is not None else set()
+    if wanted:
+        stated = {}
+        for i, (art, _) in enumerate(where):
+            stated.setdefault(art, set()).update(figures(sentences[i]))
+        # the answer is searched in the articles that state them
+        pool = [s for s in pool if wanted <= stated.get(where[s.index][0], set())]
+        if not pool:
+            shown = ", ".join(dict.fromkeys(m.group(0) for m in _FIGURE.finditer(question) if figures(m.group(0)) & wanted))  # as asked
+            plural = "s" if len(wanted) > 1 else ""
+            return Decision([], refusal=f"no source about the question's story states its figure{plural} {shown}",
+                            rejected=[(s.index, f"its article does not state {shown}") for s in order[:2]])
+    if SUBJECT_REQUIRED and names and not on_subject and not asked.strong:  # (a strong kind says what it missed, below)
+        return Decision([], refusal=f"no source sentence is about {names[0]}", rejected=[(s.index, "not about the question's subject") for s in pool[:2]])
     if asked.kind is not None:
-        names = subject_names(question)
-        # a sentence is about the subject when it names it, or when its article does elsewhere
-        # ("It is the 67-year-old's first visit" in an article about Jim Mattis)
-        articles_about = {where[s.index][0] for s in pool if about(sentences[s.index], names)} if where is not None else set()
-        on_subject = [s for s in pool if about(sentences[s.index], names) or (where is not None and where[s.index][0] in articles_about)]
         found = best_candidates(question, [sentences[s.index] for s in on_subject], asked,
                                 weights=[(s.score / best.score) ** 2 for s in on_subject])
         if found:
@@ -178,7 +250,7 @@ def decide(question: str, sentences: list[str], scored: list[Scored], min_score:
             short_index = on_subject[k].index
         elif asked.strong:
             what = {"person": "person's name", "org": "organisation's name", "place": "place", "number": "number",
-                    "amount": "amount", "percent": "percentage", "date": "date or time", "color": "colour"}[asked.kind]
+                    "amount": "amount", "percent": "percentage", "measure": "measurement", "date": "date or time", "duration": "length of time", "color": "colour"}[asked.kind]
             subject = f" about {names[0]}" if names and not on_subject else ""
             why = f"no source sentence{subject} holds a{'n' if what[0] in 'aeiou' else ''} {what}, which the question asks for"
             return Decision([], refusal=why, rejected=[(s.index, f"holds no {what}" if s in on_subject else "not about the question's subject") for s in pool[:2]])

@@ -13,7 +13,7 @@ import typer
 from ..errors import UsageError
 from ..render import render_refusal, render_sentence, render_sources
 from .app import app, assistant
-from .options import JsonOpt, Scope, scoped
+from .options import BaseUrlOpt, EngineOpt, JsonOpt, ModelOpt, Scope, scoped
 from .output import ModelProgress, emit_json, err, fail, guarded, stdout_console
 
 EXIT_REFUSED = 3
@@ -25,9 +25,9 @@ def ask(
     ctx: typer.Context,
     question: Optional[str] = typer.Argument(None, help="The question (or --batch FILE)."),
     batch: Optional[str] = typer.Option(None, "--batch", metavar="FILE", help="Answer one question per line of FILE (- for stdin); print JSON Lines in order."),
-    engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help="llm or extractive (default: llm when a model is configured)."),
-    model: Optional[str] = typer.Option(None, "--model", metavar="NAME", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
+    engine: Optional[str] = EngineOpt,
+    model: Optional[str] = ModelOpt,
+    base_url: Optional[str] = BaseUrlOpt,
     k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve (default 8; 4 for a model on this machine)."),
     strict: bool = typer.Option(False, "--strict", help="Remove sentences the sources do not support."),
     show_context: bool = typer.Option(False, "--show-context", help="Print the retrieved passages and the exact prompt; do not call the model."),
@@ -154,9 +154,9 @@ def brief(
     length: Optional[int] = typer.Option(None, "--length", help="Number of sentences (default 8: one point per story, then earlier reports that differ)."),
     fmt: str = typer.Option("text", "--format", help="text, markdown or json."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the briefing to this file (atomically)."),
-    engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help="llm or extractive (default: llm when a model is configured)."),
-    model: Optional[str] = typer.Option(None, "--model", metavar="NAME", help="Chat model for the llm engine."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="OpenAI-compatible server URL."),
+    engine: Optional[str] = EngineOpt,
+    model: Optional[str] = ModelOpt,
+    base_url: Optional[str] = BaseUrlOpt,
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Cap the tokens spent (prompt + completion, estimated with tiktoken)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and the token estimate; call no model."),
     scope: Scope = None,
@@ -224,9 +224,9 @@ def chat(
     ctx: typer.Context,
     session_id: Optional[str] = typer.Argument(None, help="A saved session to resume (with --resume; default: the latest)."),
     resume: bool = typer.Option(False, "--resume", help="Resume a saved session: the one named, else the latest."),
-    engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help="llm or extractive (default: llm when a model is configured)."),
-    model: Optional[str] = typer.Option(None, "--model", metavar="NAME", help="Chat model for the llm engine. Env: ASSISTANT_MODEL."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="OpenAI-compatible server, e.g. http://localhost:11434/v1."),
+    engine: Optional[str] = EngineOpt,
+    model: Optional[str] = ModelOpt,
+    base_url: Optional[str] = BaseUrlOpt,
     k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve per question (default 8; 4 for a model on this machine)."),
     history_tokens: Optional[int] = typer.Option(None, "--history-tokens", min=100, help="Token budget of the conversation kept for follow-ups (default 1500)."),
 ):

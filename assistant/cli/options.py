@@ -15,6 +15,10 @@ DATE_FORMS = ("YYYY-MM-DD (or YYYY-MM, YYYY), a written date such as '8 Aug 2019
 OUTLET_RULE = "its name or its site, with or without www. and the ending (usatoday, usatoday.com, www.usatoday.com), any case"
 
 JsonOpt = typer.Option(False, "--json", help="Print one JSON document on stdout.")
+# the model options of ask, chat and brief
+EngineOpt = typer.Option(None, "--engine", metavar="ENGINE", help="llm or extractive (default: llm when a model is configured).")
+ModelOpt = typer.Option(None, "--model", metavar="NAME", help="Chat model for the llm engine. Env: ASSISTANT_MODEL.")
+BaseUrlOpt = typer.Option(None, "--base-url", metavar="URL", help="OpenAI-compatible server, e.g. http://localhost:11434/v1. Env: ASSISTANT_BASE_URL.")
 WaitOpt = typer.Option(None, "--wait", metavar="SECONDS", help="Seconds to wait for another writer's lock (default: lock_timeout setting).")
 
 

@@ -6,6 +6,8 @@ ingested and stored with their language; the caller warns about them.
 
 from __future__ import annotations
 
+import re
+
 _IDENTIFIER = None
 
 # A warning needs a confident verdict on enough text: short or mixed snippets are left alone.
@@ -67,16 +69,18 @@ _SCRIPTS = [("Arabic", 0x0600, 0x06FF), ("Arabic", 0x0750, 0x077F), ("Arabic", 0
 _SCRIPT_LANG = {"Arabic": "ar", "Hebrew": "he", "Cyrillic": "ru", "Greek": "el", "Devanagari": "hi", "Thai": "th", "Hangul": "ko",
                 "Kana": "ja", "Han": "zh"}
 MIN_SCRIPT_LETTERS = 4
+_ABOVE_LATIN = re.compile("[^\x00-\u036f]")  # above Latin and its diacritics: where every script of _SCRIPTS lies
 
 
 def foreign_script(text: str) -> str | None:
     """The non-Latin script most of the text's letters are in (Arabic, Hebrew, Han, ...), else None."""
+    sample = text[:SAMPLE_CHARS]
+    if sample.isascii():  # every script listed starts above U+036F: the usual case, decided in C
+        return None
     counts: dict[str, int] = {}
-    letters = 0
-    for ch in text[:SAMPLE_CHARS]:
+    for ch in _ABOVE_LATIN.findall(sample):  # only these can be in a listed script
         if not ch.isalpha():
             continue
-        letters += 1
         o = ord(ch)
         for name, lo, hi in _SCRIPTS:
             if lo <= o <= hi:
@@ -84,6 +88,7 @@ def foreign_script(text: str) -> str | None:
                 break
     if not counts:
         return None
+    letters = sum(map(str.isalpha, sample))
     name, n = max(counts.items(), key=lambda kv: kv[1])
     if "Kana" in counts and name == "Han":
         name = "Kana"  # Japanese mixes kana into Han

@@ -24,6 +24,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+from operator import methodcaller
 
 from ..library import news as rows_
 
@@ -72,7 +73,8 @@ def shingles(text: str) -> set[str]:
     words = _WORD.findall(text.lower())
     if len(words) < SHINGLE_WORDS:
         return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+    # every run of SHINGLE_WORDS consecutive words, joined in C (zip of shifted lists, not a slice per word)
+    return set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE_WORDS)))))
 
 
 _PERMUTATIONS = None
@@ -89,11 +91,21 @@ def _permutations():
 
 
 def minhash_of(sh: set[str]):
+    """datasketch's MinHash of the shingles with its default hash (sha1_hash32: the first 4 bytes of
+    SHA-1, little-endian), the hashes computed in C (map) instead of a Python call per shingle."""
+    import hashlib
+
+    import numpy as np
     from datasketch import MinHash
 
-    m = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme="affine32")
-    m.update_batch([s.encode("utf-8") for s in sh])
+    m = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme="affine32", hashfunc=int)
+    if sh:
+        digests = b"".join(map(_SHA1_DIGEST, map(hashlib.sha1, map(str.encode, sh))))
+        m.update_batch(np.frombuffer(digests, dtype="<u4").reshape(-1, 5)[:, 0].tolist())  # 20-byte digests: 5 words each
     return m
+
+
+_SHA1_DIGEST = methodcaller("digest")
 
 
 def _minhash_from(blob: bytes):

@@ -3,10 +3,19 @@ kind in the sentences that answer it. Used by the extractive engine (answer firs
 quotes; refuse when no sentence holds an answer of the asked kind) and usable by the LLM path
 (the phrase of the model's first sentence).
 
-Kinds: person, org, place, number, amount (money), percent, date, color, name (a capitalised
-name or a quoted title, for "which show/movie/..."), any (a name or a place, for "which" and a noun
-none of the lists knows), phrase (what a sentence states to be "the ..." of "What is the ...?"). "Who is Jim Mattis?" asks for a description,
-"why"/"what did ... say" for an explanation: no kind, no short answer.
+Kinds: person, org, place, number, amount (money), percent, measure (a number with its unit, for
+"how high / how hot", "the hottest temperature"), date, duration ("how long": "20 years"), color,
+name (a capitalised name or a quoted title, for "which show/movie/..."), any (a name, a place or a
+lower-case phrase, for "which"/"what" and a noun none of the lists knows), phrase (what a sentence
+states to be "the ..." of "What is the ...?"). "Who is Jim Mattis?" asks for a description,
+"why"/"what did ... say" and "what announcement / advice ..." for an explanation: no kind, no
+short answer.
+
+Lower-case answers (name and any kinds, never a reason to refuse): the phrase right before the
+asked noun or another noun of the question ("the monkeypox virus", "the nationwide baby formula
+shortage"), or introduced after it ("condiments such as mustard"); the object of the question's
+verb ("Which menu item did KFC roll out?" / "KFC rolled out chicken nuggets"); the phrase after
+the words the question puts before its wh-word ("a ban on which skill" / "to ban heading").
 
 No model: patterns, capitalised runs and small word lists (places from babel's territory names
 and the US states). Candidates already named by the question are not answers ("How old is the

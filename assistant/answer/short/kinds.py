@@ -12,7 +12,8 @@ _PERSON_NOUNS = r"""person|man|woman|player|star|singer|rapper|actor|actress|cel
     senator|congressman|congresswoman|representative|lawmaker|minister|prime\s+minister|chancellor|ceo|founder|judge|
     member|athlete|quarterback|pitcher|coach|director|author|writer|artist|musician|comedian|host|candidate|
     billionaire|astronaut|monarch|king|queen|prince|princess|pope|head\s+of\s+state|secretary|spokesperson|mayor|
-    suspect|victim|winner|champion|golfer|boxer|tennis\s+star|pop\s+star|superstar|legend|icon|official|executive"""
+    suspect|victim|winner|champion|golfer|boxer|tennis\s+star|pop\s+star|superstar|legend|icon|official|executive|
+    mp|frontbencher|backbencher"""
 _ORG_NOUNS = r"""company|companies|firm|business|corporation|brand|retailer|automaker|carmaker|airline|chain|restaurant|
     supermarket|supermarkets|grocer|bank|network|platform|app|team|club|franchise|league|party|agency|organization|
     organisation|group|union|university|college|school|manufacturer|maker|studio|publisher|outlet|newspaper|
@@ -42,7 +43,7 @@ def _last_question(question: str) -> str:
 
 @dataclass(frozen=True)
 class Asked:
-    kind: str | None  # person, org, place, number, amount, percent, date, color, name, any, phrase, or None
+    kind: str | None  # person, org, place, number, amount, percent, measure, date, duration, color, name, any, phrase, or None
     strong: bool  # an answer of this kind must be there (else refuse); weak kinds only shape the short answer
     sub: str | None = None  # for places: country, state or city when the question says so
     noun: str | None = None  # "which national park": "national park" (a phrase ending in it is the likeliest answer)
@@ -52,6 +53,8 @@ def answer_kind(question: str) -> Asked:
     """What kind of answer the question asks for."""
     q = _last_question(question)
     low = q.lower()
+    if _MEASURE.search(low):
+        return Asked("measure", True)  # "how high will inflation climb", "what was the new high mark": a number with its unit
     if re.search(r"\bwhy\b", low) or re.search(r"\bhow\b(?!\s+(?:many|much|old|long|soon))", low):
         return Asked(None, False)
     if re.search(r"\bhow\s+old\b|\bwhat\s+age\b|\bat\s+what\s+age\b", low):
@@ -63,7 +66,9 @@ def answer_kind(question: str) -> Asked:
     if re.search(r"\bhow\s+much\b|\bwhat\s+(?:was|is)\s+the\s+(?:[\w-]+\s+){0,4}(?:price|cost|amount|fine)\b|\bwhat\s+(?:price|cost|amount|sum|fine|salary|wage)\b|\bwhich\s+(?:hourly\s+)?amount\b|\bhow\s+much\s+money\b"
                  r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:figure|sum|milestone|total)\b", low):
         return Asked("amount", True)
-    if re.search(r"\bwhen\b|\bwhat\s+(?:year|date|day|month|time)\b|\bhow\s+soon\b|\bhow\s+long\b|\bwhich\s+(?:year|date|day|month)\b", low):
+    if re.search(r"\bhow\s+long\b", low):
+        return Asked("duration", True)  # "How long is she facing in prison?": "20 years" (or a date: "until September")
+    if re.search(r"\bwhen\b|\bwhat\s+(?:year|date|day|month|time)\b|\bhow\s+soon\b|\bwhich\s+(?:year|date|day|month)\b", low):
         return Asked("date", True)
     if re.search(r"\bwhat\s+colou?r\b|\bwhich\s+colou?r\b", low):
         return Asked("color", True)
@@ -98,12 +103,59 @@ def answer_kind(question: str) -> Asked:
     if re.search(r"\b(?:which|what)\s+(?:type|kind|sort)s?\s+of\b", low):
         return Asked(None, False)  # "which type of extreme weather": a category, rarely a name
     if re.search(r"\bwhich\s+(?!of\b)\w", low):
-        return Asked("any", False)  # "which tourist attraction / volcano / iconic role": most often a name, a place too
+        # "which tourist attraction / volcano / iconic role": most often a name, a place too; a
+        # lower-case phrase beside the noun ("the monkeypox virus", "the baby formula shortage")
+        return Asked("any", False, None, _asked_noun(low))
     if re.search(r"\bwhat\s+is\s+the\s+name\b|\bcalled\?\s*$|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
         return Asked("name", False)
+    noun = re.search(r"\bwhat\s+(?!" + _NOT_NOUN + r"\b)([a-z][\w-]*)\b(?!\s+(?:of|to)\b)", low)
+    if noun and _asked_noun(low) and _asked_noun(low).split()[-1] in _CLAUSE_NOUNS:
+        return Asked(None, False)  # "What special announcement did they make?": a clause ("they got married")
+    if noun:
+        return Asked("any", False, None, _asked_noun(low))  # "in what animal", "with what condition", "what breed"
+    if q.rstrip().endswith(":") and re.search(r"\b(?:cost|costs|price|prize|jackpot|amount|worth|fine|bill|salary)\b", low):
+        return Asked("amount", False)  # "... the top prize amount ballooned to:" (the quiz's choices follow)
     if _definite(q):
         return Asked("phrase", False)  # "What is the biggest security threat ...?": the phrase stated to be it
     return Asked(None, False)
+
+
+# "how high / how hot", "what was the new high mark / the hottest temperature": a measurement
+_MEASURE = re.compile(r"\bhow\s+(?:high|far|fast|big|tall|deep|large|heavy|hot|cold|low|warm|strong|wide)\b"
+                      r"|\bwhat\s+(?:is|was|were|are)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:temperature|speed|height|distance|depth|"
+                      r"weight|altitude|elevation|high\s+mark|high|low|rainfall)\b(?!\s+(?:of\s+)?(?:school|court|street|profile|office))")
+# words after "what" that name no noun: "what did", "what happened", "what time" (a date, decided above)
+_NOT_NOUN = (r"(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|should|may|might|happened|happens|happen|"
+             r"caused|causes|made|makes|kind|type|sort|else|about|if|it|they|he|she|we|you|the|a|an|this|that|these|those|"
+             r"his|her|its|their|percent|percentage|share|proportion|number|year|date|day|month|time|age|price|cost|amount|"
+             r"sum|fine|salary|wage|colou?r|country|state|city|in|on|at|for|with|from|to|by|about|of|as|into|one|ones)")
+# nouns whose instances are statements or events, told in a clause rather than named
+_CLAUSE_NOUNS = set("""announcement advice decision message warning promise claim mischief reason plan step action move
+    mistake explanation statement excuse request demand news change changes question answer problem""".split())
+# adjectives before the asked noun that say nothing about what kind of thing is asked for
+_NOUN_SKIP = set("""major popular iconic famous well-known hit new additional blockbuster massive wildly prestigious embattled
+    high-ranking little-known much-loved favourite favorite commonly used common historic legendary big biggest largest
+    small smallest top main key first last latest next recent special controversial two three us uk u.s. one ones is was are
+    were in on at for with from to by about of as into the a an these those this that""".split())
+
+
+def _asked_noun(low: str) -> str | None:
+    """The noun "which/what" asks about: "which menu item did ..." -> "menu item", "which
+    condiment, sparking ..." -> "condiment", "which product remains ..." -> "product"."""
+    m = re.search(r"\b(?:which|what)\s+((?:[a-z][\w’'-]*\s+){0,3}?)(?=(?:did|does|do|is|was|were|are|will|would|has|have|had|can|could)\b)", low)
+    words = [w for w in (m.group(1).split() if m else []) if w not in _NOUN_SKIP and not any(c.isdigit() for c in w)]
+    if m and words:
+        return " ".join(words[-2:])
+    # the noun phrase ends the clause ("to respond to which virus outbreak?", "which condiment, sparking")
+    m = re.search(r"\b(?:which|what)\s+((?:[a-z][\w’'-]*\s+){0,2}[a-z][\w’'-]*)\s*[,?.:;]", low)
+    words = [w for w in (m.group(1).split() if m else []) if w not in _NOUN_SKIP and not any(c.isdigit() for c in w)]
+    if words:
+        return " ".join(words[-2:])
+    m = re.search(r"\b(?:which|what)\s+((?:[a-z][\w’'-]*[\s,?]*){1,4})", low)
+    for w in re.findall(r"[a-z][\w’'-]*", m.group(1) if m else ""):
+        if w not in _NOUN_SKIP and not any(c.isdigit() for c in w):
+            return w
+    return None
 
 
 _COPULA = r"(?:is|was|are|were|remains|remained|became|becomes|poses|posed|as|'s|’s)"

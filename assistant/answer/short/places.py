@@ -80,12 +80,17 @@ def _countries() -> frozenset:
 # a name ending in one of these is a place ("Yellowstone National Park", "Buchanan County")
 _PLACE_TYPE = re.compile(r"\s(?:Park|County|Island|Islands|Airport|Province|Valley|Lake|River|Bay|Beach|Canyon|Mountains?|Forest|"
                          r"Desert|Strait|Sea|Ocean|Gulf|Peninsula|Coast|Volcano|Reservoir|Falls)$")
+# adjectives of countries whose stem is not the country's ("French" / France)
+_IRREGULAR_DEMONYMS = {"french", "dutch", "welsh", "greek", "swiss", "thai", "czech", "scots", "british", "spanish", "danish",
+                       "swedish", "finnish", "polish", "turkish", "irish", "english", "scottish", "flemish", "cypriot"}
 _DEMONYM_END = re.compile(r"(?:an|ian|ean|ese|ish|i|ic)$")
 
 
 def _demonym(name: str) -> bool:
     """"Afghan", "Ukrainian", "Chinese": an adjective of a country, not a name of its own."""
     w = name.lower()
+    if w in _IRREGULAR_DEMONYMS:
+        return True
     if " " in w or len(w) < 4 or not _DEMONYM_END.search(w) or w in _places():
         return False
     return any(p.startswith(w[:4]) for p in _countries())

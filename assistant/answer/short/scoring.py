@@ -7,13 +7,17 @@ from __future__ import annotations
 import re
 
 from .kinds import Asked, answer_kind
-from .names import _acronyms, _person_like, _team
-from .phrases import _phrase_candidates, candidates
+from .names import _acronyms, _cap_runs, _person_like, _team
+from .phrases import _after_context, _beside_noun, _phrase_candidates, _verb_objects, candidates
 from .places import _GENERAL_PLACES
 from .words import _STOP, _TOKEN, _words
 
 MAX_WORDS = 8
 
+
+# what these nouns name is written with capitals ("Squid Game", "the Tony Awards"): no lower-case answer
+_CAPITALISED_TITLES = re.compile(r"\b(?:show|series|movie|film|song|album|book|game|award|awards|tournament|festival|holiday|"
+                                 r"character|program|programme|mission|hurricane|storm|typhoon|rocket|spacecraft|telescope|app|name)$")
 
 _UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "mile", "kilometer", "foot", "feet", "meter", "pound",
           "ton", "game", "time", "point", "vote", "seat", "case", "death", "people", "person"}
@@ -53,7 +57,8 @@ def _kind_fit(asked: Asked, phrase: str, sent: str, pos: int, head: list[str], u
             f *= 3.0  # "63 hot dogs" for "how many hot dogs"
         elif stems and stems[0] in _UNITS and unit in _UNITS:
             f *= 0.3  # "three hours" for "how many minutes"
-    if head and words and words[-1].lower().rstrip("s") == head[0].rstrip("s"):
+    if head and words and words[-1].lower().rstrip("s") == head[0].rstrip("s") and (words[-1].lower().endswith("s") <= head[0].endswith("s")):
+        # (the plural of a singular noun names a group: "Conservative MPs" for "which MP")
         f *= 2.0  # "Yellowstone National Park" for "which national park"
     elif head and head[0] in ("team", "club", "franchise") and _team(phrase):
         f *= 2.0  # "Denver Broncos" for "which football team", not the family that bought it
@@ -62,8 +67,8 @@ def _kind_fit(asked: Asked, phrase: str, sent: str, pos: int, head: list[str], u
             person_like[phrase] = _person_like(phrase, sentences)
         if asked.kind == "person":
             f *= 1.5 if person_like[phrase] else (0.5 if len(words) == 1 else 1.0)
-        elif person_like[phrase]:
-            f *= 0.4  # "which group": al Qaeda, not its leader
+        elif person_like[phrase] and not (head and head[0] in ("role", "character", "part", "persona")):
+            f *= 0.4  # "which group": al Qaeda, not its leader (but "which role": Lt. Nyota Uhura)
         # the sentence's subject ("Adele has postponed ...", "(CNN) Dartmouth College announced ...")
         if _opens(sent, pos):
             f *= 1.5
@@ -77,6 +82,10 @@ _SMALL = {w: str(i) for i, w in enumerate("zero one two three four five six seve
 
 def _digits(phrase: str) -> str:
     """"six" -> "6", "Two" -> "2": a count reads faster, and matches how numbers are asked."""
+    m = re.fullmatch(r"(\w+)[\s-](second|minute|hour|day|week|month|year|decade)s?", phrase, re.I)
+    if m and (m.group(1).isdigit() or m.group(1).lower() in _SMALL):
+        n = _SMALL.get(m.group(1).lower(), m.group(1))  # "three-month" (a holiday) -> "3 months"
+        return f"{n} {m.group(2).lower()}{'' if n == '1' else 's'}"
     return _SMALL.get(phrase.lower(), phrase)
 
 
@@ -102,6 +111,7 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
     qcontent = {w for w in qwords if w not in _STOP and len(w) > 2}
     pairs = bool(re.search(r"\b(?:which|what)\s+two\b|\bwho\s+are\s+the\s+two\b", question, re.I))
     named = _acronyms(question)  # "WHO" is the question's "World Health Organization"
+    qnames = [n for _, n in _cap_runs(question) if len(n) > 3]
     unit = _counted(question) if asked.kind == "number" else None
     head = (asked.noun or "").split()[-1:]
     noun_words = set((asked.noun or "").split())
@@ -111,7 +121,30 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
         toks = [(m.start(), m.group(0).lower()) for m in _TOKEN.finditer(sent)]
         anchors = [pos for pos, w in toks if w in qcontent or w.rstrip("s") in qcontent]
         found = _phrase_candidates(question, sent) if asked.kind == "phrase" else candidates(sent, asked.kind, asked.sub)
+        beside = {}
+        # quoted titles that hold a name the question gives ("“Star Trek: The Original Series”" for "“Star Trek” actress")
+        given_titles = [(m.start(1), m.end(1)) for m in re.finditer(r"[“\"]([^”\"]{2,80})[”\"]", sent)
+                        if any(n.lower() in m.group(1).lower() for n in qnames)]
+        # a sentence that uses the asked noun itself talks about what it names (weak kinds: a guess needs the help)
+        names_noun = asked.kind in ("any", "name") and bool(head) and bool(re.search(r"\b" + re.escape(head[0].rstrip("s")) + r"s?\b", sent, re.I))
+        if asked.kind == "any" or (asked.kind == "name" and not _CAPITALISED_TITLES.search(asked.noun or "")):
+            # lower-case answers ("the monkeypox virus", "the baby formula shortage"): beside the asked noun
+            # they fit best, beside another noun of the question like a name
+            for pos, phrase, at_noun in _beside_noun(question, sent, asked.noun):
+                found.append((pos, phrase))
+                beside[(pos, phrase)] = max(beside.get((pos, phrase), 0.0), 3.0 if at_noun else 1.0)
+            for pos, phrase in _verb_objects(question, sent):  # "KFC rolled out chicken nuggets"
+                found.append((pos, phrase))
+                beside[(pos, phrase)] = max(beside.get((pos, phrase), 0.0), 1.5)
+        after = _after_context(question, sent)  # "a ban on which skill" / "... to ban heading in ..."
+        starts = {pos for pos, _ in after}
+        if asked.kind in ("any", "name"):
+            for pos, phrase in after:
+                if phrase:
+                    found.append((pos, phrase))
+                    beside[(pos, phrase)] = max(beside.get((pos, phrase), 0.0), 1.5)
         for pos, phrase in found:
+            lower_fit = beside.get((pos, phrase))
             phrase = _digits(phrase.strip(" ,.;:"))
             if not phrase or len(phrase.split()) > MAX_WORDS or _in_question(phrase, qwords):
                 continue
@@ -119,6 +152,8 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
                 continue  # "Who became governor after Rosselló resigned?" is not answered by Rosselló
             if phrase in named or (phrase.isupper() and phrase.lower() in qwords) or _acronyms(phrase) & {w.upper() for w in qwords}:
                 continue
+            if any(a < pos and pos + len(phrase) <= b for a, b in given_titles):
+                continue  # "Original Series" inside "Star Trek: The Original Series", a title the question names
             if asked.kind in ("person", "org", "name", "any", "place") and " " not in phrase and re.match(r"\s+\d", sent[pos + len(phrase):]):
                 continue  # "Game 6", "Phase 2": a label, not a name
             if (asked.kind in ("name", "any") and " " not in phrase and _opens(sent, pos) and sent[pos - 1: pos] not in ("“", '"')
@@ -135,7 +170,11 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             s *= 1.0 - min(pos, 400) / 4000  # ties: the earlier phrase
             if asked.kind == "place" and phrase.lower() in _GENERAL_PLACES:
                 s *= 0.3
-            s *= _kind_fit(asked, phrase, sent, pos, head, unit, person_like, sentences)
+            s *= lower_fit if lower_fit is not None else _kind_fit(asked, phrase, sent, pos, head, unit, person_like, sentences)
+            if pos in starts and lower_fit is None:
+                s *= 2.0  # the question's words before "which" stand right before it ("an affair with Nicole Shanahan")
+            if names_noun:
+                s *= 1.5  # "... a federal ban on assault weapons, another measure Democrats pushed": about the asked noun
             key = phrase.lower()
             v = votes.setdefault(key, [phrase, 0.0, si])
             v[1] += s
