@@ -144,6 +144,7 @@ def main():
     ap.add_argument("--chroma-url", default="", help="vectors on this Chroma server (default: embedded)")
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-start timing of a real search process")
     ap.add_argument("--no-query-embedding", action="store_true", help="skip timing the local model's query embedding ('incl' = 'excl')")
+    ap.add_argument("--modes", default="", help="comma-separated, of lexical,dense,hybrid,'hybrid as-of','hybrid as-of half' (default all)")
     args = ap.parse_args()
     Hash384 = use_hash384()
     # build() and Settings.load read these: the library and the vectors where the user said
@@ -176,7 +177,7 @@ def main():
         print(f"{n} chunks (built in {build_s:.0f} s)", flush=True)
         cfg = Settings.load(home, embedder="hash384")
         lib = open_library(cfg)
-        time_modes(lib, cfg, Hash384(), questions, q_embed, str(n))
+        time_modes(lib, cfg, Hash384(), questions, q_embed, str(n), *([tuple(m.strip() for m in args.modes.split(","))] if args.modes else []))
         lib.close()
         largest = home
     if args.no_cold:

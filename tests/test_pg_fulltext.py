@@ -100,7 +100,21 @@ def test_postgresql_terms_are_fts5s(two_libraries, postgres_url):
     assert not lexemes & {"covid-19", "vázquez", "vaccine", "running", "2020-11-03", "3.5"}
 
 
-OLD_FULLTEXT = [  # what step 1 made before step 4: PostgreSQL's english stemming in generated columns
+BEFORE_POSTINGS = [  # a library as step 4 left it: no postings, the GIN index on chunks.tsv
+    "DROP TRIGGER chunks_postings_insert ON chunks",
+    "DROP TRIGGER chunks_postings_update ON chunks",
+    "DROP TRIGGER chunks_postings_delete ON chunks",
+    "DROP FUNCTION chunk_postings_added()",
+    "DROP FUNCTION chunk_postings_changed()",
+    "DROP FUNCTION chunk_postings_remove()",
+    "DROP TABLE postings",
+    "ALTER TABLE chunks DROP COLUMN seq",
+    "CREATE INDEX chunks_tsv ON chunks USING GIN (tsv)",
+    "UPDATE manifest SET value = '4' WHERE key = 'schema_version'",
+]
+
+OLD_FULLTEXT = BEFORE_POSTINGS + [  # what step 1 made before step 4: PostgreSQL's english stemming in generated columns
+    "DROP INDEX chunks_tsv",
     "CREATE TEXT SEARCH DICTIONARY assistant_english_stem (TEMPLATE = snowball, Language = english)",
     "CREATE TEXT SEARCH CONFIGURATION assistant_english (COPY = english)",
     "ALTER TEXT SEARCH CONFIGURATION assistant_english ALTER MAPPING REPLACE english_stem WITH assistant_english_stem",
@@ -130,11 +144,12 @@ def test_step_4_gives_an_older_postgresql_library_fts5s_terms(two_libraries, pos
     assert any(_lexical(sq, q) != _lexical(pg_cfg, q) for q in QUERIES)  # an old library ranks differently...
     from assistant.library.access import open_library
 
-    with open_library(pg_cfg) as lib:  # ...until it is opened by this version: step 4 runs
-        assert lib.manifest()["schema_version"] == "4"
+    with open_library(pg_cfg) as lib:  # ...until it is opened by this version: steps 4 and 5 run
+        assert lib.manifest()["schema_version"] == "5"
         kinds = lib.conn.execute("SELECT attname, attgenerated FROM pg_attribute WHERE attrelid = 'chunks'::regclass AND attname IN ('tsv', 'words')").fetchall()
         assert sorted(kinds) == [("tsv", ""), ("words", "")]
-        assert lib.conn.execute("SELECT to_regclass('chunks_tsv') IS NOT NULL AND to_regclass('chunks_words') IS NOT NULL").fetchone()[0]
+        assert lib.conn.execute("SELECT to_regclass('postings_lexeme') IS NOT NULL AND to_regclass('chunks_words') IS NOT NULL").fetchone()[0]
+        assert _postings_problems(lib.conn) == []
     for query in QUERIES:
         a, b = _lexical(sq, query), _lexical(pg_cfg, query)
         assert [cid for cid, _ in a] == [cid for cid, _ in b] and [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), query
@@ -151,8 +166,8 @@ def test_the_first_pass_over_the_rarest_phrases_ranks_as_scoring_every_match(two
     sq, pg_cfg = two_libraries
     passes = []
     real = search._pg_score
-    monkeypatch.setattr(search, "_pg_score", lambda conn, phrases, idf, candidates, *a: passes.append((len(candidates), len(phrases)))
-                        or real(conn, phrases, idf, candidates, *a))
+    monkeypatch.setattr(search, "_pg_score", lambda conn, keys, idf, occurs, candidates, *a: passes.append((len(set(candidates)), len(keys)))
+                        or real(conn, keys, idf, occurs, candidates, *a))
     pruned = 0
     for query in QUERIES:
         terms, match = lexical.query_terms(query), lexical.fts_query(query)
@@ -171,3 +186,129 @@ def search_phrases(terms):
     from assistant.library import fulltext
 
     return fulltext.phrases(terms)
+
+
+def _postings_problems(conn) -> list:
+    """Rows where the postings and the chunks' tsvectors differ (either way): [] when the postings
+    mirror every chunk's terms, frequencies and length exactly."""
+    mirror = "SELECT c.seq, t.lexeme, cardinality(t.positions), c.words FROM chunks c, unnest(c.tsv) AS t"
+    postings = "SELECT chunk, lexeme, tf, words FROM postings"
+    return conn.execute(f"({mirror} EXCEPT ALL {postings}) UNION ALL ({postings} EXCEPT ALL {mirror})").fetchall()
+
+
+def _pg_conn(url):
+    from assistant.library import pg
+
+    return pg.connect(url)
+
+
+def _same_on_both(sq, pg_cfg, queries):
+    for query in queries:
+        a, b = _lexical(sq, query), _lexical(pg_cfg, query)
+        assert [cid for cid, _ in a] == [cid for cid, _ in b], query
+        assert [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), query
+
+
+def test_the_postings_mirror_the_chunks_terms(two_libraries, postgres_url):
+    conn = _pg_conn(postgres_url)
+    try:
+        assert conn.execute("SELECT count(*) FROM postings").fetchone()[0] > 100
+        assert _postings_problems(conn) == []
+        assert conn.execute("SELECT to_regclass('chunks_tsv')").fetchone()[0] is None  # the GIN index is no longer kept
+    finally:
+        conn.close()
+
+
+def test_postings_follow_revisions_and_forget(two_libraries, postgres_url, tmp_path):
+    """A revision's chunks bring their postings (the older revision's stay, as its chunks do in
+    FTS5's index); forget removes the article's chunks and their postings in its transaction; the
+    rankings stay SQLite's throughout."""
+    from assistant import Assistant
+    from assistant.library.access import open_library
+
+    sq, pg_cfg = two_libraries
+    revised = tmp_path / "revised.jsonl"
+    revised.write_text(json.dumps({"id": "doc5", "title": "O'Neil's election", "date": "2020-11-06", "source": "Test",
+                                   "text": "O'Neil's campaign lost the recount. Quokka sightings were reported at the count."}) + "\n")
+    for cfg in (sq, pg_cfg):
+        assert Assistant(settings=cfg).ingest([str(revised)]).revised == 1
+    queries = QUERIES + ["quokka recount", "O'Neil lost"]
+    _same_on_both(sq, pg_cfg, queries)
+    with open_library(pg_cfg) as lib:
+        aid = lib.conn.execute("SELECT article_id FROM articles WHERE identity = 'id:doc5'").fetchone()[0]
+    conn = _pg_conn(postgres_url)
+    try:
+        assert _postings_problems(conn) == []
+        per_revision = dict(conn.execute("SELECT c.revision, count(*) FROM postings p JOIN chunks c ON c.seq = p.chunk "
+                                         "WHERE c.article_id = ? GROUP BY c.revision", (aid,)).fetchall())
+        assert set(per_revision) == {1, 2} and all(n > 0 for n in per_revision.values())
+        assert conn.execute("SELECT count(*) FROM postings WHERE lexeme = 'quokka'").fetchone()[0] == 1
+    finally:
+        conn.close()
+    for cfg in (sq, pg_cfg):
+        assert Assistant(settings=cfg).forget([aid]).forgotten == [aid]
+    conn = _pg_conn(postgres_url)
+    try:
+        assert conn.execute("SELECT count(*) FROM postings WHERE lexeme IN ('quokka', 'neil')").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM postings").fetchone()[0] > 100
+        assert _postings_problems(conn) == []
+    finally:
+        conn.close()
+    _same_on_both(sq, pg_cfg, queries)
+
+
+def test_step_5_builds_the_postings_of_a_library_without_them(two_libraries, postgres_url):
+    sq, pg_cfg = two_libraries
+    before = {q: _lexical(pg_cfg, q) for q in QUERIES}
+    conn = _pg_conn(postgres_url)
+    try:
+        for statement in BEFORE_POSTINGS:
+            conn.execute(statement)
+    finally:
+        conn.close()
+    from assistant.library.access import open_library
+
+    with open_library(pg_cfg) as lib:  # step 5 runs
+        assert lib.manifest()["schema_version"] == "5"
+        assert lib.conn.execute("SELECT count(*) FROM postings").fetchone()[0] > 100
+        assert _postings_problems(lib.conn) == []
+    assert {q: _lexical(pg_cfg, q) for q in QUERIES} == before
+    _same_on_both(sq, pg_cfg, QUERIES)
+
+
+def test_check_finds_lost_postings_and_reindex_rebuilds_them(two_libraries):
+    from assistant.library.access import open_library
+
+    _, pg_cfg = two_libraries
+    with open_library(pg_cfg) as lib:
+        assert lib.fulltext_problem() is None
+        lib.conn.execute("DELETE FROM postings WHERE lexeme = 'vaccin'")
+        assert "postings" in lib.fulltext_problem()
+        with lib.transaction() as c:
+            lib.rebuild_fulltext(c)
+        assert lib.fulltext_problem() is None
+        assert _postings_problems(lib.conn) == []
+
+
+def test_copies_tie_and_go_by_chunk_id_on_both(home, tmp_path, postgres_url):
+    """Chunks with the same terms in another order (copies of a story, paragraphs shuffled) score
+    the same on both backends, whatever order PostgreSQL adds their terms in, so their ties go by
+    chunk id as in SQLite."""
+    import random
+
+    sentences = ["The governor of Puerto Rico resigned after weeks of protests.", "Protesters filled the streets of San Juan again.",
+                 "The governor's chats were leaked to reporters.", "Officials said the resignation takes effect on Friday."]
+    rng = random.Random(3)
+    lines = []
+    for i in range(12):
+        order = sentences[:]
+        rng.shuffle(order)
+        lines.append(json.dumps({"id": f"copy{i}", "title": "Governor resigns", "text": " ".join(order), "date": "2019-07-25", "source": f"Outlet {i}"}))
+    for i, (t, x) in enumerate(DOCS):
+        lines.append(json.dumps({"id": f"doc{i}", "title": t, "text": x, "date": "2020-11-0%d" % (i + 1), "source": "Test"}))
+    (tmp_path / "docs.jsonl").write_text("\n".join(lines) + "\n")
+    sq, pg_cfg = _library(tmp_path, "sqlite"), _library(tmp_path, "pg", postgres_url)
+    queries = ["governor resigned protests", "governor's chats", "Puerto Rico San Juan Friday", "election results governor"]
+    _same_on_both(sq, pg_cfg, queries)
+    tied = _lexical(pg_cfg, "governor resigned protests")
+    assert len({s for _, s in tied[:12]}) == 1 and [c for c, _ in tied[:12]] == sorted(c for c, _ in tied[:12])

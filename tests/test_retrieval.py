@@ -389,3 +389,27 @@ def test_lexical_search_checks_every_match_when_a_filter_passes_few_of_the_best(
     hits = cli("search", "--mode", "lexical", "harbour crane", "--as-of", "2021-01-01", "--json").json()["results"]
     assert [h["title"] for h in hits] == ["Quay"]
     assert [h["title"] for h in cli("search", "--mode", "lexical", "harbour crane", "--json").json()["results"]][0] == "Harbour"
+
+
+def test_a_chroma_server_is_asked_on_a_thread_while_the_full_text_is_ranked(home, cli):
+    """Hybrid search with the vectors on a server: the nearest neighbours are fetched on another
+    thread (overlapping the full-text query); the results are those of asking in turn."""
+    import threading
+
+    cli("ingest", SEEDS)
+    with Assistant() as a:
+        threads = []
+
+        class Served:  # the embedded index, presented as a server
+            url = "http://vectors.example:8000"
+
+            def query(self, vector, k, where=None):
+                threads.append(threading.current_thread())
+                return a.index.query(vector, k, where)
+
+        for query in ("governor Puerto Rico", "asteroid risk", "Navalny poisoning"):
+            threads.clear()
+            plain = Retriever(a.library, a.embedder, a.index).search(query, k=4)
+            served = Retriever(a.library, a.embedder, Served()).search(query, k=4)
+            assert plain and [p.to_dict() for p in served] == [p.to_dict() for p in plain]
+            assert threads and all(t is not threading.main_thread() for t in threads)

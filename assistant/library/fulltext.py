@@ -12,7 +12,9 @@ by construction, for stored text and queries alike.
 On PostgreSQL the terms go into ``chunks.tsv`` as a tsvector *literal* (no parser, no
 dictionary: lexemes as given, positions kept for phrases) and the token count into
 ``chunks.words`` (BM25's document length, FTS5's column size). ``pg.Connection`` adds both to
-every row inserted into chunks, as SQLite's triggers fill chunks_fts.
+every row inserted into chunks, as SQLite's triggers fill chunks_fts; triggers in PostgreSQL copy
+each chunk's lexemes with their frequencies into the table postings, which search reads
+(pg_schema.POSTINGS).
 """
 
 from __future__ import annotations
@@ -107,7 +109,3 @@ def phrases(terms: list[str]) -> list[list[str]]:
     found = tokens(terms)
     return [[t for _, t in sorted((p, t) for t, ps in f.items() for p in ps)] for f in found if f]
 
-
-def tsquery(phrase: list[str]) -> str:
-    """A tsquery literal matching the phrase (lexemes adjacent, in order)."""
-    return " <-> ".join(_quote(t) for t in phrase)

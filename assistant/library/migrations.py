@@ -111,6 +111,12 @@ def m004_fts5_terms(conn) -> None:
     (pg_schema.py; the versions mean the same on both backends)."""
 
 
+@migration
+def m005_postings(conn) -> None:
+    """Nothing to do on SQLite (FTS5 keeps its own postings): PostgreSQL libraries get a postings
+    table with term frequencies in this step (pg_schema.py; the versions mean the same on both)."""
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

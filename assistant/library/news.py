@@ -78,11 +78,22 @@ def story_of(conn, article_id: str) -> str | None:
 
 def groups_for(conn, article_ids: list[str]) -> dict[str, tuple[list[str], str | None]]:
     """{article_id: (copies, story)} for retrieval and briefings; articles not yet grouped are left out."""
+    # two queries per 500 articles, not two per article: search asks for the k*20 best articles'
+    # groups, and one query each was ~40% of a hybrid search's time at 70k chunks (docs/scaling.md)
     out = {}
-    for a in article_ids:
-        story = story_of(conn, a)
-        if story is not None:
-            out[a] = (copies_of(conn, a), story)
+    ids = list(dict.fromkeys(article_ids))
+    for i in range(0, len(ids), 500):
+        part = ids[i : i + 500]
+        marks = ",".join("?" * len(part))
+        stories = dict(conn.execute(f"SELECT article_id, story_id FROM stories WHERE article_id IN ({marks})", part).fetchall())
+        copies: dict[str, list[str]] = {}
+        for a, other in conn.execute(
+                "SELECT g1.article_id, g2.article_id FROM copy_groups g1 JOIN copy_groups g2 ON g1.group_id=g2.group_id "
+                f"WHERE g1.article_id IN ({marks}) AND g2.article_id!=g1.article_id ORDER BY g1.article_id, g2.article_id", part):
+            copies.setdefault(a, []).append(other)
+        for a in part:
+            if a in stories:
+                out[a] = (copies.get(a, []), stories[a])
     return out
 
 

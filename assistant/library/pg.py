@@ -152,11 +152,18 @@ class Connection:
         rows = [tuple(r) for r in rows]
         if not rows:
             return None
-        if _CHUNK_INSERT.match(sql):
-            sql, rows = _with_terms(sql, rows)
         cur = self.raw.cursor()
         try:
-            cur.executemany(translate(sql), rows)
+            if _CHUNK_INSERT.match(sql):
+                # one statement per few hundred chunks: their postings are then written by one
+                # trigger call, sorted (pg_schema.POSTINGS), not chunk by chunk
+                sql, rows = _with_terms(sql, rows)
+                head, values = sql.split(" VALUES ", 1)
+                for i in range(0, len(rows), CHUNKS_PER_INSERT):
+                    part = rows[i : i + CHUNKS_PER_INSERT]
+                    cur.execute(translate(head + " VALUES " + ", ".join([values] * len(part))), [v for r in part for v in r], prepare=False)
+            else:
+                cur.executemany(translate(sql), rows)
         except Exception as exc:
             raise _clear(exc, self.url) from exc
         return cur
@@ -219,6 +226,7 @@ class Connection:
             self.raw.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 
 
+CHUNKS_PER_INSERT = 500  # 10 parameters each: well under the protocol's 65,535
 _CHUNK_INSERT = re.compile(r"\s*INSERT\s+INTO\s+chunks\s*\(([^)]*)\)\s*VALUES\s*\(([^)]*)\)\s*$", re.IGNORECASE)
 
 
@@ -264,6 +272,10 @@ def connect(url: str) -> Connection:
     # the full-text queries over a large library cost past jit_above_cost, and compiling them took
     # ~190 ms of a 300 ms query at 44k chunks (measured, docs/scaling.md): short queries only here
     raw.execute("SET jit = off")
+    # no parallel workers: their partial sums arrive in any order, so two chunks with the same
+    # terms could get scores differing in the last bits, and ties (copies: equal chunks) would
+    # not go by chunk id as in SQLite; and on a few busy cores they do not make a query faster
+    raw.execute("SET max_parallel_workers_per_gather = 0")
     return Connection(raw, url)
 
 

@@ -11,7 +11,9 @@ library's queries run unchanged on both, with these differences:
   chunks.words (its token count, BM25's document length), instead of the FTS5 table and its
   triggers; pg.Connection fills both on every insert into chunks (as the triggers do on
   SQLite), and being columns of chunks they are exactly as transactional as the rows they index;
-  phrase_tf() counts a phrase's occurrences in a tsvector (FTS5's phrase frequency);
+  phrase_tf() counts a phrase's occurrences in a tsvector (FTS5's phrase frequency); since step 5
+  the table postings (lexeme, chunk, tf, words), kept by triggers on chunks in the same
+  transactions, with a covering index that search reads alone, replaces the GIN index;
 * fold_accents(): a translate() table generated here from Python's unicodedata (the unaccent
   extension may not be installed); the full text no longer uses it (step 4);
 * outlet_matches(NAME, source, url): outlets.py's one --source rule in PL/pgSQL (SQLite calls
@@ -21,7 +23,7 @@ Versions: ``MIGRATIONS`` has one step per step of migrations.py, in the same ord
 manifest's schema_version means the same on both. A new library gets the current schema in
 step 1; steps 2 and 3 upgraded SQLite libraries from before PostgreSQL was supported and have
 nothing to do here; step 4 (nothing to do on SQLite) gives older PostgreSQL libraries FTS5's
-terms. A new step in migrations.py needs its PostgreSQL twin here
+terms; step 5 (nothing to do on SQLite) adds the postings, for new libraries too. A new step in migrations.py needs its PostgreSQL twin here
 (tests/test_postgres.py checks the counts match).
 """
 
@@ -316,6 +318,77 @@ def m004_fts5_terms(conn) -> None:
     conn.execute("DROP FUNCTION IF EXISTS tsvector_tokens(tsvector)")
     conn.execute("DROP TEXT SEARCH CONFIGURATION IF EXISTS assistant_english")
     conn.execute("DROP TEXT SEARCH DICTIONARY IF EXISTS assistant_english_stem")
+
+
+# Postings: one row per (lexeme, chunk) with the lexeme's frequency in the chunk and the chunk's
+# length, in a covering btree, so that BM25's document frequencies and scores are read from the
+# index alone (index-only scans) instead of from every matching chunk (docs/scaling.md). The rows
+# follow chunks.tsv through triggers, in the writer's own transaction: a chunk and its postings
+# appear, change and go together (forget, a revision's rows deleted by recovery, reindex).
+# chunks.seq is the chunk's number in them (8 bytes instead of the chunk id's text).
+POSTINGS = [
+    "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS seq BIGINT GENERATED ALWAYS AS IDENTITY",
+    "CREATE UNIQUE INDEX IF NOT EXISTS chunks_seq ON chunks(seq)",
+    f"""CREATE TABLE IF NOT EXISTS postings (
+        lexeme TEXT {C} NOT NULL,
+        chunk  BIGINT NOT NULL,   -- chunks.seq
+        tf     INTEGER NOT NULL,  -- the lexeme's positions in chunks.tsv (FTS5's term frequency)
+        words  INTEGER NOT NULL   -- chunks.words (BM25's document length), so scoring reads no chunk
+    )""",
+    # unnest() of a tsvector: its lexemes with their positions (at most 256 each, as chunks.tsv
+    # holds). Inserted once per statement, in index order: pg.Connection writes a batch's chunks
+    # with one INSERT, and sorted rows visit each leaf page of the index once (row by row, each
+    # posting went to another page: twice the server's CPU time)
+    """CREATE OR REPLACE FUNCTION chunk_postings_added() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO postings(lexeme, chunk, tf, words)
+            SELECT t.lexeme, a.seq, cardinality(t.positions), a.words FROM added AS a, unnest(a.tsv) AS t ORDER BY 1, 2;
+        RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION chunk_postings_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        DELETE FROM postings WHERE lexeme = ANY (tsvector_to_array(OLD.tsv)) AND chunk = OLD.seq;
+        INSERT INTO postings(lexeme, chunk, tf, words)
+            SELECT t.lexeme, NEW.seq, cardinality(t.positions), NEW.words FROM unnest(NEW.tsv) AS t;
+        RETURN NULL;
+    END $$""",
+    # by (lexeme, chunk), through the one index: the chunk's lexemes are in its tsvector (row by
+    # row, as a revision's cascade deletes its chunks)
+    """CREATE OR REPLACE FUNCTION chunk_postings_remove() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        DELETE FROM postings WHERE lexeme = ANY (tsvector_to_array(OLD.tsv)) AND chunk = OLD.seq;
+        RETURN NULL;
+    END $$""",
+    "DROP TRIGGER IF EXISTS chunks_postings_insert ON chunks",
+    "CREATE TRIGGER chunks_postings_insert AFTER INSERT ON chunks REFERENCING NEW TABLE AS added "
+    "FOR EACH STATEMENT EXECUTE FUNCTION chunk_postings_added()",
+    "DROP TRIGGER IF EXISTS chunks_postings_update ON chunks",
+    "CREATE TRIGGER chunks_postings_update AFTER UPDATE OF tsv, words ON chunks FOR EACH ROW EXECUTE FUNCTION chunk_postings_changed()",
+    "DROP TRIGGER IF EXISTS chunks_postings_delete ON chunks",
+    "CREATE TRIGGER chunks_postings_delete AFTER DELETE ON chunks FOR EACH ROW EXECUTE FUNCTION chunk_postings_remove()",
+]
+
+
+@_step
+def m005_postings(conn) -> None:
+    """Postings (lexeme, chunk, tf, words) with a covering index, filled here for every chunk, then
+    by triggers; the GIN index on chunks.tsv goes (search reads the postings; a phrase's chunks are
+    those with all its lexemes, whose tsvectors then give its frequency)."""
+    for statement in POSTINGS:
+        conn.execute(statement)
+    conn.execute("DROP INDEX IF EXISTS postings_lexeme")  # filled first, indexed after: faster than row by row
+    refill_postings(conn)
+    conn.execute("CREATE INDEX postings_lexeme ON postings(lexeme, chunk) INCLUDE (tf, words)")
+    conn.execute("DROP INDEX IF EXISTS chunks_tsv")
+    conn.execute("ANALYZE postings")  # the planner's lexeme frequencies: probes for rare ones, scans for common ones
+
+
+def refill_postings(conn) -> None:
+    """The postings of every chunk again, from chunks.tsv (step 5; `reindex`, as SQLite rebuilds
+    FTS5's index; none are there in a library without the triggers)."""
+    conn.execute("DELETE FROM postings")
+    conn.execute("INSERT INTO postings(lexeme, chunk, tf, words) "
+                 "SELECT t.lexeme, c.seq, cardinality(t.positions), c.words FROM chunks c, unnest(c.tsv) AS t")
 
 
 def refill_fulltext(conn) -> int:

@@ -42,16 +42,15 @@ FIRST_NET_FACTOR, FIRST_NET_MIN = 4, 100  # _fts_ranked: how many of the best ma
 def fts_chunks(conn, terms: list[str], filters, limit: int, match: str) -> list[tuple[str, float]]:
     """(chunk_id, score) of the chunks matching any of the terms in the searchable revisions; lower is better.
 
-    SQLite: ``match`` (the FTS5 expression of the terms, each quoted, OR-ed) ranked by FTS5's
-    bm25(), ties by chunk id. A question's words OR-ed match about half of a news library, and
-    bm25() of every match was most of a search's time there, so only the matches that could
-    enter the result are scored (_fts_maxscore: exact, the same chunks, order and scores).
-    PostgreSQL: the same BM25 (k1 1.2, b 0.75, FTS5's idf) over the same terms in the tsvector column (_pg_bm25).
+    SQLite: ``match`` (the FTS5 expression of the terms) ranked by FTS5's bm25(). A question's words
+    OR-ed match about half of a news library, so the best matches are taken from the full-text index
+    first (a few times `limit`) and only those are checked against the searchable revisions and
+    filters; when the check leaves fewer than `limit` and the index has more matches, every match is
+    checked. The result is the one ranking over everything that passes.
+    PostgreSQL: the same BM25 (k1 1.2, b 0.75, FTS5's idf) over the same terms, read from the postings (_pg_bm25).
     Ties go by chunk id on both (copies of an article have equal chunks), so both rank alike."""
     if getattr(conn, "dialect", "sqlite") == "postgresql":
-        vis_sql, vis_args = visible_revisions_sql(filters)
-        where, args = filters.sql("r")
-        return _pg_bm25(conn, terms, vis_sql, vis_args, where, args, limit)
+        return _pg_bm25(conn, terms, filters, limit)
     searchable, s_args = searchable_sql("r", filters)
     where, args = filters.sql("r")
     scope = (f"{searchable} AND {where}", [*s_args, *args])
@@ -220,16 +219,17 @@ def _varint(blob: bytes) -> int:
     return value
 
 
-def _pg_bm25(conn, terms: list[str], vis_sql: str, vis_args: list, where: str, args: list, limit: int) -> list[tuple[str, float]]:
-    """FTS5's bm25() over chunks.tsv, which holds FTS5's own terms (fulltext.py): the same
-    phrases, statistics and formula, so the same ranking as SQLite (tests/test_pg_fulltext.py).
+def _pg_bm25(conn, terms: list[str], filters, limit: int) -> list[tuple[str, float]]:
+    """FTS5's bm25() over the postings of chunks.tsv, which holds FTS5's own terms (fulltext.py):
+    the same phrases, statistics and formula, so the same ranking as SQLite
+    (tests/test_pg_fulltext.py).
 
-    Each quoted term of the query is an FTS5 phrase (``o'neil`` is o <-> neil; duplicates
-    count twice, as in FTS5). Its document frequency over every chunk comes from the GIN index;
-    the number of chunks and their total length from chunks; then each matching chunk is scored
-    from its phrase frequencies: a single lexeme's positions in the tsvector (only the query's
-    lexemes are unnested: setweight marks them, ts_filter keeps them), phrase_tf() for longer
-    phrases."""
+    Each quoted term of the query is an FTS5 phrase (``o'neil`` is o <-> neil; duplicates count
+    twice, as in FTS5). A one-lexeme phrase's document frequency and its frequency in each chunk
+    come from the postings' covering index alone (pg_schema.POSTINGS: no chunk is read); a longer
+    phrase's chunks are those holding all its lexemes (postings again), whose tsvectors then give
+    the phrase's frequency (phrase_tf()). The number of chunks and their total length come from
+    the index on chunks.words."""
     import math
 
     from . import fulltext
@@ -237,16 +237,26 @@ def _pg_bm25(conn, terms: list[str], vis_sql: str, vis_args: list, where: str, a
     phrases = fulltext.phrases(terms)
     if not phrases:
         return []
-    queries = [fulltext.tsquery(p) for p in phrases]
-    distinct = list(dict.fromkeys(queries))
-    # one count per phrase, each with its own literal: the planner picks the GIN index (or not) by
-    # how common the phrase is, which it cannot for a tsquery computed per row
-    counts = conn.execute("SELECT " + ", ".join("(SELECT count(*) FROM chunks WHERE tsv @@ ?::tsquery)" for _ in distinct), distinct).fetchone()
-    hits = dict(zip(distinct, counts))
+    keys = [" ".join(p) for p in phrases]
+    singles = sorted({p[0] for p in phrases if len(p) == 1})
     total, total_words = conn.execute("SELECT count(*), coalesce(sum(words), 0) FROM chunks").fetchone()
+    found = dict(conn.execute("SELECT lexeme, count(*) FROM postings WHERE lexeme = ANY (?::text[]) GROUP BY lexeme", [singles]).fetchall()) if singles else {}
+    hits = {lex: found.get(lex, 0) for lex in singles}
+    # a longer phrase: (chunk, chunk length, phrase frequency) of every chunk where it occurs
+    occurs: dict[str, list[tuple[int, int, int]]] = {}
+    for key, p in {k: p for k, p in zip(keys, phrases) if len(p) > 1}.items():
+        lexemes = sorted(set(p))
+        # the chunks with all its lexemes (postings), those where they are adjacent (@@, in C), then
+        # the phrase's frequency from their tsvectors cut to its lexemes (setweight marks them)
+        occurs[key] = [tuple(r) for r in conn.execute(
+            """SELECT c.seq, c.words, phrase_tf(ts_filter(setweight(c.tsv, 'A', ?::text[]), '{a}'), ?::text[]) AS tf FROM chunks c
+               WHERE c.seq IN (SELECT chunk FROM postings WHERE lexeme = ANY (?::text[]) GROUP BY chunk HAVING count(*) = ?)
+                 AND c.tsv @@ ?::tsquery""",
+            [lexemes, p, lexemes, len(lexemes), " <-> ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in p)]).fetchall() if r[2] > 0]
+        hits[key] = len(occurs[key])
     avgdl = (float(total_words) / total) if total else 1.0
     # FTS5: idf = log((N - n + 0.5) / (n + 0.5)), 1e-6 where that is not positive
-    idf = [math.log((total - hits[q] + 0.5) / (hits[q] + 0.5)) for q in queries]
+    idf = [math.log((total - hits[k] + 0.5) / (hits[k] + 0.5)) for k in keys]
     idf = [x if x > 0 else 1e-6 for x in idf]
     k1 = BM25_K1
     # MaxScore (exact): a phrase adds less than idf * (k1 + 1) to any chunk's score. First score
@@ -255,61 +265,101 @@ def _pg_bm25(conn, terms: list[str], vis_sql: str, vis_args: list, where: str, a
     # matching none of the "essential" phrases, the fewest highest-bound ones such that all the
     # others together add less than theta, cannot enter; so score the chunks matching an
     # essential phrase (no second pass when the first covered them), and the chunks of the
-    # common phrases alone, often most of the library, are never read.
+    # common phrases alone, often most of the library, are never scored.
     bound = [w * (k1 + 1.0) for w in idf]
     order = sorted(range(len(phrases)), key=lambda i: -bound[i])
     first, seen = [], 0
     for i in order:
         first.append(i)
-        seen += hits[queries[i]]
+        seen += hits[keys[i]]
         if seen >= limit:
             break
     essential = order
+    score = lambda cands, floor=0.0: _pg_score(conn, keys, idf, occurs, [keys[i] for i in cands],  # noqa: E731
+                                               sum(hits[keys[i]] for i in cands), avgdl, filters, limit, floor)
     if len(first) < len(order):
-        found = _pg_score(conn, phrases, idf, [queries[i] for i in first], avgdl, vis_sql, vis_args, where, args, limit)
+        found = score(first)
         if len(found) == limit:
             theta, rest, essential = -found[-1][1], 0.0, list(order)
             while essential and rest + bound[essential[-1]] < theta:
                 rest += bound[essential.pop()]
             if set(essential) <= set(first):
                 return found
-    return _pg_score(conn, phrases, idf, [queries[i] for i in essential], avgdl, vis_sql, vis_args, where, args, limit)
+            # a chunk whose essential phrases score below theta - rest cannot reach theta (the
+            # margin: sums in another order may differ in the last bits)
+            return score(essential, (theta - rest) * (1 - 1e-9))
+    return score(essential)
 
 
-def _pg_score(conn, phrases, idf, candidates: list[str], avgdl: float, vis_sql, vis_args, where, args, limit) -> list[tuple[str, float]]:
-    """BM25 over every phrase of the chunks matching any of the candidates tsqueries, best first."""
-    singles = [(p[0], w) for p, w in zip(phrases, idf) if len(p) == 1]
-    multis = [(" ".join(p), w) for p, w in zip(phrases, idf) if len(p) > 1]
-    lexemes = sorted({t for p in phrases for t in p})
-    match = " | ".join(f"({q})" for q in dict.fromkeys(candidates))
+def _pg_score(conn, keys: list[str], idf: list[float], occurs: dict, candidates: list[str], matches: int, avgdl: float,
+              filters, limit: int, floor: float = 0.0) -> list[tuple[str, float]]:
+    """BM25 over every phrase of the chunks matching any of the candidate phrases, best first.
+
+    First the candidates' scores over the candidate phrases alone, from their postings; those
+    below ``floor`` are dropped (the second MaxScore pass: what the other phrases could add
+    would not lift them to the first pass's last result). The other phrases' frequencies are
+    then looked up for the chunks left only (index probes when they are few), and the best few
+    times `limit` of them checked against the searchable revisions and the filters (chunks of
+    older revisions and pending ones are in the postings, as in FTS5's index); every one when
+    that leaves fewer than `limit` (matches: an upper bound of the candidates)."""
     k1, b = BM25_K1, BM25_B
-    parts, part_args = [], []
-    if singles:
-        parts.append("""SELECT cand.chunk_id, cand.words, t.idf, cardinality(u.positions) AS tf
-            FROM cand CROSS JOIN LATERAL unnest(cand.hit) AS u
-            JOIN unnest(?::text[], ?::float8[]) AS t(lexeme, idf) ON t.lexeme = u.lexeme""")
-        part_args += [[x for x, _ in singles], [w for _, w in singles]]
-    if multis:
-        parts.append("""SELECT cand.chunk_id, cand.words, t.idf, phrase_tf(cand.hit, string_to_array(t.phrase, ' ')) AS tf
-            FROM cand CROSS JOIN unnest(?::text[], ?::float8[]) AS t(phrase, idf)""")
-        part_args += [[x for x, _ in multis], [w for _, w in multis]]
-    found = conn.execute(
-        f"""WITH vis AS ({vis_sql}),
-            m AS MATERIALIZED (  -- the matching chunks first (GIN index), then which of them are visible
-                SELECT c.chunk_id, c.article_id, c.revision, c.words, ts_filter(setweight(c.tsv, 'A', ?::text[]), '{{a}}') AS hit
-                FROM chunks c WHERE c.tsv @@ ?::tsquery),
-            cand AS (
-                SELECT m.chunk_id, m.words, m.hit FROM m
-                JOIN vis v ON v.article_id = m.article_id AND v.revision = m.revision
-                JOIN revisions r ON r.article_id = m.article_id AND r.revision = m.revision
-                WHERE {where}),
-            tf AS ({" UNION ALL ".join(parts)})
-            SELECT chunk_id, -SUM(idf * (tf * ({k1} + 1.0)) / (tf + {k1} * (1.0 - {b} + {b} * words / ?))) AS score
-            FROM tf WHERE tf > 0
-            GROUP BY chunk_id ORDER BY score, chunk_id LIMIT ?""",
-        [*vis_args, lexemes, match, *args, *part_args, avgdl, limit],
-    ).fetchall()
-    return [(r[0], float(r[1])) for r in found]
+    # each term's part rounded to 15 digits (float8 to numeric) and summed exactly: the same
+    # score whatever order the rows come in, so chunks with the same terms (copies) score the
+    # very same and their ties go by chunk id, as in SQLite (within 1e-14 of its scores)
+    formula = f"idf * (tf * ({k1} + 1.0)) / (tf + {k1} * (1.0 - {b} + {b} * words / ?))"
+    cand = set(candidates)
+
+    def split(inside: bool):
+        """(lexemes, their idf, repeated as the query repeats them: each counts; (chunk, length,
+        idf, frequency) of every occurrence of a longer phrase). A chunk's score is summed in
+        the order its postings come from the index (by lexeme)."""
+        weight: dict[str, float] = {}
+        for k, w in zip(keys, idf):
+            if k not in occurs and (k in cand) == inside:
+                weight[k] = weight.get(k, 0.0) + w
+        multi = [(seq, words, w, tf) for k, w in zip(keys, idf) if k in occurs and (k in cand) == inside for seq, words, tf in occurs[k]]
+        ordered = sorted(weight)
+        return (ordered, [weight[k] for k in ordered], *([list(x) for x in zip(*multi)] or [[], [], [], []]))
+
+    lex, lex_idf, *multi = split(True)
+    chunks, words, partial = conn.execute(
+        f"""WITH parts AS (
+                SELECT p.chunk, p.words, (?::float8[])[array_position(?::text[], p.lexeme)] AS idf, p.tf
+                FROM postings p WHERE p.lexeme = ANY (?::text[])
+                UNION ALL
+                SELECT * FROM unnest(?::bigint[], ?::int[], ?::float8[], ?::int[]) AS mp(chunk, words, idf, tf)),
+            part AS (SELECT chunk, max(words) AS words, SUM(({formula})::numeric) AS partial FROM parts GROUP BY chunk)
+            SELECT coalesce(array_agg(chunk), '{{}}'), coalesce(array_agg(words), '{{}}'), coalesce(array_agg(partial::text), '{{}}')
+            FROM part WHERE partial >= ?""",
+        [lex_idf, lex, lex, *multi, avgdl, floor]).fetchone()
+    if not chunks:
+        return []
+    lex, lex_idf, *multi = split(False)
+    where, args = filters.sql("r")
+    searchable, s_args = searchable_sql("r", filters)
+    net = max(limit * FIRST_NET_FACTOR, FIRST_NET_MIN)
+    for size in (net, None):
+        rows = conn.execute(
+            f"""WITH k(chunk, words, partial) AS (SELECT * FROM unnest(?::bigint[], ?::int[], ?::text[]::numeric[])),
+                parts AS (  -- the other phrases, in these chunks only
+                    SELECT p.chunk, p.words, (?::float8[])[array_position(?::text[], p.lexeme)] AS idf, p.tf
+                    FROM k JOIN postings p ON p.chunk = k.chunk WHERE p.lexeme = ANY (?::text[])
+                    UNION ALL
+                    SELECT mp.* FROM unnest(?::bigint[], ?::int[], ?::float8[], ?::int[]) AS mp(chunk, words, idf, tf)
+                    WHERE mp.chunk IN (SELECT chunk FROM k)),
+                more AS (SELECT chunk, SUM(({formula})::numeric) AS more FROM parts GROUP BY chunk),
+                scored AS (SELECT k.chunk, -(k.partial + coalesce(more.more, 0))::float8 AS score FROM k LEFT JOIN more USING (chunk)),
+                net AS (SELECT chunk, score FROM scored ORDER BY score {"FETCH FIRST ? ROWS WITH TIES" if size else ""})
+                SELECT c.chunk_id, net.score FROM net JOIN chunks c ON c.seq = net.chunk
+                JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
+                WHERE {searchable} AND {where}
+                ORDER BY net.score, c.chunk_id LIMIT ?""",
+            [chunks, words, partial, lex_idf, lex, lex, *multi, avgdl,
+             *([size] if size else []), *s_args, *args, limit],
+        ).fetchall()
+        if len(rows) >= limit or size is None or min(matches, len(chunks)) <= size:
+            break
+    return [(r[0], float(r[1])) for r in rows]
 
 
 def visible_chunks(conn, chunk_ids: list[str], filters) -> set[str]:
@@ -409,11 +459,19 @@ def chunk_with_sentences(conn, chunk_id: str):
 
 def sources_of(conn, article_ids: list[str]) -> list[str]:
     """The outlets of these articles (latest committed revision), each once, in order."""
+    latest: dict[str, tuple[int, str]] = {}
+    ids = list(dict.fromkeys(article_ids))
+    for i in range(0, len(ids), 500):  # one query per 500 articles, not one each
+        part = ids[i : i + 500]
+        for a, revision, source in conn.execute(
+                f"SELECT article_id, revision, source FROM committed_revisions WHERE article_id IN ({','.join('?' * len(part))})", part):
+            if a not in latest or revision > latest[a][0]:
+                latest[a] = (revision, source)
     out = []
     for a in article_ids:
-        r = conn.execute("SELECT source FROM committed_revisions WHERE article_id=? ORDER BY revision DESC LIMIT 1", (a,)).fetchone()
-        if r and r[0] and r[0] not in out:
-            out.append(r[0])
+        source = latest.get(a, (0, ""))[1]
+        if source and source not in out:
+            out.append(source)
     return out
 
 

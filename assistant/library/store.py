@@ -488,9 +488,14 @@ class Library:
         """Why the full-text index does not match the chunks it mirrors, or None when it does."""
         if self.dialect == "postgresql":
             # tsv and words are written with their chunk, in its row (pg.Connection), and NOT NULL;
-            # what can be missing is the index
-            found = self.conn.execute("SELECT to_regclass('chunks_tsv')").fetchone()[0]
-            return None if found is not None else "the GIN index chunks_tsv is missing"
+            # the postings follow them by triggers (pg_schema.POSTINGS): what can be wrong is a
+            # missing index or postings that no longer count the chunks' terms
+            for index in ("postings_lexeme", "chunks_seq"):
+                if self.conn.execute("SELECT to_regclass(?)", (index,)).fetchone()[0] is None:
+                    return f"the index {index} is missing"
+            terms, postings = self.conn.execute(
+                "SELECT (SELECT coalesce(sum(length(tsv)), 0) FROM chunks), (SELECT count(*) FROM postings)").fetchone()
+            return None if terms == postings else f"the postings hold {postings} terms, the chunks {terms}"
         try:  # with rank=1, FTS5 also compares the index against the chunks table it mirrors
             self.conn.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
         except Exception as exc:
@@ -499,9 +504,13 @@ class Library:
 
     def rebuild_fulltext(self, conn) -> None:
         """Rebuild the full-text index from the chunks (PostgreSQL's terms are columns of the chunks,
-        written with every chunk reindex inserts: nothing to do)."""
+        written with every chunk reindex inserts; its postings are rebuilt from them)."""
         if self.dialect == "sqlite":
             conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
+        else:
+            from .pg_schema import refill_postings
+
+            refill_postings(conn)
 
     def chunk_ids(self, committed_only: bool) -> set[str]:
         if committed_only:

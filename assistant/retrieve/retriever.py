@@ -102,7 +102,8 @@ class Retriever:
         self.timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         return out
 
-    def dense_candidates(self, query: str, filters: Filters, n: int, vector=None) -> list[tuple[str, float]]:
+    def dense_candidates(self, query: str, filters: Filters, n: int, vector=None, asked=None) -> list[tuple[str, float]]:
+        """``asked``: a _Background already asking the index for (vector, n, filters) (hybrid)."""
         if self.index is None or self.embedder is None:
             raise UsageError("dense search needs an embedder and a vector index", "use --mode lexical")
         manifest = self.lib.manifest()
@@ -117,15 +118,17 @@ class Retriever:
         t0 = time.perf_counter()
         if vector is None:
             vector = self.embedder.embed_query(query)
-        self.timings["embed_ms"] = (time.perf_counter() - t0) * 1000
+            self.timings["embed_ms"] = (time.perf_counter() - t0) * 1000
+        elif asked is None:
+            self.timings["embed_ms"] = 0.0
         t0 = time.perf_counter()
         where = filters.chroma_where()
         fetch = n
         out: list[tuple[str, float]] = []
         # Chroma cannot tell which revision is searchable, so over-fetch and check in SQLite;
         # widen the net when filtering removed too much.
-        for _ in range(4):
-            hits = self.index.query(vector, fetch, where)
+        for attempt in range(4):
+            hits = asked.result() if attempt == 0 and asked is not None else self.index.query(vector, fetch, where)
             ok = self.visible_chunks([h[0] for h in hits], filters)
             out = [(cid, 1.0 - dist) for cid, dist in hits if cid in ok]
             if len(out) >= n or len(hits) < fetch:
@@ -174,8 +177,24 @@ class Retriever:
         return restrict(wide, admitted, self._hybrid(query, filters, n, vector, when))
 
     def _hybrid(self, query: str, filters: Filters, n: int, vector, when) -> list[tuple[str, float]]:
-        fused = fuse(self.dense_candidates(query, filters, n, vector), self.lexical_candidates(query, filters, n), self.tuning)
+        asked = self._ask_server(query, filters, n, vector)
+        lex = self.lexical_candidates(query, filters, n)
+        den = self.dense_candidates(query, filters, n, vector) if asked is None else self.dense_candidates(query, filters, n, asked.vector, asked=asked)
+        fused = fuse(den, lex, self.tuning)
         return fused if when is None else self.prefer_recent(fused, *when)
+
+    def _ask_server(self, query: str, filters: Filters, n: int, vector):
+        """With the vectors on a Chroma server, its nearest neighbours are asked for in a thread
+        while the library ranks the full text (both mostly wait: for the server, for the
+        database), so hybrid costs the slower of the two instead of their sum. The embedded
+        store is left on the calling thread; so is everything that reads the library."""
+        if not getattr(self.index, "url", "") or self.embedder is None or self.lib.manifest().get("embedder") != self.embedder.name:
+            return None
+        if vector is None:
+            t0 = time.perf_counter()
+            vector = self.embedder.embed_query(query)
+            self.timings["embed_ms"] = (time.perf_counter() - t0) * 1000
+        return _Background(vector, self.index.query, vector, n, filters.chroma_where())
 
     def time_preference(self, query: str, filters: Filters) -> tuple[float, float] | None:
         """(anchor timestamp, window in days) when the query has time words and a date to anchor
@@ -268,6 +287,31 @@ class Retriever:
             score=score, text=" ".join(s.text for s in sents), sentence_ids=[s.id for s in sents],
             sentences=sents,
         )
+
+
+class _Background:
+    """fn(*args) on a thread of its own; result() waits for it and returns or raises what it did."""
+
+    def __init__(self, vector, fn, *args):
+        import threading
+
+        self.vector = vector
+        self._out: list = []
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn, args) -> None:
+        try:
+            self._out.append((True, fn(*args)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
+            self._out.append((False, exc))
+
+    def result(self):
+        self._thread.join()
+        ok, value = self._out[0]
+        if not ok:
+            raise value
+        return value
 
 
 def fuse(den: list[tuple[str, float]], lex: list[tuple[str, float]], t: Tuning) -> list[tuple[str, float]]:
