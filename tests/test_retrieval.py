@@ -360,9 +360,9 @@ def test_a_filtered_search_that_fills_k_from_the_kept_results_skips_the_filtered
         calls = []
 
         class Counting(Retriever):
-            def dense_candidates(self, query, filters, n, vector=None):
+            def dense_candidates(self, query, filters, n, vector=None, asked=None):
                 calls.append(filters.dated)
-                return super().dense_candidates(query, filters, n, vector)
+                return super().dense_candidates(query, filters, n, vector, asked=asked)
 
         r = Counting(a.library, a.embedder, a.index)
         f = Filters(as_of="2099-12-31")
@@ -413,3 +413,31 @@ def test_a_chroma_server_is_asked_on_a_thread_while_the_full_text_is_ranked(home
             served = Retriever(a.library, a.embedder, Served()).search(query, k=4)
             assert plain and [p.to_dict() for p in served] == [p.to_dict() for p in plain]
             assert threads and all(t is not threading.main_thread() for t in threads)
+
+
+def test_the_embedded_store_is_asked_on_a_thread_too_with_the_same_results(home, cli):
+    """Hybrid search with the embedded store: the nearest neighbours come from another thread,
+    and the fused list is the one of asking the two lists in turn."""
+    import threading
+
+    from assistant.retrieve import Filters
+    from assistant.retrieve.retriever import fuse
+
+    cli("ingest", SEEDS)
+    with Assistant() as a:
+        threads = []
+
+        class Recorded:  # the embedded index (no url), recording the thread that asks it
+            def query(self, vector, k, where=None):
+                threads.append(threading.current_thread())
+                return a.index.query(vector, k, where)
+
+        r = Retriever(a.library, a.embedder, Recorded())
+        for query in ("governor Puerto Rico", "asteroid risk", "Navalny poisoning"):
+            threads.clear()
+            overlapped = r._hybrid(query, Filters(), 20, None, None)
+            assert threads and all(t is not threading.main_thread() for t in threads)
+            threads.clear()
+            in_turn = fuse(r.dense_candidates(query, Filters(), 20), r.lexical_candidates(query, Filters(), 20), r.tuning)
+            assert threads == [threading.main_thread()]
+            assert overlapped and overlapped == in_turn

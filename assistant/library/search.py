@@ -464,7 +464,11 @@ def sources_of(conn, article_ids: list[str]) -> list[str]:
     for i in range(0, len(ids), 500):  # one query per 500 articles, not one each
         part = ids[i : i + 500]
         for a, revision, source in conn.execute(
-                f"SELECT article_id, revision, source FROM committed_revisions WHERE article_id IN ({','.join('?' * len(part))})", part):
+                # revisions, not the committed_revisions view: with the view's status = 'committed'
+                # SQLite walks the status index (every committed revision: 13 ms at 100k chunks);
+                # status || '' keeps it on the article id (0.1 ms); PostgreSQL plans it alike
+                f"SELECT article_id, revision, source FROM revisions WHERE article_id IN ({','.join('?' * len(part))})"
+                " AND status || '' = 'committed'", part):
             if a not in latest or revision > latest[a][0]:
                 latest[a] = (revision, source)
     out = []
