@@ -114,7 +114,8 @@ def coerce(values: dict) -> dict:
             else:
                 value = str(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"setting {key!r} must be a {kind.__name__}, got {value!r}", "fix it with 'assistant config set'")
+            what = {int: "a whole number", float: "a number"}.get(kind, "text")
+            raise ConfigError(f"setting {key!r} must be {what}, got {value!r}", "fix it with 'assistant config set'")
         if key.endswith("api_key_env") and value and not value.replace("_", "").isalnum():
             raise ConfigError(
                 f"{key} must name an environment variable, not hold a key",

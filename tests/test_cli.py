@@ -55,7 +55,7 @@ def test_config_show_and_set(cli, home):
     assert cli("config", "show", "--json").json()["chunk_tokens"] == 200
     assert 'chunk_tokens = 200' in (home / "config.toml").read_text()
     r = cli("config", "set", "chunk_tokens", "many", "--json")
-    assert r.code == 1 and "must be a int" in r.json()["error"]["message"]
+    assert r.code == 1 and "must be a whole number" in r.json()["error"]["message"]
     r = cli("config", "set", "nonsense", "1")
     assert r.code == 1 and "unknown setting" in r.stderr
     # a key is never stored: only the name of the variable holding it
