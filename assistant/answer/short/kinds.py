@@ -49,6 +49,19 @@ class Asked:
     noun: str | None = None  # "which national park": "national park" (a phrase ending in it is the likeliest answer)
 
 
+_ASKED_KINDS = [  # (pattern over the lower-cased question, the kind it asks for), first match wins
+    (r"\bhow\s+old\b|\bwhat\s+age\b|\bat\s+what\s+age\b", "number"),
+    (r"\bhow\s+many\b|\bwhat\s+(?:was|is)\s+the\s+(?:number|magnitude|score|death\s+toll|toll)\b|\bwhat\s+number\b", "number"),
+    (r"\bwhat\s+percent(?:age)?\b|\bwhat\s+share\b|\bwhat\s+proportion\b", "percent"),
+    (r"\bhow\s+much\b|\bwhat\s+(?:was|is)\s+the\s+(?:[\w-]+\s+){0,4}(?:price|cost|amount|fine)\b|\bwhat\s+(?:price|cost|amount|sum|fine|salary|wage)\b|\bwhich\s+(?:hourly\s+)?amount\b|\bhow\s+much\s+money\b|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:figure|sum|milestone|total)\b", "amount"),
+    (r"\bhow\s+long\b", "duration"),  # "How long is she facing in prison?": "20 years" (or a date: "until September")
+    (r"\bwhen\b|\bwhat\s+(?:year|date|day|month|time)\b|\bhow\s+soon\b|\bwhich\s+(?:year|date|day|month)\b", "date"),
+    (r"\bwhat\s+colou?r\b|\bwhich\s+colou?r\b", "color"),
+    (r"\bwhere\b", "place"),
+    (r"\bhead\s+of\s+(?:state|government)\b", "person"),
+]
+
+
 def answer_kind(question: str) -> Asked:
     """What kind of answer the question asks for."""
     q = _last_question(question)
@@ -57,25 +70,9 @@ def answer_kind(question: str) -> Asked:
         return Asked("measure", True)  # "how high will inflation climb", "what was the new high mark": a number with its unit
     if re.search(r"\bwhy\b", low) or re.search(r"\bhow\b(?!\s+(?:many|much|old|long|soon))", low):
         return Asked(None, False)
-    if re.search(r"\bhow\s+old\b|\bwhat\s+age\b|\bat\s+what\s+age\b", low):
-        return Asked("number", True)
-    if re.search(r"\bhow\s+many\b|\bwhat\s+(?:was|is)\s+the\s+(?:number|magnitude|score|death\s+toll|toll)\b|\bwhat\s+number\b", low):
-        return Asked("number", True)
-    if re.search(r"\bwhat\s+percent(?:age)?\b|\bwhat\s+share\b|\bwhat\s+proportion\b", low):
-        return Asked("percent", True)
-    if re.search(r"\bhow\s+much\b|\bwhat\s+(?:was|is)\s+the\s+(?:[\w-]+\s+){0,4}(?:price|cost|amount|fine)\b|\bwhat\s+(?:price|cost|amount|sum|fine|salary|wage)\b|\bwhich\s+(?:hourly\s+)?amount\b|\bhow\s+much\s+money\b"
-                 r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:figure|sum|milestone|total)\b", low):
-        return Asked("amount", True)
-    if re.search(r"\bhow\s+long\b", low):
-        return Asked("duration", True)  # "How long is she facing in prison?": "20 years" (or a date: "until September")
-    if re.search(r"\bwhen\b|\bwhat\s+(?:year|date|day|month|time)\b|\bhow\s+soon\b|\bwhich\s+(?:year|date|day|month)\b", low):
-        return Asked("date", True)
-    if re.search(r"\bwhat\s+colou?r\b|\bwhich\s+colou?r\b", low):
-        return Asked("color", True)
-    if re.search(r"\bwhere\b", low):
-        return Asked("place", True)
-    if re.search(r"\bhead\s+of\s+(?:state|government)\b", low):
-        return Asked("person", True)
+    for pattern, kind in _ASKED_KINDS:
+        if re.search(pattern, low):
+            return Asked(kind, True)
     m = re.search(r"\bwho\s+(?:is|was|are|were)\s+(.+)$", q, re.I)
     if m and _starts_with_name(m.group(1)):
         return Asked(None, False)  # "Who is Jim Mattis?": a description
