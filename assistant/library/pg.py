@@ -193,6 +193,24 @@ class Connection:
             return True
         return False
 
+    def try_lock_many(self, namespace: int, names: list[str]) -> set[str]:
+        """try_lock (exclusive) for each name, the server asked once: the names now held."""
+        held, ask = set(), {}
+        for name in names:
+            key = self._key(namespace, name)
+            if key in self._claims:
+                self._claims[key] += 1
+                held.add(name)
+            else:
+                ask.setdefault(key[1], []).append(name)
+        if ask:
+            for k, ok in self.raw.execute("SELECT k, pg_try_advisory_lock(%s, k) FROM unnest(%s::int[]) AS k", (namespace, list(ask))).fetchall():
+                if ok:
+                    names_ = ask[k]
+                    self._claims[(namespace, k)] = len(names_)  # names sharing a key (a crc32 collision) stack, as try_lock does
+                    held.update(names_)
+        return held
+
     def lock(self, namespace: int, name: str, shared: bool = False, timeout: float | None = None) -> bool:
         """Wait for a lock (polling, so a timeout is ours to keep); False when the timeout passed."""
         deadline = None if timeout is None else time.monotonic() + max(timeout, 0)
@@ -221,9 +239,12 @@ class Connection:
         return {(r[0] - (1 << 32) if r[0] >= (1 << 31) else r[0]) for r in rows}
 
     def unlock_namespace(self, namespace: int) -> None:
-        for key in [k for k in self._claims if k[0] == namespace]:
+        """Release every lock of the namespace this session holds, in one round trip (a batch's claims)."""
+        keys = [k for k in self._claims if k[0] == namespace]
+        for key in keys:
             del self._claims[key]
-            self.raw.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+        if keys:
+            self.raw.execute("SELECT count(pg_advisory_unlock(%s, k)) FROM unnest(%s::int[]) AS k", (namespace, [k[1] for k in keys]))
 
 
 CHUNKS_PER_INSERT = 500  # 10 parameters each: well under the protocol's 65,535
