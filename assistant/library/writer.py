@@ -26,9 +26,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from itertools import islice
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import islice
 from typing import Callable, Iterable
 
 import numpy as np
@@ -114,8 +114,9 @@ class Writer:
         # claims are still held (the writer session signs them for copies and stories)
         self.after_commit: Callable[[list[tuple[str, int]]], None] | None = None
         self._manifest_stored: dict[str, str] | None = None  # what this writer saw committed in the manifest
-        # identity -> (article_id, Library.revision_heads' tuple) for an article that exists, (None, a free new id or None) for one that does not: read by
-        # _look_ahead under the article's claim, dropped when the claims are released
+        # identity -> (article_id, its Library.revision_heads tuple) for an article that exists,
+        # (None, a free new id or None) for one that does not: read by _look_ahead under the
+        # article's claim, dropped when the claims are released
         self._known: dict[str, tuple] = {}
 
     # -- manifest -------------------------------------------------------------------------
