@@ -324,6 +324,31 @@ def test_a_writer_asks_the_server_per_batch_not_per_article(postgres_url, tmp_pa
     assert len(arts) == 256 and sorted(a["revision"] for a in arts) == [1] * 224 + [2] * 32
 
 
+def test_many_rows_go_as_copy_and_store_what_inserts_store(postgres_url):
+    """pg.Connection.executemany sends a plain INSERT of many rows as COPY: awkward text (tabs,
+    newlines, backslashes, quotes, \\N, accents), NULLs, numbers and literal constants arrive as the
+    same INSERT row by row stores them; an upsert is not a plain INSERT and goes row by row."""
+    from assistant.library import pg
+
+    assert pg._copy_plan('INSERT INTO t(a, "end", c) VALUES (?, ?, \'x,y\')')[0] == 'COPY t (a, "end", c) FROM STDIN'
+    assert pg._copy_plan("INSERT INTO t(a) VALUES (?) ON CONFLICT (a) DO NOTHING") is None
+    assert pg._copy_plan("INSERT INTO t(a, b) VALUES (?, now())") is None
+    conn = pg.connect(postgres_url)
+    try:
+        for table in ("by_copy", "by_insert"):
+            conn.execute(f'CREATE TABLE {table} (id INTEGER, "end" TEXT, f DOUBLE PRECISION, k TEXT, v TEXT)')
+        texts = ["tab\there", "line\nbreak\r\n", "back\\slash \\N", "it's \"quoted\"", "Vázquez — Zürich", "", None, "\\."]
+        rows = [(i, t, i / 3 if i % 2 else None, t) for i, t in enumerate(texts)]
+        conn.executemany('INSERT INTO by_copy(id, "end", f, v, k) VALUES (?, ?, ?, ?, \'it\'\'s\')', rows)
+        for r in rows:
+            conn.execute('INSERT INTO by_insert(id, "end", f, v, k) VALUES (?, ?, ?, ?, \'it\'\'s\')', r)
+        got = [tuple(r) for r in conn.execute('SELECT * FROM by_copy ORDER BY id').fetchall()]
+        assert got == [tuple(r) for r in conn.execute('SELECT * FROM by_insert ORDER BY id').fetchall()]
+        assert got[0] == (0, "tab\there", None, "it's", "tab\there") and got[6][1] is None and got[1][2] == 1 / 3
+    finally:
+        conn.close()
+
+
 # -- errors --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("url, says", [
     ("postgresql://postgres@127.0.0.1:1/none", "cannot connect to the PostgreSQL library at postgresql://postgres@127.0.0.1:1/none"),
