@@ -279,6 +279,76 @@ def test_the_same_article_from_two_writers_is_stored_once(postgres_url, chroma_s
     assert len(arts) == 40 and all(a["revision"] == 1 for a in arts)
 
 
+def test_a_writer_asks_the_server_per_batch_not_per_article(postgres_url, tmp_path, home, monkeypatch):
+    """Claims, identity lookups, revision checks and releases go to the server for a batch of
+    articles at once (Writer._look_ahead): each further article costs well under one statement
+    (it was ~4: claim, identity, id or revisions, release), and what they decide is unchanged:
+    new articles added, changed ones revised, the rest unchanged."""
+    import psycopg
+
+    from assistant import Assistant
+    from assistant.settings import Settings
+
+    for name, value in _pg_env(postgres_url, tmp_path, "rt").items():
+        monkeypatch.setenv(name, value)
+
+    def articles(path, first, n, version=1):
+        lines = [json.dumps({"title": f"Report {i}", "url": f"https://example.org/r/{i}", "published": "2024-03-01",
+                             "text": f"The council met on item {i}. Version {version} of the minutes says the vote was {i % 7} to 3."})
+                 for i in range(first, first + n)]
+        return write(tmp_path / path, "\n".join(lines) + "\n")
+
+    statements = []
+    for method in ("execute", "executemany"):
+        real = getattr(psycopg.Cursor, method)
+        monkeypatch.setattr(psycopg.Cursor, method, lambda self, *a, _real=real, **kw: (statements.append(1), _real(self, *a, **kw))[1])
+
+    def ingest(path) -> tuple[int, dict]:
+        statements.clear()
+        with Assistant(settings=Settings.load()) as a:
+            doc = a.ingest([path]).to_dict()
+        return len(statements), doc
+
+    few, doc = ingest(articles("a.jsonl", 0, 64))
+    assert doc["added"] == 64
+    many, doc = ingest(articles("b.jsonl", 64, 192))
+    assert doc["added"] == 192
+    assert (many - few) / 128 < 1.5, (few, many)  # per article beyond the first 64: ~5 before
+    # half of the first 64 changed, the rest as they were
+    changed = articles("c.jsonl", 0, 32, version=2).read_text()
+    write(tmp_path / "c.jsonl", changed + "".join((tmp_path / "a.jsonl").read_text().splitlines(keepends=True)[32:]))
+    n, doc = ingest(tmp_path / "c.jsonl")
+    assert (doc["added"], doc["revised"], doc["unchanged"]) == (0, 32, 32), doc
+    assert n < 64, n  # ~5 per article before (claim, identity, revisions, highest revision, first date, release)
+    arts = run_subprocess("sources", "--json", env=_pg_env(postgres_url, tmp_path, "rt")).json()["articles"]
+    assert len(arts) == 256 and sorted(a["revision"] for a in arts) == [1] * 224 + [2] * 32
+
+
+def test_many_rows_go_as_copy_and_store_what_inserts_store(postgres_url):
+    """pg.Connection.executemany sends a plain INSERT of many rows as COPY: awkward text (tabs,
+    newlines, backslashes, quotes, \\N, accents), NULLs, numbers and literal constants arrive as the
+    same INSERT row by row stores them; an upsert is not a plain INSERT and goes row by row."""
+    from assistant.library import pg
+
+    assert pg._copy_plan('INSERT INTO t(a, "end", c) VALUES (?, ?, \'x,y\')')[0] == 'COPY t (a, "end", c) FROM STDIN'
+    assert pg._copy_plan("INSERT INTO t(a) VALUES (?) ON CONFLICT (a) DO NOTHING") is None
+    assert pg._copy_plan("INSERT INTO t(a, b) VALUES (?, now())") is None
+    conn = pg.connect(postgres_url)
+    try:
+        for table in ("by_copy", "by_insert"):
+            conn.execute(f'CREATE TABLE {table} (id INTEGER, "end" TEXT, f DOUBLE PRECISION, k TEXT, v TEXT)')
+        texts = ["tab\there", "line\nbreak\r\n", "back\\slash \\N", "it's \"quoted\"", "Vázquez — Zürich", "", None, "\\."]
+        rows = [(i, t, i / 3 if i % 2 else None, t) for i, t in enumerate(texts)]
+        conn.executemany('INSERT INTO by_copy(id, "end", f, v, k) VALUES (?, ?, ?, ?, \'it\'\'s\')', rows)
+        for r in rows:
+            conn.execute('INSERT INTO by_insert(id, "end", f, v, k) VALUES (?, ?, ?, ?, \'it\'\'s\')', r)
+        got = [tuple(r) for r in conn.execute('SELECT * FROM by_copy ORDER BY id').fetchall()]
+        assert got == [tuple(r) for r in conn.execute('SELECT * FROM by_insert ORDER BY id').fetchall()]
+        assert got[0] == (0, "tab\there", None, "it's", "tab\there") and got[6][1] is None and got[1][2] == 1 / 3
+    finally:
+        conn.close()
+
+
 # -- errors --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("url, says", [
     ("postgresql://postgres@127.0.0.1:1/none", "cannot connect to the PostgreSQL library at postgresql://postgres@127.0.0.1:1/none"),

@@ -245,6 +245,15 @@ class Library:
 
         return self.conn.try_lock(ARTICLE_NS, identity)
 
+    def try_claim_many(self, identities: list[str]) -> set[str]:
+        """Claim these articles without waiting, in one round trip: the identities this writer holds
+        afterwards (the others are claimed by other writers)."""
+        if self.dialect == "sqlite":
+            return set(identities)
+        from .pg import ARTICLE_NS
+
+        return self.conn.try_lock_many(ARTICLE_NS, identities)
+
     def claim(self, identity: str) -> None:
         """Claim an article, waiting for the writer that holds it (call it holding no other claim)."""
         if self.dialect != "sqlite":
@@ -331,6 +340,41 @@ class Library:
     def article_by_identity(self, identity: str) -> str | None:
         r = self.conn.execute("SELECT article_id FROM articles WHERE identity=?", (identity,)).fetchone()
         return r[0] if r else None
+
+    def articles_by_identity(self, identities: list[str]) -> dict[str, str]:
+        """{identity: article_id} of those that have an article (a query per 500)."""
+        out: dict[str, str] = {}
+        for i in range(0, len(identities), 500):
+            part = identities[i : i + 500]
+            out.update((r[0], r[1]) for r in self.conn.execute(
+                f"SELECT identity, article_id FROM articles WHERE identity IN ({','.join('?' * len(part))})", part))
+        return out
+
+    def existing_article_ids(self, article_ids: list[str]) -> set[str]:
+        """Which of these ids are taken (a query per 500)."""
+        out: set[str] = set()
+        for i in range(0, len(article_ids), 500):
+            part = article_ids[i : i + 500]
+            out.update(r[0] for r in self.conn.execute(f"SELECT article_id FROM articles WHERE article_id IN ({','.join('?' * len(part))})", part))
+        return out
+
+    def revision_heads(self, article_ids: list[str]) -> dict[str, tuple]:
+        """{article_id: (its latest committed revision, that revision's content hash, its highest
+        revision in any status, (published, published_ts, date_precision) of its first committed
+        revision with a date or None)}: what a writer reads of an article it revises, for many
+        articles at once (revisions_of, max_revision and the first date, one query per 500)."""
+        out: dict[str, tuple] = {}
+        for i in range(0, len(article_ids), 500):
+            part = article_ids[i : i + 500]
+            for r in self.conn.execute("SELECT article_id, revision, status, content_hash, published, published_ts, date_precision FROM revisions"
+                                       f" WHERE article_id IN ({','.join('?' * len(part))}) ORDER BY article_id, revision", part):
+                rev, chash, top, first = out.get(r[0], (None, None, 0, None))
+                if r[2] == "committed":
+                    rev, chash = r[1], r[3]
+                    if first is None and r[5] is not None:
+                        first = (r[4], r[5], r[6])
+                out[r[0]] = (rev, chash, max(top, r[1]), first)
+        return out
 
     def article_exists(self, article_id: str) -> bool:
         """Whether the id is taken (by any revision, committed or not)."""
