@@ -77,55 +77,32 @@ def shingles(text: str) -> set[str]:
     return set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE_WORDS)))))
 
 
-# MinHash and LSH as datasketch 2.0 defines them (scheme "affine32", seed 1), computed here with
-# numpy: importing datasketch imports scipy (~0.6 CPU s), which every writer process paid for
-# these few lines. tests/test_clusters.py checks them against datasketch itself, so the stored
-# signatures are datasketch's and do not depend on which version wrote them.
 _PERMUTATIONS = None
-_ALL_ONES = 0xFFFFFFFF
-# datasketch's MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM) splits the hash values into
-# bands of rows by its _optimal_param (equal false-positive and false-negative weights): 51 x 2
-LSH_BANDS, LSH_ROWS = 51, 2
 
 
 def _permutations():
-    """The affine permutations (a odd, b) of datasketch's MinHash(num_perm=NUM_PERM, seed=1,
-    scheme="affine32"), drawn as it draws them; once (datasketch draws them for every MinHash)."""
+    """datasketch draws the permutations anew for every MinHash (slow for thousands); draw them once."""
     global _PERMUTATIONS
     if _PERMUTATIONS is None:
-        import numpy as np
+        from datasketch import MinHash
 
-        gen = np.random.RandomState(1)
-        a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
-        b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
-        _PERMUTATIONS = (a, b)
+        _PERMUTATIONS = MinHash(num_perm=NUM_PERM).permutations
     return _PERMUTATIONS
 
 
-def _fmix32(hv):
-    """MurmurHash3's 32-bit finalizer (datasketch pre-mixes every input hash with it); uint32 arrays wrap."""
-    import numpy as np
-
-    hv = hv ^ (hv >> np.uint32(16))
-    hv = hv * np.uint32(0x85EBCA6B)
-    hv = hv ^ (hv >> np.uint32(13))
-    hv = hv * np.uint32(0xC2B2AE35)
-    return hv ^ (hv >> np.uint32(16))
-
-
 def minhash_of(sh: set[str]):
-    """The MinHash hash values (NUM_PERM uint32) of the shingles: datasketch's, with its default hash
-    (sha1_hash32: the first 4 bytes of SHA-1, little-endian), the hashes computed in C (map)."""
+    """datasketch's MinHash of the shingles with its default hash (sha1_hash32: the first 4 bytes of
+    SHA-1, little-endian), the hashes computed in C (map) instead of a Python call per shingle."""
     import hashlib
 
     import numpy as np
+    from datasketch import MinHash
 
-    if not sh:
-        return np.full(NUM_PERM, _ALL_ONES, dtype=np.uint32)
-    a, b = _permutations()
-    digests = b"".join(map(_SHA1_DIGEST, map(hashlib.sha1, map(str.encode, sh))))
-    hv = _fmix32(np.frombuffer(digests, dtype="<u4").reshape(-1, 5)[:, :1].astype(np.uint32))  # 20-byte digests: 5 words each
-    return (hv * a + b).min(axis=0)
+    m = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme="affine32", hashfunc=int)
+    if sh:
+        digests = b"".join(map(_SHA1_DIGEST, map(hashlib.sha1, map(str.encode, sh))))
+        m.update_batch(np.frombuffer(digests, dtype="<u4").reshape(-1, 5)[:, 0].tolist())  # 20-byte digests: 5 words each
+    return m
 
 
 _SHA1_DIGEST = methodcaller("digest")
@@ -133,15 +110,9 @@ _SHA1_DIGEST = methodcaller("digest")
 
 def _minhash_from(blob: bytes):
     import numpy as np
+    from datasketch import MinHash
 
-    return np.frombuffer(blob, dtype=np.uint32)
-
-
-def jaccard(a, b) -> float:
-    """The estimated Jaccard similarity of two MinHashes (datasketch's MinHash.jaccard)."""
-    import numpy as np
-
-    return float(np.count_nonzero(a == b)) / float(len(a))
+    return MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(blob, dtype=np.uint32), permutations=_permutations(), scheme="affine32")
 
 
 def lead_text(title: str, text: str) -> str:
@@ -193,7 +164,7 @@ def date_span(published_ts: float | None, precision: str | None) -> tuple[float 
 @dataclass
 class Signature:
     article_id: str
-    minhash: object  # numpy uint32, NUM_PERM hash values
+    minhash: object
     shingles: int
     names: set[str]
     numbers: set[str]
@@ -258,7 +229,7 @@ def signature_rows(lib, keys: list[tuple[str, int]], embed_texts=None, embedder_
                 v = v / (np.linalg.norm(v) or 1.0)
                 blob = v.tobytes()
             lo, hi = date_span(r["published_ts"], r["date_precision"])
-            rows.append((a, rev, embedder_name or "", mh.tobytes(), len(sh),
+            rows.append((a, rev, embedder_name or "", mh.hashvalues.astype(np.uint32).tobytes(), len(sh),
                          json.dumps(names_in(r["title"], r["text"]), ensure_ascii=False), json.dumps(numbers_in(r["title"], r["text"])), blob, lo, hi))
     return rows
 
@@ -288,7 +259,7 @@ def load_signatures(lib) -> list[Signature]:
 # --------------------------------------------------------------------------- pairs
 def copy_score(a: Signature, b: Signature) -> tuple[float, float]:
     """(estimated Jaccard, estimated containment of the smaller shingle set in the larger)."""
-    j = jaccard(a.minhash, b.minhash)
+    j = a.minhash.jaccard(b.minhash)
     small, large = sorted((a.shingles, b.shingles))
     if not small:
         return j, 0.0
@@ -305,35 +276,21 @@ def is_copy(a: Signature, b: Signature) -> bool:
 def find_copies(sigs: list[Signature]) -> list[tuple[str, str]]:
     """Pairs of copies: near-identical texts published within the story window (or undated).
     The same text months apart is boilerplate (a scraped ad or cookie notice), not a copy."""
+    from datasketch import MinHashLSH
+
     if len(sigs) < 2:
         return []
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
     by_id = {s.article_id: s for s in sigs}
+    for s in sigs:
+        lsh.insert(s.article_id, s.minhash)
     pairs = set()
-    for a, b in lsh_candidates(sigs):
-        d = day_distance(by_id[a], by_id[b])
-        if (d is None or d <= STORY_WINDOW_DAYS) and is_copy(by_id[a], by_id[b]):
-            pairs.add((a, b))
+    for s in sigs:
+        for other in lsh.query(s.minhash):
+            d = day_distance(s, by_id[other])
+            if other > s.article_id and (d is None or d <= STORY_WINDOW_DAYS) and is_copy(s, by_id[other]):
+                pairs.add((s.article_id, other))
     return sorted(pairs)
-
-
-def lsh_candidates(sigs: list[Signature]) -> set[tuple[str, str]]:
-    """The pairs (a < b) that datasketch's MinHashLSH(LSH_THRESHOLD, NUM_PERM) proposes: those whose
-    hash values agree on every row of at least one of its LSH_BANDS bands."""
-    import numpy as np
-
-    ids = [s.article_id for s in sigs]
-    # a band's 2 rows of uint32 read as one uint64: its bucket key (LSH_ROWS = 2)
-    keys = np.stack([s.minhash[: LSH_BANDS * LSH_ROWS] for s in sigs]).astype(np.uint32).view(np.uint64)
-    pairs = set()
-    for band in range(LSH_BANDS):
-        buckets: dict[int, list[str]] = {}
-        for key, article_id in zip(keys[:, band].tolist(), ids):
-            buckets.setdefault(key, []).append(article_id)
-        for ids_ in buckets.values():
-            if len(ids_) > 1:
-                members = sorted(ids_)
-                pairs.update((members[i], b) for i in range(len(members)) for b in members[i + 1 :])
-    return pairs
 
 
 def day_distance(a: Signature, b: Signature) -> float | None:
