@@ -102,55 +102,6 @@ def test_ingest_and_query_against_a_chroma_server(cli, home, chroma_server, monk
     assert gone == [aid] and Assistant(settings=Settings.load()).check().to_dict()["ok"]
 
 
-def test_vectors_written_over_rest_are_what_chromadb_writes(chroma_server):
-    """A writer sends its upserts and deletes without chromadb (vectors/chroma_http.py): the
-    collection it creates and the vectors and metadata it stores are the ones chromadb's own
-    client creates and stores."""
-    import numpy as np
-
-    from assistant.vectors.chroma_index import ChromaIndex
-
-    vectors = np.random.default_rng(7).standard_normal((6, 16)).astype(np.float32).tolist()
-    ids = [f"a@1#c{i}" for i in range(6)]
-    metas = [{"article_id": "a", "revision": 1, "chunk": i, "source": "" if i % 2 else "BBC", "published_ts": -1.0 if i % 3 else 1.6e9 + i}
-             for i in range(6)]
-    ours, theirs = ChromaIndex("unused", "restwrites000001", chroma_server), ChromaIndex("unused", "restwrites000002", chroma_server)
-    try:
-        ours.upsert(ids, vectors, metas)
-        theirs.collection.upsert(ids=ids, embeddings=vectors, metadatas=metas)
-        ours.delete(ids[4:])
-        theirs.collection.delete(ids=ids[4:])
-        a = ours.collection.get(include=["embeddings", "metadatas"])
-        b = theirs.collection.get(include=["embeddings", "metadatas"])
-        assert a["ids"] == b["ids"] == ids[:4]
-        assert np.array_equal(np.asarray(a["embeddings"]), np.asarray(b["embeddings"])) and a["metadatas"] == b["metadatas"] == metas[:4]
-        assert ours.collection.metadata == theirs.collection.metadata == {"hnsw:space": "cosine"}
-        assert ours.collection.configuration_json == theirs.collection.configuration_json
-        assert ours.query(vectors[0], k=2) == theirs.query(vectors[0], k=2)
-        ours.drop()  # dropped through chromadb: the next write creates the collection again
-        ours.upsert(ids[:1], vectors[:1], metas[:1])
-        assert ours.count() == 1
-    finally:
-        ours.drop()
-        theirs.drop()
-
-
-def test_a_writer_against_a_chroma_server_does_not_import_chromadb(home, chroma_server):
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO
-
-    code = ("import sys; from assistant.cli import app; from typer.testing import CliRunner;"
-            f"r = CliRunner().invoke(app, ['ingest', {str(SEEDS / 'news')!r}, '--json']); assert r.exit_code == 0, r.output;"
-            "print(__import__('json').loads(r.stdout)['added'], 'chromadb' in sys.modules)")
-    import os
-
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env={**os.environ, "ASSISTANT_CHROMA_URL": chroma_server})
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["11", "False"]
-
-
 def test_unreachable_chroma_server_is_a_clear_error(cli, home, monkeypatch):
     from tests.conftest import free_port
 

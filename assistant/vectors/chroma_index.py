@@ -13,7 +13,6 @@ from urllib.parse import urlparse
 from ..errors import VectorStoreError
 
 BATCH = 2000
-METADATA = {"hnsw:space": "cosine"}  # the collection's, as created by either client
 
 
 class ChromaIndex:
@@ -23,13 +22,6 @@ class ChromaIndex:
         self.name = f"news-{library_id[:16]}"
         self._client = None
         self._collection = None
-        # writes to a server go over its REST API without chromadb (chroma_http.py): a writer
-        # process then never imports chromadb (~0.85 CPU s); reads still use chromadb's client
-        self._server = None
-        if url:
-            from .chroma_http import ChromaServer
-
-            self._server = ChromaServer(url)
 
     def _where(self) -> str:
         return f"the Chroma server at {self.url}" if self.url else f"the Chroma directory {self.home / 'chroma'}"
@@ -69,8 +61,6 @@ class ChromaIndex:
         index segments open until then); the next use opens it again. ``collect=False`` leaves the
         files to a garbage collection later (the CLI, whose process ends next, saves the ~50 ms)."""
         client, self._client, self._collection = self._client, None, None
-        if self._server is not None:
-            self._server.close()
         close = getattr(client, "close", None)
         if close is not None:
             try:
@@ -89,30 +79,16 @@ class ChromaIndex:
     def collection(self):
         if self._collection is None:
             try:
-                self._collection = self.client.get_or_create_collection(self.name, embedding_function=None, metadata=METADATA)
+                self._collection = self.client.get_or_create_collection(
+                    self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                )
             except VectorStoreError:
                 raise
             except Exception as exc:
                 raise self._fail(exc, "opening the collection")
         return self._collection
 
-    def _server_collection(self) -> str:
-        try:
-            return self._server.collection_id(self.name, METADATA)
-        except Exception as exc:
-            raise self._fail(exc, "opening the collection")
-
     def upsert(self, ids: list[str], vectors, metadatas: list[dict]) -> None:
-        if self._server is not None:
-            collection = self._server_collection()
-            try:
-                limit = self._server.max_batch()
-                step = min(BATCH, limit) if limit > 0 else BATCH
-                for i in range(0, len(ids), step):
-                    self._server.upsert(collection, ids[i : i + step], vectors[i : i + step], metadatas[i : i + step])
-            except Exception as exc:
-                raise self._fail(exc, "writing vectors")
-            return
         try:
             for i in range(0, len(ids), BATCH):
                 self.collection.upsert(ids=ids[i : i + BATCH], embeddings=vectors[i : i + BATCH], metadatas=metadatas[i : i + BATCH])
@@ -123,14 +99,6 @@ class ChromaIndex:
 
     def delete(self, ids: list[str]) -> None:
         if not ids:
-            return
-        if self._server is not None:
-            collection = self._server_collection()
-            try:
-                for i in range(0, len(ids), BATCH):
-                    self._server.delete(collection, ids[i : i + BATCH])
-            except Exception as exc:
-                raise self._fail(exc, "deleting vectors")
             return
         try:
             for i in range(0, len(ids), BATCH):
@@ -187,5 +155,3 @@ class ChromaIndex:
         except Exception as exc:
             raise self._fail(exc, "dropping the collection")
         self._collection = None
-        if self._server is not None:
-            self._server.forget_collection(self.name)
