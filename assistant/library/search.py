@@ -47,10 +47,12 @@ def fts_chunks(conn, terms: list[str], filters, limit: int, match: str) -> list[
     first (a few times `limit`) and only those are checked against the searchable revisions and
     filters; when the check leaves fewer than `limit` and the index has more matches, every match is
     checked. The result is the one ranking over everything that passes.
-    PostgreSQL: the same BM25 (k1 1.2, b 0.75, FTS5's idf) over the same terms, read from the postings (_pg_bm25).
+    PostgreSQL: the same BM25 (k1 1.2, b 0.75, FTS5's idf) over the same terms, read from the postings (pg_bm25.py).
     Ties go by chunk id on both (copies of an article have equal chunks), so both rank alike."""
     if getattr(conn, "dialect", "sqlite") == "postgresql":
-        return _pg_bm25(conn, terms, filters, limit)
+        from .pg_bm25 import bm25
+
+        return bm25(conn, terms, filters, limit)
     searchable, s_args = searchable_sql("r", filters)
     where, args = filters.sql("r")
     scope = (f"{searchable} AND {where}", [*s_args, *args])
@@ -219,8 +221,9 @@ def _varint(blob: bytes) -> int:
     return value
 
 
-def _pg_bm25(conn, terms: list[str], filters, limit: int) -> list[tuple[str, float]]:
-    """FTS5's bm25() over the postings of chunks.tsv, which holds FTS5's own terms (fulltext.py):
+def _pg_bm25_sql(conn, terms: list[str], filters, limit: int) -> list[tuple[str, float]]:
+    """pg_bm25.bm25's ranking with the scores summed in SQL (its fallback when the filters pass
+    too few of the first chunks scored to bound the rest): FTS5's bm25() over the postings of chunks.tsv, which holds FTS5's own terms (fulltext.py):
     the same phrases, statistics and formula, so the same ranking as SQLite
     (tests/test_pg_fulltext.py).
 
