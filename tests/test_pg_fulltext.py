@@ -155,31 +155,84 @@ def test_step_4_gives_an_older_postgresql_library_fts5s_terms(two_libraries, pos
         assert [cid for cid, _ in a] == [cid for cid, _ in b] and [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), query
 
 
-def test_the_first_pass_over_the_rarest_phrases_ranks_as_scoring_every_match(two_libraries, monkeypatch):
-    """MaxScore (search.py): with a small limit the rare phrases' chunks are scored first and the
-    common phrases' chunks only when they could still enter; the result is the same either way."""
+def test_small_limits_and_a_narrow_net_rank_as_sqlite(two_libraries, monkeypatch):
+    """pg_bm25 scores every match but looks up and checks only the best few; with a net of one
+    chunk it widens (four times, again and again) until `limit` pass: the same chunks, order and
+    scores as SQLite at every limit."""
+    from assistant.library import pg_bm25, search
+    from assistant.library.access import open_library
+    from assistant.retrieve import lexical
+    from assistant.retrieve.filters import Filters
+
+    sq, pg_cfg = two_libraries
+    looked_up = []
+    real = pg_bm25._best_first
+    monkeypatch.setattr(pg_bm25, "_best_first", lambda score, n: looked_up.append(n) or real(score, n))
+    monkeypatch.setattr(pg_bm25, "NET_EXTRA", 0.0)
+    for query in QUERIES:
+        terms, match = lexical.query_terms(query), lexical.fts_query(query)
+        for limit in (1, 2, 3, 20):
+            with open_library(sq) as lib:
+                a = search.fts_chunks(lib.conn, terms, Filters(include_undated=True), limit, match)
+            with open_library(pg_cfg) as lib:
+                b = search.fts_chunks(lib.conn, terms, Filters(include_undated=True), limit, match)
+            assert [c for c, _ in a] == [c for c, _ in b] and [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), (query, limit)
+    assert 1 in looked_up and 4 in looked_up  # limit 1: a net of one chunk, widened where it found too few
+
+
+def test_a_filter_that_passes_few_of_the_best_widens_the_net(two_libraries):
+    """Chunks that do not pass the filters (here: an outlet) are scored like every match and
+    skipped when checked: the best that pass come back, as on SQLite."""
     from assistant.library import search
     from assistant.library.access import open_library
     from assistant.retrieve import lexical
     from assistant.retrieve.filters import Filters
 
     sq, pg_cfg = two_libraries
-    passes = []
-    real = search._pg_score
-    monkeypatch.setattr(search, "_pg_score", lambda conn, keys, idf, occurs, candidates, *a: passes.append((len(set(candidates)), len(keys)))
-                        or real(conn, keys, idf, occurs, candidates, *a))
-    pruned = 0
-    for query in QUERIES:
+    for query, cut in (("election results certified", "2020-11-07"), ("covid-19 vaccine children", "2020-11-02")):
+        filters = Filters(as_of=cut, include_undated=True)
         terms, match = lexical.query_terms(query), lexical.fts_query(query)
-        for limit in (1, 2, 3):
-            with open_library(sq) as lib:
-                a = search.fts_chunks(lib.conn, terms, Filters(include_undated=True), limit, match)
-            passes.clear()
-            with open_library(pg_cfg) as lib:
-                b = search.fts_chunks(lib.conn, terms, Filters(include_undated=True), limit, match)
-            assert [c for c, _ in a] == [c for c, _ in b] and [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), (query, limit)
-            pruned += len(passes) == 1 and passes[0][0] < len(set(map(tuple, search_phrases(terms))))
-    assert pruned > 0  # the first pass alone answered some of them
+        with open_library(sq) as lib:
+            a = search.fts_chunks(lib.conn, terms, filters, 2, match)
+            unfiltered = search.fts_chunks(lib.conn, terms, Filters(include_undated=True), 2, match)
+        with open_library(pg_cfg) as lib:
+            b = search.fts_chunks(lib.conn, terms, filters, 2, match)
+        assert a and a != unfiltered  # the filter changed the answer
+        assert [c for c, _ in a] == [c for c, _ in b] and [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), query
+
+
+def test_postings_that_do_not_fit_in_a_bigint_are_read_unpacked(two_libraries, monkeypatch):
+    """Each posting crosses the wire packed in one bigint (chunk, frequency, length); one that
+    would not fit is marked, and the lists are then read as plain arrays: the same ranking."""
+    from assistant.library import pg_bm25
+
+    sq, pg_cfg = two_libraries
+    before = {q: _lexical(pg_cfg, q) for q in QUERIES}
+    assert pg_bm25._LISTS.count("words < 8388608") == 1
+    monkeypatch.setattr(pg_bm25, "_LISTS", pg_bm25._LISTS.replace("words < 8388608", "words < 2"))  # no chunk fits
+    unpacked = []
+    real = pg_bm25._records
+    monkeypatch.setattr(pg_bm25, "_records", lambda *a: unpacked.append(1) or real(*a))
+    assert {q: _lexical(pg_cfg, q) for q in QUERIES} == before
+    assert unpacked
+    _same_on_both(sq, pg_cfg, QUERIES)
+
+
+def test_phrase_frequencies_are_phrase_tf_s(two_libraries, postgres_url):
+    """The phrase frequency counted from a tsvector's positions (pg_bm25) is the SQL definition's
+    (pg_schema.PHRASE_TF) in every chunk, for phrases that occur once, twice or not at all."""
+    from assistant.library import pg_bm25
+
+    conn = _pg_conn(postgres_url)
+    try:
+        checked = 0
+        for phrase in (["o", "neil"], ["world", "s"], ["covid", "19"], ["neil", "o"], ["elect", "result"], ["o", "neil", "s"]):
+            for tsv, want in conn.execute("SELECT tsv::text, phrase_tf(tsv, ?::text[]) FROM chunks", (phrase,)).fetchall():
+                assert pg_bm25._phrase_tf(phrase, tsv) == want, (phrase, tsv)
+                checked += want > 0
+        assert checked >= 3
+    finally:
+        conn.close()
 
 
 def search_phrases(terms):
