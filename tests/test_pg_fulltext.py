@@ -12,6 +12,8 @@ import json
 
 import pytest
 
+from assistant.library.migrations import SCHEMA_VERSION
+
 DOCS = [
     ("COVID-19 cases rise", "COVID-19 cases rose again in the city. Covid wards filled and 19 clinics opened. "
                             "Health officials said the covid-19 vaccine campaign would expand to 3.5 million people."),
@@ -145,7 +147,7 @@ def test_step_4_gives_an_older_postgresql_library_fts5s_terms(two_libraries, pos
     from assistant.library.access import open_library
 
     with open_library(pg_cfg) as lib:  # ...until it is opened by this version: steps 4 and 5 run
-        assert lib.manifest()["schema_version"] == "5"
+        assert lib.manifest()["schema_version"] == str(SCHEMA_VERSION)
         kinds = lib.conn.execute("SELECT attname, attgenerated FROM pg_attribute WHERE attrelid = 'chunks'::regclass AND attname IN ('tsv', 'words')").fetchall()
         assert sorted(kinds) == [("tsv", ""), ("words", "")]
         assert lib.conn.execute("SELECT to_regclass('postings_lexeme') IS NOT NULL AND to_regclass('chunks_words') IS NOT NULL").fetchone()[0]
@@ -296,6 +298,7 @@ def test_postings_follow_revisions_and_forget(two_libraries, postgres_url, tmp_p
                                          "WHERE c.article_id = ? GROUP BY c.revision", (aid,)).fetchall())
         assert set(per_revision) == {1, 2} and all(n > 0 for n in per_revision.values())
         assert conn.execute("SELECT count(*) FROM postings WHERE lexeme = 'quokka'").fetchone()[0] == 1
+        assert _totals(conn) == _counted(conn)
     finally:
         conn.close()
     for cfg in (sq, pg_cfg):
@@ -305,6 +308,8 @@ def test_postings_follow_revisions_and_forget(two_libraries, postgres_url, tmp_p
         assert conn.execute("SELECT count(*) FROM postings WHERE lexeme IN ('quokka', 'neil')").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM postings").fetchone()[0] > 100
         assert _postings_problems(conn) == []
+        assert _totals(conn) == _counted(conn)
+        assert conn.execute("SELECT count(*) FROM chunk_totals").fetchone()[0] <= 2  # folded as it goes
     finally:
         conn.close()
     _same_on_both(sq, pg_cfg, queries)
@@ -322,7 +327,7 @@ def test_step_5_builds_the_postings_of_a_library_without_them(two_libraries, pos
     from assistant.library.access import open_library
 
     with open_library(pg_cfg) as lib:  # step 5 runs
-        assert lib.manifest()["schema_version"] == "5"
+        assert lib.manifest()["schema_version"] == str(SCHEMA_VERSION)
         assert lib.conn.execute("SELECT count(*) FROM postings").fetchone()[0] > 100
         assert _postings_problems(lib.conn) == []
     assert {q: _lexical(pg_cfg, q) for q in QUERIES} == before
@@ -341,6 +346,83 @@ def test_check_finds_lost_postings_and_reindex_rebuilds_them(two_libraries):
             lib.rebuild_fulltext(c)
         assert lib.fulltext_problem() is None
         assert _postings_problems(lib.conn) == []
+        lib.conn.execute("INSERT INTO chunk_totals(chunks, words) VALUES (1, 40)")  # a chunk that is not there
+        assert "chunk_totals" in lib.fulltext_problem()
+        with lib.transaction() as c:
+            lib.rebuild_fulltext(c)
+        assert lib.fulltext_problem() is None
+        assert lib.conn.execute("SELECT count(*) FROM chunk_totals").fetchone()[0] == 1
+        assert _totals(lib.conn) == _counted(lib.conn)
+
+
+def _totals(conn) -> tuple[int, int]:
+    return tuple(conn.execute("SELECT coalesce(sum(chunks), 0), coalesce(sum(words), 0) FROM chunk_totals").fetchone())
+
+
+def _counted(conn) -> tuple[int, int]:
+    return tuple(conn.execute("SELECT count(*), coalesce(sum(words), 0) FROM chunks").fetchone())
+
+
+BEFORE_TOTALS = [  # a library as step 5 left it
+    "DROP TRIGGER chunks_totals_insert ON chunks",
+    "DROP TRIGGER chunks_totals_delete ON chunks",
+    "DROP TRIGGER chunks_totals_update ON chunks",
+    "DROP FUNCTION chunk_totals_added()",
+    "DROP FUNCTION chunk_totals_removed()",
+    "DROP FUNCTION chunk_totals_changed()",
+    "DROP FUNCTION chunk_totals_fold()",
+    "DROP TABLE chunk_totals",
+    "UPDATE manifest SET value = '5' WHERE key = 'schema_version'",
+]
+
+
+def test_step_6_counts_the_chunks_of_a_library_without_chunk_totals(two_libraries, postgres_url):
+    sq, pg_cfg = two_libraries
+    before = {q: _lexical(pg_cfg, q) for q in QUERIES}
+    conn = _pg_conn(postgres_url)
+    try:
+        for statement in BEFORE_TOTALS:
+            conn.execute(statement)
+    finally:
+        conn.close()
+    from assistant.library.access import open_library
+
+    with open_library(pg_cfg) as lib:  # step 6 runs
+        assert lib.manifest()["schema_version"] == "6"
+        assert lib.conn.execute("SELECT count(*) FROM chunk_totals").fetchone()[0] == 1
+        assert _totals(lib.conn) == _counted(lib.conn) and _counted(lib.conn)[0] > 5
+        assert lib.fulltext_problem() is None
+    assert {q: _lexical(pg_cfg, q) for q in QUERIES} == before
+    _same_on_both(sq, pg_cfg, QUERIES)
+
+
+def test_chunk_totals_take_no_lock_a_writer_waits_for(two_libraries, postgres_url):
+    """Two writers insert chunks in open transactions at once: neither waits for the other (a
+    lock wait would fail here at once), each reader sees totals that count exactly the chunks it
+    sees, and the rows are folded into one by a later statement."""
+    a, b, reader = _pg_conn(postgres_url), _pg_conn(postgres_url), _pg_conn(postgres_url)
+    try:
+        aid, rev = a.execute("SELECT article_id, revision FROM revisions ORDER BY article_id LIMIT 1").fetchone()
+        insert = "INSERT INTO chunks(chunk_id, article_id, revision, idx, first_sentence, last_sentence, text, token_count) VALUES (?,?,?,?,?,?,?,?)"
+        for conn in (a, b):
+            conn.execute("SET lock_timeout = '50ms'")
+            conn.execute("BEGIN")
+        a.execute(insert, (f"{aid}@{rev}:t1", aid, rev, 901, 0, 0, "Writer one adds a quokka paragraph.", 6))
+        b.executemany(insert, [(f"{aid}@{rev}:t{i}", aid, rev, 900 + i, 0, 0, "Writer two adds a longer numbat paragraph here.", 8)
+                               for i in (2, 3)])
+        assert _totals(reader) == _counted(reader)  # neither is committed: neither counts
+        b.execute("COMMIT")
+        assert _totals(reader) == _counted(reader)
+        b.execute(f"DELETE FROM chunks WHERE chunk_id = '{aid}@{rev}:t2'")  # autocommit: a statement of its own
+        a.execute("COMMIT")
+        assert _totals(reader) == _counted(reader)
+        assert reader.execute("SELECT count(*) FROM chunks WHERE chunk_id LIKE ?", (f"{aid}@{rev}:t%",)).fetchone()[0] == 2
+        b.execute(f"DELETE FROM chunks WHERE chunk_id LIKE '{aid}@{rev}:t%'")  # no writer holds the fold lock now
+        assert _totals(reader) == _counted(reader)
+        assert reader.execute("SELECT count(*) FROM chunk_totals").fetchone()[0] == 1
+    finally:
+        for conn in (a, b, reader):
+            conn.close()
 
 
 def test_copies_tie_and_go_by_chunk_id_on_both(home, tmp_path, postgres_url):

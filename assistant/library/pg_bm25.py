@@ -1,19 +1,21 @@
 """PostgreSQL's lexical ranking: FTS5's bm25() over the postings, the arithmetic done here.
 
 The index (pg_schema.POSTINGS) holds FTS5's own terms (fulltext.py), so the statistics are
-SQLite's. One statement reads the number of chunks, their total length and every posting of the
-question's lexemes, packed (a bytea per lexeme, 16 bytes a posting: chunk, frequency, chunk
-length; no row per posting crosses the wire); a phrase of several lexemes (``o'neil``) is looked
-for in the chunks holding its rarest lexeme, whose tsvectors are matched against it in C (@@) and
-give its frequency. numpy then scores every matching chunk at once, with fts5_aux.c's formula,
-operation for operation and phrase by phrase in the question's order (IEEE doubles, as in C), so
-the scores are SQLite's: copies of a story score the same and go by chunk id. Only the best few
-times `limit` (ties included) are then looked up, with their chunk ids, and checked against the
-searchable revisions and the filters; the net widens when fewer than `limit` pass.
+SQLite's. One statement reads the number of chunks and their total length (pg_schema.TOTALS, a
+few rows) and every posting of the question's lexemes, one bigint each in one array per lexeme
+(chunk, frequency, chunk length; a numpy loader, no Python object per posting); a phrase of
+several lexemes (``o'neil``) is looked for in the chunks holding its rarest lexeme, whose
+tsvectors are matched against it in C (@@) and give its frequency. numpy then scores every
+matching chunk at once with fts5_aux.c's formula, operation for operation and phrase by phrase
+in the question's order (IEEE doubles, as in C), so the scores are SQLite's: copies of a story
+score the same and go by chunk id. Only the best `limit` and a quarter (ties included) are then
+looked up, with their chunk ids, and checked against the searchable revisions and the filters;
+the net widens when fewer than `limit` pass.
 
-Summing the scores in SQL instead (the version before: MaxScore passes over the postings with
-numeric sums) cost 100-400 ms a question at 70k chunks; reading the postings costs about twice
-counting them, which BM25's document frequencies need anyway (docs/scaling.md).
+Why not in SQL: the version before summed the scores in SQL aggregates (MaxScore passes over the
+postings, numeric sums so that copies tie exactly) and took 100-400 ms a question at 70k chunks;
+reading the postings costs ~1.3 times counting them, which BM25's document frequencies need
+anyway (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ DENSE_MAX = 1 << 22  # scores summed in an array indexed by chunk number up to t
 _LEXEME = re.compile(r"'((?:[^']|'')*)':([0-9A-D,]+)")
 _RECORD = [("chunk", "i8"), ("tf", "i4"), ("words", "i4")]
 
-# N, the total length, then every posting of the lexemes, one bigint each (chunk << 32 | tf << 23 |
+# N and the total length (pg_schema.TOTALS: a few rows), then every posting of the lexemes, one bigint each (chunk << 32 | tf << 23 |
 # length: 3.4 ms more than counting them at 115k postings, where a bytea of three fields per
 # posting cost 11.6 and three arrays 7.2), in one snapshot; -1 marks a posting that does not fit
 # (a chunk number past 2^31 or a chunk of 2^23 tokens), and the lists are then read unpacked
 _LISTS = """
-SELECT NULL::text, count(*), coalesce(sum(words), 0)::bigint, NULL::bigint[] FROM chunks
+SELECT NULL::text, coalesce(sum(chunks), 0)::bigint, coalesce(sum(words), 0)::bigint, NULL::bigint[] FROM chunk_totals
 UNION ALL
 SELECT lexeme, count(*), 0, array_agg(CASE WHEN chunk < 2147483648 AND words < 8388608 THEN chunk * 4294967296 + tf * 8388608 + words ELSE -1 END)
 FROM postings WHERE lexeme = ANY (%s::text[]) GROUP BY lexeme"""
