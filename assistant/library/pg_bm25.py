@@ -24,16 +24,17 @@ import math
 import re
 
 NET_EXTRA = 0.25  # the first net: `limit` and a quarter more (four times more each time fewer than `limit` pass)
-PHRASE_COUNT_CAP = 20_000
-DENSE_MAX = 1 << 22  # scores summed in an array indexed by chunk number up to this (or 4 times the chunks)  # a lexeme only in phrases is counted up to this (to find a phrase's rarest lexeme)
+PHRASE_COUNT_CAP = 20_000  # a lexeme only in phrases is counted up to this (to find a phrase's rarest lexeme)
+DENSE_MAX = 1 << 22  # scores are summed in an array indexed by chunk number while the numbers stay below this
 
 _LEXEME = re.compile(r"'((?:[^']|'')*)':([0-9A-D,]+)")
 _RECORD = [("chunk", "i8"), ("tf", "i4"), ("words", "i4")]
 
-# N and the total length (pg_schema.TOTALS: a few rows), then every posting of the lexemes, one bigint each (chunk << 32 | tf << 23 |
-# length: 3.4 ms more than counting them at 115k postings, where a bytea of three fields per
-# posting cost 11.6 and three arrays 7.2), in one snapshot; -1 marks a posting that does not fit
-# (a chunk number past 2^31 or a chunk of 2^23 tokens), and the lists are then read unpacked
+# N and the total length (pg_schema.TOTALS: a few rows), then every posting of the lexemes, in one
+# snapshot: one bigint each, chunk << 32 | tf << 23 | length (tf <= 256, a tsvector's limit; at
+# 115k postings this cost 3.4 ms more than counting them, where a bytea of three fields per
+# posting cost 11.6 and three arrays 7.2); -1 marks a posting that does not fit (a chunk number
+# past 2^31 or a chunk of 2^23 tokens), and the lists are then read unpacked
 _LISTS = """
 SELECT NULL::text, coalesce(sum(chunks), 0)::bigint, coalesce(sum(words), 0)::bigint, NULL::bigint[] FROM chunk_totals
 UNION ALL
@@ -52,9 +53,14 @@ def _binary(conn, sql: str, args: list) -> list:
     """Rows in binary form, a bigint or integer array as a numpy array (not a list of Python
     ints); `sql` with psycopg's %s placeholders."""
     cur = conn.raw.cursor(binary=True)
-    for oid, kind in ((1016, ">i8"), (1007, ">i4")):  # int8[], int4[]
-        cur.adapters.register_loader(oid, _array_loader(kind))
+    if not _LOADERS:
+        _LOADERS.update({1016: _array_loader(">i8"), 1007: _array_loader(">i4")})  # int8[], int4[]
+    for oid, loader in _LOADERS.items():
+        cur.adapters.register_loader(oid, loader)
     return cur.execute(sql, args, prepare=False).fetchall()
+
+
+_LOADERS: dict = {}
 
 
 def _array_loader(kind: str):
@@ -129,7 +135,7 @@ def bm25(conn, terms: list[str], filters, limit: int) -> list[tuple[str, float]]
     # every matching chunk's score, summed in a dense array by chunk number (no sort), then packed
     # to the chunks that match; np.unique's sort where the numbers are sparse (many deleted chunks)
     top = max(int(m["chunk"].max()) for m in matched if len(m))
-    dense = top <= max(DENSE_MAX, 4 * total)
+    dense = top < DENSE_MAX
     if dense:
         score = np.zeros(top + 1)
     else:
