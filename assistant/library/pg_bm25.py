@@ -232,7 +232,7 @@ def _best(conn, seqs, score, filters, limit: int) -> list[tuple[str, float]]:
         while end < len(order) and score[order[end]] == last:  # ties with the last one taken: their order is by chunk id
             end += 1
         part = order[done:end]
-        found = {r[0]: (r[1], r[2]) for r in conn.execute(sql, [[int(s) for s in seqs[part]], *s_args, *args]).fetchall()}
+        found = {r[0]: (r[1], r[2]) for r in conn.execute(sql, [*s_args, *args, [int(s) for s in seqs[part]]]).fetchall()}
         passed += [(-float(score[i]), found[int(seqs[i])][0]) for i in part if found.get(int(seqs[i]), (None, False))[1]]
         done = end
         if len(passed) >= limit:
