@@ -143,10 +143,11 @@ def test_step_4_gives_an_older_postgresql_library_fts5s_terms(two_libraries, pos
         assert old > 0  # PostgreSQL's parser's terms
     finally:
         conn.close()
-    assert any(_lexical(sq, q) != _lexical(pg_cfg, q) for q in QUERIES)  # an old library ranks differently...
+    # (opening the library migrates it, so its old ranking cannot be asked for here: the old
+    # terms above are what made it rank differently, 0.033 R@5 lower, docs/scaling.md)
     from assistant.library.access import open_library
 
-    with open_library(pg_cfg) as lib:  # ...until it is opened by this version: steps 4 and 5 run
+    with open_library(pg_cfg) as lib:  # opened by this version: steps 4 to 6 run
         assert lib.manifest()["schema_version"] == str(SCHEMA_VERSION)
         kinds = lib.conn.execute("SELECT attname, attgenerated FROM pg_attribute WHERE attrelid = 'chunks'::regclass AND attname IN ('tsv', 'words')").fetchall()
         assert sorted(kinds) == [("tsv", ""), ("words", "")]
@@ -157,20 +158,28 @@ def test_step_4_gives_an_older_postgresql_library_fts5s_terms(two_libraries, pos
         assert [cid for cid, _ in a] == [cid for cid, _ in b] and [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), query
 
 
-def test_small_limits_and_a_narrow_net_rank_as_sqlite(two_libraries, monkeypatch):
-    """pg_bm25 scores every match but looks up and checks only the best few; with a net of one
-    chunk it widens (four times, again and again) until `limit` pass: the same chunks, order and
-    scores as SQLite at every limit."""
-    from assistant.library import pg_bm25, search
+def _net_sizes(monkeypatch) -> list[int]:
+    """Records how many of the best chunks pg_bm25 looks up and checks, net after net; the
+    first net is `limit` exactly here."""
+    from assistant.library import pg_bm25
+
+    sizes = []
+    real = pg_bm25._best_first
+    monkeypatch.setattr(pg_bm25, "_best_first", lambda score, n: sizes.append(n) or real(score, n))
+    monkeypatch.setattr(pg_bm25, "NET_EXTRA", 0.0)
+    return sizes
+
+
+def test_small_limits_rank_as_sqlite(two_libraries, monkeypatch):
+    """pg_bm25 scores every match but looks up and checks only the best few (here exactly
+    `limit`): the same chunks, order and scores as SQLite at every limit."""
+    from assistant.library import search
     from assistant.library.access import open_library
     from assistant.retrieve import lexical
     from assistant.retrieve.filters import Filters
 
     sq, pg_cfg = two_libraries
-    looked_up = []
-    real = pg_bm25._best_first
-    monkeypatch.setattr(pg_bm25, "_best_first", lambda score, n: looked_up.append(n) or real(score, n))
-    monkeypatch.setattr(pg_bm25, "NET_EXTRA", 0.0)
+    sizes = _net_sizes(monkeypatch)
     for query in QUERIES:
         terms, match = lexical.query_terms(query), lexical.fts_query(query)
         for limit in (1, 2, 3, 20):
@@ -179,28 +188,31 @@ def test_small_limits_and_a_narrow_net_rank_as_sqlite(two_libraries, monkeypatch
             with open_library(pg_cfg) as lib:
                 b = search.fts_chunks(lib.conn, terms, Filters(include_undated=True), limit, match)
             assert [c for c, _ in a] == [c for c, _ in b] and [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), (query, limit)
-    assert 1 in looked_up and 4 in looked_up  # limit 1: a net of one chunk, widened where it found too few
+    assert 1 in sizes  # limit 1: one chunk looked up
 
 
-def test_a_filter_that_passes_few_of_the_best_widens_the_net(two_libraries):
-    """Chunks that do not pass the filters (here: an outlet) are scored like every match and
-    skipped when checked: the best that pass come back, as on SQLite."""
+def test_a_filter_that_passes_few_of_the_best_widens_the_net(two_libraries, monkeypatch):
+    """Chunks that do not pass the filters (here the best article is left out, and a date
+    bound) are scored like every match and skipped when checked; the net widens four times
+    until enough pass: the best that pass come back, as on SQLite."""
     from assistant.library import search
     from assistant.library.access import open_library
     from assistant.retrieve import lexical
     from assistant.retrieve.filters import Filters
 
     sq, pg_cfg = two_libraries
-    for query, cut in (("election results certified", "2020-11-07"), ("covid-19 vaccine children", "2020-11-02")):
-        filters = Filters(as_of=cut, include_undated=True)
+    sizes = _net_sizes(monkeypatch)
+    for query in ("election officials children markets office cafe covid", "results campaign vaccines running Zurich"):
         terms, match = lexical.query_terms(query), lexical.fts_query(query)
         with open_library(sq) as lib:
-            a = search.fts_chunks(lib.conn, terms, filters, 2, match)
             unfiltered = search.fts_chunks(lib.conn, terms, Filters(include_undated=True), 2, match)
+            filters = Filters(as_of="2020-11-30", exclude_ids=[c.split("@")[0] for c, _ in unfiltered], include_undated=True)
+            a = search.fts_chunks(lib.conn, terms, filters, 2, match)
         with open_library(pg_cfg) as lib:
             b = search.fts_chunks(lib.conn, terms, filters, 2, match)
-        assert a and a != unfiltered  # the filter changed the answer
+        assert len(a) == 2 and not set(a) & set(unfiltered)  # the filter changed the answer
         assert [c for c, _ in a] == [c for c, _ in b] and [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-9), query
+    assert 2 in sizes and 8 in sizes  # a net of 2, then one of 8
 
 
 def test_postings_that_do_not_fit_in_a_bigint_are_read_unpacked(two_libraries, monkeypatch):
