@@ -489,7 +489,7 @@ class Library:
         if self.dialect == "postgresql":
             # tsv and words are written with their chunk, in its row (pg.Connection), and NOT NULL;
             # the postings follow them by triggers (pg_schema.POSTINGS): what can be wrong is a
-            # missing index or postings that no longer count the chunks' terms
+            # missing index, postings that no longer count the chunks' terms, or totals that no longer count them
             for index in ("postings_lexeme", "chunks_seq", "chunk_totals"):
                 if self.conn.execute("SELECT to_regclass(?)", (index,)).fetchone()[0] is None:
                     return f"the {'table' if index == 'chunk_totals' else 'index'} {index} is missing"
