@@ -50,38 +50,11 @@ FROM postings p JOIN chunks c ON c.seq = p.chunk WHERE p.lexeme = %s AND c.tsv @
 
 
 def _binary(conn, sql: str, args: list) -> list:
-    """Rows in binary form, a bigint or integer array as a numpy array (not a list of Python
-    ints); `sql` with psycopg's %s placeholders."""
-    cur = conn.raw.cursor(binary=True)
-    if not _LOADERS:
-        _LOADERS.update({1016: _array_loader(">i8"), 1007: _array_loader(">i4")})  # int8[], int4[]
-    for oid, loader in _LOADERS.items():
-        cur.adapters.register_loader(oid, loader)
-    return cur.execute(sql, args, prepare=False).fetchall()
+    """Rows in binary form, a bigint or integer array as a numpy array (pg.binary_rows); `sql`
+    with psycopg's %s placeholders."""
+    from .pg import binary_rows
 
-
-_LOADERS: dict = {}
-
-
-def _array_loader(kind: str):
-    """A psycopg loader of a one-dimensional integer array without NULLs in binary form (header:
-    dimensions, flags, element type, then length and lower bound; each element: its byte length
-    and its bytes, big-endian) into numpy, without a Python int per element."""
-    import numpy as np
-    from psycopg.adapt import Loader
-    from psycopg.pq import Format
-
-    class ArrayLoader(Loader):
-        format = Format.BINARY
-
-        def load(self, data):
-            data = bytes(data)
-            if int.from_bytes(data[0:4], "big") == 0:  # no dimensions: empty
-                return np.zeros(0, dtype=kind)
-            n = int.from_bytes(data[12:16], "big")
-            return np.frombuffer(data, dtype=[("size", ">i4"), ("value", kind)], count=n, offset=20)["value"]
-
-    return ArrayLoader
+    return binary_rows(conn, sql, args)
 
 
 def _unpack(packed):
