@@ -117,6 +117,12 @@ def m005_postings(conn) -> None:
     table with term frequencies in this step (pg_schema.py; the versions mean the same on both)."""
 
 
+@migration
+def m006_chunk_totals(conn) -> None:
+    """Nothing to do on SQLite (FTS5 keeps its row and token counts): PostgreSQL libraries get the
+    table chunk_totals in this step (pg_schema.py; the versions mean the same on both)."""
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -357,3 +357,42 @@ def database_error(exc: Exception) -> bool:
     except ImportError:
         return False
     return isinstance(exc, psycopg.Error)
+
+
+def binary_rows(conn: Connection, sql: str, args: list) -> list:
+    """The rows of `sql` (psycopg's %s placeholders) in binary form: a bytea as bytes, a bigint or
+    integer array as a numpy array, without a Python int per element (pg_bm25.py reads every
+    posting of a question's lexemes as such arrays)."""
+    cur = conn.raw.cursor(binary=True)
+    if not _ARRAY_LOADERS:
+        _ARRAY_LOADERS.update({1016: _numpy_array_loader(">i8"), 1007: _numpy_array_loader(">i4")})  # int8[], int4[]
+    for oid, loader in _ARRAY_LOADERS.items():
+        cur.adapters.register_loader(oid, loader)
+    try:
+        return cur.execute(sql, args, prepare=False).fetchall()
+    except Exception as exc:
+        raise _clear(exc, conn.url) from exc
+
+
+_ARRAY_LOADERS: dict = {}
+
+
+def _numpy_array_loader(kind: str):
+    """A loader of a one-dimensional array without NULLs in binary form (header: dimensions,
+    flags, element type, then length and lower bound; each element: its byte length and its
+    bytes, big-endian) into numpy."""
+    import numpy as np
+    from psycopg.adapt import Loader
+    from psycopg.pq import Format
+
+    class ArrayLoader(Loader):
+        format = Format.BINARY
+
+        def load(self, data):
+            data = bytes(data)
+            if int.from_bytes(data[0:4], "big") == 0:  # no dimensions: empty
+                return np.zeros(0, dtype=kind)
+            n = int.from_bytes(data[12:16], "big")
+            return np.frombuffer(data, dtype=[("size", ">i4"), ("value", kind)], count=n, offset=20)["value"]
+
+    return ArrayLoader

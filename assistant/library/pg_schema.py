@@ -13,7 +13,10 @@ library's queries run unchanged on both, with these differences:
   SQLite), and being columns of chunks they are exactly as transactional as the rows they index;
   phrase_tf() counts a phrase's occurrences in a tsvector (FTS5's phrase frequency); since step 5
   the table postings (lexeme, chunk, tf, words), kept by triggers on chunks in the same
-  transactions, with a covering index that search reads alone, replaces the GIN index;
+  transactions, with a covering index that search reads alone, replaces the GIN index; since
+  step 6 chunk_totals holds the number of chunks and their total length as rows of differences
+  that writers append and fold without waiting (TOTALS); search (pg_bm25.py) no longer calls
+  phrase_tf(), which stays as the definition its phrase frequencies are tested against;
 * fold_accents(): a translate() table generated here from Python's unicodedata (the unaccent
   extension may not be installed); the full text no longer uses it (step 4);
 * outlet_matches(NAME, source, url): outlets.py's one --source rule in PL/pgSQL (SQLite calls
@@ -23,7 +26,8 @@ Versions: ``MIGRATIONS`` has one step per step of migrations.py, in the same ord
 manifest's schema_version means the same on both. A new library gets the current schema in
 step 1; steps 2 and 3 upgraded SQLite libraries from before PostgreSQL was supported and have
 nothing to do here; step 4 (nothing to do on SQLite) gives older PostgreSQL libraries FTS5's
-terms; step 5 (nothing to do on SQLite) adds the postings, for new libraries too. A new step in migrations.py needs its PostgreSQL twin here
+terms; step 5 (nothing to do on SQLite) adds the postings, for new libraries too; step 6
+(nothing to do on SQLite) adds chunk_totals. A new step in migrations.py needs its PostgreSQL twin here
 (tests/test_postgres.py checks the counts match).
 """
 
@@ -381,6 +385,75 @@ def m005_postings(conn) -> None:
     conn.execute("CREATE INDEX postings_lexeme ON postings(lexeme, chunk) INCLUDE (tf, words)")
     conn.execute("DROP INDEX IF EXISTS chunks_tsv")
     conn.execute("ANALYZE postings")  # the planner's lexeme frequencies: probes for rare ones, scans for common ones
+
+
+# The number of chunks and their total length (BM25's N and mean length), which every lexical
+# search needs: counting them read the whole index on chunks.words (~8 ms at 100k chunks, growing
+# with the library). No row is shared by writers: each statement that inserts, deletes or
+# updates chunks appends one row of differences in its own transaction (statement triggers over
+# the transition tables), so a reader's sum counts exactly the chunks it sees. The rows are
+# folded into one by whichever writer gets a transaction-level advisory lock without waiting
+# (namespace 4; pg.py's session locks use 1-3): it deletes the rows it sees and inserts their
+# sum, in its own transaction. A concurrent writer's rows, not yet committed, are not seen and
+# stay; a writer that does not get the lock leaves its row for the next one. Nobody waits, the
+# sum is unchanged by folding, and the table stays a few rows long.
+TOTALS_LOCK = 4
+TOTALS = [
+    """CREATE TABLE IF NOT EXISTS chunk_totals (
+        chunks BIGINT NOT NULL,  -- chunks added (removed: negative) by one statement, or a folded sum
+        words  BIGINT NOT NULL   -- and their chunks.words
+    )""",
+    f"""CREATE OR REPLACE FUNCTION chunk_totals_fold() RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        IF pg_try_advisory_xact_lock({TOTALS_LOCK}, 0) THEN
+            WITH gone AS (DELETE FROM chunk_totals RETURNING chunks, words)
+            INSERT INTO chunk_totals(chunks, words) SELECT coalesce(sum(chunks), 0), coalesce(sum(words), 0) FROM gone;
+        END IF;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION chunk_totals_added() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO chunk_totals(chunks, words) SELECT count(*), coalesce(sum(words), 0) FROM added HAVING count(*) > 0;
+        PERFORM chunk_totals_fold();
+        RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION chunk_totals_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO chunk_totals(chunks, words) SELECT -count(*), -coalesce(sum(words), 0) FROM gone HAVING count(*) > 0;
+        PERFORM chunk_totals_fold();
+        RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION chunk_totals_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO chunk_totals(chunks, words)
+            SELECT 0, d FROM (SELECT (SELECT coalesce(sum(words), 0) FROM now) - (SELECT coalesce(sum(words), 0) FROM was) AS d) AS x WHERE d <> 0;
+        PERFORM chunk_totals_fold();
+        RETURN NULL;
+    END $$""",
+    "DROP TRIGGER IF EXISTS chunks_totals_insert ON chunks",
+    "CREATE TRIGGER chunks_totals_insert AFTER INSERT ON chunks REFERENCING NEW TABLE AS added "
+    "FOR EACH STATEMENT EXECUTE FUNCTION chunk_totals_added()",
+    "DROP TRIGGER IF EXISTS chunks_totals_delete ON chunks",
+    "CREATE TRIGGER chunks_totals_delete AFTER DELETE ON chunks REFERENCING OLD TABLE AS gone "
+    "FOR EACH STATEMENT EXECUTE FUNCTION chunk_totals_removed()",
+    "DROP TRIGGER IF EXISTS chunks_totals_update ON chunks",
+    "CREATE TRIGGER chunks_totals_update AFTER UPDATE ON chunks REFERENCING OLD TABLE AS was NEW TABLE AS now "
+    "FOR EACH STATEMENT EXECUTE FUNCTION chunk_totals_changed()",
+]
+
+
+@_step
+def m006_chunk_totals(conn) -> None:
+    """chunk_totals (the number of chunks and their total length), filled here, then kept by
+    statement triggers on chunks (TOTALS)."""
+    for statement in TOTALS:
+        conn.execute(statement)
+    refill_totals(conn)
+
+
+def refill_totals(conn) -> None:
+    """chunk_totals again from the chunks, as one row (step 6; `reindex`, which no writer runs beside)."""
+    conn.execute("DELETE FROM chunk_totals")
+    conn.execute("INSERT INTO chunk_totals(chunks, words) SELECT count(*), coalesce(sum(words), 0) FROM chunks")
 
 
 def refill_postings(conn) -> None:

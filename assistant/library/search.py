@@ -47,10 +47,12 @@ def fts_chunks(conn, terms: list[str], filters, limit: int, match: str) -> list[
     first (a few times `limit`) and only those are checked against the searchable revisions and
     filters; when the check leaves fewer than `limit` and the index has more matches, every match is
     checked. The result is the one ranking over everything that passes.
-    PostgreSQL: the same BM25 (k1 1.2, b 0.75, FTS5's idf) over the same terms, read from the postings (_pg_bm25).
+    PostgreSQL: the same BM25 (k1 1.2, b 0.75, FTS5's idf) over the same terms, read from the postings (pg_bm25.py).
     Ties go by chunk id on both (copies of an article have equal chunks), so both rank alike."""
     if getattr(conn, "dialect", "sqlite") == "postgresql":
-        return _pg_bm25(conn, terms, filters, limit)
+        from .pg_bm25 import bm25
+
+        return bm25(conn, terms, filters, limit)
     searchable, s_args = searchable_sql("r", filters)
     where, args = filters.sql("r")
     scope = (f"{searchable} AND {where}", [*s_args, *args])
@@ -217,149 +219,6 @@ def _varint(blob: bytes) -> int:
         if byte < 0x80:
             break
     return value
-
-
-def _pg_bm25(conn, terms: list[str], filters, limit: int) -> list[tuple[str, float]]:
-    """FTS5's bm25() over the postings of chunks.tsv, which holds FTS5's own terms (fulltext.py):
-    the same phrases, statistics and formula, so the same ranking as SQLite
-    (tests/test_pg_fulltext.py).
-
-    Each quoted term of the query is an FTS5 phrase (``o'neil`` is o <-> neil; duplicates count
-    twice, as in FTS5). A one-lexeme phrase's document frequency and its frequency in each chunk
-    come from the postings' covering index alone (pg_schema.POSTINGS: no chunk is read); a longer
-    phrase's chunks are those holding all its lexemes (postings again), whose tsvectors then give
-    the phrase's frequency (phrase_tf()). The number of chunks and their total length come from
-    the index on chunks.words."""
-    import math
-
-    from . import fulltext
-
-    phrases = fulltext.phrases(terms)
-    if not phrases:
-        return []
-    keys = [" ".join(p) for p in phrases]
-    singles = sorted({p[0] for p in phrases if len(p) == 1})
-    total, total_words = conn.execute("SELECT count(*), coalesce(sum(words), 0) FROM chunks").fetchone()
-    found = dict(conn.execute("SELECT lexeme, count(*) FROM postings WHERE lexeme = ANY (?::text[]) GROUP BY lexeme", [singles]).fetchall()) if singles else {}
-    hits = {lex: found.get(lex, 0) for lex in singles}
-    # a longer phrase: (chunk, chunk length, phrase frequency) of every chunk where it occurs
-    occurs: dict[str, list[tuple[int, int, int]]] = {}
-    for key, p in {k: p for k, p in zip(keys, phrases) if len(p) > 1}.items():
-        lexemes = sorted(set(p))
-        # the chunks with all its lexemes (postings), those where they are adjacent (@@, in C), then
-        # the phrase's frequency from their tsvectors cut to its lexemes (setweight marks them)
-        occurs[key] = [tuple(r) for r in conn.execute(
-            """SELECT c.seq, c.words, phrase_tf(ts_filter(setweight(c.tsv, 'A', ?::text[]), '{a}'), ?::text[]) AS tf FROM chunks c
-               WHERE c.seq IN (SELECT chunk FROM postings WHERE lexeme = ANY (?::text[]) GROUP BY chunk HAVING count(*) = ?)
-                 AND c.tsv @@ ?::tsquery""",
-            [lexemes, p, lexemes, len(lexemes), " <-> ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in p)]).fetchall() if r[2] > 0]
-        hits[key] = len(occurs[key])
-    avgdl = (float(total_words) / total) if total else 1.0
-    # FTS5: idf = log((N - n + 0.5) / (n + 0.5)), 1e-6 where that is not positive
-    idf = [math.log((total - hits[k] + 0.5) / (hits[k] + 0.5)) for k in keys]
-    idf = [x if x > 0 else 1e-6 for x in idf]
-    k1 = BM25_K1
-    # MaxScore (exact): a phrase adds less than idf * (k1 + 1) to any chunk's score. First score
-    # only the chunks matching the phrases with the highest bounds (the rarest, enough of them to
-    # fill the limit): the last of those results, theta, is at most the true last score. A chunk
-    # matching none of the "essential" phrases, the fewest highest-bound ones such that all the
-    # others together add less than theta, cannot enter; so score the chunks matching an
-    # essential phrase (no second pass when the first covered them), and the chunks of the
-    # common phrases alone, often most of the library, are never scored.
-    bound = [w * (k1 + 1.0) for w in idf]
-    order = sorted(range(len(phrases)), key=lambda i: -bound[i])
-    first, seen = [], 0
-    for i in order:
-        first.append(i)
-        seen += hits[keys[i]]
-        if seen >= limit:
-            break
-    essential = order
-    score = lambda cands, floor=0.0: _pg_score(conn, keys, idf, occurs, [keys[i] for i in cands],  # noqa: E731
-                                               sum(hits[keys[i]] for i in cands), avgdl, filters, limit, floor)
-    if len(first) < len(order):
-        found = score(first)
-        if len(found) == limit:
-            theta, rest, essential = -found[-1][1], 0.0, list(order)
-            while essential and rest + bound[essential[-1]] < theta:
-                rest += bound[essential.pop()]
-            if set(essential) <= set(first):
-                return found
-            # a chunk whose essential phrases score below theta - rest cannot reach theta (the
-            # margin: sums in another order may differ in the last bits)
-            return score(essential, (theta - rest) * (1 - 1e-9))
-    return score(essential)
-
-
-def _pg_score(conn, keys: list[str], idf: list[float], occurs: dict, candidates: list[str], matches: int, avgdl: float,
-              filters, limit: int, floor: float = 0.0) -> list[tuple[str, float]]:
-    """BM25 over every phrase of the chunks matching any of the candidate phrases, best first.
-
-    First the candidates' scores over the candidate phrases alone, from their postings; those
-    below ``floor`` are dropped (the second MaxScore pass: what the other phrases could add
-    would not lift them to the first pass's last result). The other phrases' frequencies are
-    then looked up for the chunks left only (index probes when they are few), and the best few
-    times `limit` of them checked against the searchable revisions and the filters (chunks of
-    older revisions and pending ones are in the postings, as in FTS5's index); every one when
-    that leaves fewer than `limit` (matches: an upper bound of the candidates)."""
-    k1, b = BM25_K1, BM25_B
-    # each term's part rounded to 15 digits (float8 to numeric) and summed exactly: the same
-    # score whatever order the rows come in, so chunks with the same terms (copies) score the
-    # very same and their ties go by chunk id, as in SQLite (within 1e-14 of its scores)
-    formula = f"idf * (tf * ({k1} + 1.0)) / (tf + {k1} * (1.0 - {b} + {b} * words / ?))"
-    cand = set(candidates)
-
-    def split(inside: bool):
-        """(lexemes, their idf, repeated as the query repeats them: each counts; (chunk, length,
-        idf, frequency) of every occurrence of a longer phrase). A chunk's score is summed in
-        the order its postings come from the index (by lexeme)."""
-        weight: dict[str, float] = {}
-        for k, w in zip(keys, idf):
-            if k not in occurs and (k in cand) == inside:
-                weight[k] = weight.get(k, 0.0) + w
-        multi = [(seq, words, w, tf) for k, w in zip(keys, idf) if k in occurs and (k in cand) == inside for seq, words, tf in occurs[k]]
-        ordered = sorted(weight)
-        return (ordered, [weight[k] for k in ordered], *([list(x) for x in zip(*multi)] or [[], [], [], []]))
-
-    lex, lex_idf, *multi = split(True)
-    chunks, words, partial = conn.execute(
-        f"""WITH parts AS (
-                SELECT p.chunk, p.words, (?::float8[])[array_position(?::text[], p.lexeme)] AS idf, p.tf
-                FROM postings p WHERE p.lexeme = ANY (?::text[])
-                UNION ALL
-                SELECT * FROM unnest(?::bigint[], ?::int[], ?::float8[], ?::int[]) AS mp(chunk, words, idf, tf)),
-            part AS (SELECT chunk, max(words) AS words, SUM(({formula})::numeric) AS partial FROM parts GROUP BY chunk)
-            SELECT coalesce(array_agg(chunk), '{{}}'), coalesce(array_agg(words), '{{}}'), coalesce(array_agg(partial::text), '{{}}')
-            FROM part WHERE partial >= ?""",
-        [lex_idf, lex, lex, *multi, avgdl, floor]).fetchone()
-    if not chunks:
-        return []
-    lex, lex_idf, *multi = split(False)
-    where, args = filters.sql("r")
-    searchable, s_args = searchable_sql("r", filters)
-    net = max(limit * FIRST_NET_FACTOR, FIRST_NET_MIN)
-    for size in (net, None):
-        rows = conn.execute(
-            f"""WITH k(chunk, words, partial) AS (SELECT * FROM unnest(?::bigint[], ?::int[], ?::text[]::numeric[])),
-                parts AS (  -- the other phrases, in these chunks only
-                    SELECT p.chunk, p.words, (?::float8[])[array_position(?::text[], p.lexeme)] AS idf, p.tf
-                    FROM k JOIN postings p ON p.chunk = k.chunk WHERE p.lexeme = ANY (?::text[])
-                    UNION ALL
-                    SELECT mp.* FROM unnest(?::bigint[], ?::int[], ?::float8[], ?::int[]) AS mp(chunk, words, idf, tf)
-                    WHERE mp.chunk IN (SELECT chunk FROM k)),
-                more AS (SELECT chunk, SUM(({formula})::numeric) AS more FROM parts GROUP BY chunk),
-                scored AS (SELECT k.chunk, -(k.partial + coalesce(more.more, 0))::float8 AS score FROM k LEFT JOIN more USING (chunk)),
-                net AS (SELECT chunk, score FROM scored ORDER BY score {"FETCH FIRST ? ROWS WITH TIES" if size else ""})
-                SELECT c.chunk_id, net.score FROM net JOIN chunks c ON c.seq = net.chunk
-                JOIN revisions r ON r.article_id = c.article_id AND r.revision = c.revision
-                WHERE {searchable} AND {where}
-                ORDER BY net.score, c.chunk_id LIMIT ?""",
-            [chunks, words, partial, lex_idf, lex, lex, *multi, avgdl,
-             *([size] if size else []), *s_args, *args, limit],
-        ).fetchall()
-        if len(rows) >= limit or size is None or min(matches, len(chunks)) <= size:
-            break
-    return [(r[0], float(r[1])) for r in rows]
 
 
 def visible_chunks(conn, chunk_ids: list[str], filters) -> set[str]:

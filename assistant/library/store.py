@@ -533,13 +533,19 @@ class Library:
         if self.dialect == "postgresql":
             # tsv and words are written with their chunk, in its row (pg.Connection), and NOT NULL;
             # the postings follow them by triggers (pg_schema.POSTINGS): what can be wrong is a
-            # missing index or postings that no longer count the chunks' terms
-            for index in ("postings_lexeme", "chunks_seq"):
+            # missing index, postings that no longer count the chunks' terms, or totals that no longer count them
+            for index in ("postings_lexeme", "chunks_seq", "chunk_totals"):
                 if self.conn.execute("SELECT to_regclass(?)", (index,)).fetchone()[0] is None:
-                    return f"the index {index} is missing"
-            terms, postings = self.conn.execute(
-                "SELECT (SELECT coalesce(sum(length(tsv)), 0) FROM chunks), (SELECT count(*) FROM postings)").fetchone()
-            return None if terms == postings else f"the postings hold {postings} terms, the chunks {terms}"
+                    return f"the {'table' if index == 'chunk_totals' else 'index'} {index} is missing"
+            terms, postings, chunks, words, counted, summed = self.conn.execute(
+                "SELECT (SELECT coalesce(sum(length(tsv)), 0) FROM chunks), (SELECT count(*) FROM postings), "
+                "(SELECT count(*) FROM chunks), (SELECT coalesce(sum(words), 0) FROM chunks), "
+                "(SELECT coalesce(sum(chunks), 0) FROM chunk_totals), (SELECT coalesce(sum(words), 0) FROM chunk_totals)").fetchone()
+            if terms != postings:
+                return f"the postings hold {postings} terms, the chunks {terms}"
+            if (chunks, words) != (counted, summed):
+                return f"chunk_totals counts {counted} chunks of {summed} tokens, the chunks are {chunks} of {words}"
+            return None
         try:  # with rank=1, FTS5 also compares the index against the chunks table it mirrors
             self.conn.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
         except Exception as exc:
@@ -548,13 +554,14 @@ class Library:
 
     def rebuild_fulltext(self, conn) -> None:
         """Rebuild the full-text index from the chunks (PostgreSQL's terms are columns of the chunks,
-        written with every chunk reindex inserts; its postings are rebuilt from them)."""
+        written with every chunk reindex inserts; its postings and chunk_totals are rebuilt from them)."""
         if self.dialect == "sqlite":
             conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
         else:
-            from .pg_schema import refill_postings
+            from .pg_schema import refill_postings, refill_totals
 
             refill_postings(conn)
+            refill_totals(conn)
 
     def chunk_ids(self, committed_only: bool) -> set[str]:
         if committed_only:
