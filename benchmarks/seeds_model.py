@@ -18,6 +18,14 @@ its prefix cache held, the tokens it still had to read and how fast, and the tok
 ``quiet_first_sentence_seconds`` puts the prompt reading at ``--quiet-rate`` tokens/s (the
 machine's rate with nothing else running, ENVIRONMENT.md: about 20) and leaves the rest as
 measured.
+
+Figures that do not depend on the machine's load (``reply_tokens``): the tokens the model wrote
+before its first sentence object was complete (the earliest a checked sentence can reach the
+screen), before its sentences began (the short answer and the JSON around it), and in all; the
+raw reply re-tokenized by the server's own tokenizer (llama-cpp-python's ``/extras/tokenize``),
+else counted with tiktoken (``"tokenizer": "cl100k"``). With ``--prompts-dir`` the CLI reads its
+prompt templates from there (``ASSISTANT_PROMPTS_DIR``), so two prompts can be compared on one
+server and one library.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,9 +52,21 @@ def main():
     ap.add_argument("--json", type=Path)
     ap.add_argument("--server-log", type=Path, help="llama-cpp-python's server log: its timings per request")
     ap.add_argument("--quiet-rate", type=float, default=20.0, help="prompt tokens/s on a quiet machine (for the estimate)")
+    ap.add_argument("--prompts-dir", type=Path, help="prompt templates to use instead of the shipped ones (e.g. an older system_json.txt)")
+    ap.add_argument("--retokenize", type=Path, help="add reply_tokens to the rows of an earlier result file (its raw replies) and print them; no questions asked")
     args = ap.parse_args()
+    if args.retokenize:
+        old = json.loads(args.retokenize.read_text())
+        for r in old["rows"]:
+            r["reply_tokens"] = reply_tokens(r["raw_reply"], args.base_url, args.model) if r.get("raw_reply") else None
+            print(json.dumps({"question": r["question"], "reply_tokens": r["reply_tokens"]}, ensure_ascii=False))
+        if args.json:
+            args.json.write_text(json.dumps(old, indent=1, ensure_ascii=False) + "\n")
+        return
     spec = json.loads((REPO / "assistant" / "evaluation" / "seeds_model_questions.json").read_text())
     env = dict(os.environ, PYTHONPATH=str(REPO), OPENAI_API_KEY="not-needed")
+    if args.prompts_dir:
+        env["ASSISTANT_PROMPTS_DIR"] = str(args.prompts_dir.resolve())
     home = args.data_dir or Path(tempfile.mkdtemp(prefix="seeds-model-"))
     if not args.data_dir:
         subprocess.run([sys.executable, "-m", "assistant.cli", "--data-dir", str(home), "ingest", "--seeds"], env=env, cwd=REPO, check=True,
@@ -69,6 +90,7 @@ def main():
         total = time.perf_counter() - t0
         server = _server_timings(args.server_log, log_at) if args.server_log else None
         cli = _cli_timings(stderr)
+        raw = stderr.split("----- model reply (raw) -----\n", 1)[1].split("\n----- timings -----", 1)[0].rsplit("\n(", 1)[0] if "model reply (raw)" in stderr else None
         answer_lines = lines[: lines.index("") if "" in lines else len(lines)]  # before "\nSources:"
         first_line = next((l for l in lines if l.strip()), "")
         refused = code == 3
@@ -81,8 +103,10 @@ def main():
                      "first_sentence_seconds": round(first, 1) if first is not None and not refused else None,
                      "seconds": round(total, 1), "load_average": round(load, 2), "line_seconds": at[:4], "cli_timings": cli, "server": server,
                      "quiet_first_sentence_seconds": _quiet(first, server, args.quiet_rate) if first is not None and not refused else None,
+                     "reply_tokens": reply_tokens(raw, args.base_url, args.model) if raw else None,
+                     "prompt_tokens": (server["cached_prompt_tokens"] + server["prompt_tokens_read"]) if server and "cached_prompt_tokens" in server else None,
                      "first_line": first_line, "answer_lines": answer_lines, "stderr_tail": stderr.strip().splitlines()[-1:] if stderr.strip() else [],
-                     "raw_reply": stderr.split("----- model reply (raw) -----\n", 1)[1].split("\n----- timings -----", 1)[0].rsplit("\n(", 1)[0] if "model reply (raw)" in stderr else None})
+                     "raw_reply": raw})
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
     ans = [r for r in rows if r["answerable"]]
     un = [r for r in rows if not r["answerable"]]
@@ -94,10 +118,64 @@ def main():
                "within_30_s": f"{sum(1 for f in firsts if f <= 30)}/{len(firsts)}",
                "quiet_first_sentence_seconds": quiet, "quiet_within_30_s": f"{sum(1 for f in quiet if f <= 30)}/{len(quiet)}" if quiet else None,
                "load_average": [min(r["load_average"] for r in rows), max(r["load_average"] for r in rows)],
-               "prompt_tokens_per_s": [min(rates), max(rates)] if rates else None}
+               "prompt_tokens_per_s": [min(rates), max(rates)] if rates else None,
+               "prompt_dir": str(args.prompts_dir) if args.prompts_dir else None}
+    for key in ("before_first_sentence", "before_sentences", "total"):  # tokens written, answered questions only
+        got = sorted(r["reply_tokens"][key] for r in rows if r["answerable"] and r.get("reply_tokens") and r["reply_tokens"].get(key) is not None)
+        summary[f"tokens_{key}"] = {"median": statistics.median(got), "min": got[0], "max": got[-1], "sum": sum(got)} if got else None
+    prompts = sorted(r["prompt_tokens"] for r in rows if r.get("prompt_tokens"))
+    summary["prompt_tokens"] = {"median": statistics.median(prompts), "min": prompts[0], "max": prompts[-1]} if prompts else None
     print(json.dumps(summary))
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "summary": summary}, indent=1, ensure_ascii=False) + "\n")
+
+
+def first_sentence_end(raw: str) -> int | None:
+    """Where the reply's first sentence object ends (its closing brace), or None (no JSON sentence)."""
+    m = re.search(r'"sentences"\s*:\s*\[\s*', raw)
+    if not m or m.end() >= len(raw) or raw[m.end()] != "{":
+        return None
+    try:
+        _, end = json.JSONDecoder().raw_decode(raw, m.end())
+    except ValueError:
+        return None
+    return end
+
+
+def reply_tokens(raw: str, base_url: str, model: str) -> dict:
+    """Tokens of the raw reply: before its first sentence was complete, before its sentences
+    began (``"sentences": [``), and in all (the server's tokenizer when it has one)."""
+    count, how = _counter(base_url, model)
+    m = re.search(r'"sentences"\s*:\s*\[', raw)
+    end = first_sentence_end(raw)
+    return {"tokenizer": how, "total": count(raw), "before_sentences": count(raw[: m.end()]) if m else None,
+            "before_first_sentence": count(raw[:end]) if end else None}
+
+
+_COUNTERS: dict = {}
+
+
+def _counter(base_url: str, model: str):
+    if (base_url, model) in _COUNTERS:
+        return _COUNTERS[(base_url, model)]
+    import urllib.request
+
+    def server(text: str) -> int:
+        req = urllib.request.Request(base_url.rstrip("/").removesuffix("/v1") + "/extras/tokenize", method="POST",
+                                     data=json.dumps({"input": text, "model": model}).encode(), headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return len(json.loads(r.read())["tokens"])
+
+    try:
+        bos = server("")  # a BOS token the tokenizer adds to every input is not written by the model
+        out = (lambda text: server(text) - bos), "server"
+    except Exception:
+        sys.path.insert(0, str(REPO))
+        from assistant.tokens import count_tokens
+
+        out = count_tokens, "cl100k"
+    _COUNTERS[(base_url, model)] = out
+    return out
 
 
 def _server_timings(log: Path, offset: int) -> dict | None:

@@ -137,6 +137,49 @@ def test_what_real_models_write_passes_the_check_through_the_pipeline(seeded, ll
             assert doc["rejected"] and "not in cited text" in doc["rejected"][0]["reason"]
 
 
+def test_the_worked_example_states_the_fact_first_and_passes_our_own_check():
+    """The example reply of the JSON prompt is what the model copies: the fact without an
+    attribution (each token before the first sentence is seconds on a local model; the tool shows
+    outlet and date under Sources), a short answer within the prompt's five words, and a sentence
+    our own check accepts against the example sentence it cites."""
+    from assistant import prompts
+
+    text = prompts.load("system_json").render(refusal=prompts.REFUSAL_SENTINEL, as_of="2021-03-02")
+    example = text.split("Example.", 1)[1]
+    sources = {l.split("]")[0][1:]: l.split("] ", 1)[1] for l in example.splitlines() if l.startswith("[")}
+    heading = next(l for l in example.splitlines() if l.startswith("## "))
+    question = next(l for l in example.splitlines() if l.startswith("Question: ")).split(": ", 1)[1]
+    reply = structured.parse(example.split("Reply: ", 1)[1])
+    assert reply and reply["sentences"] and len(reply["short_answer"].split()) <= 5
+    for s in reply["sentences"]:
+        assert not s["text"].lower().startswith(("according to", "as of")), s
+        assert s["keys"] and set(s["keys"]) <= set(sources)
+        g = Given(header=heading.lstrip("# "), question=question)
+        assert SupportChecker(None).check(s["text"], [sources[k] for k in s["keys"]], g).supported, s
+
+
+@pytest.mark.parametrize("attributed", [True, False], ids=["according-to", "fact-only"])
+@pytest.mark.parametrize("as_json", [True, False], ids=["json", "stream"])
+def test_a_sentence_is_accepted_with_or_without_the_attribution_to_its_heading(seeded, llm, attributed, as_json):
+    """The prompt no longer asks for "According to OUTLET, on DATE, ..."; a model that writes it
+    anyway (outlet and date from the cited source's heading) is still accepted, shown or streamed."""
+    ctx = seeded("ask", Q_NAVALNY, "--show-context", "--json").json()["messages"][1]["content"].splitlines()
+    key = next(l.split("]")[0][1:] for l in ctx if l.startswith("[") and "Novichok" in l)
+    fact = next(l.split("] ", 1)[1] for l in ctx if l.startswith(f"[{key}]"))
+    head = next(l for l in ctx if l.startswith("## ") and "Navalny" in l)
+    outlet, date = head.split("— ", 1)[1].rsplit(", ", 1)
+    text = f"According to {outlet}, on {date}, {fact[0].lower() + fact[1:]}" if attributed else fact
+    llm.queue_reply(json.dumps({"short_answer": "Novichok", "sentences": [{"text": text, "keys": [int(key)]}]}))
+    r = seeded("ask", Q_NAVALNY, *(["--json"] if as_json else []))
+    assert r.code == 0, r
+    if as_json:
+        doc = r.json()
+        assert doc["sentences"][0]["text"] == text and doc["sentences"][0]["supported"], doc
+    else:
+        first = r.stdout.splitlines()[0]
+        assert first.startswith(text) and "not supported" not in first, r.stdout
+
+
 def test_checker_given_heading_question_and_article():
     c = SupportChecker(None)
     cited = ["It is the 67-year-old’s first visit to the country as defence secretary.",
