@@ -285,3 +285,34 @@ def test_a_person_is_named_by_surname_an_event_only_in_full_or_most_of_its_words
     assert extractive.about("Johnson earned $18 million.", ["dustin johnson"])
     assert not extractive.about("The Finals drew record crowds.", ["nhl stanley cup finals"])  # "finals" alone is no surname
     assert extractive.about("The Avalanche won the Stanley Cup Final on Sunday.", ["nhl stanley cup finals"])  # most of its words
+
+
+@pytest.mark.parametrize("question, kind", [
+    # a "when" / "who" opening a clause after the question's own "which" does not say what is asked
+    ("Mo Farah said he was trafficked from which African country to the UK when he was eight years old?", "place"),
+    ("The governing body of which sport says athletes who went through male puberty cannot compete?", "any"),
+    ("Who was president when the wall fell?", "person"),
+    ("When are loan payments set to restart?", "date"),
+    # four describing words before the asked noun
+    ("Which 23-time grand slam tennis champion is set to retire?", "person"),
+])
+def test_the_questions_own_wh_word_decides_what_is_asked(question, kind):
+    assert answer_kind(question).kind == kind
+
+
+@pytest.mark.parametrize("question, sentences, expected", [
+    # "Speaking" opens the sentence, a verb: no person (the name comes later or not at all)
+    ("Which former prime minister said Brexit will not be reversed?",
+     ["Speaking at a conference, the former Labour PM said it would not be reversed."], None),
+    # a body "of" a place is no person
+    ("Who features on the new polymer £50 note?", ["According to the Bank of England, the new notes are in circulation."], None),
+    # "American-style" describes; "Italians" are a country's people: neither names the chain
+    ("Which well-known pizza chain has pulled out of Italy?",
+     ["The US chain said it will close its restaurants in Italy after trying to convince Italians to try its American-style pizza."], None),
+    # "which country": the country before the island of it that the same run names ("Japan’s Sakurajima")
+    ("A volcano eruption in which country prompted a Level 5 alert?",
+     ["Japan’s Sakurajima volcano, located on the island of Kyushu, erupted and prompted a Level 5 alert."], "Japan"),
+])
+def test_verbs_bodies_describing_words_and_countries(question, sentences, expected):
+    assert short_answer(question, sentences) == expected
+

@@ -24,6 +24,14 @@ _INSTITUTION = re.compile(r"\b(?:Court|House|Senate|Congress|Parliament|Departme
                           r"Committee|Commission|Government|Administration|Agency|Bureau|Center|Centre|Hospital|Museum|Church|Palace|"
                           r"Street|Avenue|Square|Park|Airport|Station|Bridge|River|Lake|Mountain|Island|Day|Week|Awards?|Cup|Games|Series|Open)\b\.?$")
 
+# "Bank of England", "University of Texas": a body named after a place, never a person
+_BODY_OF = re.compile(r"^(?:The\s+)?(?:Bank|University|Church|Department|Ministry|Museum|Council|Court|House|Office|Board|Bureau|"
+                      r"Commission|Institute|Federation|Association|Union|Republic|Kingdom|State|City|Port|Gulf|Sea|Bay|Isle|"
+                      r"Government|Parliament|Assembly|Chamber|Secretary|Governor|Mayor|President|Minister)\s+(?:of|for)\s")
+# a capitalised word joined to a lower-case one describes ("American-style", "Russian-backed", "US-based"): no name
+_DESCRIBING_COMPOUND = re.compile(r"^[A-Z][\w.]*-(?:style|based|backed|led|made|born|owned|run|related|era|like|linked|funded|"
+                                  r"bound|themed|inspired|focused|friendly|specific|wide|only|centric)$")
+
 _ABBREV = re.compile(r"^(?:[A-Z]|Rep|Sen|Gov|Gen|Col|Sgt|Lt|Capt|Pres|Prof|Dr|Mr|Mrs|Ms|St|Jr|Sr|Inc|Corp|Co|U\.S|U\.K|Mt|Ft)\.$")
 _SENTENCE_START = set("""Approximately Nearly Around Almost Roughly About Some Several Many Most Few Legendary Famous Former Police
     Officials Authorities Scientists Experts Residents Critics Analysts Lawmakers Voters Americans Despite Amid Following Thanks

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .kinds import _COPULA, _NOUN_SKIP, _definite, _last_question
-from .names import _INSTITUTION, _ORG_SUFFIX, _cap_runs, _team
+from .names import _BODY_OF, _DESCRIBING_COMPOUND, _INSTITUTION, _ORG_SUFFIX, _cap_runs, _team
 from .places import _GENERAL_PLACES, _PLACE_TYPE, _STATE_AND_CITY, _demonym, _place_sub, is_place
 from .words import _STOP
 
@@ -323,17 +323,17 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
             before = s[max(0, i - 16): i].lower()
             if is_place(n) or re.search(r"\b(?:city|town|village|province|state|county|region|island|capital)\s+of\s+$", before) or _PLACE_TYPE.search(n):
                 out.append((i, n))
-            else:  # "Mexico City's", "Puerto Rico and the Dominican Republic": a known place inside a run
-                for p in re.split(r"\s+(?:and|&)\s+", n):
+            else:  # "Mexico City's", "Puerto Rico and the Dominican Republic", "Japan’s Sakurajima": a known place inside a run
+                for p in re.split(r"\s+(?:and|&)\s+|[’']s\s+", n):
                     if is_place(p):
                         out.append((i + n.find(p), p))
         return out
     # no demonyms ("Afghan"), no shouted headlines or datelines ("MATCH MADE IN AIRLINE", "NEW YORK CITY –")
-    runs = [(i, n) for i, n in runs if not _demonym(n) and not (len(n.split()) >= 2 and n.isupper())]
+    runs = [(i, n) for i, n in runs if not _demonym(n) and not (len(n.split()) >= 2 and n.isupper()) and not _DESCRIBING_COMPOUND.match(n)]
     if kind == "person":
         out = []
         for i, n in runs:
-            if is_place(n) or _ORG_SUFFIX.search(n) or _INSTITUTION.search(n) or n.isupper() or _team(n):
+            if is_place(n) or _ORG_SUFFIX.search(n) or _INSTITUTION.search(n) or _BODY_OF.match(n) or n.isupper() or _team(n):
                 continue
             if any(c.isdigit() for c in n) or all(w.rstrip(".") in _TITLE_WORDS for w in n.split()):
                 continue  # "Covid-19", "Labour PM": no person's name

@@ -9,7 +9,7 @@ import re
 from .kinds import Asked, answer_kind
 from .names import _acronyms, _cap_runs, _person_like, _team
 from .phrases import _after_context, _beside_noun, _phrase_candidates, _verb_objects, candidates
-from .places import _GENERAL_PLACES
+from .places import _GENERAL_PLACES, _place_sub
 from .words import _STOP, _TOKEN, _words
 
 MAX_WORDS = 8
@@ -62,6 +62,8 @@ def _kind_fit(asked: Asked, phrase: str, sent: str, pos: int, head: list[str], u
         f *= 2.0  # "Yellowstone National Park" for "which national park"
     elif head and head[0] in ("team", "club", "franchise") and _team(phrase):
         f *= 2.0  # "Denver Broncos" for "which football team", not the family that bought it
+    if asked.kind == "place" and asked.sub == "country" and _place_sub(phrase) != "country":
+        f *= 0.4  # "which country": Japan before the island of Kyushu in the same sentence
     if asked.kind in ("person", "org", "name", "any"):
         if phrase not in person_like:
             person_like[phrase] = _person_like(phrase, sentences)
@@ -159,6 +161,9 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             if (asked.kind in ("name", "any") and " " not in phrase and _opens(sent, pos) and sent[pos - 1: pos] not in ("“", '"')
                     and not _named_inside(phrase, sentences)):
                 continue  # "Coming soon to your Netflix account": capitalised only as the sentence's first word
+            if (asked.kind == "person" and " " not in phrase and phrase.endswith("ing") and len(phrase) > 5
+                    and _opens(sent, pos) and not _named_inside(phrase, sentences)):
+                continue  # "Speaking at a conference, the former PM said": a verb opening the sentence
             # nearer the words the sentence shares with the question, earlier sentences first
             dist = min((abs(pos - a) for a in anchors), default=200)
             sw = weights[si] if weights is not None else 1.0 / (1 + si)
