@@ -316,3 +316,22 @@ def test_the_questions_own_wh_word_decides_what_is_asked(question, kind):
 def test_verbs_bodies_describing_words_and_countries(question, sentences, expected):
     assert short_answer(question, sentences) == expected
 
+
+
+@pytest.mark.parametrize("question, sentences, expected", [
+    # the phrase set beside the asked noun: "X, a measure that ...", "condiment – mustard –"
+    ("Lawmakers announced a deal, but a few reforms were left out. Which measure was not included?",
+     ["The agreement does not include a federal ban on military-style assault weapons, a measure that Democrats have pushed for."],
+     "ban on military-style assault weapons"),
+    ("Supermarkets in France are struggling to stock which condiment?",
+     ["France’s most famous condiment – mustard – is running out, and there is no sign of its return."], "mustard"),
+    # "where": the place with the state after it, told whole; "which state" still the state
+    ("Where is Mar-a-Lago located?", ["Trump’s Mar-a-Lago resort in Palm Beach, Florida, was searched on Monday."], "Palm Beach, Florida"),
+    ("In which state did the shooting happen?", ["A gunman opened fire at a school in Uvalde, Texas, on Tuesday."], "Texas"),
+    # "accuse" in the sentence is the question's "accused"; "Beyond" ends a name though it may open a sentence
+    ("Which company is being accused of turning off the AC in its stores as its sales plummet?",
+     ["Analysts accuse Bed Bath & Beyond of cutting air conditioning to make up for a slump in sales, according to a report "
+      "from Bank of America."], "Bed Bath & Beyond"),
+])
+def test_apposition_places_with_their_state_and_stemmed_anchors(question, sentences, expected):
+    assert short_answer(question, sentences) == expected

@@ -45,6 +45,10 @@ def _not_name(word: str) -> bool:
     return word in _NOT_NAME or base in _NOT_NAME or word in _SENTENCE_START
 
 
+def _never_name(word: str) -> bool:
+    return word in _NOT_NAME or re.split(r"[’']", word)[0] in _NOT_NAME
+
+
 def _cap_runs(sentence: str) -> list[tuple[int, str]]:
     out = []
     for m in _CAPS.finditer(sentence):
@@ -69,7 +73,8 @@ def _trimmed_run(sentence: str, words: list[str], at: int) -> list[tuple[int, st
     # trim function words and sentence-starting non-names off the ends
     while words and (_not_name(words[0]) or words[0].lower() in ("of", "de", "the", "and", "&")):
         words = words[1:]
-    while words and (_not_name(words[-1].rstrip(".,")) or words[-1].lower() in ("of", "de", "the", "and", "&")):
+    # (at the end only words that are never names: "Bed Bath & Beyond" keeps "Beyond", a sentence opener)
+    while words and (_never_name(words[-1].rstrip(".,")) or words[-1].lower() in ("of", "de", "the", "and", "&")):
         words = words[:-1]
     if not words:
         return []

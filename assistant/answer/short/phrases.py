@@ -111,11 +111,44 @@ def _beside_noun(question: str, sentence: str, noun: str | None) -> list[tuple[i
             phrase = []
         if phrase:
             out.append((phrase[0][0], " ".join(x for _, x in phrase), key in asked))
+        if key in asked:
+            out += [(i0, ph, True) for i0, ph in _apposed(sentence, pos, pos + len(w))]
         # "condiments such as mustard, ketchup ...": one or two words that end where the phrase does
         m = re.match(r"\s*,?\s*" + _INTRODUCERS + r"\s+([a-z][a-z’'-]*(?:\s+[a-z][a-z’'-]*)?)(?=\s*[,.;:)]|\s+(?:" + _ENDS + r")\b)",
                      sentence[pos + len(w):])
         if m and not set(m.group(1).split()) & (_STOP | _FUNCTION):
             out.append((pos + len(w) + m.start(1), m.group(1), key in asked))
+    return out
+
+
+_INSIDE = {"of", "on", "for", "against", "&"}
+
+
+def _apposed(sentence: str, start: int, end: int) -> list[tuple[int, str]]:
+    """The phrase a sentence sets beside the asked noun as its instance: "a federal ban on
+    assault weapons, a measure that ..." / "France’s most famous condiment – mustard – is running
+    out" / "the condiment, mustard, ...": (offset, phrase)."""
+    out = []
+    lm = re.search(r",\s+(?:a|an|the|another|one)\s+(?:[\w’'-]+\s+){0,3}$", sentence[:start])
+    if lm:
+        toks = [(m.start(), m.group(0)) for m in re.finditer(r"[\w’'&-]+", sentence[:lm.start()])]
+        words = []
+        for p, x in reversed(toks[-8:]):
+            if sentence[p + len(x): (words[0][0] if words else lm.start())].strip():
+                break  # punctuation: the phrase ends there
+            if x.lower() in _INSIDE and words:
+                words.insert(0, (p, x))
+                continue
+            if x.lower() in _STOP or x.lower() in _FUNCTION or len(words) == 6:
+                break
+            words.insert(0, (p, x))
+        while words and (words[0][1].lower() in _INSIDE or words[0][1] in _DESCRIBING or words[0][1].endswith("ly")):
+            words = words[1:]
+        if words:
+            out.append((words[0][0], " ".join(x for _, x in words)))
+    rm = re.match(r"\s*(?:[–—]|--|,)\s*((?:[\w’'&-]+\s+){0,3}[\w’'&-]+)\s*(?:[–—]|--|,)", sentence[end:])
+    if rm and not {w.lower() for w in rm.group(1).split()} & (_STOP | _FUNCTION):
+        out.append((end + rm.start(1), rm.group(1)))
     return out
 
 
@@ -283,6 +316,14 @@ def candidates(sentence: str, kind: str, sub: str | None = None) -> list[tuple[i
     if kind == "place" and sub:
         out = [(i, p) for i, p in out if (_place_sub(p) in (sub, None) or (sub == "city" and p.lower() in _STATE_AND_CITY))
                and not (sub in ("state", "city") and p.lower() in _GENERAL_PLACES)]
+    elif kind == "place":
+        # "where": a place with the state or country news puts after it ("Palm Beach, Florida") is told whole
+        at = dict(out)
+        for k, (i, p) in enumerate(out):
+            m = re.match(r",\s+", sentence[i + len(p):])
+            j = i + len(p) + m.end() if m else None
+            if j in at and _place_sub(at[j]) in ("state", "country") and _place_sub(p) not in ("state", "country"):
+                out[k] = (i, f"{p}, {at[j]}")
     return out
 
 

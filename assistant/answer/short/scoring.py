@@ -111,6 +111,9 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
         return []
     qwords = set(_words(question))
     qcontent = {w for w in qwords if w not in _STOP and len(w) > 2}
+    from ..extractive import _stem
+
+    qstems = {_stem(w).rstrip("e") for w in qcontent}  # "accuse" in the sentence is the question's "accused"
     pairs = bool(re.search(r"\b(?:which|what)\s+two\b|\bwho\s+are\s+the\s+two\b", question, re.I))
     named = _acronyms(question)  # "WHO" is the question's "World Health Organization"
     qnames = [n for _, n in _cap_runs(question) if len(n) > 3]
@@ -121,7 +124,7 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
     votes: dict[str, list] = {}
     for si, sent in enumerate(sentences):
         toks = [(m.start(), m.group(0).lower()) for m in _TOKEN.finditer(sent)]
-        anchors = [pos for pos, w in toks if w in qcontent or w.rstrip("s") in qcontent]
+        anchors = [pos for pos, w in toks if w in qcontent or w.rstrip("s") in qcontent or _stem(w).rstrip("e") in qstems]
         found = _phrase_candidates(question, sent) if asked.kind == "phrase" else candidates(sent, asked.kind, asked.sub)
         beside = {}
         # quoted titles that hold a name the question gives ("“Star Trek: The Original Series”" for "“Star Trek” actress")
