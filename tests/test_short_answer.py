@@ -335,3 +335,48 @@ def test_verbs_bodies_describing_words_and_countries(question, sentences, expect
 ])
 def test_apposition_places_with_their_state_and_stemmed_anchors(question, sentences, expected):
     assert short_answer(question, sentences) == expected
+
+
+def test_who_reports_the_news_is_not_the_answer_unless_the_question_asks_who_said_it():
+    q = "Which company is being accused of turning off the AC in its stores as its sales plummet?"
+    sents = ["A new report from Bank of America claims that the company has cut air conditioning to make up for a slump in sales.",
+             "“No Bed Bath & Beyond stores were directed to adjust their air conditioning,” a spokesperson said."]
+    assert short_answer(q, sents) == "Bed Bath & Beyond"
+    # asked who reported it, the reporter is the answer
+    assert short_answer("Which bank's report said the retailer cut air conditioning in its stores?", sents[:1]) == "Bank of America"
+
+
+def test_a_report_far_older_than_the_questions_date_does_not_answer_it():
+    from assistant.retrieve import recency
+
+    q = "Which major change will soon be introduced to Netflix?"
+    sents = ["Netflix will soon introduce a major change: a new service called Qwikster, the company said.",
+             "Netflix plans to introduce a cheaper plan with advertisements early next year."]
+    scored = extractive.score(q, sents, [0, 1])
+    day = recency.published_ts("2022-07-15")
+    published = [recency.published_ts("2011-09-19"), recency.published_ts("2022-07-13")]
+    assert extractive.stale(q, published, day) == {0}
+    assert extractive.stale(q, published, day, window_days=366) == {0}  # "this year": twice a year back, still stale
+    assert extractive.stale("Who won in 2011?", published, day) == set()  # the question says when: old reports answer it
+    assert extractive.stale(q, [None, published[1]], day) == set()  # undated: never stale
+    old_best = extractive.decide(q, sents, scored, 0.0, [("a", 0), ("b", 0)])
+    assert old_best.short == "Qwikster"  # on its words the 2011 report wins ...
+    d = extractive.decide(q, sents, scored, 0.0, [("a", 0), ("b", 0)], stale={0})
+    assert d.chosen == [] and "earlier events" in d.refusal  # ... and answering from it is refused
+    # a stale second quote is left out, the fresh answer stays
+    d = extractive.decide(q, sents, scored, 0.0, [("a", 0), ("b", 0)], stale={1})
+    assert d.short == "Qwikster" and d.chosen == [0]
+
+
+def test_ask_as_of_a_date_refuses_an_answer_from_a_report_long_before_it(cli, tmp_path):
+    cli("ingest", _md(tmp_path, "netflix", "2011-09-19",
+                      "Netflix will soon introduce a major change: a new service called Qwikster, the company said in 2011."))
+    q = "Which major change will soon be introduced to Netflix?"
+    # an archive asked without a date has no "now": the 2011 report answers
+    assert cli("ask", q, "--json").json()["short_answer"] == "Qwikster"
+    # asked as of 2022, the 2011 report is an earlier event's
+    r = cli("ask", q, "--as-of", "2022-07-15", "--json")
+    assert r.code == 3 and r.json()["short_answer"] is None
+    assert "earlier events" in next(n for n in r.json()["notes"] if n.startswith("refused:"))
+    # ... unless the question says when
+    assert cli("ask", "Which major change did Netflix introduce in 2011?", "--as-of", "2022-07-15", "--json").json()["short_answer"] == "Qwikster"

@@ -240,8 +240,8 @@ class _CachedEmbedder:
 def _replayable(ans, question: str, f, k: int) -> dict:
     """The extractive engine's inputs for one question, so a threshold can be replayed cheaply."""
     plan = ans.plan(question, f, k)
-    q, _, texts, scored, where = ans.extractive_inputs(plan)  # the scores the engine decides on
-    return {"question": q, "texts": texts, "where": where, "scored": scored if texts else []}
+    q, _, texts, scored, where, stale = ans.extractive_inputs(plan)  # the scores the engine decides on
+    return {"question": q, "texts": texts, "where": where, "scored": scored if texts else [], "stale": stale}
 
 
 def _objective(r: dict) -> float:
@@ -257,7 +257,7 @@ def _sweep(inputs: list[dict]) -> dict:
     for t in grid:
         by_q: dict[str, dict] = {}
         for x in inputs:
-            d = extractive.decide(x["question"], x["texts"], x["scored"], t, x["where"]) if x["texts"] else extractive.Decision([])
+            d = extractive.decide(x["question"], x["texts"], x["scored"], t, x["where"], stale=x["stale"]) if x["texts"] else extractive.Decision([])
             refused = not d.chosen
             m = short_matches(d.short, x["choices"]) if not refused else []
             cited = " ".join(x["texts"][i] for i in d.chosen)

@@ -23,6 +23,14 @@ _UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "mile", "k
           "ton", "game", "time", "point", "vote", "seat", "case", "death", "people", "person"}
 
 
+# a name right after these words reports the news rather than being in it
+_ATTRIBUTED = re.compile(r"(?:\baccording\s+to|\b(?:report|survey|study|analysis|poll|data|figures|note|statement)\s+(?:from|by)|"
+                         r"\b(?:analysts?|economists?|researchers?|experts?|strategists?)\s+(?:at|from|with))\s+(?:the\s+)?$", re.I)
+# ... unless the question asks who said or found it
+_ASKS_SOURCE = re.compile(r"\b(?:say|says|said|report|reports|reported|according|claim|claims|claimed|found|find|finds|survey|study|"
+                          r"poll|warn|warns|warned|estimate|estimates|estimated|predict|predicts|predicted|analy[sz]\w*)\b", re.I)
+
+
 def _counted(question: str) -> str | None:
     """What "how many" counts: "How many hot dogs did ..." -> "dog"."""
     m = re.search(r"\bhow\s+many\s+((?:[\w-]+\s+){0,3}?)[\w-]*?(?=\s+(?:did|do|does|was|were|is|are|has|have|had|will|would|"
@@ -121,6 +129,7 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
     head = (asked.noun or "").split()[-1:]
     noun_words = set((asked.noun or "").split())
     person_like: dict[str, bool] = {}
+    asks_source = bool(_ASKS_SOURCE.search(question))
     votes: dict[str, list] = {}
     for si, sent in enumerate(sentences):
         toks = [(m.start(), m.group(0).lower()) for m in _TOKEN.finditer(sent)]
@@ -179,6 +188,8 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             if asked.kind == "place" and phrase.lower() in _GENERAL_PLACES:
                 s *= 0.3
             s *= lower_fit if lower_fit is not None else _kind_fit(asked, phrase, sent, pos, head, unit, person_like, sentences)
+            if not asks_source and _ATTRIBUTED.search(sent[max(0, pos - 40): pos]):
+                s *= 0.3  # "a new report from Bank of America claims that the company ...": who reports, not who is reported on
             if pos in starts and lower_fit is None:
                 s *= 2.0  # the question's words before "which" stand right before it ("an affair with Nicole Shanahan")
             if names_noun:
