@@ -306,6 +306,10 @@ def test_the_questions_own_wh_word_decides_what_is_asked(question, kind):
      ["Speaking at a conference, the former Labour PM said it would not be reversed."], None),
     # a body "of" a place is no person
     ("Who features on the new polymer £50 note?", ["According to the Bank of England, the new notes are in circulation."], None),
+    # ... but a title "of" something before a name is a person's
+    ("Who became governor of Puerto Rico?",
+     ["Following the ruling, Secretary of Justice Wanda Vázquez Garced was sworn in as Puerto Rico's governor."],
+     "Secretary of Justice Wanda Vázquez Garced"),
     # "American-style" describes; "Italians" are a country's people: neither names the chain
     ("Which well-known pizza chain has pulled out of Italy?",
      ["The US chain said it will close its restaurants in Italy after trying to convince Italians to try its American-style pizza."], None),

@@ -27,7 +27,7 @@ _INSTITUTION = re.compile(r"\b(?:Court|House|Senate|Congress|Parliament|Departme
 # "Bank of England", "University of Texas": a body named after a place, never a person
 _BODY_OF = re.compile(r"^(?:The\s+)?(?:Bank|University|Church|Department|Ministry|Museum|Council|Court|House|Office|Board|Bureau|"
                       r"Commission|Institute|Federation|Association|Union|Republic|Kingdom|State|City|Port|Gulf|Sea|Bay|Isle|"
-                      r"Government|Parliament|Assembly|Chamber|Secretary|Governor|Mayor|President|Minister)\s+(?:of|for)\s")
+                      r"Government|Parliament|Assembly|Chamber)\s+(?:of|for)\s")
 # a capitalised word joined to a lower-case one describes ("American-style", "Russian-backed", "US-based"): no name
 _DESCRIBING_COMPOUND = re.compile(r"^[A-Z][\w.]*-(?:style|based|backed|led|made|born|owned|run|related|era|like|linked|funded|"
                                   r"bound|themed|inspired|focused|friendly|specific|wide|only|centric)$")
