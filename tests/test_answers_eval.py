@@ -74,3 +74,17 @@ def test_rates_without_the_gold_removed_asks():
     assert skipped["short_answer_correct"] == 0.5 and skipped["false_refusals"] == 0.5
     both = rates([_row(ok, gold=refused), _row(refused, gold=ok)])
     assert both["refused_gold_removed"] == 0.5 and both["n_gold_removed"] == 2
+
+
+def test_tuning_halves_alternate_by_week():
+    from assistant.evaluation.answers import halves
+
+    choices, correct = ["Pink", "Plaid", "Grey", "Purple"], {3}
+    ok = judge(_answer("purple", ["Mars added a purple character."]), choices, correct)
+    refused = judge(_answer(None, [], refused=True), choices, correct)
+    rows = [dict(_row(ok), qid="20220617_0"), dict(_row(ok), qid="20220617_1"), dict(_row(refused), qid="20220624_0"),
+            dict(_row(ok), qid="20220701_3")]
+    h = halves(rows)
+    # weeks 1 and 3 are half A, week 2 half B
+    assert h["A"]["n"] == 3 and h["A"]["short_answer_correct"] == 1.0
+    assert h["B"]["n"] == 1 and h["B"]["false_refusals"] == 1.0

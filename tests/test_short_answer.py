@@ -285,3 +285,102 @@ def test_a_person_is_named_by_surname_an_event_only_in_full_or_most_of_its_words
     assert extractive.about("Johnson earned $18 million.", ["dustin johnson"])
     assert not extractive.about("The Finals drew record crowds.", ["nhl stanley cup finals"])  # "finals" alone is no surname
     assert extractive.about("The Avalanche won the Stanley Cup Final on Sunday.", ["nhl stanley cup finals"])  # most of its words
+
+
+@pytest.mark.parametrize("question, kind", [
+    # a "when" / "who" opening a clause after the question's own "which" does not say what is asked
+    ("Mo Farah said he was trafficked from which African country to the UK when he was eight years old?", "place"),
+    ("The governing body of which sport says athletes who went through male puberty cannot compete?", "any"),
+    ("Who was president when the wall fell?", "person"),
+    ("When are loan payments set to restart?", "date"),
+    # four describing words before the asked noun
+    ("Which 23-time grand slam tennis champion is set to retire?", "person"),
+])
+def test_the_questions_own_wh_word_decides_what_is_asked(question, kind):
+    assert answer_kind(question).kind == kind
+
+
+@pytest.mark.parametrize("question, sentences, expected", [
+    # "Speaking" opens the sentence, a verb: no person (the name comes later or not at all)
+    ("Which former prime minister said Brexit will not be reversed?",
+     ["Speaking at a conference, the former Labour PM said it would not be reversed."], None),
+    # a body "of" a place is no person
+    ("Who features on the new polymer £50 note?", ["According to the Bank of England, the new notes are in circulation."], None),
+    # ... but a title "of" something before a name is a person's
+    ("Who became governor of Puerto Rico?",
+     ["Following the ruling, Secretary of Justice Wanda Vázquez Garced was sworn in as Puerto Rico's governor."],
+     "Secretary of Justice Wanda Vázquez Garced"),
+    # "American-style" describes; "Italians" are a country's people: neither names the chain
+    ("Which well-known pizza chain has pulled out of Italy?",
+     ["The US chain said it will close its restaurants in Italy after trying to convince Italians to try its American-style pizza."], None),
+    # "which country": the country before the island of it that the same run names ("Japan’s Sakurajima")
+    ("A volcano eruption in which country prompted a Level 5 alert?",
+     ["Japan’s Sakurajima volcano, located on the island of Kyushu, erupted and prompted a Level 5 alert."], "Japan"),
+])
+def test_verbs_bodies_describing_words_and_countries(question, sentences, expected):
+    assert short_answer(question, sentences) == expected
+
+
+
+@pytest.mark.parametrize("question, sentences, expected", [
+    # the phrase set beside the asked noun: "X, a measure that ...", "condiment – mustard –"
+    ("Lawmakers announced a deal, but a few reforms were left out. Which measure was not included?",
+     ["The agreement does not include a federal ban on military-style assault weapons, a measure that Democrats have pushed for."],
+     "ban on military-style assault weapons"),
+    ("Supermarkets in France are struggling to stock which condiment?",
+     ["France’s most famous condiment – mustard – is running out, and there is no sign of its return."], "mustard"),
+    # "where": the place with the state after it, told whole; "which state" still the state
+    ("Where is Mar-a-Lago located?", ["Trump’s Mar-a-Lago resort in Palm Beach, Florida, was searched on Monday."], "Palm Beach, Florida"),
+    ("In which state did the shooting happen?", ["A gunman opened fire at a school in Uvalde, Texas, on Tuesday."], "Texas"),
+    # "accuse" in the sentence is the question's "accused"; "Beyond" ends a name though it may open a sentence
+    ("Which company is being accused of turning off the AC in its stores as its sales plummet?",
+     ["Analysts accuse Bed Bath & Beyond of cutting air conditioning to make up for a slump in sales, according to a report "
+      "from Bank of America."], "Bed Bath & Beyond"),
+])
+def test_apposition_places_with_their_state_and_stemmed_anchors(question, sentences, expected):
+    assert short_answer(question, sentences) == expected
+
+
+def test_who_reports_the_news_is_not_the_answer_unless_the_question_asks_who_said_it():
+    q = "Which company is being accused of turning off the AC in its stores as its sales plummet?"
+    sents = ["A new report from Bank of America claims that the company has cut air conditioning to make up for a slump in sales.",
+             "“No Bed Bath & Beyond stores were directed to adjust their air conditioning,” a spokesperson said."]
+    assert short_answer(q, sents) == "Bed Bath & Beyond"
+    # asked who reported it, the reporter is the answer
+    assert short_answer("Which bank's report said the retailer cut air conditioning in its stores?", sents[:1]) == "Bank of America"
+
+
+def test_a_report_far_older_than_the_questions_date_does_not_answer_it():
+    from assistant.retrieve import recency
+
+    q = "Which major change will soon be introduced to Netflix?"
+    sents = ["Netflix will soon introduce a major change: a new service called Qwikster, the company said.",
+             "Netflix plans to introduce a cheaper plan with advertisements early next year."]
+    scored = extractive.score(q, sents, [0, 1])
+    day = recency.published_ts("2022-07-15")
+    published = [recency.published_ts("2011-09-19"), recency.published_ts("2022-07-13")]
+    assert extractive.stale(q, published, day) == {0}
+    assert extractive.stale(q, published, day, window_days=366) == {0}  # "this year": twice a year back, still stale
+    assert extractive.stale("Who won in 2011?", published, day) == set()  # the question says when: old reports answer it
+    assert extractive.stale(q, [None, published[1]], day) == set()  # undated: never stale
+    old_best = extractive.decide(q, sents, scored, 0.0, [("a", 0), ("b", 0)])
+    assert old_best.short == "Qwikster"  # on its words the 2011 report wins ...
+    d = extractive.decide(q, sents, scored, 0.0, [("a", 0), ("b", 0)], stale={0})
+    assert d.chosen == [] and "earlier events" in d.refusal  # ... and answering from it is refused
+    # a stale second quote is left out, the fresh answer stays
+    d = extractive.decide(q, sents, scored, 0.0, [("a", 0), ("b", 0)], stale={1})
+    assert d.short == "Qwikster" and d.chosen == [0]
+
+
+def test_ask_as_of_a_date_refuses_an_answer_from_a_report_long_before_it(cli, tmp_path):
+    cli("ingest", _md(tmp_path, "netflix", "2011-09-19",
+                      "Netflix will soon introduce a major change: a new service called Qwikster, the company said in 2011."))
+    q = "Which major change will soon be introduced to Netflix?"
+    # an archive asked without a date has no "now": the 2011 report answers
+    assert cli("ask", q, "--json").json()["short_answer"] == "Qwikster"
+    # asked as of 2022, the 2011 report is an earlier event's
+    r = cli("ask", q, "--as-of", "2022-07-15", "--json")
+    assert r.code == 3 and r.json()["short_answer"] is None
+    assert "earlier events" in next(n for n in r.json()["notes"] if n.startswith("refused:"))
+    # ... unless the question says when
+    assert cli("ask", "Which major change did Netflix introduce in 2011?", "--as-of", "2022-07-15", "--json").json()["short_answer"] == "Qwikster"

@@ -52,6 +52,8 @@ class Plan:
     match: str = ""  # the question without its time words: what sentences are matched against
     # the question's time words as a recency preference: (anchor timestamp, window in days), or None
     recency: tuple[float, float] | None = None
+    # the question's date (its time words' anchor, else --as-of, else None): how old each report is
+    anchor: float | None = None
 
     @classmethod
     def for_briefing(cls, context: Context, as_of: str, mode: str) -> "Plan":

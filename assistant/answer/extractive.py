@@ -193,12 +193,49 @@ def question_figures(question: str) -> set[float]:
     return {v for v in figures(question) if v > 20 and (YEARS_REQUIRED or not (1900 <= v <= 2100 and v == int(v)))}
 
 
+# A report published this many days before the question's date (--as-of, or with time words their
+# anchor; none otherwise) is about an earlier event: it does not answer a question that names no year (news answers
+# go stale: "Which major change is coming to Netflix?" is not answered by Qwikster, 2011). A question
+# whose time words span longer ("this year") allows twice its window. Chosen on half A of the
+# realtimeqa tuning weeks, checked on half B (docs/answers.md); 0 turns the rule off.
+STALE_DAYS = 180
+
+
+def stale(question: str, published: list[float | None], anchor: float | None, window_days: float | None = None) -> set[int]:
+    """Indices of the sentences whose report is too old for the question (undated ones never are)."""
+    if not STALE_DAYS or anchor is None or _names_a_year(question):
+        return set()
+    limit = max(STALE_DAYS, 2 * (window_days or 0)) * 86400
+    return {i for i, ts in enumerate(published) if ts is not None and anchor - ts > limit}
+
+
+def _names_a_year(question: str) -> bool:
+    """The question says when ("the 2008 Mumbai attack", "in 2019"): old reports may answer it."""
+    return bool(re.search(r"(?<![\w$£€.,])(?:1[89]|20)\d{2}s?(?![\w%,.]\d)", question or ""))
+
+
 def decide(question: str, sentences: list[str], scored: list[Scored], min_score: float,
-           where: list[tuple[str, int]] | None = None) -> Decision:
+           where: list[tuple[str, int]] | None = None, stale: set[int] | None = None) -> Decision:
     """Quote, answer in a few words, or refuse. ``scored`` is score() of the same sentences;
     ``where`` gives each sentence's (article, position), so the sentences right after a good
     one, which often carry its answer under a shorter name ("Johnson earned $18 million"), are
-    searched too."""
+    searched too; ``stale``: sentences whose report is far older than the question's date
+    (stale()): an answer from one is refused, a second quote from one left out."""
+    d = _decide(question, sentences, scored, min_score, where)
+    if not stale or not d.chosen:
+        return d
+    at = d.short_index if d.short_index is not None else d.chosen[0]
+    if at in stale:
+        # the best answer is an earlier event's (a fresher report may exist, but it matches the
+        # question less well than the old story does: refusing beat answering from it, docs/answers.md)
+        return Decision([], refusal=f"the sources that answer it are reports of earlier events (over {STALE_DAYS} days "
+                                    "before the question's date)", rejected=[(at, "its report is older than the question's time")])
+    d.chosen = [i for i in d.chosen if i == at or i not in stale]
+    return d
+
+
+def _decide(question: str, sentences: list[str], scored: list[Scored], min_score: float,
+            where: list[tuple[str, int]] | None = None) -> Decision:
     from .short import answer_kind, best_candidates
 
     order = sorted(scored, key=lambda s: (-s.score, s.index))
@@ -218,7 +255,7 @@ def decide(question: str, sentences: list[str], scored: list[Scored], min_score:
             art, pos = where[s0.index]
             for d in (1, 2):
                 j = at.get((art, pos + d))
-                if j is not None and all(j != x.index for x in pool + extra):
+                if j is not None and j in by_index and all(j != x.index for x in pool + extra):
                     # weighted as a fraction of the sentence it follows
                     extra.append(Scored(j, min(by_index[j].score, s0.score) * (0.6 / d) + 1e-9, max(by_index[j].coverage, 1e-9), 0.0))
         pool = sorted(pool + extra, key=lambda s: (-s.score, s.index))

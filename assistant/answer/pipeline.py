@@ -76,6 +76,9 @@ class Answerer:
         tw = recency.split(question)  # "this week", "recently": a recency preference, not words to match
         k = k or self.default_k()
         anchor = recency.anchor_ts(filters, self.lib.conn) if tw.window_days is not None else None
+        # the question's date, which makes a far older report stale (extractive.stale): with time words
+        # their anchor, else only an explicit --as-of (an archive asked without one has no "now")
+        asked_on = anchor if anchor is not None else getattr(filters, "as_of_ts", None)
         if passages is None:
             if tw.window_days is None:
                 passages = self.retriever.search(tw.query, k=k, filters=filters, per_article=2)
@@ -86,7 +89,7 @@ class Answerer:
         as_of = as_of_date(filters, [p.published for p in passages])
         mode = mode or (citing.response_modes(self.settings, self.llm)[0][0] if self.llm is not None else "text")
         return Plan(question, passages, ctx, self.messages(mode, ctx.text, question, as_of), as_of, mode, match=tw.query,
-                    recency=(anchor, tw.window_days) if anchor is not None and tw.window_days is not None else None)
+                    recency=(anchor, tw.window_days) if anchor is not None and tw.window_days is not None else None, anchor=asked_on)
 
     def build_context(self, passages, budget: int | None, question: str, focus: bool = True) -> ctxmod.Context:
         """The keyed context: for a model on this machine, the sentences that best match the
@@ -157,7 +160,8 @@ class Answerer:
 
     def extractive_inputs(self, plan: Plan):
         """What the extractive engine decides on: (question to match, evidence items, their texts,
-        scores, (article, position) of each); the answers eval replays its threshold from these."""
+        scores, (article, position) of each, the indices of stale reports); the answers eval replays
+        its threshold from these."""
         from ..retrieve import recency
 
         items = list(plan.context.evidence.values())
@@ -174,12 +178,15 @@ class Answerer:
             # question only old reports match is refused rather than answered with old news)
             anchor, window = plan.recency
             extractive.prefer_recent(scored, [recency.published_ts(k.published) for k in items], anchor, window)
-        return q, items, texts, scored, where
+        # reports far older than the question's date are about earlier events (extractive.stale)
+        stale = extractive.stale(plan.question, [recency.published_ts(k.published) for k in items], plan.anchor,
+                                 plan.recency[1] if plan.recency else None)
+        return q, items, texts, scored, where, stale
 
     def _extractive(self, answer: Answer, plan: Plan, on_sentence) -> Answer:
-        q, items, texts, scored, where = self.extractive_inputs(plan)
+        q, items, texts, scored, where, stale = self.extractive_inputs(plan)
         _, min_score = extractive.settings_for(self.embedder)
-        d = extractive.decide(q, texts, scored, min_score, where)
+        d = extractive.decide(q, texts, scored, min_score, where, stale=stale)
         if not d.chosen:
             answer.rejected += [{"text": texts[i], "keys": [items[i].key], "reason": why} for i, why in d.rejected]
             return self._refuse(answer, d.refusal or "no source sentence answers the question")

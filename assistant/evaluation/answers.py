@@ -212,6 +212,8 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
         "by_split": {s: rates([r for r in rows if r["split"] == s]) for s in splits},
         "rows": rows,
     }
+    if "tuning" in splits:
+        result["tuning_halves"] = halves([r for r in rows if r["split"] == "tuning"])
     if not uses_model:
         _, default = extractive.settings_for(ans.embedder)
         result["threshold"] = default
@@ -220,6 +222,14 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
             # ties go to the threshold with fewer false refusals
             result["threshold_chosen_on_tuning"] = max(result["sweep_tuning"], key=lambda t: (round(_objective(result["sweep_tuning"][t]), 6), -result["sweep_tuning"][t]["false_refusals"]))
     return result
+
+
+def halves(rows: list[dict]) -> dict:
+    """The tuning weeks in two halves by week (A: the 1st, 3rd, 5th ... week, B: the others): a rule
+    is developed on one half and checked on the other (docs/answers.md)."""
+    weeks = sorted({r["qid"].split("_")[0] for r in rows})
+    half = {w: "AB"[i % 2] for i, w in enumerate(weeks)}
+    return {h: rates([r for r in rows if half[r["qid"].split("_")[0]] == h]) for h in "AB"}
 
 
 class _CachedEmbedder:
@@ -240,8 +250,8 @@ class _CachedEmbedder:
 def _replayable(ans, question: str, f, k: int) -> dict:
     """The extractive engine's inputs for one question, so a threshold can be replayed cheaply."""
     plan = ans.plan(question, f, k)
-    q, _, texts, scored, where = ans.extractive_inputs(plan)  # the scores the engine decides on
-    return {"question": q, "texts": texts, "where": where, "scored": scored if texts else []}
+    q, _, texts, scored, where, stale = ans.extractive_inputs(plan)  # the scores the engine decides on
+    return {"question": q, "texts": texts, "where": where, "scored": scored if texts else [], "stale": stale}
 
 
 def _objective(r: dict) -> float:
@@ -257,7 +267,7 @@ def _sweep(inputs: list[dict]) -> dict:
     for t in grid:
         by_q: dict[str, dict] = {}
         for x in inputs:
-            d = extractive.decide(x["question"], x["texts"], x["scored"], t, x["where"]) if x["texts"] else extractive.Decision([])
+            d = extractive.decide(x["question"], x["texts"], x["scored"], t, x["where"], stale=x["stale"]) if x["texts"] else extractive.Decision([])
             refused = not d.chosen
             m = short_matches(d.short, x["choices"]) if not refused else []
             cited = " ".join(x["texts"][i] for i in d.chosen)
@@ -309,7 +319,7 @@ def main():
     print(f"left out (content-free gold pages): {len(res['left_out_content_free_gold'])} question(s)")
     if "threshold" in res:
         print(f"threshold used {res['threshold']}; best on tuning weeks {res.get('threshold_chosen_on_tuning')}")
-    for s, r in res["by_split"].items():
+    for s, r in [*res["by_split"].items(), *((f"tuning half {h}", r) for h, r in res.get("tuning_halves", {}).items())]:
         if not r.get("n"):
             continue
         print(f"{s}: n={r['n']} short answer correct {r['short_answer_correct']:.3f}, correct in cited {r['correct_in_cited']:.3f}, "

@@ -71,14 +71,15 @@ def answer_kind(question: str) -> Asked:
     if re.search(r"\bwhy\b", low) or re.search(r"\bhow\b(?!\s+(?:many|much|old|long|soon))", low):
         return Asked(None, False)
     for pattern, kind in _ASKED_KINDS:
-        if re.search(pattern, low):
+        m = re.search(pattern, low)
+        if m and not _subordinate(low, m):
             return Asked(kind, True)
     m = re.search(r"\bwho\s+(?:is|was|are|were)\s+(.+)$", q, re.I)
     if m and _starts_with_name(m.group(1)):
         return Asked(None, False)  # "Who is Jim Mattis?": a description
     if re.match(r"\W*who(?:m|se)?\b", low):
         return Asked("person", True)
-    adj = r"(?:(?!(?:did|does|do|is|was|were|are|will|has|have|had|can|could|would|should)\b)[\w'’-]+\s+){0,3}?"
+    adj = r"(?:(?!(?:did|does|do|is|was|were|are|will|has|have|had|can|could|would|should)\b)[\w'’-]+\s+){0,4}?"
     for m in re.finditer(r"\b(?:which|what)\s+(?=(.{0,60}))", low):
         head = m.group(1)
         place = re.match(adj + "(" + _rx(_PLACE_NOUNS) + r")\b", head)
@@ -95,7 +96,9 @@ def answer_kind(question: str) -> Asked:
         title = re.match(adj + "(" + _rx(_TITLE_NOUNS) + r")\b", head)
         if title or re.search(r"\bcalled\b|\bname\s+of\b|\bwhat\s+is\s+(?:its|her|his|their)\s+name\b", low):
             return Asked("name", False, None, title.group(1) if title else None)
-    if re.search(r"\bwho(?:m|se)?\b", low):
+    who = re.search(r"\bwho(?:m|se)?\b", low)
+    if who and not re.search(r"\b(?:which|what)\s+\w", low[:who.start()]):
+        # (a relative "who" after the question's "which": "of which sport ... athletes who have")
         return Asked("person", True)
     if re.search(r"\b(?:which|what)\s+(?:type|kind|sort)s?\s+of\b", low):
         return Asked(None, False)  # "which type of extreme weather": a category, rarely a name
@@ -115,6 +118,13 @@ def answer_kind(question: str) -> Asked:
     if _definite(q):
         return Asked("phrase", False)  # "What is the biggest security threat ...?": the phrase stated to be it
     return Asked(None, False)
+
+
+def _subordinate(low: str, m: re.Match) -> bool:
+    """A "when"/"where" that opens a clause after the question's own wh-word: "trafficked from which
+    African country to the UK when he was eight?" asks for a country, "Who was president when ...?"
+    for a person."""
+    return m.group(0) in ("when", "where") and bool(re.search(r"\b(?:which|what|who|whom|whose)\b", low[:m.start()]))
 
 
 # "how high / how hot", "what was the new high mark / the hottest temperature": a measurement

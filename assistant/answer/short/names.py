@@ -24,6 +24,14 @@ _INSTITUTION = re.compile(r"\b(?:Court|House|Senate|Congress|Parliament|Departme
                           r"Committee|Commission|Government|Administration|Agency|Bureau|Center|Centre|Hospital|Museum|Church|Palace|"
                           r"Street|Avenue|Square|Park|Airport|Station|Bridge|River|Lake|Mountain|Island|Day|Week|Awards?|Cup|Games|Series|Open)\b\.?$")
 
+# "Bank of England", "University of Texas": a body named after a place, never a person
+_BODY_OF = re.compile(r"^(?:The\s+)?(?:Bank|University|Church|Department|Ministry|Museum|Council|Court|House|Office|Board|Bureau|"
+                      r"Commission|Institute|Federation|Association|Union|Republic|Kingdom|State|City|Port|Gulf|Sea|Bay|Isle|"
+                      r"Government|Parliament|Assembly|Chamber)\s+(?:of|for)\s")
+# a capitalised word joined to a lower-case one describes ("American-style", "Russian-backed", "US-based"): no name
+_DESCRIBING_COMPOUND = re.compile(r"^[A-Z][\w.]*-(?:style|based|backed|led|made|born|owned|run|related|era|like|linked|funded|"
+                                  r"bound|themed|inspired|focused|friendly|specific|wide|only|centric)$")
+
 _ABBREV = re.compile(r"^(?:[A-Z]|Rep|Sen|Gov|Gen|Col|Sgt|Lt|Capt|Pres|Prof|Dr|Mr|Mrs|Ms|St|Jr|Sr|Inc|Corp|Co|U\.S|U\.K|Mt|Ft)\.$")
 _SENTENCE_START = set("""Approximately Nearly Around Almost Roughly About Some Several Many Most Few Legendary Famous Former Police
     Officials Authorities Scientists Experts Residents Critics Analysts Lawmakers Voters Americans Despite Amid Following Thanks
@@ -35,6 +43,10 @@ _SENTENCE_START = set("""Approximately Nearly Around Almost Roughly About Some S
 def _not_name(word: str) -> bool:
     base = re.split(r"[’']", word)[0]  # "We’re", "It's"
     return word in _NOT_NAME or base in _NOT_NAME or word in _SENTENCE_START
+
+
+def _never_name(word: str) -> bool:
+    return word in _NOT_NAME or re.split(r"[’']", word)[0] in _NOT_NAME
 
 
 def _cap_runs(sentence: str) -> list[tuple[int, str]]:
@@ -61,7 +73,8 @@ def _trimmed_run(sentence: str, words: list[str], at: int) -> list[tuple[int, st
     # trim function words and sentence-starting non-names off the ends
     while words and (_not_name(words[0]) or words[0].lower() in ("of", "de", "the", "and", "&")):
         words = words[1:]
-    while words and (_not_name(words[-1].rstrip(".,")) or words[-1].lower() in ("of", "de", "the", "and", "&")):
+    # (at the end only words that are never names: "Bed Bath & Beyond" keeps "Beyond", a sentence opener)
+    while words and (_never_name(words[-1].rstrip(".,")) or words[-1].lower() in ("of", "de", "the", "and", "&")):
         words = words[:-1]
     if not words:
         return []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .kinds import _COPULA, _NOUN_SKIP, _definite, _last_question
-from .names import _INSTITUTION, _ORG_SUFFIX, _cap_runs, _team
+from .names import _BODY_OF, _DESCRIBING_COMPOUND, _INSTITUTION, _ORG_SUFFIX, _cap_runs, _team
 from .places import _GENERAL_PLACES, _PLACE_TYPE, _STATE_AND_CITY, _demonym, _place_sub, is_place
 from .words import _STOP
 
@@ -111,11 +111,44 @@ def _beside_noun(question: str, sentence: str, noun: str | None) -> list[tuple[i
             phrase = []
         if phrase:
             out.append((phrase[0][0], " ".join(x for _, x in phrase), key in asked))
+        if key in asked:
+            out += [(i0, ph, True) for i0, ph in _apposed(sentence, pos, pos + len(w))]
         # "condiments such as mustard, ketchup ...": one or two words that end where the phrase does
         m = re.match(r"\s*,?\s*" + _INTRODUCERS + r"\s+([a-z][a-z’'-]*(?:\s+[a-z][a-z’'-]*)?)(?=\s*[,.;:)]|\s+(?:" + _ENDS + r")\b)",
                      sentence[pos + len(w):])
         if m and not set(m.group(1).split()) & (_STOP | _FUNCTION):
             out.append((pos + len(w) + m.start(1), m.group(1), key in asked))
+    return out
+
+
+_INSIDE = {"of", "on", "for", "against", "&"}
+
+
+def _apposed(sentence: str, start: int, end: int) -> list[tuple[int, str]]:
+    """The phrase a sentence sets beside the asked noun as its instance: "a federal ban on
+    assault weapons, a measure that ..." / "France’s most famous condiment – mustard – is running
+    out" / "the condiment, mustard, ...": (offset, phrase)."""
+    out = []
+    lm = re.search(r",\s+(?:a|an|the|another|one)\s+(?:[\w’'-]+\s+){0,3}$", sentence[:start])
+    if lm:
+        toks = [(m.start(), m.group(0)) for m in re.finditer(r"[\w’'&-]+", sentence[:lm.start()])]
+        words = []
+        for p, x in reversed(toks[-8:]):
+            if sentence[p + len(x): (words[0][0] if words else lm.start())].strip():
+                break  # punctuation: the phrase ends there
+            if x.lower() in _INSIDE and words:
+                words.insert(0, (p, x))
+                continue
+            if x.lower() in _STOP or x.lower() in _FUNCTION or len(words) == 6:
+                break
+            words.insert(0, (p, x))
+        while words and (words[0][1].lower() in _INSIDE or words[0][1] in _DESCRIBING or words[0][1].endswith("ly")):
+            words = words[1:]
+        if words:
+            out.append((words[0][0], " ".join(x for _, x in words)))
+    rm = re.match(r"\s*(?:[–—]|--|,)\s*((?:[\w’'&-]+\s+){0,3}[\w’'&-]+)\s*(?:[–—]|--|,)", sentence[end:])
+    if rm and not {w.lower() for w in rm.group(1).split()} & (_STOP | _FUNCTION):
+        out.append((end + rm.start(1), rm.group(1)))
     return out
 
 
@@ -283,6 +316,14 @@ def candidates(sentence: str, kind: str, sub: str | None = None) -> list[tuple[i
     if kind == "place" and sub:
         out = [(i, p) for i, p in out if (_place_sub(p) in (sub, None) or (sub == "city" and p.lower() in _STATE_AND_CITY))
                and not (sub in ("state", "city") and p.lower() in _GENERAL_PLACES)]
+    elif kind == "place":
+        # "where": a place with the state or country news puts after it ("Palm Beach, Florida") is told whole
+        at = dict(out)
+        for k, (i, p) in enumerate(out):
+            m = re.match(r",\s+", sentence[i + len(p):])
+            j = i + len(p) + m.end() if m else None
+            if j in at and _place_sub(at[j]) in ("state", "country") and _place_sub(p) not in ("state", "country"):
+                out[k] = (i, f"{p}, {at[j]}")
     return out
 
 
@@ -323,17 +364,17 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, str]]:
             before = s[max(0, i - 16): i].lower()
             if is_place(n) or re.search(r"\b(?:city|town|village|province|state|county|region|island|capital)\s+of\s+$", before) or _PLACE_TYPE.search(n):
                 out.append((i, n))
-            else:  # "Mexico City's", "Puerto Rico and the Dominican Republic": a known place inside a run
-                for p in re.split(r"\s+(?:and|&)\s+", n):
+            else:  # "Mexico City's", "Puerto Rico and the Dominican Republic", "Japan’s Sakurajima": a known place inside a run
+                for p in re.split(r"\s+(?:and|&)\s+|[’']s\s+", n):
                     if is_place(p):
                         out.append((i + n.find(p), p))
         return out
     # no demonyms ("Afghan"), no shouted headlines or datelines ("MATCH MADE IN AIRLINE", "NEW YORK CITY –")
-    runs = [(i, n) for i, n in runs if not _demonym(n) and not (len(n.split()) >= 2 and n.isupper())]
+    runs = [(i, n) for i, n in runs if not _demonym(n) and not (len(n.split()) >= 2 and n.isupper()) and not _DESCRIBING_COMPOUND.match(n)]
     if kind == "person":
         out = []
         for i, n in runs:
-            if is_place(n) or _ORG_SUFFIX.search(n) or _INSTITUTION.search(n) or n.isupper() or _team(n):
+            if is_place(n) or _ORG_SUFFIX.search(n) or _INSTITUTION.search(n) or _BODY_OF.match(n) or n.isupper() or _team(n):
                 continue
             if any(c.isdigit() for c in n) or all(w.rstrip(".") in _TITLE_WORDS for w in n.split()):
                 continue  # "Covid-19", "Labour PM": no person's name

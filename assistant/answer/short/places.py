@@ -89,6 +89,8 @@ _DEMONYM_END = re.compile(r"(?:an|ian|ean|ese|ish|i|ic)$")
 def _demonym(name: str) -> bool:
     """"Afghan", "Ukrainian", "Chinese": an adjective of a country, not a name of its own."""
     w = name.lower()
+    if w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 5 and _demonym(name[:-1]):
+        return True  # "Italians", "Ukrainians": the people of a country
     if w in _IRREGULAR_DEMONYMS:
         return True
     if " " in w or len(w) < 4 or not _DEMONYM_END.search(w) or w in _places():

@@ -9,7 +9,7 @@ import re
 from .kinds import Asked, answer_kind
 from .names import _acronyms, _cap_runs, _person_like, _team
 from .phrases import _after_context, _beside_noun, _phrase_candidates, _verb_objects, candidates
-from .places import _GENERAL_PLACES
+from .places import _GENERAL_PLACES, _place_sub
 from .words import _STOP, _TOKEN, _words
 
 MAX_WORDS = 8
@@ -21,6 +21,14 @@ _CAPITALISED_TITLES = re.compile(r"\b(?:show|series|movie|film|song|album|book|g
 
 _UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "mile", "kilometer", "foot", "feet", "meter", "pound",
           "ton", "game", "time", "point", "vote", "seat", "case", "death", "people", "person"}
+
+
+# a name right after these words reports the news rather than being in it
+_ATTRIBUTED = re.compile(r"(?:\baccording\s+to|\b(?:report|survey|study|analysis|poll|data|figures|note|statement)\s+(?:from|by)|"
+                         r"\b(?:analysts?|economists?|researchers?|experts?|strategists?)\s+(?:at|from|with))\s+(?:the\s+)?$", re.I)
+# ... unless the question asks who said or found it
+_ASKS_SOURCE = re.compile(r"\b(?:say|says|said|report|reports|reported|according|claim|claims|claimed|found|find|finds|survey|study|"
+                          r"poll|warn|warns|warned|estimate|estimates|estimated|predict|predicts|predicted|analy[sz]\w*)\b", re.I)
 
 
 def _counted(question: str) -> str | None:
@@ -62,6 +70,8 @@ def _kind_fit(asked: Asked, phrase: str, sent: str, pos: int, head: list[str], u
         f *= 2.0  # "Yellowstone National Park" for "which national park"
     elif head and head[0] in ("team", "club", "franchise") and _team(phrase):
         f *= 2.0  # "Denver Broncos" for "which football team", not the family that bought it
+    if asked.kind == "place" and asked.sub == "country" and _place_sub(phrase) != "country":
+        f *= 0.4  # "which country": Japan before the island of Kyushu in the same sentence
     if asked.kind in ("person", "org", "name", "any"):
         if phrase not in person_like:
             person_like[phrase] = _person_like(phrase, sentences)
@@ -109,6 +119,9 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
         return []
     qwords = set(_words(question))
     qcontent = {w for w in qwords if w not in _STOP and len(w) > 2}
+    from ..extractive import _stem
+
+    qstems = {_stem(w).rstrip("e") for w in qcontent}  # "accuse" in the sentence is the question's "accused"
     pairs = bool(re.search(r"\b(?:which|what)\s+two\b|\bwho\s+are\s+the\s+two\b", question, re.I))
     named = _acronyms(question)  # "WHO" is the question's "World Health Organization"
     qnames = [n for _, n in _cap_runs(question) if len(n) > 3]
@@ -116,10 +129,11 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
     head = (asked.noun or "").split()[-1:]
     noun_words = set((asked.noun or "").split())
     person_like: dict[str, bool] = {}
+    asks_source = bool(_ASKS_SOURCE.search(question))
     votes: dict[str, list] = {}
     for si, sent in enumerate(sentences):
         toks = [(m.start(), m.group(0).lower()) for m in _TOKEN.finditer(sent)]
-        anchors = [pos for pos, w in toks if w in qcontent or w.rstrip("s") in qcontent]
+        anchors = [pos for pos, w in toks if w in qcontent or w.rstrip("s") in qcontent or _stem(w).rstrip("e") in qstems]
         found = _phrase_candidates(question, sent) if asked.kind == "phrase" else candidates(sent, asked.kind, asked.sub)
         beside = {}
         # quoted titles that hold a name the question gives ("“Star Trek: The Original Series”" for "“Star Trek” actress")
@@ -159,6 +173,9 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             if (asked.kind in ("name", "any") and " " not in phrase and _opens(sent, pos) and sent[pos - 1: pos] not in ("“", '"')
                     and not _named_inside(phrase, sentences)):
                 continue  # "Coming soon to your Netflix account": capitalised only as the sentence's first word
+            if (asked.kind == "person" and " " not in phrase and phrase.endswith("ing") and len(phrase) > 5
+                    and _opens(sent, pos) and not _named_inside(phrase, sentences)):
+                continue  # "Speaking at a conference, the former PM said": a verb opening the sentence
             # nearer the words the sentence shares with the question, earlier sentences first
             dist = min((abs(pos - a) for a in anchors), default=200)
             sw = weights[si] if weights is not None else 1.0 / (1 + si)
@@ -171,6 +188,8 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             if asked.kind == "place" and phrase.lower() in _GENERAL_PLACES:
                 s *= 0.3
             s *= lower_fit if lower_fit is not None else _kind_fit(asked, phrase, sent, pos, head, unit, person_like, sentences)
+            if not asks_source and _ATTRIBUTED.search(sent[max(0, pos - 40): pos]):
+                s *= 0.3  # "a new report from Bank of America claims that the company ...": who reports, not who is reported on
             if pos in starts and lower_fit is None:
                 s *= 2.0  # the question's words before "which" stand right before it ("an affair with Nicole Shanahan")
             if names_noun:
