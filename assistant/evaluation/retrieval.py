@@ -47,9 +47,12 @@ def prepare(dataset: str, data: Path | None, work_dir: Path, embedder: str, chun
 
     from ..ingest.chunking import CHUNK_FORMAT
 
-    # one corpus per chunk text format too, so a change to what a chunk carries is never scored on old chunks
-    home = Path(work_dir) / (f"{dataset}-{embedder}-{chunk_tokens}" + (f"-f{CHUNK_FORMAT}" if CHUNK_FORMAT > 1 else ""))
-    cfg = Settings.load(home, embedder=embedder, chunk_tokens=chunk_tokens, chroma_url="")
+    # one corpus per chunk text format and overlap too (ASSISTANT_CHUNK_OVERLAP sets it), so a change to
+    # what a chunk carries is never scored on old chunks; overlap 1 keeps the name corpora had before it
+    overlap = Settings.load(work_dir, embedder=embedder, chunk_tokens=chunk_tokens).chunk_overlap
+    home = Path(work_dir) / (f"{dataset}-{embedder}-{chunk_tokens}" + (f"-f{CHUNK_FORMAT}" if CHUNK_FORMAT > 1 else "")
+                             + (f"-o{overlap}" if overlap != 1 else ""))
+    cfg = Settings.load(home, embedder=embedder, chunk_tokens=chunk_tokens, chunk_overlap=overlap, chroma_url="")
     questions: list[EvalQuestion] = []
     if dataset == "realtimeqa":
         from . import realtimeqa
@@ -84,6 +87,13 @@ def prepare(dataset: str, data: Path | None, work_dir: Path, embedder: str, chun
     ingest_seconds = None
     with open_library(cfg) as lib:
         have = lib.counts()["articles"]
+        built = lib.manifest()
+    stale = [f"{key}={built[key]}" for key, want in (("chunk_tokens", chunk_tokens), ("chunk_overlap", overlap))
+             if key in built and built[key] != str(want)]
+    if stale:  # a corpus kept from a run with other chunk settings must not be scored as this one
+        from ..errors import UsageError
+
+        raise UsageError(f"the eval corpus in {home} was built with {', '.join(stale)}", f"delete {home} and run again")
     if have != expected:
         log(f"ingesting {expected} documents into {home} (embedder {embedder}, {chunk_tokens} word pieces) ...")
         t0 = time.perf_counter()
