@@ -42,6 +42,9 @@ class Settings:
     # 256 won on the retrieval eval's tuning weeks (recall@10 and MRR; recall@5 tied with 128: docs/retrieval.md)
     chunk_tokens: int = 256
     chunk_overlap: int = 1
+    # An article without a title heads its chunks after the first with its opening words, at most this
+    # many word pieces (0: only the date and outlet), so a chunk from its middle still says what it is about.
+    chunk_opening_tokens: int = 0
     # LLM (answers issue): empty model means the extractive engine.
     model: str = ""
     base_url: str = ""
