@@ -87,38 +87,25 @@ def make_chunks(
 ) -> list[tuple[int, int, str, int]]:
     """(first, last, text, tokens) for each chunk; text = header + the sentences, as embedded.
 
-    opening_tokens > 0: an article without a title heads every chunk after its first with its
-    opening words instead (at most that many word pieces), so a chunk from the middle of the
-    article still says what the article is about; the first chunk holds them already."""
+    opening_tokens > 0: an article without a title heads its chunks with its opening words in the
+    title's place (at most that many word pieces), so a chunk from the middle of the article still
+    says what the article is about (chosen on the tuning weeks, docs/retrieval.md)."""
+    opening_tokens = min(opening_tokens, budget // 4)  # the header never takes most of a small chunk
+    if opening_tokens > 0 and not title.strip():
+        title = opening(sentences, count_tokens, opening_tokens)
     head = header(title, published, source)
     counts = count_tokens([head] + list(sentences)) if sentences else []
     if not counts:
         return []
     head_tokens, sent_tokens = (counts[0] if head else 0), counts[1:]
-    plan = plan_chunks(sent_tokens, head_tokens, budget, overlap)
-    later = (head, head_tokens)
-    if opening_tokens > 0 and not title.strip() and len(plan) > 1:
-        later_head = header(opening(sentences, count_tokens, opening_tokens), published, source)
-        later = (later_head, count_tokens([later_head])[0])
-        first = plan[0]
-        rest = plan_chunks(sent_tokens[_next_start(first, overlap):], later[1], budget, overlap)
-        shift = _next_start(first, overlap)
-        plan = [first] + [(f + shift, l + shift) for f, l in rest]
     out = []
-    for i, (first, last) in enumerate(plan):
-        h, h_tokens = (head, head_tokens) if i == 0 else later
+    for first, last in plan_chunks(sent_tokens, head_tokens, budget, overlap):
         body_tokens = sum(sent_tokens[first : last + 1])
-        if h_tokens + body_tokens > budget:  # one sentence longer than a chunk: cut it into several
-            for piece, n in split_long(sentences[first], count_tokens, max(1, budget - h_tokens)):
-                out.append((first, last, f"{h}\n{piece}" if h else piece, h_tokens + n))
+        if head_tokens + body_tokens > budget:  # one sentence longer than a chunk: cut it into several
+            for piece, n in split_long(sentences[first], count_tokens, max(1, budget - head_tokens)):
+                out.append((first, last, f"{head}\n{piece}" if head else piece, head_tokens + n))
             continue
         body = " ".join(sentences[first : last + 1])
-        text = f"{h}\n{body}" if h else body
-        out.append((first, last, text, h_tokens + body_tokens))
+        text = f"{head}\n{body}" if head else body
+        out.append((first, last, text, head_tokens + body_tokens))
     return out
-
-
-def _next_start(chunk: tuple[int, int], overlap: int) -> int:
-    """Where the chunk after this one starts (plan_chunks' step)."""
-    first, last = chunk
-    return max(last + 1 - overlap, first + 1)
