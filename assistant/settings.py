@@ -41,7 +41,12 @@ class Settings:
     # Chunks: a budget in the embedder's own word pieces (title/date header included), overlap in sentences.
     # 256 won on the retrieval eval's tuning weeks (recall@10 and MRR; recall@5 tied with 128: docs/retrieval.md)
     chunk_tokens: int = 256
-    chunk_overlap: int = 1
+    # Overlap 0 and an untitled article's opening words in its chunks' header won on the tuning weeks
+    # together (docs/retrieval.md, "Chunk text and overlap"); a library built otherwise asks for a reindex.
+    chunk_overlap: int = 0
+    # An article without a title heads its chunks with its opening words in the title's place, at most
+    # this many word pieces (0: only the date and outlet), so a chunk from its middle says what it is about.
+    chunk_opening_tokens: int = 64
     # LLM (answers issue): empty model means the extractive engine.
     model: str = ""
     base_url: str = ""

@@ -150,6 +150,24 @@ def test_builtin_retrieval_eval_on_the_seeds(cli, tmp_path):
     assert doc["tables"]["report/content/none"]["hybrid"]["n"] == 12  # no content-free gold among the seeds
 
 
+def test_the_eval_keeps_one_corpus_per_chunk_overlap_and_refuses_a_stale_one(cli, tmp_path, monkeypatch):
+    """A corpus kept from a run with another chunk overlap is never scored as this run's chunks."""
+    import sqlite3
+
+    work = tmp_path / "ev"
+    args = ("eval", "retrieval", "--dataset", "seeds", "--eval-embedder", "hash", "--work-dir", work, "--json")
+    assert cli(*args).code == 0
+    monkeypatch.setenv("ASSISTANT_CHUNK_OVERLAP", "2")
+    r = cli(*args)
+    assert r.code == 0, r
+    assert sorted(d.name for d in work.iterdir() if d.is_dir()) == ["seeds-hash-256-o0-u64", "seeds-hash-256-o2-u64"]
+    with sqlite3.connect(work / "seeds-hash-256-o2-u64" / "library.sqlite3") as db:
+        assert dict(db.execute("SELECT key, value FROM manifest"))["chunk_overlap"] == "2"
+        db.execute("UPDATE manifest SET value='1' WHERE key='chunk_overlap'")  # as if built with overlap 1
+    r = cli(*args)
+    assert r.code == 2 and "built with chunk_overlap=1" in r.stderr and "Traceback" not in r.stderr, r
+
+
 def test_eval_results_stand_for_their_copies():
     from assistant.evaluation.retrieval import article_groups
 

@@ -320,10 +320,12 @@ def test_a_supported_sentence_about_something_else_is_not_an_answer(seeded, llm)
 @pytest.mark.parametrize("as_json", [True, False], ids=["json", "stream"])
 def test_a_right_short_answer_with_the_wrong_sentence_quotes_the_source_that_states_it(seeded, llm, as_json):
     """Qwen 1.5B answered "not guilty" and copied a sentence about flags at the crash scene."""
-    q = "What did the truck driver plead in court after the crash?"
+    # the driver's name keeps the plea in the context on the hash embedder (whose "dense" list is
+    # word hashing): without overlap the plea and the sentence after it are in different chunks
+    q = "What did the truck driver Zhukovskyy plead in court after the crash?"
     ctx = seeded("ask", q, "--show-context", "--json").json()["messages"][1]["content"]
     key, text = next((l.split("]")[0][1:], l.split("] ", 1)[1]) for l in ctx.splitlines()
-                     if l.startswith("[") and "guilty" not in l and "plea" not in l and "crash" in l)
+                     if l.startswith("[") and "guilty" not in l and "plea" not in l and ("crash" in l or "truck" in l))
     llm.queue_reply(json.dumps({"sentences": [{"text": text, "keys": [int(key)]}], "short_answer": "not guilty"}))
     r = seeded("ask", q, *(["--json"] if as_json else []))
     assert r.code == 0, r

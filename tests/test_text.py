@@ -48,6 +48,33 @@ def test_a_sentence_longer_than_the_window_is_embedded_whole_across_chunks():
     assert [c[:2] for c in chunks][0] == (0, 0) and chunks[-1][:2] == (2, 2)
 
 
+def test_an_untitled_articles_later_chunks_open_with_its_first_words():
+    from assistant.embed.local import LocalEmbedder
+
+    emb = LocalEmbedder()
+    sents = ["Washington CNN —", "The Senate passed the gun safety bill on Thursday after weeks of talks."] + [
+        f"Paragraph {i} is about the amendments, the votes and what comes next for the bill." for i in range(30)]
+    plain = chunking.make_chunks(sents, "", "2022-06-23", "www.cnn.com", emb.count_tokens_batch, budget=96, overlap=1)
+    headed = chunking.make_chunks(sents, "", "2022-06-23", "www.cnn.com", emb.count_tokens_batch, budget=96, overlap=1,
+                                  opening_tokens=16)
+    opening = chunking.opening(sents, emb.count_tokens_batch, 16)
+    assert opening.startswith("Washington CNN — The Senate passed") and emb.count_tokens(opening) <= 16
+    assert all(t.startswith("2022-06-23 — www.cnn.com\n") for _, _, t, _ in plain)
+    assert len(headed) > 2 and all(t.startswith(f"{opening} — 2022-06-23 — www.cnn.com\n") for _, _, t, _ in headed)
+    assert all(n <= 96 for *_, n in headed) and [n for *_, n in headed] == emb.count_tokens_batch([t for _, _, t, _ in headed])
+    # every sentence in order, consecutive chunks sharing one (the overlap)
+    spans = [(f, l) for f, l, _, _ in headed]
+    assert spans[0][0] == 0 and spans[-1][1] == len(sents) - 1
+    assert all(b[0] == a[1] for a, b in zip(spans, spans[1:]))
+    # a small chunk budget caps the opening at a quarter of it
+    small = chunking.make_chunks(sents, "", "", "", emb.count_tokens_batch, budget=40, overlap=0, opening_tokens=64)
+    assert all(t.split("\n")[0] == chunking.opening(sents, emb.count_tokens_batch, 10) for _, _, t, _ in small)
+    # an article with a title is chunked as before
+    titled = lambda **kw: chunking.make_chunks(sents, "Senate passes gun bill", "2022-06-23", "www.cnn.com",  # noqa: E731
+                                               emb.count_tokens_batch, budget=96, overlap=1, **kw)
+    assert titled(opening_tokens=16) == titled()
+
+
 @pytest.mark.parametrize(
     "raw, iso, precision",
     [

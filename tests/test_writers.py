@@ -59,6 +59,51 @@ def test_reindex_after_changing_chunk_settings(cli, home, monkeypatch):
     assert cli("ingest", SEEDS, "--json").json()["unchanged"] == 12
 
 
+def _untitled(path, n):
+    import json
+
+    path.write_text("\n".join(json.dumps({"title": "", "url": f"https://example.org/u/{i}", "published": "2024-03-01",
+                                          "text": " ".join(f"Harbour {i} story sentence {j} about the new ferry timetable."
+                                                           for j in range(40))}) for i in range(n)) + "\n")
+    return path
+
+
+def test_the_opening_words_setting_asks_for_a_reindex_only_where_it_changes_chunks(cli, home, tmp_path):
+    """chunk_opening_tokens changes the chunks of untitled articles only: a library that holds one is
+    refused until reindex (which re-chunks them and keeps every sentence id); one without takes it."""
+    titled = cli("ingest", _articles(tmp_path / "titled.jsonl", 3), "--json")
+    assert titled.code == 0
+    cli("config", "set", "chunk_opening_tokens", "12")
+    assert cli("ingest", _articles(tmp_path / "more.jsonl", 2, "Memo"), "--json").code == 0  # nothing untitled: no reindex
+    cli("config", "set", "chunk_opening_tokens", "0")
+    assert cli("ingest", _untitled(tmp_path / "untitled.jsonl", 2), "--json").code == 0
+    with open_library(Settings.load()) as lib:
+        sentences = lib.conn.execute("SELECT article_id, revision, idx, text FROM sentences ORDER BY 1, 2, 3").fetchall()
+        before = [t for (t,) in lib.conn.execute("SELECT c.text FROM chunks c JOIN revisions r USING (article_id, revision) WHERE r.title = ''")]
+    cli("config", "set", "chunk_opening_tokens", "12")
+    r = cli("ingest", _articles(tmp_path / "later.jsonl", 1, "Notice"), "--json")
+    assert r.code == 1
+    assert "chunk_opening_tokens=0" in r.json()["error"]["message"] and "assistant reindex" in r.json()["error"]["hint"]
+    assert cli("reindex", "--json").code == 0
+    with open_library(Settings.load()) as lib:
+        assert lib.conn.execute("SELECT article_id, revision, idx, text FROM sentences ORDER BY 1, 2, 3").fetchall() == sentences
+        after = [(i, t) for i, t in lib.conn.execute(
+            "SELECT c.idx, c.text FROM chunks c JOIN revisions r USING (article_id, revision) WHERE r.title = '' ORDER BY c.article_id, c.idx")]
+        assert lib.manifest()["chunk_opening_tokens"] == "12"
+    assert len(after) > 2 and all(t.startswith("Harbour 0 story sentence 0") or t.startswith("Harbour 1 story sentence 0") for _, t in after)
+    assert all(t.startswith("2024-03-01") for t in before)
+    assert cli("ingest", _articles(tmp_path / "later.jsonl", 1, "Notice"), "--json").code == 0
+
+
+def test_a_library_from_before_the_opening_words_setting_counts_as_built_without_it(cli, home, tmp_path):
+    cli("config", "set", "chunk_opening_tokens", "0")
+    assert cli("ingest", _untitled(tmp_path / "untitled.jsonl", 1), "--json").code == 0
+    with open_library(Settings.load()) as lib:
+        with lib.transaction() as c:
+            c.execute("DELETE FROM manifest WHERE key='chunk_opening_tokens'")
+    assert cli("ingest", _articles(tmp_path / "a.jsonl", 1), "--json").code == 0
+
+
 def test_another_embedder_is_refused_until_reindex(cli, home, monkeypatch):
     cli("ingest", SEEDS / "news" / "2019-06-24-wikinews-new-hampshire-motorcycle-crash.md")
     r = cli("--embedder", "local", "ingest", SEEDS, "--json")
@@ -154,7 +199,7 @@ def test_the_manifest_is_written_when_it_changes_not_with_every_commit(cli, home
     settings_writes = lambda: [c for c in calls if {"embedder", "chunk_tokens", "dimensions"} & set(c)]  # noqa: E731
     assert cli("ingest", _articles(tmp_path / "a.jsonl", 80), "--json").json()["added"] == 80  # 3 batches, 3 commits
     [first] = settings_writes()
-    assert first == {"embedder": "hash-256", "chunk_tokens": "256", "chunk_overlap": "1", "dimensions": "256"}
+    assert first == {"embedder": "hash-256", "chunk_tokens": "256", "chunk_overlap": "0", "chunk_opening_tokens": "64", "dimensions": "256"}
     calls.clear()
     assert cli("ingest", _articles(tmp_path / "b.jsonl", 40, "Notice"), "--json").json()["added"] == 40
     assert settings_writes() == []  # unchanged: not written again

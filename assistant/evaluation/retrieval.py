@@ -47,9 +47,15 @@ def prepare(dataset: str, data: Path | None, work_dir: Path, embedder: str, chun
 
     from ..ingest.chunking import CHUNK_FORMAT
 
-    # one corpus per chunk text format too, so a change to what a chunk carries is never scored on old chunks
-    home = Path(work_dir) / (f"{dataset}-{embedder}-{chunk_tokens}" + (f"-f{CHUNK_FORMAT}" if CHUNK_FORMAT > 1 else ""))
-    cfg = Settings.load(home, embedder=embedder, chunk_tokens=chunk_tokens, chroma_url="")
+    # one corpus per chunk text format and chunk settings too (ASSISTANT_CHUNK_OVERLAP and
+    # ASSISTANT_CHUNK_OPENING_TOKENS set them), so a change to what a chunk carries is never scored on
+    # old chunks; the values corpora had before a setting existed keep the names they had
+    probe = Settings.load(work_dir, embedder=embedder, chunk_tokens=chunk_tokens)
+    overlap, opening = probe.chunk_overlap, probe.chunk_opening_tokens
+    home = Path(work_dir) / (f"{dataset}-{embedder}-{chunk_tokens}" + (f"-f{CHUNK_FORMAT}" if CHUNK_FORMAT > 1 else "")
+                             + (f"-o{overlap}" if overlap != 1 else "") + (f"-u{opening}" if opening else ""))
+    cfg = Settings.load(home, embedder=embedder, chunk_tokens=chunk_tokens, chunk_overlap=overlap, chunk_opening_tokens=opening,
+                        chroma_url="")
     questions: list[EvalQuestion] = []
     if dataset == "realtimeqa":
         from . import realtimeqa
@@ -84,6 +90,17 @@ def prepare(dataset: str, data: Path | None, work_dir: Path, embedder: str, chun
     ingest_seconds = None
     with open_library(cfg) as lib:
         have = lib.counts()["articles"]
+        built = lib.manifest()
+    from ..library.writer import LEGACY_MANIFEST
+
+    settled = {k: built.get(k, LEGACY_MANIFEST.get(k)) for k in ("chunk_tokens", "chunk_overlap", "chunk_opening_tokens")}
+    stale = [f"{key}={settled[key]}" for key, want in (("chunk_tokens", chunk_tokens), ("chunk_overlap", overlap),
+                                                       ("chunk_opening_tokens", opening))
+             if "embedder" in built and settled[key] != str(want)]
+    if stale:  # a corpus kept from a run with other chunk settings must not be scored as this one
+        from ..errors import UsageError
+
+        raise UsageError(f"the eval corpus in {home} was built with {', '.join(stale)}", f"delete {home} and run again")
     if have != expected:
         log(f"ingesting {expected} documents into {home} (embedder {embedder}, {chunk_tokens} word pieces) ...")
         t0 = time.perf_counter()

@@ -68,6 +68,13 @@ def split_long(text: str, count_tokens: Callable[[list[str]], list[int]], budget
     return pieces
 
 
+def opening(sentences: Sequence[str], count_tokens: Callable[[list[str]], list[int]], budget: int) -> str:
+    """The article's first words, cut at a word boundary within budget word pieces (its first
+    sentences joined: a wire page's first "sentence" is often only its dateline, "New York CNN —")."""
+    text = " ".join(s for s in sentences[:8] if s.strip())
+    return split_long(text, count_tokens, budget)[0][0] if text and budget > 0 else ""
+
+
 def make_chunks(
     sentences: Sequence[str],
     title: str,
@@ -76,8 +83,16 @@ def make_chunks(
     count_tokens: Callable[[list[str]], list[int]],
     budget: int,
     overlap: int,
+    opening_tokens: int = 0,
 ) -> list[tuple[int, int, str, int]]:
-    """(first, last, text, tokens) for each chunk; text = header + the sentences, as embedded."""
+    """(first, last, text, tokens) for each chunk; text = header + the sentences, as embedded.
+
+    opening_tokens > 0: an article without a title heads its chunks with its opening words in the
+    title's place (at most that many word pieces), so a chunk from the middle of the article still
+    says what the article is about (chosen on the tuning weeks, docs/retrieval.md)."""
+    opening_tokens = min(opening_tokens, budget // 4)  # the header never takes most of a small chunk
+    if opening_tokens > 0 and not title.strip():
+        title = opening(sentences, count_tokens, opening_tokens)
     head = header(title, published, source)
     counts = count_tokens([head] + list(sentences)) if sentences else []
     if not counts:

@@ -18,6 +18,7 @@ class Preparer:
         self.count_tokens_batch = embedder.count_tokens_batch
         self.chunk_tokens = settings.chunk_tokens
         self.chunk_overlap = settings.chunk_overlap
+        self.chunk_opening_tokens = settings.chunk_opening_tokens
 
     def identity(self, art: ParsedArticle) -> tuple[str, str]:
         return identity_for(art)
@@ -32,4 +33,5 @@ class Preparer:
         return sents
 
     def chunks(self, sentence_texts: list[str], title: str, published: str, source: str) -> list[tuple[int, int, str, int]]:
-        return chunking.make_chunks(sentence_texts, title, published, source, self.count_tokens_batch, self.chunk_tokens, self.chunk_overlap)
+        return chunking.make_chunks(sentence_texts, title, published, source, self.count_tokens_batch, self.chunk_tokens, self.chunk_overlap,
+                                     self.chunk_opening_tokens)

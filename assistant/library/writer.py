@@ -40,6 +40,8 @@ from ..util import fault_point, sha256_text, short_id
 from .store import Library, now_iso
 
 BATCH_ARTICLES = 32
+# What a library built before a chunk setting was recorded was built with (the setting did not exist).
+LEGACY_MANIFEST = {"chunk_opening_tokens": "0"}
 
 
 EMBED_SLICE = 256  # chunks embedded and upserted at a time (memory stays bounded, progress moves)
@@ -125,6 +127,7 @@ class Writer:
             "embedder": self.embedder.name,
             "chunk_tokens": str(self.settings.chunk_tokens),
             "chunk_overlap": str(self.settings.chunk_overlap),
+            "chunk_opening_tokens": str(self.settings.chunk_opening_tokens),
         }
 
     def check_manifest(self) -> None:
@@ -135,11 +138,17 @@ class Writer:
         if have.get("vectors_state") == "rebuilding":
             raise EmbedderMismatch("the vector index was being rebuilt when a previous run stopped", "run: assistant reindex")
         for key, want in self.wanted_manifest().items():
-            if have.get(key) != want:
+            built = have.get(key, LEGACY_MANIFEST.get(key))
+            if built != want and not (key == "chunk_opening_tokens" and not self._has_untitled()):
                 raise EmbedderMismatch(
-                    f"this library was built with {key}={have.get(key)}, but {key}={want} is configured",
+                    f"this library was built with {key}={built}, but {key}={want} is configured",
                     "run 'assistant reindex' to rebuild it with the new settings, or change the setting back",
                 )
+
+    def _has_untitled(self) -> bool:
+        """Whether a committed revision has no title: chunk_opening_tokens changes only their chunks,
+        so a library without one takes the new setting without a reindex."""
+        return self.lib.conn.execute("SELECT 1 FROM committed_revisions WHERE COALESCE(title, '') = '' LIMIT 1").fetchone() is not None
 
     def _record_manifest(self, conn) -> None:
         """Write the settings into the manifest, only the keys that differ: every commit of every
