@@ -17,6 +17,33 @@ from .settings import Settings
 from .vectors.access import vector_index
 
 
+CHUNK_SETTINGS = ("chunk_tokens", "chunk_overlap", "chunk_opening_tokens")
+
+
+def library_chunking(settings: Settings, manifest: dict[str, str]) -> Settings:
+    """The chunk settings a library was built with, for the chunk settings left at their defaults.
+
+    A new release may change a default (chunks lost their overlap and gained an untitled article's
+    opening words); a library built before keeps taking writes with its own chunking instead of
+    refusing until a reindex. A value the user set (config, environment, option) that differs from
+    the library's is still refused by Writer.check_manifest; `assistant reindex` rebuilds the
+    library with the current settings, defaults included."""
+    from dataclasses import replace
+
+    from .library.writer import LEGACY_MANIFEST
+    from .settings import coerce
+
+    if "embedder" not in manifest:  # nothing written yet: the current settings make it
+        return settings
+    default = Settings()
+    kept = {}
+    for key in CHUNK_SETTINGS:
+        built = manifest.get(key, LEGACY_MANIFEST.get(key))
+        if built is not None and getattr(settings, key) == getattr(default, key) and str(getattr(settings, key)) != built:
+            kept[key] = built
+    return replace(settings, **coerce(kept)) if kept else settings
+
+
 @contextmanager
 def writer(settings: Settings, progress: Callable[[int], None] | None = None, wait: float | None = None, check: bool = True,
            exclusive: bool = False):
@@ -26,6 +53,8 @@ def writer(settings: Settings, progress: Callable[[int], None] | None = None, wa
     from .library.writer import Writer
 
     with writing(settings, settings.lock_timeout if wait is None else wait, exclusive=exclusive) as lib:
+        if check:
+            settings = library_chunking(settings, lib.manifest())
         embedder = build_embedder(settings)
         index = vector_index(settings, lib)
         try:

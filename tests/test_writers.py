@@ -104,6 +104,33 @@ def test_a_library_from_before_the_opening_words_setting_counts_as_built_without
     assert cli("ingest", _articles(tmp_path / "a.jsonl", 1), "--json").code == 0
 
 
+def test_a_library_keeps_its_chunking_when_a_new_release_changes_the_defaults(cli, home, tmp_path, monkeypatch):
+    """Built with other defaults (overlap 1, no opening words: the defaults before this release), a
+    library keeps taking writes with its own chunking; reindex moves it to the current defaults and
+    keeps every sentence id; a value the user sets still asks for a reindex."""
+    monkeypatch.setenv("ASSISTANT_CHUNK_OVERLAP", "1")
+    monkeypatch.setenv("ASSISTANT_CHUNK_OPENING_TOKENS", "0")
+    assert cli("ingest", _untitled(tmp_path / "untitled.jsonl", 2), "--json").code == 0
+    monkeypatch.delenv("ASSISTANT_CHUNK_OVERLAP")
+    monkeypatch.delenv("ASSISTANT_CHUNK_OPENING_TOKENS")
+    assert cli("ingest", _untitled(tmp_path / "more.jsonl", 3), "--json").code == 0  # the defaults: no refusal
+    with open_library(Settings.load()) as lib:
+        built = lib.manifest()
+        sentences = lib.conn.execute("SELECT article_id, revision, idx, text FROM sentences ORDER BY 1, 2, 3").fetchall()
+        heads = [t for (t,) in lib.conn.execute("SELECT text FROM chunks")]
+    assert (built["chunk_overlap"], built["chunk_opening_tokens"]) == ("1", "0")
+    assert all(t.startswith("2024-03-01") for t in heads)  # every chunk made the library's way: no opening words
+    monkeypatch.setenv("ASSISTANT_CHUNK_OVERLAP", "2")  # chosen by the user: refused until reindex
+    r = cli("ingest", _articles(tmp_path / "a.jsonl", 1), "--json")
+    assert r.code == 1 and "chunk_overlap=1" in r.json()["error"]["message"] and "assistant reindex" in r.json()["error"]["hint"]
+    monkeypatch.delenv("ASSISTANT_CHUNK_OVERLAP")
+    assert cli("reindex", "--json").code == 0
+    with open_library(Settings.load()) as lib:
+        assert (lib.manifest()["chunk_overlap"], lib.manifest()["chunk_opening_tokens"]) == (
+            str(Settings().chunk_overlap), str(Settings().chunk_opening_tokens))
+        assert lib.conn.execute("SELECT article_id, revision, idx, text FROM sentences ORDER BY 1, 2, 3").fetchall() == sentences
+
+
 def test_another_embedder_is_refused_until_reindex(cli, home, monkeypatch):
     cli("ingest", SEEDS / "news" / "2019-06-24-wikinews-new-hampshire-motorcycle-crash.md")
     r = cli("--embedder", "local", "ingest", SEEDS, "--json")
