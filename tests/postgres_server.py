@@ -97,6 +97,14 @@ class PostgresServer:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def log_lines(self, word: str, context: int = 12) -> str:
+        """The server log's lines around each mention of word (e.g. "deadlock": PostgreSQL's report
+        names both statements), for a failing test's message; "" when there are none."""
+        log = self.data / "server.log"
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        hits = [i for i, line in enumerate(lines) if word in line]
+        return "\n".join("\n".join(lines[max(0, i - 2): i + context]) for i in hits[:3])
+
     def stop(self) -> None:
         try:
             if self.port:

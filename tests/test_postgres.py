@@ -231,7 +231,7 @@ def test_pending_work_of_a_live_writer_is_left_to_it(postgres_url, tmp_path, hom
     assert run_subprocess("check", "--json", env=env).json()["ok"]
 
 
-def test_two_writer_processes_at_once(postgres_url, chroma_server, tmp_path, home):
+def test_two_writer_processes_at_once(postgres_url, postgres_server, chroma_server, tmp_path, home):
     """Two ingest processes, different files, one PostgreSQL library and one Chroma server (on two
     machines they would have two data dirs): both succeed, nothing is lost or duplicated."""
     for part in ("a", "b"):
@@ -246,7 +246,8 @@ def test_two_writer_processes_at_once(postgres_url, chroma_server, tmp_path, hom
                                       cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     outs = [p.communicate(timeout=300) for p in procs]
     for p, (out, err) in zip(procs, outs):
-        assert p.returncode == 0, err
+        # a deadlock was seen here once in ~60 runs and not since: keep the server's report of it
+        assert p.returncode == 0, err + postgres_server.log_lines("deadlock")
         assert json.loads(out)["added"] == 60
     env = {**_pg_env(postgres_url, tmp_path, "wa"), "ASSISTANT_CHROMA_URL": chroma_server}
     arts = run_subprocess("sources", "--json", env=env).json()["articles"]
