@@ -327,15 +327,20 @@ def test_postings_follow_revisions_and_forget(two_libraries, postgres_url, tmp_p
     _same_on_both(sq, pg_cfg, queries)
 
 
-def test_step_5_builds_the_postings_of_a_library_without_them(two_libraries, postgres_url):
-    sq, pg_cfg = two_libraries
-    before = {q: _lexical(pg_cfg, q) for q in QUERIES}
-    conn = _pg_conn(postgres_url)
+def _run_sql(url, statements) -> None:
+    """Turn a library back into an older schema's (the statements of a BEFORE_* list)."""
+    conn = _pg_conn(url)
     try:
-        for statement in BEFORE_POSTINGS:
+        for statement in statements:
             conn.execute(statement)
     finally:
         conn.close()
+
+
+def test_step_5_builds_the_postings_of_a_library_without_them(two_libraries, postgres_url):
+    sq, pg_cfg = two_libraries
+    before = {q: _lexical(pg_cfg, q) for q in QUERIES}
+    _run_sql(postgres_url, BEFORE_POSTINGS)
     from assistant.library.access import open_library
 
     with open_library(pg_cfg) as lib:  # step 5 runs
@@ -391,12 +396,7 @@ BEFORE_TOTALS = [  # a library as step 5 left it
 def test_step_6_counts_the_chunks_of_a_library_without_chunk_totals(two_libraries, postgres_url):
     sq, pg_cfg = two_libraries
     before = {q: _lexical(pg_cfg, q) for q in QUERIES}
-    conn = _pg_conn(postgres_url)
-    try:
-        for statement in BEFORE_TOTALS:
-            conn.execute(statement)
-    finally:
-        conn.close()
+    _run_sql(postgres_url, BEFORE_TOTALS)
     from assistant.library.access import open_library
 
     with open_library(pg_cfg) as lib:  # step 6 runs
