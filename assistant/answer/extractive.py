@@ -123,13 +123,50 @@ SEARCH_RATIO = 0.4
 SEARCH_MAX = 8
 
 
-def subject_names(question: str) -> list[str]:
-    """The names the question is about ("M&M", "Dustin Johnson"), lower-cased; [] when it names none."""
-    from .short import _cap_runs, _last_question
+def subject_names(question: str, sentences: list[str] | None = None) -> list[str]:
+    """The names the question is about ("M&M", "Dustin Johnson"), lower-cased; [] when it names none.
+    Not names of its subject: who reports it ("according to a survey by Ofcom", "a report compiled by
+    The Economist"), a word capitalised only because it opens the question ("Dozens of people ...",
+    "Temperatures in Britain ...") unless the sources write it as a name, a label ("Level 5"), and
+    titles alone ("Tory MP")."""
+    from .short import _last_question
 
     asked = _last_question(question)
-    names = [n for _, n in _cap_runs(asked)] or [n for _, n in _cap_runs(question)]
-    return [n.lower() for n in names if n.lower() not in ("us", "u.s.", "uk", "covid-19", "covid")]
+    names = _subject_runs(asked, sentences) or _subject_runs(question, sentences)
+    return [n.lower() for n in names if n.lower() not in ("covid-19", "covid")]
+
+
+# a name after these words reports the story (the quiz's source), it is not what the story is about
+_REPORTED_BY = re.compile(r"(?:\baccording\s+to|\b(?:report|survey|study|analysis|poll|research|data|figures|ranking|index)\s+"
+                          r"(?:\w+\s+)?(?:by|from|of)|\b(?:tipped|reported|compiled|published|conducted)\s+by)\s+"
+                          r"(?:(?:a|an|the|new|recent|latest)\s+){0,3}(?:[\w.-]+\s+){0,2}$", re.I)
+
+
+def _subject_runs(text: str, sentences: list[str] | None) -> list[str]:
+    from .short import _cap_runs
+    from .short.phrases import _TITLE_WORDS
+    from .short.places import _GENERAL_PLACES, is_place
+    from .short.scoring import _named_inside
+
+    out = []
+    for pos, n in _cap_runs(text):
+        if _REPORTED_BY.search(text[max(0, pos - 60): pos]):
+            continue
+        if re.match(r"\s+\d", text[pos + len(n):]) and " " not in n:
+            continue  # "Level 5", "Game 6": a label
+        words = n.split()
+        if all(w.rstrip(".") in _TITLE_WORDS for w in words):
+            continue  # "Tory MP", "Conservative MP": a title, no one's name
+        titled = [i for i, w in enumerate(words) if w.rstrip(".") in _TITLE_WORDS]
+        if titled and titled[-1] < len(words) - 1:
+            n = " ".join(words[titled[-1] + 1:])  # "Sri Lankan President Gotabaya Rajapaksa": the person is "Gotabaya Rajapaksa"
+        if n.lower() in _GENERAL_PLACES:
+            continue  # "Britain", "the United States": too wide to tell one story from another
+        if (" " not in n and not text[:pos].strip(" “\"'‘(") and not n.isupper() and not is_place(n)
+                and not (sentences and _named_inside(n, sentences))):
+            continue  # "Dozens of people ...": capitalised as the question's first word only
+        out.append(n)
+    return out
 
 
 def about(sentence: str, names: list[str]) -> bool:
@@ -260,7 +297,7 @@ def _decide(question: str, sentences: list[str], scored: list[Scored], min_score
                     extra.append(Scored(j, min(by_index[j].score, s0.score) * (0.6 / d) + 1e-9, max(by_index[j].coverage, 1e-9), 0.0))
         pool = sorted(pool + extra, key=lambda s: (-s.score, s.index))
     short, short_index = None, None
-    names = subject_names(question)
+    names = subject_names(question, sentences)
     # a sentence is about the subject when it names it, or when its article does elsewhere
     # ("It is the 67-year-old's first visit" in an article about Jim Mattis)
     articles_about = {where[i][0] for i in range(len(sentences)) if about(sentences[i], names)} if where is not None else set()
