@@ -145,6 +145,7 @@ _REPORTED_BY = re.compile(r"(?:\baccording\s+to|\b(?:report|survey|study|analysi
 def _subject_runs(text: str, sentences: list[str] | None) -> list[str]:
     from .short import _cap_runs
     from .short.phrases import _TITLE_WORDS
+    from .short.names import _INSTITUTION, _ORG_SUFFIX
     from .short.places import _GENERAL_PLACES, is_place
     from .short.scoring import _named_inside
 
@@ -158,7 +159,7 @@ def _subject_runs(text: str, sentences: list[str] | None) -> list[str]:
         if all(w.rstrip(".") in _TITLE_WORDS for w in words):
             continue  # "Tory MP", "Conservative MP": a title, no one's name
         titled = [i for i, w in enumerate(words) if w.rstrip(".") in _TITLE_WORDS]
-        if titled and titled[-1] < len(words) - 1:
+        if titled and titled[-1] < len(words) - 1 and not _ORG_SUFFIX.search(n) and not _INSTITUTION.search(n):
             n = " ".join(words[titled[-1] + 1:])  # "Sri Lankan President Gotabaya Rajapaksa": the person is "Gotabaya Rajapaksa"
         if n.lower() in _GENERAL_PLACES:
             continue  # "Britain", "the United States": too wide to tell one story from another
