@@ -97,6 +97,37 @@ def test_names_stop_at_a_sentence_end_and_lose_weekdays_and_sentence_openers():
     assert runs == ["NFL", "Denver Broncos", "Rep. Liz Cheney"]
 
 
+@pytest.mark.parametrize("question, sentences, names", [
+    # who reports the story is not what it is about
+    ("What percentage of children live in poverty, according to analysis by The Guardian?", None, []),
+    ("Which city is the most liveable, according to a report compiled by The Economist?", None, []),
+    ("Which senior MP was tipped by the Daily Mail as a possible caretaker?", None, []),
+    # a word capitalised only as the question's first word, unless the sources write it as a name
+    ("Dozens of people were unaccounted for after flooding in which state?", None, []),
+    ("Sprite will get which new bottle design?", None, []),
+    ("Sprite will get which new bottle design?", ["Fans of Sprite reacted online."], ["sprite"]),
+    ("NASA launched which rocket?", None, ["nasa"]),
+    # labels, titles alone, whole countries
+    ("A volcano eruption prompted a Level 5 alert in which country?", None, []),
+    ("Which Tory MP has resigned?", None, []),
+    ("What is the hottest temperature on record in Britain?", None, []),
+    # a person's name after the titles before it; a party keeps its name
+    ("Sri Lankan President Gotabaya Rajapaksa fled to which country?", None, ["gotabaya rajapaksa"]),
+    ("Which MP left the Conservative Party?", None, ["conservative party"]),
+])
+def test_the_questions_subject_names_leave_out_reporters_openers_labels_and_titles(question, sentences, names):
+    assert extractive.subject_names(question, sentences) == names
+
+
+def test_a_capitalised_opener_of_the_question_does_not_refuse_an_answer_of_the_asked_kind():
+    # "Temperatures" and "Britain" were the question's subject names: no sentence names them, so the
+    # strong kind (a measurement) was refused though the sentence holds it
+    q = "Temperatures in Britain are set to soar, but what is the hottest UK temperature on record?"
+    sents = ["The hottest temperature on record in the UK was 38.7C, in Cambridge in 2019."]
+    d = extractive.decide(q, sents, extractive.score(q, sents, [0]), 0.2, [("a", 0)])
+    assert d.chosen == [0] and d.short == "38.7C"
+
+
 def test_a_person_the_question_names_is_not_the_answer_to_who():
     q = "Who became governor of Puerto Rico after Rosselló resigned?"
     assert short_answer(q, ["On Friday, Ricardo Rosselló Nevares resigned as the governor of Puerto Rico."]) is None
