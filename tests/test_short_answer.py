@@ -189,6 +189,11 @@ def test_answer_kind_and_the_noun_asked_for(question, kind, noun):
     ("What is the biggest security threat in the Asia-Pacific region, according to Fiji's minister?",
      ["Fiji's defence minister said that climate change posed the biggest security threat in the Asia-Pacific region."],
      "climate change"),
+    # "N years old" is an age: it answers "how old", not "how many years"
+    ("Jerry Harris was sentenced this week. How many years was his sentence?",
+     ["Harris, who is 22 years old, was sentenced to 12 years in federal prison."], "12"),
+    ("Jerry Harris was sentenced this week. How old is he?",
+     ["Harris, who is 22 years old, was sentenced to 12 years in federal prison."], "22"),
 ])
 def test_short_answer_fits_what_is_asked(question, sentences, expected):
     assert short_answer(question, sentences) == expected
