@@ -29,7 +29,7 @@ def test_answer_kind(question, kind):
     assert answer_kind(question).kind == kind
 
 
-@pytest.mark.parametrize("question, sentences, expected", [
+_PHRASE_OF_THE_ASKED_KIND = [  # short answer picks the phrase of the asked kind
     ("Who won the LIV Golf championship?",
      ["Dustin Johnson won the LIV Golf Invitational series title and $18 million at Doral on Sunday."], "Dustin Johnson"),
     ("How much did Dustin Johnson win?",
@@ -43,9 +43,7 @@ def test_answer_kind(question, kind):
     ("Which two countries did NATO invite to join?", ["NATO formally invited Sweden and Finland to join the alliance."], "Sweden and Finland"),
     ("What percentage of Americans approve of the plan?", ["A poll found 60% of Americans approve of the plan, up from 2021."], "60%"),
     ("When will the vaccine be available?", ["The new vaccine will be available next month, officials said."], "next month"),
-])
-def test_short_answer_picks_the_phrase_of_the_asked_kind(question, sentences, expected):
-    assert short_answer(question, sentences) == expected
+]
 
 
 def test_what_the_question_states_is_not_the_answer():
@@ -155,7 +153,7 @@ def test_answer_kind_and_the_noun_asked_for(question, kind, noun):
     assert asked.kind == kind and asked.noun == noun
 
 
-@pytest.mark.parametrize("question, sentences, expected", [
+_FITS_WHAT_IS_ASKED = [  # short answer fits what is asked
     # how many: the number that counts the asked noun; "15th" is an ordinal, "three hours" another unit
     ("How many hot dogs did Joey Chestnut eat to win?",
      ["Joey Chestnut won his 15th title, devouring 63 hot dogs and buns in 10 minutes on Monday."], "63"),
@@ -194,9 +192,7 @@ def test_answer_kind_and_the_noun_asked_for(question, kind, noun):
      ["Harris, who is 22 years old, was sentenced to 12 years in federal prison."], "12"),
     ("Jerry Harris was sentenced this week. How old is he?",
      ["Harris, who is 22 years old, was sentenced to 12 years in federal prison."], "22"),
-])
-def test_short_answer_fits_what_is_asked(question, sentences, expected):
-    assert short_answer(question, sentences) == expected
+]
 
 
 def test_names_the_question_gives_are_not_answers_nor_is_a_sentence_opener():
@@ -231,7 +227,7 @@ def test_time_words_prefer_this_weeks_report_and_old_news_alone_is_refused():
     assert only_old[0].score < 0.6 and extractive.decide(q, sents[:1], only_old, 0.6).chosen == []
 
 
-@pytest.mark.parametrize("question, sentences, expected", [
+_LOWER_CASE_MEASURES_DURATIONS = [  # lower case phrases measures and durations
     # a lower-case phrase right before the asked noun, or one of the question's nouns
     ("The CDC activated a new emergency operations center to respond to which virus outbreak?",
      ["The CDC activated its emergency operations center on Tuesday to respond to the monkeypox outbreak, the agency said."],
@@ -252,9 +248,7 @@ def test_time_words_prefer_this_weeks_report_and_old_news_alone_is_refused():
     ("How long is she facing in prison?", ["Maxwell, 60, is serving 20 years in prison in Florida."], "20 years"),
     ("Biden called on Congress to suspend federal gas taxes for how long?",
      ["Biden called for a three-month federal gas tax holiday on Wednesday."], "3 months"),
-])
-def test_lower_case_phrases_measures_and_durations(question, sentences, expected):
-    assert short_answer(question, sentences) == expected
+]
 
 
 def test_a_verb_phrase_is_no_noun_phrase_and_no_anchor_no_lower_case_answer():
@@ -277,7 +271,7 @@ def test_refuses_when_the_question_names_a_subject_no_sentence_is_about():
     assert d.chosen
 
 
-@pytest.mark.parametrize("question, sentences, expected", [
+_CONTEXT_TITLES_QUOTES = [  # context words titles and quotes
     # the question's words before its wh-word stand right before the answer
     ("The Football Association is to trial a ban on which commonly used skill in under-12s matches?",
      ["England will become the first European country to ban heading in young children’s football."], "heading"),
@@ -289,9 +283,7 @@ def test_refuses_when_the_question_names_a_subject_no_sentence_is_about():
     # a quoted remark is no title; a title is capitalised
     ("Which royal residence do the Duke and Duchess hope to move to?",
      ["Aides said there would be “no extra taxpayer-funded security” at Adelaide Cottage, the Sun reported."], "Adelaide Cottage"),
-])
-def test_context_words_titles_and_quotes(question, sentences, expected):
-    assert short_answer(question, sentences) == expected
+]
 
 
 def test_runs_of_titles_or_with_digits_are_no_people_and_a_plural_is_no_instance():
@@ -336,7 +328,7 @@ def test_the_questions_own_wh_word_decides_what_is_asked(question, kind):
     assert answer_kind(question).kind == kind
 
 
-@pytest.mark.parametrize("question, sentences, expected", [
+_VERBS_BODIES_AND_COUNTRIES = [  # verbs bodies describing words and countries
     # "Speaking" opens the sentence, a verb: no person (the name comes later or not at all)
     ("Which former prime minister said Brexit will not be reversed?",
      ["Speaking at a conference, the former Labour PM said it would not be reversed."], None),
@@ -352,13 +344,11 @@ def test_the_questions_own_wh_word_decides_what_is_asked(question, kind):
     # "which country": the country before the island of it that the same run names ("Japan’s Sakurajima")
     ("A volcano eruption in which country prompted a Level 5 alert?",
      ["Japan’s Sakurajima volcano, located on the island of Kyushu, erupted and prompted a Level 5 alert."], "Japan"),
-])
-def test_verbs_bodies_describing_words_and_countries(question, sentences, expected):
-    assert short_answer(question, sentences) == expected
+]
 
 
 
-@pytest.mark.parametrize("question, sentences, expected", [
+_APPOSITION_PLACES_AND_STEMS = [  # apposition places with their state and stemmed anchors
     # the phrase set beside the asked noun: "X, a measure that ...", "condiment – mustard –"
     ("Lawmakers announced a deal, but a few reforms were left out. Which measure was not included?",
      ["The agreement does not include a federal ban on military-style assault weapons, a measure that Democrats have pushed for."],
@@ -372,9 +362,7 @@ def test_verbs_bodies_describing_words_and_countries(question, sentences, expect
     ("Which company is being accused of turning off the AC in its stores as its sales plummet?",
      ["Analysts accuse Bed Bath & Beyond of cutting air conditioning to make up for a slump in sales, according to a report "
       "from Bank of America."], "Bed Bath & Beyond"),
-])
-def test_apposition_places_with_their_state_and_stemmed_anchors(question, sentences, expected):
-    assert short_answer(question, sentences) == expected
+]
 
 
 def test_who_reports_the_news_is_not_the_answer_unless_the_question_asks_who_said_it():
@@ -420,3 +408,17 @@ def test_ask_as_of_a_date_refuses_an_answer_from_a_report_long_before_it(cli, tm
     assert "earlier events" in next(n for n in r.json()["notes"] if n.startswith("refused:"))
     # ... unless the question says when
     assert cli("ask", "Which major change did Netflix introduce in 2011?", "--as-of", "2022-07-15", "--json").json()["short_answer"] == "Qwikster"
+
+
+# every table above: the short answer of the sentences is the expected phrase
+@pytest.mark.parametrize("question, sentences, expected", [
+    pytest.param(*case, id=f"{table}-{i}") for table, cases in [
+        ("phrase_of_the_asked_kind", _PHRASE_OF_THE_ASKED_KIND),
+        ("fits_what_is_asked", _FITS_WHAT_IS_ASKED),
+        ("lower_case_measures_durations", _LOWER_CASE_MEASURES_DURATIONS),
+        ("context_titles_quotes", _CONTEXT_TITLES_QUOTES),
+        ("verbs_bodies_and_countries", _VERBS_BODIES_AND_COUNTRIES),
+        ("apposition_places_and_stems", _APPOSITION_PLACES_AND_STEMS),
+    ] for i, case in enumerate(cases)])
+def test_short_answer_is_the_expected_phrase(question, sentences, expected):
+    assert short_answer(question, sentences) == expected
