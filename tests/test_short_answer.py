@@ -295,18 +295,14 @@ def test_runs_of_titles_or_with_digits_are_no_people_and_a_plural_is_no_instance
     assert short_answer(q, ["Conservative MPs agreed that Harriet Harman will lead the inquiry into whether Johnson misled Parliament."]) == "Harriet Harman"
 
 
-def test_a_figure_the_question_states_must_be_in_the_answers_article():
-    q = "Which automaker recalled 2.9 million vehicles this week?"
-    other = ["Ford recalled 300,000 vehicles over faulty brakes, the company said."]
-    where = [("a", 0)]
-    d = extractive.decide(q, other, extractive.score(q, other, [0]), 0.2, where)
-    assert d.chosen == [] and "2.9 million" in d.refusal and "Ford" not in str(d.short)
-    same = ["Ford recalled nearly 2.9 million vehicles over faulty brakes, the company said."]
-    d = extractive.decide(q, same, extractive.score(q, same, [0]), 0.2, where)
-    assert d.short == "Ford"
-    # written another way, the same figure: "2,900,000", and a year the question gives
-    assert extractive.figures("2,900,000 cars and one billion people") == {2900000.0, 1000000000.0}
-    assert extractive.question_figures("In 2022, which team won 16 games and 21,000 fans?") == {2022.0, 21000.0}
+def test_a_figure_the_question_states_need_not_be_restated_by_the_answers_article():
+    # the figures rule (an answer only from an article that states the question's figures) was dropped:
+    # it changed one gold-removed question of one tuning half, and on the quiz's own evidence text it
+    # refused answers the article holds (docs/answers.md, fifth round)
+    q = "Which food chain launched a redesigned menu in roughly 21,000 of its restaurants?"
+    sents = ["Subway launched a redesigned menu on Tuesday, the biggest overhaul in its history."]
+    d = extractive.decide(q, sents, extractive.score(q, sents, [0]), 0.2, [("a", 0)])
+    assert d.chosen == [0] and d.short == "Subway"
 
 
 def test_a_person_is_named_by_surname_an_event_only_in_full_or_most_of_its_words():

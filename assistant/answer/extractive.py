@@ -203,34 +203,6 @@ def _surname(name: str) -> str | None:
     return words[-1]
 
 
-# a figure the question states ("recalled 2.9 million vehicles", "in roughly 21,000 restaurants") is
-# a detail of its story: an answer comes from an article whose retrieved sentences state it too
-FIGURES_REQUIRED = True
-YEARS_REQUIRED = True
-_FIGURE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|(?:a|one|two|three|four|five|six|seven|eight|nine|ten)(?=\s(?:thousand|million|billion|trillion)))"
-                     r"(?:\s?(thousand|million|billion|trillion|bn|m|k)\b)?", re.I)
-_SMALL = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten".split())} | {"a": 1}
-_SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
-
-
-def figures(text: str) -> set[float]:
-    """The numbers a text states, as values ("$12.6 million" and "12,600,000" are one)."""
-    out = set()
-    for m in _FIGURE.finditer(text or ""):
-        n = m.group(1).lower()
-        v = float(_SMALL.get(n, n.replace(",", ""))) * _SCALE.get((m.group(2) or "").lower(), 1)
-        out.add(round(v, 3))
-    return out
-
-
-def question_figures(question: str) -> set[float]:
-    """The figures of a question that identify its story: above 20 (smaller ones are often spelled
-    out, "five"); years too unless YEARS_REQUIRED is off (with years, a gold-removed "2022 NHL
-    Stanley Cup Finals" question was refused instead of answered with another season's winner, and
-    no tuning-week answer was lost: docs/answers.md)."""
-    return {v for v in figures(question) if v > 20 and (YEARS_REQUIRED or not (1900 <= v <= 2100 and v == int(v)))}
-
-
 # A report published this many days before the question's date (--as-of, or with time words their
 # anchor; none otherwise) is about an earlier event: it does not answer a question that names no year (news answers
 # go stale: "Which major change is coming to Netflix?" is not answered by Qwikster, 2011). A question
@@ -303,18 +275,6 @@ def _decide(question: str, sentences: list[str], scored: list[Scored], min_score
     # ("It is the 67-year-old's first visit" in an article about Jim Mattis)
     articles_about = {where[i][0] for i in range(len(sentences)) if about(sentences[i], names)} if where is not None else set()
     on_subject = [s for s in pool if about(sentences[s.index], names) or (where is not None and where[s.index][0] in articles_about)]
-    wanted = question_figures(question) if FIGURES_REQUIRED and where is not None else set()
-    if wanted:
-        stated = {}
-        for i, (art, _) in enumerate(where):
-            stated.setdefault(art, set()).update(figures(sentences[i]))
-        # the answer is searched in the articles that state them
-        pool = [s for s in pool if wanted <= stated.get(where[s.index][0], set())]
-        if not pool:
-            shown = ", ".join(dict.fromkeys(m.group(0) for m in _FIGURE.finditer(question) if figures(m.group(0)) & wanted))  # as asked
-            plural = "s" if len(wanted) > 1 else ""
-            return Decision([], refusal=f"no source about the question's story states its figure{plural} {shown}",
-                            rejected=[(s.index, f"its article does not state {shown}") for s in order[:2]])
     if SUBJECT_REQUIRED and names and not on_subject and not asked.strong:  # (a strong kind says what it missed, below)
         return Decision([], refusal=f"no source sentence is about {names[0]}", rejected=[(s.index, "not about the question's subject") for s in pool[:2]])
     if asked.kind is not None:
