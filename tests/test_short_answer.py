@@ -383,6 +383,11 @@ def test_a_report_far_older_than_the_questions_date_does_not_answer_it():
     assert extractive.stale(q, published, day, window_days=366) == {0}  # "this year": twice a year back, still stale
     assert extractive.stale("Who won in 2011?", published, day) == set()  # the question says when: old reports answer it
     assert extractive.stale(q, [None, published[1]], day) == set()  # undated: never stale
+    # time words of a month or less allow eight of their windows: "this week" is not answered eight weeks on
+    weeks_ago = [recency.published_ts(d) for d in ("2022-05-01", "2022-06-01", "2022-07-13")]
+    assert extractive.stale(q, weeks_ago, day, window_days=7) == {0}  # 75 days > 56
+    assert extractive.stale(q, weeks_ago, day) == set()  # no time words: 180 days
+    assert extractive.stale(q, weeks_ago, day, window_days=14) == set()  # "recently": 112 days
     old_best = extractive.decide(q, sents, scored, 0.0, [("a", 0), ("b", 0)])
     assert old_best.short == "Qwikster"  # on its words the 2011 report wins ...
     d = extractive.decide(q, sents, scored, 0.0, [("a", 0), ("b", 0)], stale={0})
