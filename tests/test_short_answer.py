@@ -105,6 +105,9 @@ def test_names_stop_at_a_sentence_end_and_lose_weekdays_and_sentence_openers():
     ("Sprite will get which new bottle design?", None, []),
     ("Sprite will get which new bottle design?", ["Fans of Sprite reacted online."], ["sprite"]),
     ("NASA launched which rocket?", None, ["nasa"]),
+    # a name inside "which ... NOUN" says what kind of thing is asked for
+    ("Which Ivy League school will eliminate student loans?", None, []),
+    ("Which London borough is the cheapest to rent in?", None, []),
     # labels, titles alone, whole countries
     ("A volcano eruption prompted a Level 5 alert in which country?", None, []),
     ("Which Tory MP has resigned?", None, []),

@@ -155,6 +155,8 @@ def _subject_runs(text: str, sentences: list[str] | None) -> list[str]:
             continue
         if re.match(r"\s+\d", text[pos + len(n):]) and " " not in n:
             continue  # "Level 5", "Game 6": a label
+        if re.search(r"\b(?:which|what)\s+(?:[\w’'-]+\s+){0,3}$", text[:pos], re.I) and re.match(r"\s+[a-z]", text[pos + len(n):]):
+            continue  # "which Ivy League school", "which London borough": the kind of thing asked for, not the story
         words = n.split()
         if all(w.rstrip(".") in _TITLE_WORDS for w in words):
             continue  # "Tory MP", "Conservative MP": a title, no one's name
