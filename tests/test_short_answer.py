@@ -373,7 +373,7 @@ def test_who_reports_the_news_is_not_the_answer_unless_the_question_asks_who_sai
     assert short_answer("Which bank's report said the retailer cut air conditioning in its stores?", sents[:1]) == "Bank of America"
 
 
-def test_a_report_far_older_than_the_questions_date_does_not_answer_it():
+def test_a_report_far_older_than_the_questions_date_is_no_evidence():
     from assistant.retrieve import recency
 
     q = "Which major change will soon be introduced to Netflix?"
@@ -386,17 +386,18 @@ def test_a_report_far_older_than_the_questions_date_does_not_answer_it():
     assert extractive.stale(q, published, day, window_days=366) == {0}  # "this year": twice a year back, still stale
     assert extractive.stale("Who won in 2011?", published, day) == set()  # the question says when: old reports answer it
     assert extractive.stale(q, [None, published[1]], day) == set()  # undated: never stale
-    # time words of a month or less allow eight of their windows: "this week" is not answered eight weeks on
-    weeks_ago = [recency.published_ts(d) for d in ("2022-05-01", "2022-06-01", "2022-07-13")]
-    assert extractive.stale(q, weeks_ago, day, window_days=7) == {0}  # 75 days > 56
-    assert extractive.stale(q, weeks_ago, day) == set()  # no time words: 180 days
-    assert extractive.stale(q, weeks_ago, day, window_days=14) == set()  # "recently": 112 days
-    old_best = extractive.decide(q, sents, scored, 0.0, [("a", 0), ("b", 0)])
+    weeks_ago = [recency.published_ts(d) for d in ("2022-06-01", "2022-06-20")]
+    assert extractive.stale(q, weeks_ago, day) == {0}  # 44 days: over 30; 25 days: not
+    where = [("a", 0), ("b", 0)]
+    old_best = extractive.decide(q, sents, scored, 0.0, where)
     assert old_best.short == "Qwikster"  # on its words the 2011 report wins ...
-    d = extractive.decide(q, sents, scored, 0.0, [("a", 0), ("b", 0)], stale={0})
-    assert d.chosen == [] and "earlier events" in d.refusal  # ... and answering from it is refused
+    d = extractive.decide(q, sents, scored, 0.0, where, stale={0})
+    assert d.chosen == [1] and d.short != "Qwikster"  # ... but it is no evidence: the fresh report answers
+    # only the old report would answer: refused, and the refusal says why
+    d = extractive.decide(q, sents[:1], scored[:1], 0.0, where[:1], stale={0})
+    assert d.chosen == [] and "earlier events" in d.refusal and d.rejected[0][0] == 0
     # a stale second quote is left out, the fresh answer stays
-    d = extractive.decide(q, sents, scored, 0.0, [("a", 0), ("b", 0)], stale={1})
+    d = extractive.decide(q, sents, scored, 0.0, where, stale={1})
     assert d.short == "Qwikster" and d.chosen == [0]
 
 

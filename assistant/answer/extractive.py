@@ -206,15 +206,14 @@ def _surname(name: str) -> str | None:
 
 
 # A report published this many days before the question's date (--as-of, or with time words their
-# anchor; none otherwise) is about an earlier event: it does not answer a question that names no year (news answers
-# go stale: "Which major change is coming to Netflix?" is not answered by Qwikster, 2011). A question
-# whose time words span longer ("this year") allows twice its window. Chosen on half A of the
-# realtimeqa tuning weeks, checked on half B (docs/answers.md); 0 turns the rule off.
-STALE_DAYS = 180
-# Time words of a month or less ("this week", "recently") allow this many of their windows: "this
-# week" is not answered by a report eight weeks old (2, 4 and 8 gave the same tuning figures: two
-# more gold-removed refusals on half B, no change on half A; the widest kept). 0 turns it off.
-RECENT_WINDOWS = 8
+# anchor; none otherwise) is about an earlier event: it is no evidence for a question that names no
+# year (news answers go stale: "Which major change is coming to Netflix?" is not answered by
+# Qwikster, 2011), and when only such reports answer, the engine refuses. A question whose time
+# words span longer ("this year") allows twice its window. 30 days, and "no evidence" rather than
+# "refuse when the answer comes from one", chosen on half A of the realtimeqa tuning weeks after the
+# retrieval's chunks changed, checked on half B (docs/answers.md, fifth round; the fourth round chose
+# 180 days and "refuse" on the older chunks); 0 turns the rule off.
+STALE_DAYS = 30
 
 
 def stale(question: str, published: list[float | None], anchor: float | None, window_days: float | None = None) -> set[int]:
@@ -222,8 +221,6 @@ def stale(question: str, published: list[float | None], anchor: float | None, wi
     if not STALE_DAYS or anchor is None or _names_a_year(question):
         return set()
     limit = max(STALE_DAYS, 2 * (window_days or 0)) * 86400
-    if RECENT_WINDOWS and window_days and window_days <= 31:
-        limit = min(limit, RECENT_WINDOWS * window_days * 86400)
     return {i for i, ts in enumerate(published) if ts is not None and anchor - ts > limit}
 
 
@@ -238,17 +235,21 @@ def decide(question: str, sentences: list[str], scored: list[Scored], min_score:
     ``where`` gives each sentence's (article, position), so the sentences right after a good
     one, which often carry its answer under a shorter name ("Johnson earned $18 million"), are
     searched too; ``stale``: sentences whose report is far older than the question's date
-    (stale()): an answer from one is refused, a second quote from one left out."""
-    d = _decide(question, sentences, scored, min_score, where)
-    if not stale or not d.chosen:
+    (stale()): no evidence; when only they would answer, the refusal says so."""
+    if not stale:
+        return _decide(question, sentences, scored, min_score, where)
+    fresh = [Scored(s.index, 0.0, 0.0, 0.0) if s.index in stale else s for s in scored]
+    d = _decide(question, sentences, fresh, min_score, where)
+    at = d.short_index if d.short_index is not None else (d.chosen[0] if d.chosen else None)
+    if at is not None and at not in stale:
+        d.chosen = [i for i in d.chosen if i not in stale]
         return d
-    at = d.short_index if d.short_index is not None else d.chosen[0]
-    if at in stale:
-        # the best answer is an earlier event's (a fresher report may exist, but it matches the
-        # question less well than the old story does: refusing beat answering from it, docs/answers.md)
-        return Decision([], refusal="the sources that answer it are reports of earlier events (older than the question's "
-                                    "time allows)", rejected=[(at, "its report is older than the question's time")])
-    d.chosen = [i for i in d.chosen if i == at or i not in stale]
+    old = _decide(question, sentences, scored, min_score, where)
+    if d.chosen or old.chosen:
+        # (an answer found only beside a good fresh sentence, in an old report's next sentence, is no answer either)
+        i = at if at is not None else (old.short_index if old.short_index is not None else old.chosen[0])
+        return Decision([], refusal=f"the sources that answer it are reports of earlier events (over {STALE_DAYS} days "
+                                    "before the question's date)", rejected=[(i, "its report is older than the question's time")])
     return d
 
 
