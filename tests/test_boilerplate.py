@@ -19,12 +19,17 @@ BOILERPLATE = [
     "Its content is produced independently of USA TODAY.",
     "By Jane Doe, CNN",
     "Read More",
+    # headlines of other articles, linked under a prefix
+    "More:Want to file your tax return for free? TurboTax opts out of major program",
+    "MORE:Home swept away as Yellowstone is hit by major floods and mudslides",
+    "Opinion:Kentucky AG Daniel Cameron can't submit to outside pressure in Taylor case",
 ]
 NEWS = [
     "By the end of the day, the rescue teams had found 40 survivors.",
     "Kroger and Albertsons agreed to merge in a deal worth $24.6 billion, the companies said Friday.",
     "Follow-up tests showed the vaccine protected children under 5, the CDC said.",
     "The company said it would follow the rules on Twitter content moderation set by the EU.",
+    "More than 6,600 cases have been detected in the United States.",
     '"Why would anyone do this?" the mayor asked reporters on Monday.',
 ]
 

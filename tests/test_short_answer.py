@@ -29,7 +29,7 @@ def test_answer_kind(question, kind):
     assert answer_kind(question).kind == kind
 
 
-@pytest.mark.parametrize("question, sentences, expected", [
+_PHRASE_OF_THE_ASKED_KIND = [  # short answer picks the phrase of the asked kind
     ("Who won the LIV Golf championship?",
      ["Dustin Johnson won the LIV Golf Invitational series title and $18 million at Doral on Sunday."], "Dustin Johnson"),
     ("How much did Dustin Johnson win?",
@@ -43,9 +43,7 @@ def test_answer_kind(question, kind):
     ("Which two countries did NATO invite to join?", ["NATO formally invited Sweden and Finland to join the alliance."], "Sweden and Finland"),
     ("What percentage of Americans approve of the plan?", ["A poll found 60% of Americans approve of the plan, up from 2021."], "60%"),
     ("When will the vaccine be available?", ["The new vaccine will be available next month, officials said."], "next month"),
-])
-def test_short_answer_picks_the_phrase_of_the_asked_kind(question, sentences, expected):
-    assert short_answer(question, sentences) == expected
+]
 
 
 def test_what_the_question_states_is_not_the_answer():
@@ -97,6 +95,40 @@ def test_names_stop_at_a_sentence_end_and_lose_weekdays_and_sentence_openers():
     assert runs == ["NFL", "Denver Broncos", "Rep. Liz Cheney"]
 
 
+@pytest.mark.parametrize("question, sentences, names", [
+    # who reports the story is not what it is about
+    ("What percentage of children live in poverty, according to analysis by The Guardian?", None, []),
+    ("Which city is the most liveable, according to a report compiled by The Economist?", None, []),
+    ("Which senior MP was tipped by the Daily Mail as a possible caretaker?", None, []),
+    # a word capitalised only as the question's first word, unless the sources write it as a name
+    ("Dozens of people were unaccounted for after flooding in which state?", None, []),
+    ("Sprite will get which new bottle design?", None, []),
+    ("Sprite will get which new bottle design?", ["Fans of Sprite reacted online."], ["sprite"]),
+    ("NASA launched which rocket?", None, ["nasa"]),
+    # a name inside "which ... NOUN" says what kind of thing is asked for
+    ("Which Ivy League school will eliminate student loans?", None, []),
+    ("Which London borough is the cheapest to rent in?", None, []),
+    # labels, titles alone, whole countries
+    ("A volcano eruption prompted a Level 5 alert in which country?", None, []),
+    ("Which Tory MP has resigned?", None, []),
+    ("What is the hottest temperature on record in Britain?", None, []),
+    # a person's name after the titles before it; a party keeps its name
+    ("Sri Lankan President Gotabaya Rajapaksa fled to which country?", None, ["gotabaya rajapaksa"]),
+    ("Which MP left the Conservative Party?", None, ["conservative party"]),
+])
+def test_the_questions_subject_names_leave_out_reporters_openers_labels_and_titles(question, sentences, names):
+    assert extractive.subject_names(question, sentences) == names
+
+
+def test_a_capitalised_opener_of_the_question_does_not_refuse_an_answer_of_the_asked_kind():
+    # "Temperatures" and "Britain" were the question's subject names: no sentence names them, so the
+    # strong kind (a measurement) was refused though the sentence holds it
+    q = "Temperatures in Britain are set to soar, but what is the hottest UK temperature on record?"
+    sents = ["The hottest temperature on record in the UK was 38.7C, in Cambridge in 2019."]
+    d = extractive.decide(q, sents, extractive.score(q, sents, [0]), 0.2, [("a", 0)])
+    assert d.chosen == [0] and d.short == "38.7C"
+
+
 def test_a_person_the_question_names_is_not_the_answer_to_who():
     q = "Who became governor of Puerto Rico after Rosselló resigned?"
     assert short_answer(q, ["On Friday, Ricardo Rosselló Nevares resigned as the governor of Puerto Rico."]) is None
@@ -124,7 +156,7 @@ def test_answer_kind_and_the_noun_asked_for(question, kind, noun):
     assert asked.kind == kind and asked.noun == noun
 
 
-@pytest.mark.parametrize("question, sentences, expected", [
+_FITS_WHAT_IS_ASKED = [  # short answer fits what is asked
     # how many: the number that counts the asked noun; "15th" is an ordinal, "three hours" another unit
     ("How many hot dogs did Joey Chestnut eat to win?",
      ["Joey Chestnut won his 15th title, devouring 63 hot dogs and buns in 10 minutes on Monday."], "63"),
@@ -158,9 +190,12 @@ def test_answer_kind_and_the_noun_asked_for(question, kind, noun):
     ("What is the biggest security threat in the Asia-Pacific region, according to Fiji's minister?",
      ["Fiji's defence minister said that climate change posed the biggest security threat in the Asia-Pacific region."],
      "climate change"),
-])
-def test_short_answer_fits_what_is_asked(question, sentences, expected):
-    assert short_answer(question, sentences) == expected
+    # "N years old" is an age: it answers "how old", not "how many years"
+    ("Jerry Harris was sentenced this week. How many years was his sentence?",
+     ["Harris, who is 22 years old, was sentenced to 12 years in federal prison."], "12"),
+    ("Jerry Harris was sentenced this week. How old is he?",
+     ["Harris, who is 22 years old, was sentenced to 12 years in federal prison."], "22"),
+]
 
 
 def test_names_the_question_gives_are_not_answers_nor_is_a_sentence_opener():
@@ -195,7 +230,7 @@ def test_time_words_prefer_this_weeks_report_and_old_news_alone_is_refused():
     assert only_old[0].score < 0.6 and extractive.decide(q, sents[:1], only_old, 0.6).chosen == []
 
 
-@pytest.mark.parametrize("question, sentences, expected", [
+_LOWER_CASE_MEASURES_DURATIONS = [  # lower case phrases measures and durations
     # a lower-case phrase right before the asked noun, or one of the question's nouns
     ("The CDC activated a new emergency operations center to respond to which virus outbreak?",
      ["The CDC activated its emergency operations center on Tuesday to respond to the monkeypox outbreak, the agency said."],
@@ -216,9 +251,7 @@ def test_time_words_prefer_this_weeks_report_and_old_news_alone_is_refused():
     ("How long is she facing in prison?", ["Maxwell, 60, is serving 20 years in prison in Florida."], "20 years"),
     ("Biden called on Congress to suspend federal gas taxes for how long?",
      ["Biden called for a three-month federal gas tax holiday on Wednesday."], "3 months"),
-])
-def test_lower_case_phrases_measures_and_durations(question, sentences, expected):
-    assert short_answer(question, sentences) == expected
+]
 
 
 def test_a_verb_phrase_is_no_noun_phrase_and_no_anchor_no_lower_case_answer():
@@ -241,7 +274,7 @@ def test_refuses_when_the_question_names_a_subject_no_sentence_is_about():
     assert d.chosen
 
 
-@pytest.mark.parametrize("question, sentences, expected", [
+_CONTEXT_TITLES_QUOTES = [  # context words titles and quotes
     # the question's words before its wh-word stand right before the answer
     ("The Football Association is to trial a ban on which commonly used skill in under-12s matches?",
      ["England will become the first European country to ban heading in young children’s football."], "heading"),
@@ -253,9 +286,7 @@ def test_refuses_when_the_question_names_a_subject_no_sentence_is_about():
     # a quoted remark is no title; a title is capitalised
     ("Which royal residence do the Duke and Duchess hope to move to?",
      ["Aides said there would be “no extra taxpayer-funded security” at Adelaide Cottage, the Sun reported."], "Adelaide Cottage"),
-])
-def test_context_words_titles_and_quotes(question, sentences, expected):
-    assert short_answer(question, sentences) == expected
+]
 
 
 def test_runs_of_titles_or_with_digits_are_no_people_and_a_plural_is_no_instance():
@@ -267,18 +298,14 @@ def test_runs_of_titles_or_with_digits_are_no_people_and_a_plural_is_no_instance
     assert short_answer(q, ["Conservative MPs agreed that Harriet Harman will lead the inquiry into whether Johnson misled Parliament."]) == "Harriet Harman"
 
 
-def test_a_figure_the_question_states_must_be_in_the_answers_article():
-    q = "Which automaker recalled 2.9 million vehicles this week?"
-    other = ["Ford recalled 300,000 vehicles over faulty brakes, the company said."]
-    where = [("a", 0)]
-    d = extractive.decide(q, other, extractive.score(q, other, [0]), 0.2, where)
-    assert d.chosen == [] and "2.9 million" in d.refusal and "Ford" not in str(d.short)
-    same = ["Ford recalled nearly 2.9 million vehicles over faulty brakes, the company said."]
-    d = extractive.decide(q, same, extractive.score(q, same, [0]), 0.2, where)
-    assert d.short == "Ford"
-    # written another way, the same figure: "2,900,000", and a year the question gives
-    assert extractive.figures("2,900,000 cars and one billion people") == {2900000.0, 1000000000.0}
-    assert extractive.question_figures("In 2022, which team won 16 games and 21,000 fans?") == {2022.0, 21000.0}
+def test_a_figure_the_question_states_need_not_be_restated_by_the_answers_article():
+    # the figures rule (an answer only from an article that states the question's figures) was dropped:
+    # it changed one gold-removed question of one tuning half, and on the quiz's own evidence text it
+    # refused answers the article holds (docs/answers.md, fifth round)
+    q = "Which food chain launched a redesigned menu in roughly 21,000 of its restaurants?"
+    sents = ["Subway launched a redesigned menu on Tuesday, the biggest overhaul in its history."]
+    d = extractive.decide(q, sents, extractive.score(q, sents, [0]), 0.2, [("a", 0)])
+    assert d.chosen == [0] and d.short == "Subway"
 
 
 def test_a_person_is_named_by_surname_an_event_only_in_full_or_most_of_its_words():
@@ -300,7 +327,7 @@ def test_the_questions_own_wh_word_decides_what_is_asked(question, kind):
     assert answer_kind(question).kind == kind
 
 
-@pytest.mark.parametrize("question, sentences, expected", [
+_VERBS_BODIES_AND_COUNTRIES = [  # verbs bodies describing words and countries
     # "Speaking" opens the sentence, a verb: no person (the name comes later or not at all)
     ("Which former prime minister said Brexit will not be reversed?",
      ["Speaking at a conference, the former Labour PM said it would not be reversed."], None),
@@ -316,13 +343,11 @@ def test_the_questions_own_wh_word_decides_what_is_asked(question, kind):
     # "which country": the country before the island of it that the same run names ("Japan’s Sakurajima")
     ("A volcano eruption in which country prompted a Level 5 alert?",
      ["Japan’s Sakurajima volcano, located on the island of Kyushu, erupted and prompted a Level 5 alert."], "Japan"),
-])
-def test_verbs_bodies_describing_words_and_countries(question, sentences, expected):
-    assert short_answer(question, sentences) == expected
+]
 
 
 
-@pytest.mark.parametrize("question, sentences, expected", [
+_APPOSITION_PLACES_AND_STEMS = [  # apposition places with their state and stemmed anchors
     # the phrase set beside the asked noun: "X, a measure that ...", "condiment – mustard –"
     ("Lawmakers announced a deal, but a few reforms were left out. Which measure was not included?",
      ["The agreement does not include a federal ban on military-style assault weapons, a measure that Democrats have pushed for."],
@@ -336,9 +361,7 @@ def test_verbs_bodies_describing_words_and_countries(question, sentences, expect
     ("Which company is being accused of turning off the AC in its stores as its sales plummet?",
      ["Analysts accuse Bed Bath & Beyond of cutting air conditioning to make up for a slump in sales, according to a report "
       "from Bank of America."], "Bed Bath & Beyond"),
-])
-def test_apposition_places_with_their_state_and_stemmed_anchors(question, sentences, expected):
-    assert short_answer(question, sentences) == expected
+]
 
 
 def test_who_reports_the_news_is_not_the_answer_unless_the_question_asks_who_said_it():
@@ -350,7 +373,7 @@ def test_who_reports_the_news_is_not_the_answer_unless_the_question_asks_who_sai
     assert short_answer("Which bank's report said the retailer cut air conditioning in its stores?", sents[:1]) == "Bank of America"
 
 
-def test_a_report_far_older_than_the_questions_date_does_not_answer_it():
+def test_a_report_far_older_than_the_questions_date_is_no_evidence():
     from assistant.retrieve import recency
 
     q = "Which major change will soon be introduced to Netflix?"
@@ -363,12 +386,18 @@ def test_a_report_far_older_than_the_questions_date_does_not_answer_it():
     assert extractive.stale(q, published, day, window_days=366) == {0}  # "this year": twice a year back, still stale
     assert extractive.stale("Who won in 2011?", published, day) == set()  # the question says when: old reports answer it
     assert extractive.stale(q, [None, published[1]], day) == set()  # undated: never stale
-    old_best = extractive.decide(q, sents, scored, 0.0, [("a", 0), ("b", 0)])
+    weeks_ago = [recency.published_ts(d) for d in ("2022-06-01", "2022-06-20")]
+    assert extractive.stale(q, weeks_ago, day) == {0}  # 44 days: over 30; 25 days: not
+    where = [("a", 0), ("b", 0)]
+    old_best = extractive.decide(q, sents, scored, 0.0, where)
     assert old_best.short == "Qwikster"  # on its words the 2011 report wins ...
-    d = extractive.decide(q, sents, scored, 0.0, [("a", 0), ("b", 0)], stale={0})
-    assert d.chosen == [] and "earlier events" in d.refusal  # ... and answering from it is refused
+    d = extractive.decide(q, sents, scored, 0.0, where, stale={0})
+    assert d.chosen == [1] and d.short != "Qwikster"  # ... but it is no evidence: the fresh report answers
+    # only the old report would answer: refused, and the refusal says why
+    d = extractive.decide(q, sents[:1], scored[:1], 0.0, where[:1], stale={0})
+    assert d.chosen == [] and "earlier events" in d.refusal and d.rejected[0][0] == 0
     # a stale second quote is left out, the fresh answer stays
-    d = extractive.decide(q, sents, scored, 0.0, [("a", 0), ("b", 0)], stale={1})
+    d = extractive.decide(q, sents, scored, 0.0, where, stale={1})
     assert d.short == "Qwikster" and d.chosen == [0]
 
 
@@ -384,3 +413,17 @@ def test_ask_as_of_a_date_refuses_an_answer_from_a_report_long_before_it(cli, tm
     assert "earlier events" in next(n for n in r.json()["notes"] if n.startswith("refused:"))
     # ... unless the question says when
     assert cli("ask", "Which major change did Netflix introduce in 2011?", "--as-of", "2022-07-15", "--json").json()["short_answer"] == "Qwikster"
+
+
+# every table above: the short answer of the sentences is the expected phrase
+@pytest.mark.parametrize("question, sentences, expected", [
+    pytest.param(*case, id=f"{table}-{i}") for table, cases in [
+        ("phrase_of_the_asked_kind", _PHRASE_OF_THE_ASKED_KIND),
+        ("fits_what_is_asked", _FITS_WHAT_IS_ASKED),
+        ("lower_case_measures_durations", _LOWER_CASE_MEASURES_DURATIONS),
+        ("context_titles_quotes", _CONTEXT_TITLES_QUOTES),
+        ("verbs_bodies_and_countries", _VERBS_BODIES_AND_COUNTRIES),
+        ("apposition_places_and_stems", _APPOSITION_PLACES_AND_STEMS),
+    ] for i, case in enumerate(cases)])
+def test_short_answer_is_the_expected_phrase(question, sentences, expected):
+    assert short_answer(question, sentences) == expected

@@ -4,7 +4,8 @@ evidence) and briefings (never points).
 What counts: ads and the ad-feedback form ("How relevant is this ad to you?"), bylines and
 credits ("By Jane Doe, CNN", "Contributing: The Associated Press", photo credits), social and
 newsletter lines ("Follow Brett Molina on Twitter: @brettmolina23.", "Sign up here for the '5
-Things' newsletter."), "Read more" links, section labels in capitals ("TODAY'S QUOTE"), and the
+Things' newsletter."), "Read more" links and the headlines of other articles ("More:Want to file
+your tax return for free? ..."), section labels in capitals ("TODAY'S QUOTE"), and the
 article's own questions ("Did Aaron Judge hit a home run last night?": a question states nothing).
 
 Patterns were collected from the realtimeqa pages (CNN, USA TODAY) and the bundled seeds; the
@@ -18,7 +19,7 @@ import re
 _LINE = re.compile(
     r"""(?ix)
     ^\W*(?:read\s+more|click\s+here|scroll\s+down|follow\s+(?:us|@)|sign\s+up|subscribe\b|share\s+this
-         |related\s*:|advertisement\b|watch\s*:|video\s*:|listen\s*:|see\s+also\b
+         |related\s*:|(?:more|also|opinion)\s*:|advertisement\b|watch\s*:|video\s*:|listen\s*:|see\s+also\b
          |published\s*:|updated\s*:|last\s+(?:updated|modified)\b|posted\s*:
          |contributing\s*:|reporting\s+by\b|editing\s+by\b|(?:with\s+)?additional\s+reporting\b
          |(?:photo|picture|image|photograph)s?\s*(?:by|:|credit)|credit\s*:

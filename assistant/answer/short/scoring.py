@@ -31,6 +31,10 @@ _ASKS_SOURCE = re.compile(r"\b(?:say|says|said|report|reports|reported|according
                           r"poll|warn|warns|warned|estimate|estimates|estimated|predict|predicts|predicted|analy[sz]\w*)\b", re.I)
 
 
+_ASKS_AGE = re.compile(r"\bhow\s+old\b|\bwhat\s+age\b|\byears?[\s-]old\b", re.I)
+_AGED = re.compile(r"[\s-]years?[\s-]old\b", re.I)
+
+
 def _counted(question: str) -> str | None:
     """What "how many" counts: "How many hot dogs did ..." -> "dog"."""
     m = re.search(r"\bhow\s+many\s+((?:[\w-]+\s+){0,3}?)[\w-]*?(?=\s+(?:did|do|does|was|were|is|are|has|have|had|will|would|"
@@ -130,6 +134,7 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
     noun_words = set((asked.noun or "").split())
     person_like: dict[str, bool] = {}
     asks_source = bool(_ASKS_SOURCE.search(question))
+    asks_age = bool(_ASKS_AGE.search(question))
     votes: dict[str, list] = {}
     for si, sent in enumerate(sentences):
         toks = [(m.start(), m.group(0).lower()) for m in _TOKEN.finditer(sent)]
@@ -188,6 +193,8 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             if asked.kind == "place" and phrase.lower() in _GENERAL_PLACES:
                 s *= 0.3
             s *= lower_fit if lower_fit is not None else _kind_fit(asked, phrase, sent, pos, head, unit, person_like, sentences)
+            if asked.kind == "number" and not asks_age and _AGED.match(sent[pos + len(phrase):]):
+                s *= 0.3  # "Harris, who is 22 years old, was sentenced to 12 years": an age answers "how old" only
             if not asks_source and _ATTRIBUTED.search(sent[max(0, pos - 40): pos]):
                 s *= 0.3  # "a new report from Bank of America claims that the company ...": who reports, not who is reported on
             if pos in starts and lower_fit is None:
@@ -197,7 +204,7 @@ def best_candidates(question: str, sentences: list[str], kind: Asked | None = No
             key = phrase.lower()
             v = votes.setdefault(key, [phrase, 0.0, si])
             v[1] += s
-    if re.search(r"\bhow\s+old\b|\bwhat\s+age\b", question, re.I):
+    if asks_age:
         # an age: "the 67-year-old", "aged 67", "67 years old", "at the age of 91"
         ages = {k for k, v in votes.items() for sent in [sentences[v[2]]]
                 if re.search(r"(?:aged|age\s+of)\s+" + re.escape(v[0]) + r"\b|\b" + re.escape(v[0]) + r"[\s-]years?[\s-]old", sent, re.I)}
