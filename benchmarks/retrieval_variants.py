@@ -142,11 +142,11 @@ def main(argv=None) -> int:
     from assistant.evaluation import retrieval
     from assistant.evaluation.metrics import first_hit, mrr_at, recall_at
     from assistant.library.access import open_library
-    from assistant.library.search import newest_published_ts, published_of_chunks
+    from assistant.library.search import published_of_chunks
     from assistant.retrieve import Filters, Retriever, recency
-    from assistant.retrieve.lexical import fts_query, query_terms
-    from assistant.retrieve.retriever import Tuning, prefer_recent, restrict
     from assistant.library.search import fts_chunks
+    from assistant.retrieve.lexical import query_terms
+    from assistant.retrieve.retriever import Tuning, prefer_recent, restrict
     from assistant.vectors.access import vector_index
 
     cfg, questions, gold_key, _, n_chunks = retrieval.prepare("realtimeqa", args.data, args.work_dir, "local", 256, log=print)
@@ -157,7 +157,6 @@ def main(argv=None) -> int:
     retriever = Retriever(lib, emb, vector_index(cfg, lib), Tuning(candidates=N))
     copies = {a: list(c) for a, (c, _) in retriever.groups(lib.conn, list(gold_key)).items()}
     windows = {q.qid: recency.split(q.text).window_days for q in questions}
-    newest = newest_published_ts(lib.conn, Filters())
 
     def lexical(text, f):
         terms = query_terms(text)
@@ -190,7 +189,7 @@ def main(argv=None) -> int:
                 L = lists[setting][q.qid]
                 if key in L:
                     continue
-                first = fuse_with(L["den"], L["lex"], Tuning())
+                first = fuse_with(L["den"], L["lex"], Tuning())  # the default fusion, time words not weighed
                 terms = prf.terms(q.text, [c for c, _ in first], fb_docs, fb_terms)
                 f = Filters(as_of=q.date) if setting == "as_of" else Filters()
                 L[key] = lexical(" ".join(terms), f) if terms else []
@@ -228,35 +227,25 @@ def main(argv=None) -> int:
     admitted = {q.qid: retriever.visible_chunks(list(all_chunks(q.qid)), Filters(as_of=q.date)) for q in questions}
     published = published_of_chunks(lib.conn, list({c for q in questions for c in all_chunks(q.qid)}))
 
-    def ranked_for(v, q, setting, time_words):
+    def ranked(v, q, setting, anchor):
+        """The fused ranking of the variant over the lists of `setting`, time words anchored at `anchor` (None: not weighed)."""
         t = replace(Tuning(), **v.get("tuning", {}))
         L = lists[setting][q.qid]
-        den, lex = L[v.get("den", "den")], L[v.get("lex", "lex")]
         art = (lambda d, l, tt: article_decay(d, l, tt, v["decay"])) if "decay" in v else None
         extra = (L[v["prf_key"]], v["prf_weight"]) if "prf_key" in v else None
-        r = fuse_with(den, lex, t, art, extra)
-        if time_words and windows[q.qid] is not None:
-            anchor = Filters(as_of=q.date).as_of_ts if setting == "as_of" else newest
+        r = fuse_with(L[v.get("den", "den")], L[v.get("lex", "lex")], t, art, extra)
+        if anchor is not None and windows[q.qid] is not None:
             r = prefer_recent(r, published, anchor, windows[q.qid])
         return r
 
     def rank(v, q, row):
         if row == "as_of":  # as search: rank as without the filter, keep what it admits, then what only the filtered lists found
-            r = restrict(_as_of_wide(v, q), admitted[q.qid], ranked_for(v, q, "as_of", True))
+            at = Filters(as_of=q.date).as_of_ts
+            r = restrict(ranked(v, q, "none", at), admitted[q.qid], ranked(v, q, "as_of", at))
         else:  # no date, no time words
-            r = ranked_for(v, q, "none", False)
+            r = ranked(v, q, "none", None)
         groups = retrieval.article_groups([c for c, _ in r], copies)
         return first_hit(groups, lambda g: any(gold_key.get(a, "") in q.gold for a in g))
-
-    def _as_of_wide(v, q):  # the unfiltered lists, time words anchored at the question date (retrieval.run's hybrid(q, "as_of", *runs["none"]))
-        t = replace(Tuning(), **v.get("tuning", {}))
-        L = lists["none"][q.qid]
-        art = (lambda d, l, tt: article_decay(d, l, tt, v["decay"])) if "decay" in v else None
-        extra = (L[v["prf_key"]], v["prf_weight"]) if "prf_key" in v else None
-        r = fuse_with(L[v.get("den", "den")], L[v.get("lex", "lex")], t, art, extra)
-        if windows[q.qid] is not None:
-            r = prefer_recent(r, published, Filters(as_of=q.date).as_of_ts, windows[q.qid])
-        return r
 
     out = []
     for v in variants:

@@ -18,6 +18,32 @@ def test_rrf_fuses_and_weights():
     assert heavy[0][0] == "b"
 
 
+def _articles(fused):
+    return list(dict.fromkeys(c.split("@", 1)[0] for c, _ in fused))
+
+
+def test_an_article_is_scored_by_its_best_three_chunks_in_each_list():
+    """The default (chosen on the tuning weeks, docs/retrieval.md): in each list an article scores
+    the reciprocal ranks of its best 3 chunks summed, so several good chunks outweigh one best one,
+    and a fourth adds nothing."""
+    from dataclasses import replace
+
+    from assistant.retrieve.retriever import Tuning, fuse
+
+    t = Tuning()
+    both = [("B@1#0", 0.9), ("A@1#0", 0.8), ("A@1#1", 0.7), ("A@1#2", 0.6)]
+    assert _articles(fuse(both, both, t)) == ["A", "B"]
+    assert _articles(fuse(both, both, replace(t, article_chunks=1))) == ["B", "A"]  # by the best chunk alone
+    # C at ranks 1, 3, 5; D at 2, 4, 6 and 7: D's fourth chunk would lift it over C if it counted
+    inter = [("C@1#0", 0.9), ("D@1#0", 0.8), ("C@1#1", 0.7), ("D@1#1", 0.6), ("C@1#2", 0.5), ("D@1#2", 0.4), ("D@1#3", 0.3)]
+    assert _articles(fuse(inter, inter, t)) == ["C", "D"]
+    assert _articles(fuse(inter, inter, replace(t, article_chunks=4))) == ["D", "C"]
+    # chunks of one article stay together, best first, under the article's score
+    fused = fuse(both, both, t)
+    assert [c for c, _ in fused] == ["A@1#0", "A@1#1", "A@1#2", "B@1#0"]
+    assert [s for _, s in fused] == sorted((s for _, s in fused), reverse=True)
+
+
 @pytest.mark.parametrize("q", ['"unbalanced', "a* OR b", "NEAR(x y)", "-minus +plus", "col:umn", "x AND NOT y", "'; DROP TABLE chunks; --", "[1] {2} (3)"])
 def test_fts_syntax_in_queries_is_inert(cli, q):
     cli("ingest", SEEDS)
