@@ -18,6 +18,33 @@ def test_rrf_fuses_and_weights():
     assert heavy[0][0] == "b"
 
 
+def _articles(fused):
+    return list(dict.fromkeys(c.split("@", 1)[0] for c, _ in fused))
+
+
+def test_an_article_is_ranked_by_its_best_chunk_not_by_how_many_chunks_it_has():
+    """The default ranks each article by its best chunk in each list. Summing an article's best 3
+    chunks (article_chunks=3) won the tuning weeks by one question and was withdrawn: when the
+    candidate lists hold most of a small library's chunks, a long article fills them and outranks
+    the best match (on the seeds a Navalny question got two long unrelated articles first)."""
+    from dataclasses import replace
+
+    from assistant.retrieve.retriever import Tuning, fuse
+
+    both = [("S@1#0", 0.9)] + [(f"L@1#{i}", 0.8 - i / 100) for i in range(5)]  # S: the best match, one chunk; L: a long article
+    assert _articles(fuse(both, both, Tuning())) == ["S", "L"]
+    summed = replace(Tuning(), article_chunks=3, rrf_k=10)
+    assert _articles(fuse(both, both, summed)) == ["L", "S"]  # what the withdrawn setting did
+    # the option counts an article's best m chunks and no more: C at ranks 1, 3, 5; D at 2, 4, 6 and 7
+    inter = [("C@1#0", 0.9), ("D@1#0", 0.8), ("C@1#1", 0.7), ("D@1#1", 0.6), ("C@1#2", 0.5), ("D@1#2", 0.4), ("D@1#3", 0.3)]
+    assert _articles(fuse(inter, inter, summed)) == ["C", "D"]
+    assert _articles(fuse(inter, inter, replace(summed, article_chunks=4))) == ["D", "C"]
+    # chunks of one article stay together, best first, under the article's score
+    fused = fuse(both, both, Tuning())
+    assert [c for c, _ in fused] == ["S@1#0"] + [f"L@1#{i}" for i in range(5)]
+    assert [s for _, s in fused] == sorted((s for _, s in fused), reverse=True)
+
+
 @pytest.mark.parametrize("q", ['"unbalanced', "a* OR b", "NEAR(x y)", "-minus +plus", "col:umn", "x AND NOT y", "'; DROP TABLE chunks; --", "[1] {2} (3)"])
 def test_fts_syntax_in_queries_is_inert(cli, q):
     cli("ingest", SEEDS)

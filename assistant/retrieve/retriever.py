@@ -55,7 +55,10 @@ class Tuning:
     """Fusion settings, chosen on the tuning weeks of the retrieval eval (docs/retrieval.md):
     with 256-word-piece chunks, article-level RRF (each list ranks articles by their best
     chunk) with k=5 and the dense list weighted 1.5:1. The grid was flat there (the best
-    settings differ by one question of 85), so these are a choice, not a sharp optimum."""
+    settings differ by one question of 85), so these are a choice, not a sharp optimum.
+    Scoring an article by its best 3 chunks (article_chunks=3, k=10) won the tuning weeks by one
+    question in session 5 and was withdrawn: where the candidate lists hold most of a library's
+    chunks (a small library), it ranks articles by their length (seeds: hybrid R@1 1.00 -> 0.75)."""
 
     level: str = "article"  # "chunk": fuse chunk rankings; "article": fuse article rankings
     rrf_k: int = 5
