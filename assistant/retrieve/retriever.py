@@ -294,7 +294,11 @@ class Retriever:
 
 
 class _Background:
-    """fn(*args) on a thread of its own; result() waits for it and returns or raises what it did."""
+    """fn(*args) on a thread of its own; result() waits for it and returns or raises what it did.
+
+    Not concurrent.futures: the interpreter joins an executor's worker threads at exit, so a
+    query stuck on an unreachable Chroma server would hold up the exit of a command that has
+    already failed or been interrupted; a daemon thread never does."""
 
     def __init__(self, vector, fn, *args):
         import threading
