@@ -10,7 +10,8 @@ matching chunk at once with fts5_aux.c's formula, operation for operation and ph
 in the question's order (IEEE doubles, as in C), so the scores are SQLite's: copies of a story
 score the same and go by chunk id. Only the best `limit` and a quarter (ties included) are then
 looked up, with their chunk ids, and checked against the searchable revisions and the filters;
-the net widens when fewer than `limit` pass.
+the net widens when fewer than `limit` pass. The statements of one ranking read one snapshot (a
+read-only REPEATABLE READ transaction), so a writer committing meanwhile changes none of its figures.
 
 Why not in SQL: the version before summed the scores in SQL aggregates (MaxScore passes over the
 postings, numeric sums so that copies tie exactly) and took 100-400 ms a question at 70k chunks;
@@ -20,6 +21,7 @@ anyway (docs/scaling.md).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 
@@ -79,7 +81,36 @@ def _records(chunks, tfs, words):
 
 def bm25(conn, terms: list[str], filters, limit: int) -> list[tuple[str, float]]:
     """(chunk_id, bm25 score: lower is better) of the `limit` best chunks in the searchable
-    revisions passing the filters, best first, ties by chunk id: what SQLite's FTS5 returns."""
+    revisions passing the filters, best first, ties by chunk id: what SQLite's FTS5 returns.
+
+    Its statements (the totals with the single lexemes' postings, each phrase's chunks, the
+    look-ups) read one snapshot: a writer committing between two of them would otherwise give a
+    phrase a document frequency that the totals do not count, and scores of no state of the
+    library (one FTS5 query reads one)."""
+    with _snapshot(conn):
+        return _ranked(conn, terms, filters, limit)
+
+
+@contextlib.contextmanager
+def _snapshot(conn):
+    """A read-only REPEATABLE READ transaction around the block (it takes no lock and waits for
+    none), unless the connection is already in a transaction, whose view the block then shares."""
+    from psycopg import pq
+
+    if conn.raw.info.transaction_status != pq.TransactionStatus.IDLE:
+        yield
+        return
+    conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    try:
+        yield
+    finally:
+        try:
+            conn.execute("ROLLBACK")  # nothing was written
+        except Exception:  # noqa: BLE001 - a broken connection: the block's own error is the one to see
+            pass
+
+
+def _ranked(conn, terms: list[str], filters, limit: int) -> list[tuple[str, float]]:
     import numpy as np
 
     from . import fulltext
