@@ -177,38 +177,3 @@ def test_few_matches_are_all_scored_in_one_pass(home, cli, tmp_path, narrowed, m
             narrowed.clear()
             assert fts_chunks(lib.conn, "w0 w1 w40 w77", Filters(), 1) == every_match(lib.conn, "w0 w1 w40 w77", Filters(), 1)
             assert (narrowed[0][1] is not None) == narrowing
-
-
-def test_the_passes_read_one_snapshot_while_a_writer_commits(home, cli, tmp_path, narrowed, monkeypatch):
-    """The first pass ranks the "harbour" chunks and bounds what the last one scores: a writer
-    deleting one of them in between (another connection, committed) changes nothing of this
-    ranking, whose passes read one snapshot; the next ranking sees the deletion."""
-    import sqlite3
-
-    docs = [{"id": "h1", "title": "Note one", "text": "The council met. The council voted on the harbour.", "date": "2024-01-02"},
-            {"id": "h2", "title": "Note two", "text": "A harbour crew sat today.", "date": "2024-01-03"}]
-    docs += [{"id": f"c{i}", "title": f"Item {i}", "text": f"The {'council' if i < 11 else 'board'} discussed item {i} at length.",
-              "date": "2024-01-04"} for i in range(30)]
-    cli("ingest", write(tmp_path / "docs.jsonl", "\n".join(json.dumps(d) for d in docs)))
-    monkeypatch.setattr(store_search, "FIRST_WANT", 1)
-    real_ranked, calls = store_search._fts_ranked, []
-
-    def ranked_after_a_writer(conn, match, within, scope, limit):
-        if len(calls) == 1:  # between the first pass and the last
-            writer = sqlite3.connect(str(home / "library.sqlite3"), isolation_level=None)
-            writer.execute("PRAGMA foreign_keys=ON")
-            writer.execute("DELETE FROM revisions WHERE article_id = (SELECT article_id FROM articles WHERE identity = 'id:h1')")
-            writer.close()
-        calls.append(within)
-        return real_ranked(conn, match, within, scope, limit)
-
-    with open_lib(home) as lib:
-        before = fts_chunks(lib.conn, "council harbour", Filters(), 2)
-        narrowed.clear()
-        monkeypatch.setattr(store_search, "_fts_ranked", ranked_after_a_writer)
-        assert fts_chunks(lib.conn, "council harbour", Filters(), 2) == before
-        assert len(calls) == 2 and narrowed == [(["council", "harbour"], '("harbour")')]  # the writer came between two passes
-        assert not lib.conn.in_transaction
-        monkeypatch.setattr(store_search, "_fts_ranked", real_ranked)
-        after = fts_chunks(lib.conn, "council harbour", Filters(), 2)
-    assert len(after) == 2 and after != before and set(dict(after)) & set(dict(before))

@@ -48,8 +48,7 @@ def fts_chunks(conn, terms: list[str], filters, limit: int, match: str) -> list[
     filters; when the check leaves fewer than `limit` and the index has more matches, every match is
     checked. The result is the one ranking over everything that passes.
     PostgreSQL: the same BM25 (k1 1.2, b 0.75, FTS5's idf) over the same terms, read from the postings (pg_bm25.py).
-    Ties go by chunk id on both (copies of an article have equal chunks), so both rank alike. On
-    both, one ranking's statements read one snapshot of the library."""
+    Ties go by chunk id on both (copies of an article have equal chunks), so both rank alike."""
     if getattr(conn, "dialect", "sqlite") == "postgresql":
         from .pg_bm25 import bm25
 
@@ -57,16 +56,7 @@ def fts_chunks(conn, terms: list[str], filters, limit: int, match: str) -> list[
     searchable, s_args = searchable_sql("r", filters)
     where, args = filters.sql("r")
     scope = (f"{searchable} AND {where}", [*s_args, *args])
-    if conn.in_transaction:  # the caller's transaction: its view
-        return _fts_maxscore(conn, terms, match, scope, limit)
-    # the passes (counts, then one or two rankings) read one snapshot: a writer committing between
-    # them would otherwise change the bound that the last pass is narrowed by (a read transaction
-    # in WAL mode takes no lock a writer waits for)
-    conn.execute("BEGIN")
-    try:
-        return _fts_maxscore(conn, terms, match, scope, limit)
-    finally:
-        conn.execute("COMMIT")
+    return _fts_maxscore(conn, terms, match, scope, limit)
 
 
 def _or(terms: list[str]) -> str:
