@@ -475,7 +475,7 @@ def _write_revision_2(conn, aid: str, text: str = WRITTEN) -> None:
                  f"SELECT article_id, 2, 'pending', {_REVISION_COLUMNS} FROM revisions WHERE article_id = ? AND revision = 1", (aid,))
     conn.execute('INSERT INTO sentences(article_id, revision, idx, start, "end", text) VALUES (?, 2, 0, 0, ?, ?)', (aid, len(text), text))
     conn.execute("INSERT INTO chunks(chunk_id, article_id, revision, idx, first_sentence, last_sentence, text, token_count) "
-                 "VALUES (?, ?, 2, 0, 0, 0, ?, ?)", (f"{aid}@2:c0", aid, text, len(text.split())))
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (f"{aid}@2:c0", aid, 2, 0, 0, 0, text, len(text.split())))
 
 
 def test_a_reader_never_ranks_what_a_writer_has_not_committed(two_libraries):
