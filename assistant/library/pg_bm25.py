@@ -103,9 +103,7 @@ def bm25(conn, terms: list[str], filters, limit: int) -> list[tuple[str, float]]
 def _snapshot(conn):
     """A read-only REPEATABLE READ transaction around the block (it takes no lock and waits for
     none), unless the connection is already in a transaction, whose view the block then shares."""
-    from psycopg import pq
-
-    if conn.raw.info.transaction_status != pq.TransactionStatus.IDLE:
+    if conn.in_transaction:
         yield
         return
     conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
