@@ -17,7 +17,8 @@ matched in, and the time of each stage, the median of --repeats runs:
 
 The library is one benchmarks/search_latency.py or pg_search.py built (any PostgreSQL library
 will do; only reads). Ends with the totals, p50/p95 per stage, and EXPLAIN (ANALYZE, BUFFERS)
-of the heaviest question's lists statement.
+of the heaviest question's lists statement, then that statement's server time beside counting
+the same postings and collecting their chunk numbers alone (where its time goes).
 """
 
 from __future__ import annotations
@@ -143,6 +144,15 @@ def main(argv=None) -> int:
     print(f"heaviest question ({heaviest[1]['postings']:,.0f} postings, lists {heaviest[1]['lists']:.1f} ms): {heaviest[0]}")
     for (line,) in plan:
         print("   ", line)
+    # where the lists statement's time goes: the scan (counting), collecting, packing (server side)
+    where = "FROM postings WHERE lexeme = ANY (%s::text[]) GROUP BY lexeme"
+    for name, sql in (("count(*)", f"SELECT lexeme, count(*) {where}"), ("array_agg(chunk)", f"SELECT lexeme, array_agg(chunk) {where}"),
+                      ("packed (_LISTS)", pg_bm25._LISTS)):
+        ts = []
+        for _ in range(7):
+            lines = [r[0] for r in conn.raw.execute("EXPLAIN (ANALYZE, TIMING OFF) " + sql, [singles]).fetchall()]
+            ts.append(float(next(x for x in lines if x.startswith("Execution Time")).split()[2]))
+        print(f"  {name:17} server execution ms, best of 7: {min(ts):.1f} (median {statistics.median(ts):.1f})")
     conn.close()
     return 0
 
