@@ -176,6 +176,13 @@ class Connection:
             raise _clear(exc, self.url) from exc
         return cur
 
+    @property
+    def in_transaction(self) -> bool:
+        """sqlite3's attribute: whether a transaction is open (not idle, in autocommit, between them)."""
+        from psycopg import pq
+
+        return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
+
     def close(self) -> None:
         try:
             self.raw.close()

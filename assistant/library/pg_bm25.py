@@ -10,7 +10,9 @@ matching chunk at once with fts5_aux.c's formula, operation for operation and ph
 in the question's order (IEEE doubles, as in C), so the scores are SQLite's: copies of a story
 score the same and go by chunk id. Only the best `limit` and a quarter (ties included) are then
 looked up, with their chunk ids, and checked against the searchable revisions and the filters;
-the net widens when fewer than `limit` pass.
+the net widens when fewer than `limit` pass. The statements of a ranking with a phrase read one
+snapshot (a read-only REPEATABLE READ transaction), so a writer committing meanwhile changes none of
+its figures.
 
 Why not in SQL: the version before summed the scores in SQL aggregates (MaxScore passes over the
 postings, numeric sums so that copies tie exactly) and took 100-400 ms a question at 70k chunks;
@@ -20,6 +22,7 @@ anyway (docs/scaling.md).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 
@@ -79,15 +82,45 @@ def _records(chunks, tfs, words):
 
 def bm25(conn, terms: list[str], filters, limit: int) -> list[tuple[str, float]]:
     """(chunk_id, bm25 score: lower is better) of the `limit` best chunks in the searchable
-    revisions passing the filters, best first, ties by chunk id: what SQLite's FTS5 returns."""
-    import numpy as np
+    revisions passing the filters, best first, ties by chunk id: what SQLite's FTS5 returns.
 
+    The totals and the single lexemes' postings come from one statement, hence one snapshot. A
+    question with a phrase reads its phrases' chunks by later statements: those, and the look-ups,
+    then read the same snapshot, or a writer committing in between would give a phrase a document
+    frequency that the totals do not count (scores of no one state of the library, where one FTS5
+    query reads one). Without a phrase the look-up may read a later snapshot: it only checks which
+    of the chunks are searchable now, and the transaction's two round trips are saved."""
     from . import fulltext
-    from .search import BM25_B as b, BM25_K1 as k1
 
     phrases = fulltext.phrases(terms)
     if not phrases or limit <= 0:
         return []
+    with _snapshot(conn) if any(len(p) > 1 for p in phrases) else contextlib.nullcontext():
+        return _ranked(conn, phrases, filters, limit)
+
+
+@contextlib.contextmanager
+def _snapshot(conn):
+    """A read-only REPEATABLE READ transaction around the block (it takes no lock and waits for
+    none), unless the connection is already in a transaction, whose view the block then shares."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    try:
+        yield
+    finally:
+        try:
+            conn.execute("ROLLBACK")  # nothing was written
+        except Exception:  # noqa: BLE001 - a broken connection: the block's own error is the one to see
+            pass
+
+
+def _ranked(conn, phrases: list[list[str]], filters, limit: int) -> list[tuple[str, float]]:
+    import numpy as np
+
+    from .search import BM25_B as b, BM25_K1 as k1
+
     keys = [" ".join(p) for p in phrases]  # FTS5's phrases, in order, a duplicate counted again
     multi = {k: p for k, p in zip(keys, phrases) if len(p) > 1}
     singles = sorted({k for k in keys if k not in multi})
