@@ -164,6 +164,7 @@ def ingest(
             w.ingest(language.annotate(large.guard(parsed(), large_articles, warn, skip), warn), report)
             web.record(report)
             report.feeds = [f.to_dict() for f in web.feeds]
+        report.retried = list(w.lib.retried)  # after the writer's session: its regrouping included
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -199,6 +200,7 @@ def update(settings: Settings, max_entries: int | None = None, progress: Callabl
         w.ingest(language.annotate(entries(), warn), report)
         web.record(report)
         report.feeds = [f.to_dict() for f in web.feeds]
+    report.retried = list(w.lib.retried)
     report.seconds = time.perf_counter() - t0
     return report
 

@@ -317,9 +317,29 @@ def _with_terms(sql: str, rows: list[tuple]) -> tuple[str, list[tuple]]:
     return sql, [(*r, v, n) for r, (v, n) in zip(rows, terms)]
 
 
+# SQLSTATEs after which PostgreSQL advises running the transaction again: deadlock_detected (the
+# server aborted this transaction to break a cycle of lock waits) and serialization_failure
+RETRY_STATES = {"40P01": "deadlock detected", "40001": "serialization failure"}
+
+
+class TransactionConflict(AssistantError):
+    """The server aborted the transaction (RETRY_STATES): nothing of it was applied, and running
+    it again is expected to succeed (Library.write does, a few times). Still one clear line when
+    it reaches the user."""
+
+    def __init__(self, message: str, hint: str, sqlstate: str):
+        super().__init__(message, hint)
+        self.sqlstate = sqlstate
+
+
 def _clear(exc: Exception, url: str) -> Exception:
-    """A lost connection is one clear line; anything else stays what it is."""
+    """A lost connection is one clear line, a transaction the server aborted to break a deadlock
+    a TransactionConflict (to be retried); anything else stays what it is."""
     psycopg = _psycopg()
+    state = getattr(exc, "sqlstate", None)
+    if isinstance(exc, psycopg.Error) and state in RETRY_STATES:
+        return TransactionConflict(f"the PostgreSQL library at {display(url)} aborted a transaction: {_first_line(exc)}",
+                                   "run the command again", state)
     if isinstance(exc, psycopg.OperationalError):
         return AssistantError(f"the PostgreSQL library at {display(url)} failed: {_first_line(exc)}",
                               "check that the server runs and --library / ASSISTANT_LIBRARY_URL")

@@ -10,18 +10,22 @@ advisory locks scoped to what they write (``claim``; see pg.py).
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from ..errors import AssistantError, NewerLibrary, NotFound
 from ..types import Chunk, Sentence
 from . import migrations
 
 DB_NAME = "library.sqlite3"
+WRITE_ATTEMPTS = 5  # a transaction the server aborted (deadlock, serialization failure) runs at most this many times
+T = TypeVar("T")
 
 
 def now_iso() -> str:
@@ -76,6 +80,7 @@ class Library:
         self.read_only = read_only  # opened from a place we cannot write (see _open_read_only)
         self.dialect = getattr(conn, "dialect", "sqlite")
         self.where = where or f"the library at {path.parent}"
+        self.retried: list[str] = []  # one line per transaction run again (Library.write), for ingest -v
         if self.dialect == "sqlite":
             from ..outlets import register
 
@@ -315,6 +320,32 @@ class Library:
             raise
         else:
             self.conn.execute("COMMIT")
+
+    def write(self, work: Callable[[sqlite3.Connection], T], what: str = "a write") -> T:
+        """``work(conn)`` in a write transaction, run again (a few times, after a short random
+        pause) when PostgreSQL aborts the transaction to break a deadlock or a serialization
+        failure, as its manual advises: the rollback undid all of it, so work must do everything
+        the transaction holds again, and change nothing outside the database (compute rows
+        before, report after). Its result is returned. On SQLite (one writer at a time) it is
+        ``transaction()``."""
+        if self.dialect == "sqlite":
+            with self.transaction() as c:
+                return work(c)
+        from .pg import RETRY_STATES, TransactionConflict
+
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self.transaction() as c:
+                    return work(c)
+            except TransactionConflict as exc:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                # jittered, growing: two writers that deadlocked do not meet again in step
+                pause = random.uniform(0.02, 0.1) * attempt
+                self.retried.append(f"{what}: {RETRY_STATES[exc.sqlstate]} (SQLSTATE {exc.sqlstate}); "
+                                    f"ran it again after {1000 * pause:.0f} ms (attempt {attempt + 1} of {WRITE_ATTEMPTS})")
+                time.sleep(pause)
+        raise AssertionError("unreachable")
 
     # -- manifest ------------------------------------------------------------------------
     def manifest(self) -> dict[str, str]:
@@ -604,7 +635,7 @@ class Library:
         return out
 
     def store_vectors(self, embedder: str, items: list[tuple[str, bytes]]) -> None:
-        with self.transaction() as c:
-            # sorted: two writers storing the same vectors take the rows' locks in one order (no deadlock)
-            c.executemany("INSERT INTO embed_cache(embedder, text_hash, vector) VALUES (?, ?, ?) ON CONFLICT (embedder, text_hash) DO NOTHING",
-                          sorted((embedder, h, v) for h, v in items))
+        # sorted: two writers storing the same vectors take the rows' locks in one order (no deadlock)
+        rows = sorted((embedder, h, v) for h, v in items)
+        self.write(lambda c: c.executemany("INSERT INTO embed_cache(embedder, text_hash, vector) VALUES (?, ?, ?) ON CONFLICT (embedder, text_hash) DO NOTHING",
+                                           rows), "storing vectors in the embedding cache")
