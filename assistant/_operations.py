@@ -90,8 +90,14 @@ def refresh_news(w) -> dict:
 
     if w.lib.manifest().get("vectors_state") == "rebuilding":
         return {"changed": False}
-    with w.lib.regrouping():  # PostgreSQL: one writer regroups at a time (an advisory lock); SQLite: the write lock
+    # PostgreSQL: one writer regroups at a time (an advisory lock), after the batches other writers
+    # are committing now have landed (at most REGROUP_SETTLE s): a writer finishing beside another
+    # then regroups its last batch too, and the other's regroup has nothing left to do; SQLite: the write lock
+    with w.lib.regrouping(settle=REGROUP_SETTLE):
         return clusters.refresh(w.lib, w.embed_texts, w.embedder.name)
+
+
+REGROUP_SETTLE = 5.0  # seconds: a batch of 32 articles commits in well under a second on a quiet machine
 
 
 def ingest(

@@ -290,18 +290,47 @@ class Library:
         return r[0] if r else "id:" + article_id
 
     @contextmanager
-    def regrouping(self):
-        """Copies and stories are recomputed by one writer at a time (PostgreSQL: an advisory lock)."""
+    def regrouping(self, settle: float = 0.0):
+        """Copies and stories are recomputed by one writer at a time (PostgreSQL: an advisory lock).
+
+        ``settle``: first wait up to this many seconds for the batches other writers are writing
+        now (their article claims) to be committed, so that this regroup includes them."""
         if self.dialect == "sqlite":
             yield
             return
         from .pg import REGROUP_LOCK
 
+        if settle > 0:
+            self.batches_in_flight_landed(settle)
         self.conn.lock(REGROUP_LOCK, "regroup")
         try:
             yield
         finally:
             self.conn.unlock(REGROUP_LOCK, "regroup")
+
+    def batches_in_flight_landed(self, timeout: float) -> bool:
+        """Wait (polling pg_locks, holding nothing) until every article claim other writers hold
+        now is released, i.e. the batches they are writing are committed and signed (or given
+        up), at most ``timeout`` seconds; claims taken meanwhile are not waited for. True when
+        they all were released in time. Why: two writers that finish together regrouped twice,
+        the first without the other's last batch, which the second then regrouped again from
+        scratch (docs/scaling.md); the first now waits for that batch and the second finds
+        nothing left to do."""
+        if self.dialect == "sqlite":
+            return True
+        from .pg import ARTICLE_NS
+
+        own = {k[1] for k in self.conn._claims if k[0] == ARTICLE_NS}
+        waiting = self.conn.held(ARTICLE_NS) - own
+        deadline = time.monotonic() + timeout
+        pause = 0.01
+        while waiting:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.1)
+            waiting &= self.conn.held(ARTICLE_NS)
+        return True
 
     def __enter__(self):
         return self

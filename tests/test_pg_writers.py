@@ -1,9 +1,13 @@
-"""A transaction PostgreSQL aborts to break a deadlock (SQLSTATE 40P01) or a serialization
-failure (40001) is run again by the writer (Library.write), whole, so nothing is half-applied
-and nothing is written twice; and the lock orders that deadlocked are one order now.
+"""Several writers on one PostgreSQL library.
 
-The deadlock here is a real one, on the test server: a second connection holds a row the
-writer's commit needs and waits for a row the writer holds.
+A transaction PostgreSQL aborts to break a deadlock (SQLSTATE 40P01) or a serialization
+failure (40001) is run again by the writer (Library.write), whole, so nothing is half-applied
+and nothing is written twice; and the lock orders that deadlocked are one order now. The
+deadlock here is a real one, on the test server: a second connection holds a row the writer's
+commit needs and waits for a row the writer holds.
+
+Before regrouping copies and stories, a writer lets the batches other writers are committing
+land (Library.batches_in_flight_landed), so that two writers finishing together regroup once.
 """
 
 from __future__ import annotations
@@ -218,3 +222,39 @@ def test_signatures_and_feeds_are_written_in_one_order(home, monkeypatch):
     finally:
         lib.conn = real_conn
         lib.close()
+
+
+def test_a_regroup_waits_for_the_batches_in_flight_and_no_longer(postgres_url, home):
+    """The claims other writers hold when the wait starts are waited for (here released by a thread
+    after 0.3 s); claims taken later are not; nothing held: no wait; held throughout: gives up at the
+    timeout. This writer's own claims are not waited for."""
+    from assistant.library.pg import ARTICLE_NS
+    from assistant.library.store import Library
+
+    me, other = Library.open(home, url=postgres_url), Library.open(home, url=postgres_url)
+    try:
+        t0 = time.monotonic()
+        assert me.batches_in_flight_landed(5.0) and time.monotonic() - t0 < 1.0
+        assert me.try_claim("url:mine")
+        assert me.batches_in_flight_landed(5.0)  # its own claims: no wait
+        me.release_claims()
+        assert other.try_claim("url:in-flight")
+        released = {}
+
+        def commit_later():
+            time.sleep(0.3)
+            assert other.try_claim("url:next-batch")  # a claim taken after the wait began: not waited for
+            released["at"] = time.monotonic()
+            other.conn.unlock(ARTICLE_NS, "url:in-flight")
+
+        thread = threading.Thread(target=commit_later)
+        thread.start()
+        assert me.batches_in_flight_landed(10.0)
+        done = time.monotonic()
+        thread.join()
+        assert "at" in released and done >= released["at"]
+        t0 = time.monotonic()
+        assert not me.batches_in_flight_landed(0.2) and time.monotonic() - t0 >= 0.2  # "url:next-batch" is held throughout
+    finally:
+        other.close()
+        me.close()
