@@ -90,14 +90,15 @@ def refresh_news(w) -> dict:
 
     if w.lib.manifest().get("vectors_state") == "rebuilding":
         return {"changed": False}
-    # PostgreSQL: one writer regroups at a time (an advisory lock), after the batches other writers
-    # are committing now have landed (at most REGROUP_SETTLE s): a writer finishing beside another
-    # then regroups its last batch too, and the other's regroup has nothing left to do; SQLite: the write lock
+    # PostgreSQL: one writer regroups at a time (an advisory lock), after the other writers still
+    # writing have finished (at most REGROUP_SETTLE s): writers that finish close together then
+    # regroup once, by the last of them, and the others find nothing left to do; SQLite: the write lock
+    w.lib.done_writing()
     with w.lib.regrouping(settle=REGROUP_SETTLE):
         return clusters.refresh(w.lib, w.embed_texts, w.embedder.name)
 
 
-REGROUP_SETTLE = 5.0  # seconds: a batch of 32 articles commits in well under a second on a quiet machine
+REGROUP_SETTLE = 5.0  # seconds a finished writer waits for others to finish before regrouping
 
 
 def ingest(

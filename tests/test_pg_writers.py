@@ -6,8 +6,8 @@ and nothing is written twice; and the lock orders that deadlocked are one order 
 deadlock here is a real one, on the test server: a second connection holds a row the writer's
 commit needs and waits for a row the writer holds.
 
-Before regrouping copies and stories, a writer lets the batches other writers are committing
-land (Library.batches_in_flight_landed), so that two writers finishing together regroup once.
+Before regrouping copies and stories, a writer waits (a few seconds at most) for the other
+writers still writing (Library.others_done_writing), so that writers finishing together regroup once.
 """
 
 from __future__ import annotations
@@ -224,37 +224,36 @@ def test_signatures_and_feeds_are_written_in_one_order(home, monkeypatch):
         lib.close()
 
 
-def test_a_regroup_waits_for_the_batches_in_flight_and_no_longer(postgres_url, home):
-    """The claims other writers hold when the wait starts are waited for (here released by a thread
-    after 0.3 s); claims taken later are not; nothing held: no wait; held throughout: gives up at the
-    timeout. This writer's own claims are not waited for."""
-    from assistant.library.pg import ARTICLE_NS
+def test_a_finished_writer_waits_for_the_others_to_finish_before_regrouping(postgres_url, home):
+    """others_done_writing: another writer still writing (its session, until it calls done_writing)
+    is waited for, here until a thread finishes it after 0.3 s; this writer's own session is not;
+    nobody else: no wait; another writing throughout: gives up at the timeout."""
     from assistant.library.store import Library
 
     me, other = Library.open(home, url=postgres_url), Library.open(home, url=postgres_url)
     try:
+        me.lock_library(exclusive=False, timeout=5)
         t0 = time.monotonic()
-        assert me.batches_in_flight_landed(5.0) and time.monotonic() - t0 < 1.0
-        assert me.try_claim("url:mine")
-        assert me.batches_in_flight_landed(5.0)  # its own claims: no wait
-        me.release_claims()
-        assert other.try_claim("url:in-flight")
-        released = {}
+        assert me.others_done_writing(5.0) and time.monotonic() - t0 < 1.0  # its own session: no wait
+        other.lock_library(exclusive=False, timeout=5)
+        finished = {}
 
-        def commit_later():
+        def finish_later():
             time.sleep(0.3)
-            assert other.try_claim("url:next-batch")  # a claim taken after the wait began: not waited for
-            released["at"] = time.monotonic()
-            other.conn.unlock(ARTICLE_NS, "url:in-flight")
+            finished["at"] = time.monotonic()
+            other.done_writing()
 
-        thread = threading.Thread(target=commit_later)
+        thread = threading.Thread(target=finish_later)
         thread.start()
-        assert me.batches_in_flight_landed(10.0)
+        assert me.others_done_writing(10.0)
         done = time.monotonic()
         thread.join()
-        assert "at" in released and done >= released["at"]
+        assert "at" in finished and done >= finished["at"]
+        other.lock_library(exclusive=False, timeout=5)  # writing again, throughout
         t0 = time.monotonic()
-        assert not me.batches_in_flight_landed(0.2) and time.monotonic() - t0 >= 0.2  # "url:next-batch" is held throughout
+        assert not me.others_done_writing(0.2) and time.monotonic() - t0 >= 0.2
+        other.close()  # a writer gone (also killed) writes no more
+        assert me.others_done_writing(5.0)
     finally:
         other.close()
         me.close()

@@ -246,6 +246,12 @@ class Connection:
                                 (namespace,)).fetchall()
         return {(r[0] - (1 << 32) if r[0] >= (1 << 31) else r[0]) for r in rows}
 
+    def held_by_others(self, namespace: int, name: str) -> bool:
+        """Whether another session holds this lock, shared or not (read from pg_locks: no lock is taken)."""
+        key = self._key(namespace, name)
+        return self.raw.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s::bigint::oid"
+                                " AND objsubid = 2 AND granted AND pid <> pg_backend_pid())", (key[0], key[1] & 0xFFFFFFFF)).fetchone()[0]
+
     def unlock_namespace(self, namespace: int) -> None:
         """Release every lock of the namespace this session holds, in one round trip (a batch's claims)."""
         keys = [k for k in self._claims if k[0] == namespace]

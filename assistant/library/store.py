@@ -241,6 +241,34 @@ class Library:
         if not self.conn.lock(LIBRARY_LOCK, "library", shared=not exclusive, timeout=timeout):
             raise LockedError(f"another assistant process is {'writing to' if exclusive else 'rebuilding'} {self.where}",
                               f"wait for it to finish, or wait longer with --wait SECONDS (waited {timeout:g} s)")
+        self.conn.try_lock(LIBRARY_LOCK, "writing", shared=True)  # never refused: only ever taken shared (done_writing)
+
+    def done_writing(self) -> None:
+        """This writer has committed all it will (it regroups next): what others_done_writing waits for."""
+        if self.dialect != "sqlite":
+            from .pg import LIBRARY_LOCK
+
+            self.conn.unlock(LIBRARY_LOCK, "writing", shared=True)
+
+    def others_done_writing(self, timeout: float) -> bool:
+        """Wait (polling pg_locks, holding nothing) until no other writer is still writing, i.e. all
+        have committed what they will and are regrouping or gone, at most ``timeout`` seconds; True
+        when they all were. Why: two writers that finished close together regrouped twice, the
+        first without the other's last batch, which the second then regrouped again from scratch
+        (a pass reads every signature: docs/scaling.md); now the first waits for the second to
+        finish writing, the second regroups everything, and the first finds nothing left to do."""
+        if self.dialect == "sqlite":
+            return True
+        from .pg import LIBRARY_LOCK
+
+        deadline = time.monotonic() + timeout
+        pause = 0.01
+        while self.conn.held_by_others(LIBRARY_LOCK, "writing"):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.1)
+        return True
 
     def try_claim(self, identity: str) -> bool:
         """Claim an article (by identity) for writing, without waiting; True when this writer holds it."""
@@ -293,44 +321,20 @@ class Library:
     def regrouping(self, settle: float = 0.0):
         """Copies and stories are recomputed by one writer at a time (PostgreSQL: an advisory lock).
 
-        ``settle``: first wait up to this many seconds for the batches other writers are writing
-        now (their article claims) to be committed, so that this regroup includes them."""
+        ``settle``: first wait up to this many seconds for the other writers still writing to
+        finish (others_done_writing), so that this regroup includes what they commit."""
         if self.dialect == "sqlite":
             yield
             return
         from .pg import REGROUP_LOCK
 
         if settle > 0:
-            self.batches_in_flight_landed(settle)
+            self.others_done_writing(settle)
         self.conn.lock(REGROUP_LOCK, "regroup")
         try:
             yield
         finally:
             self.conn.unlock(REGROUP_LOCK, "regroup")
-
-    def batches_in_flight_landed(self, timeout: float) -> bool:
-        """Wait (polling pg_locks, holding nothing) until every article claim other writers hold
-        now is released, i.e. the batches they are writing are committed and signed (or given
-        up), at most ``timeout`` seconds; claims taken meanwhile are not waited for. True when
-        they all were released in time. Why: two writers that finish together regrouped twice,
-        the first without the other's last batch, which the second then regrouped again from
-        scratch (docs/scaling.md); the first now waits for that batch and the second finds
-        nothing left to do."""
-        if self.dialect == "sqlite":
-            return True
-        from .pg import ARTICLE_NS
-
-        own = {k[1] for k in self.conn._claims if k[0] == ARTICLE_NS}
-        waiting = self.conn.held(ARTICLE_NS) - own
-        deadline = time.monotonic() + timeout
-        pause = 0.01
-        while waiting:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(pause)
-            pause = min(pause * 1.5, 0.1)
-            waiting &= self.conn.held(ARTICLE_NS)
-        return True
 
     def __enter__(self):
         return self
