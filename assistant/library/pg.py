@@ -18,7 +18,10 @@ session advisory locks (released by the server when the process dies, even by SI
   recovery of pending work skips the revisions a live writer holds (it completes only those of
   dead writers);
 * the regroup lock, around the recomputation of copies and stories (one writer at a time; the
-  others wait, then regroup what is committed by then).
+  others wait, then regroup what is committed by then);
+* ``writing``, shared, from the start of a writer's session until it has committed all it will:
+  a finished writer waits a few seconds for the others to finish before regrouping, so that
+  writers finishing together regroup once (Library.others_done_writing).
 
 Readers take no lock: each statement reads committed rows (READ COMMITTED), an export reads one
 REPEATABLE READ snapshot.
