@@ -90,8 +90,15 @@ def refresh_news(w) -> dict:
 
     if w.lib.manifest().get("vectors_state") == "rebuilding":
         return {"changed": False}
-    with w.lib.regrouping():  # PostgreSQL: one writer regroups at a time (an advisory lock); SQLite: the write lock
+    # PostgreSQL: one writer regroups at a time (an advisory lock), after the other writers still
+    # writing have finished (at most REGROUP_SETTLE s): writers that finish close together then
+    # regroup once, by the last of them, and the others find nothing left to do; SQLite: the write lock
+    w.lib.done_writing()
+    with w.lib.regrouping(settle=REGROUP_SETTLE):
         return clusters.refresh(w.lib, w.embed_texts, w.embedder.name)
+
+
+REGROUP_SETTLE = 5.0  # seconds a finished writer waits for others to finish before regrouping
 
 
 def ingest(
@@ -164,6 +171,7 @@ def ingest(
             w.ingest(language.annotate(large.guard(parsed(), large_articles, warn, skip), warn), report)
             web.record(report)
             report.feeds = [f.to_dict() for f in web.feeds]
+        report.retried = list(w.lib.retried)  # after the writer's session: its regrouping included
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -199,6 +207,7 @@ def update(settings: Settings, max_entries: int | None = None, progress: Callabl
         w.ingest(language.annotate(entries(), warn), report)
         web.record(report)
         report.feeds = [f.to_dict() for f in web.feeds]
+    report.retried = list(w.lib.retried)
     report.seconds = time.perf_counter() - t0
     return report
 

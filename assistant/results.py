@@ -34,6 +34,8 @@ class IngestResult:
     data_dir: str
     feeds: list[dict] = field(default_factory=list)
     outcomes: list = field(default_factory=list)
+    # one line per transaction PostgreSQL aborted (a deadlock) and the writer ran again; shown by -v
+    retried: list[str] = field(default_factory=list)
 
     @classmethod
     def from_report(cls, report, data_dir) -> "IngestResult":
@@ -41,7 +43,7 @@ class IngestResult:
         return cls(added=n("added"), revised=n("revised"), unchanged=n("unchanged"), failed=n("failed"), skipped=n("skipped"),
                    warnings=n("warning"), recovered=report.recovered, chunks_embedded=report.chunks_embedded,
                    seconds=report.seconds, data_dir=str(data_dir), feeds=list(getattr(report, "feeds", None) or []),
-                   outcomes=list(report.outcomes))
+                   outcomes=list(report.outcomes), retried=list(getattr(report, "retried", None) or []))
 
     @property
     def ok(self) -> bool:

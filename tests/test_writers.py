@@ -254,8 +254,8 @@ def test_copies_and_stories_are_signed_batch_by_batch_outside_the_regroup_lock(c
     original_regrouping, original_sign, original_refresh = Library.regrouping, clusters.sign, clusters.refresh
 
     @contextmanager
-    def regrouping(self):
-        with original_regrouping(self):
+    def regrouping(self, **kw):
+        with original_regrouping(self, **kw):
             inside.append(True)
             try:
                 yield

@@ -73,6 +73,9 @@ def _report_ingest(report, as_json: bool, verbose: bool) -> None:
                 + (f", {f['over_max_entries']} over --max-entries" if f["over_max_entries"] else "") + ")")
         if report.recovered:
             err(f"completed {report.recovered} revision(s) left by an interrupted run")
+        if verbose:
+            for line in report.retried:
+                err(f"retried {line}")
         print(
             f"{report.added} added, {report.revised} revised, {report.unchanged} unchanged, "
             f"{report.failed} failed ({report.chunks_embedded} chunks embedded in {report.seconds:.1f} s) -> {report.data_dir}"

@@ -20,7 +20,11 @@ def record_runs(lib, runs, done: dict[str, str]) -> None:
 
     ``runs``: ingest.web.FeedRun objects; ``done``: {origin: article_id} of the committed articles."""
     now = now_iso()
-    with lib.transaction() as c:
+    # feeds and entries in one order (sorted; stable, so a key seen twice ends as before): two
+    # writers recording the same feeds then wait for each other instead of deadlocking
+    runs = sorted(runs, key=lambda run: run.url)
+
+    def work(c) -> None:
         for run in runs:
             if run.status == "failed":
                 c.execute("UPDATE feeds SET last_checked=?, last_status='failed' WHERE url=?", (now, run.url))
@@ -34,11 +38,13 @@ def record_runs(lib, runs, done: dict[str, str]) -> None:
                 (run.url, run.title, etag, modified, now, now, run.status) if run.status != "not modified"
                 else (run.url, run.title, run.etag, run.last_modified, now, now, run.status),
             )
-            for origin, (key, fingerprint) in run.seen.items():
+            for origin, (key, fingerprint) in sorted(run.seen.items(), key=lambda item: item[1][0]):
                 if origin in done:
                     c.execute("INSERT INTO feed_entries(feed_url, entry_key, fingerprint, article_id, seen_at) VALUES (?,?,?,?,?)"
                               " ON CONFLICT (feed_url, entry_key) DO UPDATE SET fingerprint=excluded.fingerprint, article_id=excluded.article_id, seen_at=excluded.seen_at",
                               (run.url, key, fingerprint, done[origin], now))
+
+    lib.write(work, "recording feeds")
 
 
 def recent_page_entries(lib, feed_url: str, since_iso: str) -> list:

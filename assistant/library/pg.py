@@ -18,7 +18,10 @@ session advisory locks (released by the server when the process dies, even by SI
   recovery of pending work skips the revisions a live writer holds (it completes only those of
   dead writers);
 * the regroup lock, around the recomputation of copies and stories (one writer at a time; the
-  others wait, then regroup what is committed by then).
+  others wait, then regroup what is committed by then);
+* ``writing``, shared, from the start of a writer's session until it has committed all it will:
+  a finished writer waits a few seconds for the others to finish before regrouping, so that
+  writers finishing together regroup once (Library.others_done_writing).
 
 Readers take no lock: each statement reads committed rows (READ COMMITTED), an export reads one
 REPEATABLE READ snapshot.
@@ -253,6 +256,12 @@ class Connection:
                                 (namespace,)).fetchall()
         return {(r[0] - (1 << 32) if r[0] >= (1 << 31) else r[0]) for r in rows}
 
+    def held_by_others(self, namespace: int, name: str) -> bool:
+        """Whether another session holds this lock, shared or not (read from pg_locks: no lock is taken)."""
+        key = self._key(namespace, name)
+        return self.raw.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s::bigint::oid"
+                                " AND objsubid = 2 AND granted AND pid <> pg_backend_pid())", (key[0], key[1] & 0xFFFFFFFF)).fetchone()[0]
+
     def unlock_namespace(self, namespace: int) -> None:
         """Release every lock of the namespace this session holds, in one round trip (a batch's claims)."""
         keys = [k for k in self._claims if k[0] == namespace]
@@ -324,9 +333,29 @@ def _with_terms(sql: str, rows: list[tuple]) -> tuple[str, list[tuple]]:
     return sql, [(*r, v, n) for r, (v, n) in zip(rows, terms)]
 
 
+# SQLSTATEs after which PostgreSQL advises running the transaction again: deadlock_detected (the
+# server aborted this transaction to break a cycle of lock waits) and serialization_failure
+RETRY_STATES = {"40P01": "deadlock detected", "40001": "serialization failure"}
+
+
+class TransactionConflict(AssistantError):
+    """The server aborted the transaction (RETRY_STATES): nothing of it was applied, and running
+    it again is expected to succeed (Library.write does, a few times). Still one clear line when
+    it reaches the user."""
+
+    def __init__(self, message: str, hint: str, sqlstate: str):
+        super().__init__(message, hint)
+        self.sqlstate = sqlstate
+
+
 def _clear(exc: Exception, url: str) -> Exception:
-    """A lost connection is one clear line; anything else stays what it is."""
+    """A lost connection is one clear line, a transaction the server aborted to break a deadlock
+    a TransactionConflict (to be retried); anything else stays what it is."""
     psycopg = _psycopg()
+    state = getattr(exc, "sqlstate", None)
+    if isinstance(exc, psycopg.Error) and state in RETRY_STATES:
+        return TransactionConflict(f"the PostgreSQL library at {display(url)} aborted a transaction: {_first_line(exc)}",
+                                   "run the command again", state)
     if isinstance(exc, psycopg.OperationalError):
         return AssistantError(f"the PostgreSQL library at {display(url)} failed: {_first_line(exc)}",
                               "check that the server runs and --library / ASSISTANT_LIBRARY_URL")

@@ -10,18 +10,22 @@ advisory locks scoped to what they write (``claim``; see pg.py).
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from ..errors import AssistantError, NewerLibrary, NotFound
 from ..types import Chunk, Sentence
 from . import migrations
 
 DB_NAME = "library.sqlite3"
+WRITE_ATTEMPTS = 5  # a transaction the server aborted (deadlock, serialization failure) runs at most this many times
+T = TypeVar("T")
 
 
 def now_iso() -> str:
@@ -76,6 +80,7 @@ class Library:
         self.read_only = read_only  # opened from a place we cannot write (see _open_read_only)
         self.dialect = getattr(conn, "dialect", "sqlite")
         self.where = where or f"the library at {path.parent}"
+        self.retried: list[str] = []  # one line per transaction run again (Library.write), for ingest -v
         if self.dialect == "sqlite":
             from ..outlets import register
 
@@ -236,6 +241,34 @@ class Library:
         if not self.conn.lock(LIBRARY_LOCK, "library", shared=not exclusive, timeout=timeout):
             raise LockedError(f"another assistant process is {'writing to' if exclusive else 'rebuilding'} {self.where}",
                               f"wait for it to finish, or wait longer with --wait SECONDS (waited {timeout:g} s)")
+        self.conn.try_lock(LIBRARY_LOCK, "writing", shared=True)  # never refused: only ever taken shared (done_writing)
+
+    def done_writing(self) -> None:
+        """This writer has committed all it will (it regroups next): what others_done_writing waits for."""
+        if self.dialect != "sqlite":
+            from .pg import LIBRARY_LOCK
+
+            self.conn.unlock(LIBRARY_LOCK, "writing", shared=True)
+
+    def others_done_writing(self, timeout: float) -> bool:
+        """Wait (polling pg_locks, holding nothing) until no other writer is still writing, i.e. all
+        have committed what they will and are regrouping or gone, at most ``timeout`` seconds; True
+        when they all were. Why: two writers that finished close together regrouped twice, the
+        first without the other's last batch, which the second then regrouped again from scratch
+        (a pass reads every signature: docs/scaling.md); now the first waits for the second to
+        finish writing, the second regroups everything, and the first finds nothing left to do."""
+        if self.dialect == "sqlite":
+            return True
+        from .pg import LIBRARY_LOCK
+
+        deadline = time.monotonic() + timeout
+        pause = 0.01
+        while self.conn.held_by_others(LIBRARY_LOCK, "writing"):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.1)
+        return True
 
     def try_claim(self, identity: str) -> bool:
         """Claim an article (by identity) for writing, without waiting; True when this writer holds it."""
@@ -285,13 +318,18 @@ class Library:
         return r[0] if r else "id:" + article_id
 
     @contextmanager
-    def regrouping(self):
-        """Copies and stories are recomputed by one writer at a time (PostgreSQL: an advisory lock)."""
+    def regrouping(self, settle: float = 0.0):
+        """Copies and stories are recomputed by one writer at a time (PostgreSQL: an advisory lock).
+
+        ``settle``: first wait up to this many seconds for the other writers still writing to
+        finish (others_done_writing), so that this regroup includes what they commit."""
         if self.dialect == "sqlite":
             yield
             return
         from .pg import REGROUP_LOCK
 
+        if settle > 0:
+            self.others_done_writing(settle)
         self.conn.lock(REGROUP_LOCK, "regroup")
         try:
             yield
@@ -315,6 +353,32 @@ class Library:
             raise
         else:
             self.conn.execute("COMMIT")
+
+    def write(self, work: Callable[[sqlite3.Connection], T], what: str = "a write") -> T:
+        """``work(conn)`` in a write transaction, run again (a few times, after a short random
+        pause) when PostgreSQL aborts the transaction to break a deadlock or a serialization
+        failure, as its manual advises: the rollback undid all of it, so work must do everything
+        the transaction holds again, and change nothing outside the database (compute rows
+        before, report after). Its result is returned. On SQLite (one writer at a time) it is
+        ``transaction()``."""
+        if self.dialect == "sqlite":
+            with self.transaction() as c:
+                return work(c)
+        from .pg import RETRY_STATES, TransactionConflict
+
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self.transaction() as c:
+                    return work(c)
+            except TransactionConflict as exc:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                # jittered, growing: two writers that deadlocked do not meet again in step
+                pause = random.uniform(0.02, 0.1) * attempt
+                self.retried.append(f"{what}: {RETRY_STATES[exc.sqlstate]} (SQLSTATE {exc.sqlstate}); "
+                                    f"ran it again after {1000 * pause:.0f} ms (attempt {attempt + 1} of {WRITE_ATTEMPTS})")
+                time.sleep(pause)
+        raise AssertionError("unreachable")
 
     # -- manifest ------------------------------------------------------------------------
     def manifest(self) -> dict[str, str]:
@@ -604,7 +668,7 @@ class Library:
         return out
 
     def store_vectors(self, embedder: str, items: list[tuple[str, bytes]]) -> None:
-        with self.transaction() as c:
-            # sorted: two writers storing the same vectors take the rows' locks in one order (no deadlock)
-            c.executemany("INSERT INTO embed_cache(embedder, text_hash, vector) VALUES (?, ?, ?) ON CONFLICT (embedder, text_hash) DO NOTHING",
-                          sorted((embedder, h, v) for h, v in items))
+        # sorted: two writers storing the same vectors take the rows' locks in one order (no deadlock)
+        rows = sorted((embedder, h, v) for h, v in items)
+        self.write(lambda c: c.executemany("INSERT INTO embed_cache(embedder, text_hash, vector) VALUES (?, ?, ?) ON CONFLICT (embedder, text_hash) DO NOTHING",
+                                           rows), "storing vectors in the embedding cache")

@@ -72,6 +72,7 @@ class Report:
     recovered: int = 0
     seconds: float = 0.0
     chunks_embedded: int = 0
+    retried: list[str] = field(default_factory=list)  # transactions the server aborted and the writer ran again (Library.write)
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.action == action)
@@ -191,10 +192,12 @@ class Writer:
             pending = self._orphaned("pending")
             if not pending:
                 return 0
-            with self.lib.transaction() as c:
+            def discard(c) -> None:
                 for article_id, rev in pending:
                     _set_status(c, article_id, rev, "deleting", only_from="pending")
                     self.lib.journal(c, self.run_id, "discard", "deleting", article_id, rev)
+
+            self.lib.write(discard, "discarding pending revisions")
             return self.recover_deletions()
         finally:
             self._release()
@@ -206,11 +209,14 @@ class Writer:
             pending = self._orphaned("pending")
             if pending:
                 self._embed_and_upsert(pending)
-                with self.lib.transaction() as c:
+
+                def commit(c) -> None:
                     self._record_manifest(c)
                     for article_id, rev in pending:
                         _set_status(c, article_id, rev, "committed", only_from="pending")
                         self.lib.journal(c, self.run_id, "recover", "committed", article_id, rev)
+
+                self.lib.write(commit, "committing recovered revisions")
                 done += len(pending)
         finally:
             self._release()
@@ -335,37 +341,34 @@ class Writer:
         if not batch:
             return
         now = now_iso()
-        articles: list[tuple] = []
-        revisions: list[tuple] = []
-        sentences: list[tuple] = []
-        chunks: list[tuple] = []
-        with self.lib.transaction() as c:
-            for p in batch:
-                if p.is_new_article:
-                    articles.append((p.article_id, p.identity, p.kind, now))
-                revisions.append(self._revision_row(c, p, now))
-                sentences += [(p.article_id, p.revision, i, s, e, t) for i, (s, e, t) in enumerate(p.sents)]
-                chunks += _chunk_rows(p.article_id, p.revision, p.chunks)
+        articles = [(p.article_id, p.identity, p.kind, now) for p in batch if p.is_new_article]
+        sentences = [(p.article_id, p.revision, i, s, e, t) for p in batch for i, (s, e, t) in enumerate(p.sents)]
+        chunks = [row for p in batch for row in _chunk_rows(p.article_id, p.revision, p.chunks)]
+
+        def pending(c) -> None:  # all of it again if the server aborts it (Library.write)
+            revisions = [self._revision_row(c, p, now) for p in batch]
             # a batch's rows in one statement per table (a round trip per statement counts on a server)
             c.executemany("INSERT INTO articles(article_id, identity, identity_kind, created_at) VALUES (?,?,?,?)", articles)
             c.executemany(_INSERT_REVISION, revisions)
             c.executemany(_INSERT_SENTENCE, sentences)
             c.executemany(_INSERT_CHUNK, chunks)
+
+        self.lib.write(pending, f"writing a batch of {len(batch)} article(s)")
         fault_point("after_pending")
         keys = [(p.article_id, p.revision) for p in batch]
         report.chunks_embedded += self._embed_and_upsert(keys)
         fault_point("after_vectors")
-        with self.lib.transaction() as c:
+        actions = [(p, "added" if p.revision == 1 else "revised") for p in batch]
+
+        def commit(c) -> None:
             # the manifest is written with the first commit (dimensions are known by then),
             # so a run that failed before committing anything does not pin its settings
             self._record_manifest(c)
             c.executemany("UPDATE revisions SET status=? WHERE article_id=? AND revision=?", [("committed", p.article_id, p.revision) for p in batch])
-            entries = []
-            for p in batch:
-                action = "added" if p.revision == 1 else "revised"
-                entries.append(("ingest", action, p.article_id, p.revision, p.art.origin))
-                report.outcomes.append(Outcome(p.art.origin, action, p.article_id, p.revision, p.art.title))
-            self.lib.journal_many(c, self.run_id, entries)
+            self.lib.journal_many(c, self.run_id, [("ingest", action, p.article_id, p.revision, p.art.origin) for p, action in actions])
+
+        self.lib.write(commit, f"committing a batch of {len(batch)} article(s)")
+        report.outcomes += [Outcome(p.art.origin, action, p.article_id, p.revision, p.art.title) for p, action in actions]
         fault_point("after_commit")
         if self.after_commit is not None:
             self.after_commit(keys)
@@ -412,8 +415,7 @@ class Writer:
         batch: list[dict] = []
         for rec in records:
             if rec.get("type") == "feed":
-                with self.lib.transaction() as c:
-                    result["feeds"] += transfer.insert_feed(c, rec)
+                result["feeds"] += self.lib.write(lambda c, rec=rec: transfer.insert_feed(c, rec), "importing a feed")
                 continue
             batch.append(rec)
             if len(batch) >= BATCH_ARTICLES:
@@ -434,13 +436,12 @@ class Writer:
     def _import_claimed(self, batch: list[dict], result: dict) -> None:
         from . import transfer
 
-        keys: list[tuple[str, int]] = []
-        taken: list[dict] = []
-        with self.lib.transaction() as c:
+        def pending(c) -> tuple[list[tuple[str, int]], list[dict], list[dict]]:  # all of it again if the server aborts it
+            keys, taken, skipped = [], [], []
             for rec in batch:
                 why = transfer.clash(self.lib, rec)
                 if why:
-                    result["skipped"].append({"article_id": rec["article_id"], "reason": why})
+                    skipped.append({"article_id": rec["article_id"], "reason": why})
                     continue
                 for article_id, rev in transfer.insert_pending(c, rec):
                     head = transfer.revision_header(c, article_id, rev)
@@ -448,14 +449,21 @@ class Writer:
                     _insert_chunks(c, article_id, rev, self.preparer.chunks(sents, head["title"], head["published"] or "", head["source"]))
                     keys.append((article_id, rev))
                 taken.append(rec)
+            return keys, taken, skipped
+
+        keys, taken, skipped = self.lib.write(pending, f"importing a batch of {len(batch)} article(s)")
+        result["skipped"] += skipped
         fault_point("after_pending")
         result["chunks"] += self._embed_and_upsert(keys)
         fault_point("after_vectors")
-        with self.lib.transaction() as c:
+
+        def commit(c) -> None:
             self._record_manifest(c)
             for article_id, rev in keys:
                 _set_status(c, article_id, rev, "committed", only_from="pending")
                 self.lib.journal(c, self.run_id, "import", "committed", article_id, rev)
+
+        self.lib.write(commit, "committing imported articles")
         fault_point("after_commit")
         result["imported"] += len(taken)
         result["revisions"] += len(keys)
@@ -516,10 +524,12 @@ class Writer:
         try:
             for identity in sorted({self.lib.identity_of(a) for a in article_ids}):  # in one order: no deadlock
                 self.lib.claim(identity)
-            with self.lib.transaction() as c:
+            def mark(c) -> None:
                 for a in article_ids:
                     _set_status(c, a, None, "deleting")
                     self.lib.journal(c, self.run_id, "forget", "deleting", a)
+
+            self.lib.write(mark, "marking articles to forget")
             fault_point("forget_marked")
             return self.recover_deletions()
         finally:
@@ -532,10 +542,13 @@ class Writer:
         try:
             for article_id, rev in self._orphaned("deleting"):
                 self.index.delete(self.lib.chunk_ids_of(article_id, rev))
-                with self.lib.transaction() as c:
+
+                def delete(c, article_id=article_id, rev=rev) -> None:
                     self.lib.delete_revision_rows(c, article_id, rev)
                     if journal:
                         self.lib.journal(c, self.run_id, "recover", "deleted", article_id, rev)
+
+                self.lib.write(delete, "deleting a revision")
                 n += 1
         finally:
             self._release()
