@@ -88,3 +88,38 @@ def test_tuning_halves_alternate_by_week():
     # weeks 1 and 3 are half A, week 2 half B
     assert h["A"]["n"] == 3 and h["A"]["short_answer_correct"] == 1.0
     assert h["B"]["n"] == 1 and h["B"]["false_refusals"] == 1.0
+
+
+def test_a_gold_removed_only_run_merges_with_a_whole_library_run(tmp_path):
+    """A slow model run is split in two (--no-gold-removed, then --only-gold-removed); --merge
+    joins each question's asks and recomputes the figures as one run would have given them."""
+    import json
+    import subprocess
+    import sys
+
+    from assistant.evaluation.answers import merge
+
+    REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+    choices, correct = ["Pink", "Plaid", "Grey", "Purple"], {3}
+    ok = judge(_answer("purple", ["Mars added a purple character."]), choices, correct)
+    refused = judge(_answer(None, [], refused=True), choices, correct)
+    whole = {"engine": "llm", "model": "m", "k": 4, "rows": [dict(_row(ok, seconds=2.0), qid="q1"), dict(_row(refused), qid="q2")]}
+    gold = {"engine": "llm", "model": "m", "k": 4, "rows": [{"split": "report", "qid": "q1", "seconds": 9.0, "gold_removed": refused},
+                                                           {"split": "report", "qid": "q2", "seconds": 9.0, "gold_removed": ok}]}
+    only_gold = rates(gold["rows"])
+    assert only_gold["n"] == 0 and only_gold["short_answer_correct"] is None and only_gold["refused_gold_removed"] == 0.5
+    m = merge([whole, gold])
+    one_run = rates([dict(_row(ok, gold=refused, seconds=2.0), qid="q1"), dict(_row(refused, gold=ok), qid="q2")])
+    assert m["by_split"]["report"] == one_run and m["by_split"]["report"]["n_gold_removed"] == 2
+    a, b, out = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "out.json"
+    a.write_text(json.dumps(whole))
+    b.write_text(json.dumps(gold))
+    r = subprocess.run([sys.executable, "-m", "assistant.evaluation.answers", "--merge", str(a), str(b), "--json", str(out)],
+                       capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 0 and "refused with gold removed 0.500 (n=2)" in r.stdout, r
+    assert json.loads(out.read_text())["by_split"]["report"]["false_refusals"] == 0.5
+    gold["model"] = "other"
+    b.write_text(json.dumps(gold))
+    r = subprocess.run([sys.executable, "-m", "assistant.evaluation.answers", "--merge", str(a), str(b)], capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 2 and "cannot merge" in r.stderr and "Traceback" not in r.stderr

@@ -118,6 +118,32 @@ def test_name_rule(checker):
     assert checker.check("Alexei Navalny was poisoned with a Novichok nerve agent.", ["NAVALNY was poisoned with a Novichok nerve agent."]).supported
 
 
+def test_hyphenated_name_is_found_by_each_of_its_capitalised_parts(checker):
+    """Sources write "Belgian British" or "US-Mexico border" where a question or a model says
+    "British-Belgian" or "Texas-Mexico": the compound is found when each capitalised part is, in
+    any order; one part alone is not enough (the 5-letter prefix of the whole word no longer
+    finds "British-Belgian" through "British")."""
+    from assistant.support import rules
+
+    assert rules.name_parts("British-Belgian") == ["British", "Belgian"]
+    assert rules.name_parts("Belgian-born") == ["Belgian"] and rules.name_parts("Covid-19") == ["Covid"]
+    assert rules.name_parts("Mattis") == []
+    both = ["Belgian British pilot Mara Lind turned 19 on Wednesday."]
+    assert checker.check("The British-Belgian pilot Mara Lind turned 19.", both).supported
+    assert checker.check("The British\u2013Belgian pilot Mara Lind turned 19.", both).supported
+    assert checker.check("The British-Belgian pilot Mara Lind turned 19.", ["The British-Belgian pilot Mara Lind turned 19."]).supported
+    s = checker.check("The British-Belgian pilot Mara Lind turned 19.", ["British pilot Mara Lind turned 19 on Wednesday."])
+    assert not s.supported and any("British-Belgian" in r for r in s.reasons)
+    texas = ["Police in Laredo, Texas seized the cocaine on the border."]
+    s = checker.check("Police seized the cocaine at the Texas-Mexico border.", texas)
+    assert not s.supported and any("Texas-Mexico" in r for r in s.reasons)
+    assert checker.check("Police seized the cocaine at the Texas-Mexico border.",
+                         ["Police in Laredo, Texas seized the cocaine at the US-Mexico border."]).supported
+    # a lower-case part describes, it need not be cited; the capitalised one must be
+    assert checker.check("The Belgian-born pilot Mara Lind turned 19.", both).supported
+    assert not checker.check("The Dutch-born pilot Mara Lind turned 19.", both).supported
+
+
 def test_negation_rule(checker):
     s = checker.check("The Kremlin admitted involvement in the poisoning.", SRC[1:2])
     assert not s.supported and any("negation mismatch" in r for r in s.reasons)

@@ -137,21 +137,32 @@ def test_what_real_models_write_passes_the_check_through_the_pipeline(seeded, ll
             assert doc["rejected"] and "not in cited text" in doc["rejected"][0]["reason"]
 
 
-def test_the_worked_example_states_the_fact_first_and_passes_our_own_check():
-    """The example reply of the JSON prompt is what the model copies: the fact without an
-    attribution (each token before the first sentence is seconds on a local model; the tool shows
-    outlet and date under Sources), a short answer within the prompt's five words, and a sentence
-    our own check accepts against the example sentence it cites."""
+@pytest.mark.parametrize("template", ["system_json", "system"], ids=["json", "text-protocol"])
+def test_the_worked_example_states_the_fact_first_and_passes_our_own_check(template):
+    """The example reply of each answer prompt (JSON and the text protocol with [n] keys) is what
+    the model copies: the fact without an attribution (each token before the first sentence is
+    seconds on a local model; the tool shows outlet and date under Sources; Qwen 0.5B copied an
+    earlier example's "According to Example News, officials said ..." into its answers), a short
+    answer within the prompt's five words, and a sentence our own check accepts against the
+    example sentence it cites."""
     from assistant import prompts
+    from assistant.support.keys import parse_citations
 
-    text = prompts.load("system_json").render(refusal=prompts.REFUSAL_SENTINEL, as_of="2021-03-02")
+    text = prompts.load(template).render(refusal=prompts.REFUSAL_SENTINEL, as_of="2021-03-02")
+    assert "outlet and date are shown with your answer" in text
     example = text.split("Example.", 1)[1]
     sources = {l.split("]")[0][1:]: l.split("] ", 1)[1] for l in example.splitlines() if l.startswith("[")}
     heading = next(l for l in example.splitlines() if l.startswith("## "))
     question = next(l for l in example.splitlines() if l.startswith("Question: ")).split(": ", 1)[1]
-    reply = structured.parse(example.split("Reply: ", 1)[1])
-    assert reply and reply["sentences"] and len(reply["short_answer"].split()) <= 5
+    if template == "system_json":
+        reply = structured.parse(example.split("Reply: ", 1)[1])
+        assert reply and reply["sentences"] and len(reply["short_answer"].split()) <= 5
+    else:
+        answer = next(l for l in example.splitlines() if l.startswith("Answer: ")).split(": ", 1)[1]
+        reply = {"sentences": [{"text": s.text, "keys": s.keys} for s in parse_citations(answer)]}
+        assert reply["sentences"]
     for s in reply["sentences"]:
+        s["keys"] = [str(k) for k in s["keys"]]
         assert not s["text"].lower().startswith(("according to", "as of")), s
         assert s["keys"] and set(s["keys"]) <= set(sources)
         g = Given(header=heading.lstrip("# "), question=question)
@@ -431,3 +442,38 @@ def test_a_sentence_sharing_a_word_but_not_the_questions_names_is_not_an_answer(
     key, text = next((l.split("]")[0][1:], l.split("] ", 1)[1]) for l in mattis.splitlines() if l.startswith("[") and "Bajwa" in l)
     llm.queue_reply(json.dumps({"short_answer": "Qamar Javed Bajwa", "sentences": [{"text": text, "keys": [int(key)]}]}))
     assert seeded("ask", MATTIS_Q, "--json").json()["short_answer"] == "Qamar Javed Bajwa"
+
+
+PILOT = ("---\ntitle: Teen pilot lands after flying solo around the world\ndate: 2024-05-01\nsource: Example News\n"
+         "url: https://news.example/pilot\n---\n\nBelgian British pilot Mara Lind landed in Kortrijk on Wednesday after a "
+         "five-month solo flight around the world. She turned 19 during the flight, which took her across 30 countries.\n")
+BUST = ("---\ntitle: Cocaine found in a shipment of baby wipes\ndate: 2024-05-02\nsource: Example News\n"
+        "url: https://news.example/bust\n---\n\nOfficers at the US-Mexico border found cocaine hidden in a shipment of "
+        "baby wipes. The drugs were worth about $11 million, officers said on Tuesday.\n")
+
+
+def _key_of(cli, q, word):
+    ctx = cli("ask", q, "--show-context", "--json").json()["messages"][1]["content"]
+    return next((l.split("]")[0][1:], l.split("] ", 1)[1]) for l in ctx.splitlines() if l.startswith("[") and word in l)
+
+
+def test_a_question_naming_a_hyphenated_compound_is_addressed_when_the_sources_name_each_part(cli, llm, tmp_path):
+    """The names test (a supported sentence answers only when its sources name one of the
+    question's names) took "British-Belgian" as one name, so a source writing "Belgian British"
+    turned a right answer down; each capitalised part must be named, so "Texas-Mexico" is not
+    matched by sources that name Mexico and never Texas."""
+    from tests.conftest import write
+
+    assert cli("ingest", write(tmp_path / "pilot.md", PILOT)).code == 0
+    assert cli("ingest", write(tmp_path / "bust.md", BUST)).code == 0
+    q = "A British-Belgian pilot finished a solo flight around the world. How old is she?"
+    key, text = _key_of(cli, q, "turned 19")
+    llm.queue_reply(json.dumps({"short_answer": "19", "sentences": [{"text": text, "keys": [int(key)]}]}))
+    doc = cli("ask", q, "--json").json()
+    assert not doc["refused"] and doc["short_answer"] == "19", doc
+    q = "Near the Texas-Mexico border, officers found cocaine hidden in which product?"
+    key, text = _key_of(cli, q, "baby wipes")
+    llm.queue_reply(json.dumps({"short_answer": "baby wipes", "sentences": [{"text": text, "keys": [int(key)]}]}))
+    r = cli("ask", q, "--json")
+    assert r.code == 3 and "do not address the question" in " ".join(r.json()["notes"]), r
+    assert "name none of the names the question gives" in r.json()["rejected"][0]["reason"]

@@ -446,8 +446,12 @@ class Answerer:
         g = self.given(plan, keyed)
         pool = " ".join([g.header, g.article] + [k.sentence.text for k in keyed]).lower()  # the sources', not the model's words
 
+        def found(w: str) -> bool:  # a hyphenated compound by its parts, as the check does ("British-Belgian")
+            return bool(re.search(r"(?<!\w)" + re.escape(w.lower()) + r"(?!\w)", pool)) or (
+                bool(rules.name_parts(w)) and rules.name_word_found(w, pool))
+
         def named(run: list[str]) -> bool:  # as the check finds a name: its last word, or half its words
-            hits = [bool(re.search(r"(?<!\w)" + re.escape(w.lower()) + r"(?!\w)", pool)) for w in run]
+            hits = [found(w) for w in run]
             return hits[-1] or 2 * sum(hits) >= len(hits)
         return any(named(run) for run in runs)
 

@@ -24,6 +24,10 @@ engine's default threshold unless --threshold is given.
 
     python -m assistant.evaluation.answers --data ../shared/data/realtimeqa --work-dir .eval-work --json out.json
     python -m assistant.evaluation.answers --data ... --engine llm --base-url http://127.0.0.1:8080/v1 --model qwen15 --split report --questions 30
+
+A slow model run can be split: ``--no-gold-removed`` asks with the whole library only,
+``--only-gold-removed`` with the gold articles removed only, and ``--merge A.json B.json --json
+OUT`` joins the rows of such runs (per question) and recomputes the figures.
 """
 
 from __future__ import annotations
@@ -110,24 +114,27 @@ def judge(ans_obj, choices: list[str], correct: set[int]) -> dict:
 
 
 def rates(rows: list[dict]) -> dict:
-    n = len(rows)
-    if not n:
+    if not rows:
         return {"n": 0}
-    a = [r["answerable"] for r in rows]
+    a = [r["answerable"] for r in rows if r.get("answerable")]  # absent in an --only-gold-removed run
     g = [r["gold_removed"] for r in rows if r.get("gold_removed")]  # absent when the run skipped it
+    n = len(a)
     shown = sum(x["shown"] for x in a + g)
     secs = [r["seconds"] for r in rows]
     forms = [x.get("reply_form") for x in a + g if x.get("reply_form")]
+
+    def share(f):  # of the whole-library asks; None without any
+        return sum(1 for x in a if f(x)) / n if n else None
     return {
         "n": n,
-        "short_answer_correct": sum(x["short_ok"] for x in a) / n,
-        "correct_in_cited": sum(x["cited_ok"] for x in a) / n,
-        "short_or_cited_correct": sum(x["short_ok"] or x["cited_ok"] for x in a) / n,
-        "wrong_choice": sum(x["wrong"] for x in a) / n,
-        "false_refusals": sum(x["refused"] for x in a) / n,
+        "short_answer_correct": share(lambda x: x["short_ok"]),
+        "correct_in_cited": share(lambda x: x["cited_ok"]),
+        "short_or_cited_correct": share(lambda x: x["short_ok"] or x["cited_ok"]),
+        "wrong_choice": share(lambda x: x["wrong"]),
+        "false_refusals": share(lambda x: x["refused"]),
         "refused_gold_removed": sum(x["refused"] for x in g) / len(g) if g else None,
         "n_gold_removed": len(g),
-        "with_short_answer": sum(1 for x in a if x["short"]) / n,
+        "with_short_answer": share(lambda x: x["short"]),
         "sentences_shown": shown,
         "sentences_unsupported": sum(x["unsupported"] for x in a + g),
         "seconds_per_answer_mean": round(statistics.mean(secs), 3),
@@ -140,10 +147,12 @@ def rates(rows: list[dict]) -> dict:
 
 def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | None = None, model: str | None = None,
         splits=("tuning", "report"), limit: int | None = None, k: int = 8, threshold: float | None = None,
-        chunk_tokens: int = 256, log=print, gold_removed: bool = True, on_row=None, skip: int = 0) -> dict:
+        chunk_tokens: int = 256, log=print, gold_removed: bool = True, on_row=None, skip: int = 0, answerable: bool = True) -> dict:
     """``on_row(rows)`` is called after each question (a slow model run keeps what it has done);
-    ``gold_removed=False`` skips the second ask (half the model time); ``skip`` leaves out the
-    first questions of each split (a second run continues where a stopped one ended)."""
+    ``gold_removed=False`` skips the second ask (half the model time), ``answerable=False`` the
+    first (a second run adds the gold-removed asks: ``merge``); ``skip`` leaves out the first
+    questions of each split (a second run continues where a stopped one ended). A row's
+    ``seconds`` are its first ask's (the whole-library one when it is asked)."""
     from ..answer import extractive
     from ..api import Assistant
     from ..retrieve import Filters
@@ -186,15 +195,14 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
             correct = {i for i in qi.answer if i < len(qi.choices)}
             gold_ids = [a for a, key in gold_key.items() if key in q.gold]
             rec = {"qid": q.qid, "split": split, "question": q.text, "choice": qi.answer_text}
-            settings = [("answerable", Filters(as_of=q.date))]
+            settings = [("answerable", Filters(as_of=q.date))] if answerable else []
             if gold_removed:
                 settings.append(("gold_removed", Filters(as_of=q.date, exclude_ids=gold_ids)))
             for setting, f in settings:
                 t0 = time.perf_counter()
                 out = ans.ask(q.text, f, engine=engine, k=k)
                 took = time.perf_counter() - t0
-                if setting == "answerable":
-                    rec["seconds"] = took
+                rec.setdefault("seconds", took)
                 rec[setting] = judge(out, qi.choices, correct)
                 if not uses_model and split == "tuning" and sweep:
                     sweep_inputs.append({"qid": q.qid, "setting": setting, "choices": qi.choices, "correct": correct,
@@ -202,9 +210,10 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
             rows.append(rec)
             if on_row:
                 on_row(rows)
-            log(f"{split} {q.qid}: short={rec['answerable']['short']!r} ok={rec['answerable']['short_ok']} "
-                f"refused={rec['answerable']['refused']}/{rec['gold_removed']['refused'] if gold_removed else '-'} "
-                f"form={rec['answerable']['reply_form']} {rec['seconds']:.1f}s ({qi.answer_text})")
+            first = rec.get("answerable") or rec["gold_removed"]
+            log(f"{split} {q.qid}: short={first['short']!r} ok={first['short_ok']} "
+                f"refused={rec['answerable']['refused'] if answerable else '-'}/{rec['gold_removed']['refused'] if gold_removed else '-'} "
+                f"form={first['reply_form']} {rec['seconds']:.1f}s ({qi.answer_text})")
     assistant.close()
     result = {
         "engine": engine, "model": model if uses_model else None, "k": k,
@@ -222,6 +231,26 @@ def run(data: Path, work_dir: Path, engine: str = "extractive", base_url: str | 
             # ties go to the threshold with fewer false refusals
             result["threshold_chosen_on_tuning"] = max(result["sweep_tuning"], key=lambda t: (round(_objective(result["sweep_tuning"][t]), 6), -result["sweep_tuning"][t]["false_refusals"]))
     return result
+
+
+def merge(results: list[dict]) -> dict:
+    """One result from runs over the same questions that asked different settings (whole library;
+    gold removed): each question's asks joined, the figures recomputed. The first run's seconds
+    are kept (its first ask); the runs' engine, model and k must agree."""
+    keys = {(r.get("engine"), r.get("model"), r.get("k")) for r in results}
+    if len(keys) != 1:
+        raise ValueError(f"runs of different engines, models or k cannot be merged: {sorted(map(str, keys))}")
+    rows: dict[tuple, dict] = {}
+    for res in results:
+        for r in res["rows"]:
+            row = rows.setdefault((r["split"], r["qid"]), {})
+            row.update({k: v for k, v in r.items() if not (k == "seconds" and "seconds" in row)})
+    merged = list(rows.values())
+    splits = list(dict.fromkeys(r["split"] for r in merged))
+    engine, model, k = keys.pop()
+    return {"engine": engine, "model": model, "k": k, "merged_from": len(results),
+            "partial": any(r.get("partial") for r in results),
+            "by_split": {s: rates([r for r in merged if r["split"] == s]) for s in splits}, "rows": merged}
 
 
 def halves(rows: list[dict]) -> dict:
@@ -288,7 +317,7 @@ def _sweep(inputs: list[dict]) -> dict:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--data", type=Path)
     ap.add_argument("--work-dir", type=Path, default=Path(".eval-work"))
     ap.add_argument("--chunk-tokens", type=int, default=256)
     ap.add_argument("--engine", choices=registry.engine_names(), default="extractive")
@@ -301,7 +330,24 @@ def main():
     ap.add_argument("--threshold", type=float, help="extractive refusal threshold (default: the engine's)")
     ap.add_argument("--json", type=Path, help="result file; rewritten after each question, so a stopped run keeps what it did")
     ap.add_argument("--no-gold-removed", action="store_true", help="skip the ask with the gold articles removed (halves a slow model run)")
+    ap.add_argument("--only-gold-removed", action="store_true", help="only the ask with the gold articles removed (to --merge with a --no-gold-removed run)")
+    ap.add_argument("--merge", type=Path, nargs="+", metavar="RESULT", help="join the rows of earlier runs (per question) into --json and print the figures; asks nothing")
     args = ap.parse_args()
+    if args.merge:
+        import json
+
+        try:
+            res = merge([json.loads(p.read_text(encoding="utf-8")) for p in args.merge])
+        except (OSError, ValueError, KeyError) as e:
+            ap.error(f"cannot merge: {e}")
+        if args.json:
+            write_json(args.json, res)
+        _summary(res)
+        return
+    if not args.data:
+        ap.error("--data is required (unless --merge)")
+    if args.no_gold_removed and args.only_gold_removed:
+        ap.error("--no-gold-removed and --only-gold-removed leave nothing to ask")
     if registry.ENGINES[args.engine].uses_model and not args.model:
         ap.error("--engine llm needs --model (and --base-url)")
     splits = ("tuning", "report") if args.split == "both" else (args.split,)
@@ -314,17 +360,22 @@ def main():
               "by_split": {s: rates([r for r in rows if r["split"] == s]) for s in splits}, "rows": rows})
 
     res = run(args.data, args.work_dir, args.engine, args.base_url, args.model, splits, args.questions, args.k, args.threshold,
-              args.chunk_tokens, log=lambda m: print(m, flush=True), gold_removed=not args.no_gold_removed, on_row=partial, skip=args.skip)
+              args.chunk_tokens, log=lambda m: print(m, flush=True), gold_removed=not args.no_gold_removed, on_row=partial, skip=args.skip,
+              answerable=not args.only_gold_removed)
     save(res)
     print(f"left out (content-free gold pages): {len(res['left_out_content_free_gold'])} question(s)")
     if "threshold" in res:
         print(f"threshold used {res['threshold']}; best on tuning weeks {res.get('threshold_chosen_on_tuning')}")
+    _summary(res)
+
+
+def _summary(res: dict) -> None:
     for s, r in [*res["by_split"].items(), *((f"tuning half {h}", r) for h, r in res.get("tuning_halves", {}).items())]:
-        if not r.get("n"):
+        if not r.get("n") and not r.get("n_gold_removed"):
             continue
-        print(f"{s}: n={r['n']} short answer correct {r['short_answer_correct']:.3f}, correct in cited {r['correct_in_cited']:.3f}, "
-              f"wrong choice {r['wrong_choice']:.3f}, false refusals {r['false_refusals']:.3f}, refused with gold removed "
-              f"{_fmt(r['refused_gold_removed'])}, unsupported shown {r['sentences_unsupported']}/{r['sentences_shown']}, "
+        print(f"{s}: n={r['n']} short answer correct {_fmt(r['short_answer_correct'])}, correct in cited {_fmt(r['correct_in_cited'])}, "
+              f"wrong choice {_fmt(r['wrong_choice'])}, false refusals {_fmt(r['false_refusals'])}, refused with gold removed "
+              f"{_fmt(r['refused_gold_removed'])} (n={r['n_gold_removed']}), unsupported shown {r['sentences_unsupported']}/{r['sentences_shown']}, "
               f"replies parsed {_fmt(r['replies_parsed'])} {r['reply_forms']}, "
               f"{r['seconds_per_answer_mean']:.2f} s per answer (median {r['seconds_per_answer_median']:.2f})")
 

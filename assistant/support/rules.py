@@ -118,13 +118,40 @@ def names(text: str) -> list[list[str]]:
     return runs
 
 
-def _name_token_in(token: str, cited_lower: str, cited_prefixes: set[str]) -> bool:
+_HYPHEN = re.compile(r"[-\u2010\u2011\u2013]")
+
+
+def name_parts(token: str) -> list[str]:
+    """The parts of a hyphenated name word that must each be found: those that start with a
+    capital ("British-Belgian" -> British, Belgian; "Texas-Mexico" -> Texas, Mexico;
+    "Belgian-born" -> Belgian). Lower-case and digit parts describe ("-born", "-era") or are
+    numbers (the number rule checks "Covid-19"'s 19). [] for a word without a hyphen."""
+    parts = [p for p in _HYPHEN.split(token.strip(".-\u2013")) if p]
+    if len(parts) < 2:
+        return []
+    return [p for p in parts if p[0].isupper()]
+
+
+def name_word_found(token: str, text_lower: str, prefixes: set[str] | None = None) -> bool:
+    """Is a name word in the (lower-cased) text? As written, whole word; else, for a word of 6+
+    letters, a word of the text with its first 5 letters (America / American, Russia / Russian;
+    only when ``prefixes`` is given). A hyphenated compound is found when each of its capitalised
+    parts is ("British-Belgian" in "the Belgian British teen"): the sources write the two names
+    apart, in the other order, or in another compound ("US-Mexico border" for "Texas-Mexico"
+    needs Texas too)."""
     tl = token.lower().strip(".-")
     if len(tl) < 2:
         return True  # initials ("K.") prove nothing either way
-    if re.search(r"(?<!\w)" + re.escape(tl) + r"(?!\w)", cited_lower):
+    if re.search(r"(?<!\w)" + re.escape(tl) + r"(?!\w)", text_lower):
         return True
-    return len(tl) >= 6 and tl[:5] in cited_prefixes  # America / American, Russia / Russian
+    parts = name_parts(token)
+    if parts:
+        return all(name_word_found(p, text_lower, prefixes) for p in parts)
+    return prefixes is not None and len(tl) >= 6 and tl[:5] in prefixes
+
+
+def _name_token_in(token: str, cited_lower: str, cited_prefixes: set[str]) -> bool:
+    return name_word_found(token, cited_lower, cited_prefixes)
 
 
 def check_names(claim: str, cited: str, article: str = "", squashed: str = "") -> tuple[int, list[str], list[str]]:
@@ -185,4 +212,4 @@ def check_negation(claim: str, cited_best: str, given: str = "") -> tuple[bool, 
     return True, [f"negation mismatch: cited text says '{b[0]}', claim does not"]
 
 
-__all__ = ["date_words", "check_numbers", "check_dates", "check_names", "check_negation", "numbers", "names", "negations", "stem"]
+__all__ = ["name_parts", "name_word_found", "date_words", "check_numbers", "check_dates", "check_names", "check_negation", "numbers", "names", "negations", "stem"]
