@@ -558,6 +558,8 @@ class Writer:
     def reindex(self) -> dict:
         """Re-chunk every committed revision with the current settings and rebuild all vectors."""
         t0 = time.perf_counter()
+        # plain transactions, not Library.write: reindex holds the library alone (exclusive), so no
+        # other writer can deadlock with it
         with self.lib.transaction() as c:
             self.lib.set_manifest(c, vectors_state="rebuilding")
         self.index.drop()

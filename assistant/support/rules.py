@@ -150,10 +150,6 @@ def name_word_found(token: str, text_lower: str, prefixes: set[str] | None = Non
     return prefixes is not None and len(tl) >= 6 and tl[:5] in prefixes
 
 
-def _name_token_in(token: str, cited_lower: str, cited_prefixes: set[str]) -> bool:
-    return name_word_found(token, cited_lower, cited_prefixes)
-
-
 def check_names(claim: str, cited: str, article: str = "", squashed: str = "") -> tuple[int, list[str], list[str]]:
     """A name is found when its last word, or at least half its words, occur in the cited
     text (case-insensitive): 'Thomas K. Arnold' is found through 'Arnold'. With ``article``
@@ -167,11 +163,11 @@ def check_names(claim: str, cited: str, article: str = "", squashed: str = "") -
     facts = names(claim)
     missing = []
     for run in facts:
-        hits = [_name_token_in(t, cited_lower, prefixes) for t in run]
+        hits = [name_word_found(t, cited_lower, prefixes) for t in run]
         if not (hits[-1] or sum(hits) * 2 >= len(hits)) and squashed:
             hits = [h or (len(t) >= 4 and re.sub(r"[^a-z0-9]", "", t.lower()) in squashed) for h, t in zip(hits, run)]
         if not (hits[-1] or sum(hits) * 2 >= len(hits)) and article:
-            hits = [_name_token_in(t, art_lower, art_prefixes) for t in run]
+            hits = [name_word_found(t, art_lower, art_prefixes) for t in run]
             if all(hits):  # the whole name, as the article gives it
                 continue
         if not (hits[-1] or sum(hits) * 2 >= len(hits)):
